@@ -1,0 +1,54 @@
+import { InvalidArgumentError } from "../errors.js";
+import { toMs, type Duration } from "./duration.js";
+import type { Logger } from "./logger.js";
+import { resolveRetryPolicy, type RetryPolicy } from "./retry-policy.js";
+import { validateFunctionName } from "./names.js";
+
+/** What an activity receives besides its input. */
+export interface ActivityContext {
+  readonly instanceId: string;
+  readonly activityName: string;
+  /** 1 for the first try, 2 for the first retry, and so on. */
+  readonly attempt: number;
+  /** The same for every attempt of one call, including a re-run after a crash: use it to dedupe side effects. */
+  readonly idempotencyKey: string;
+  /** Fired when the worker stops and gives up waiting for this activity. */
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+}
+
+export interface ActivityOptions {
+  /** Default retry policy for every call; a call's own `retry` wins. */
+  retry?: RetryPolicy;
+  /** Per-attempt timeout. */
+  timeout?: Duration;
+}
+
+export type ActivityFunction<In, Out> = (input: In, ctx: ActivityContext) => Promise<Out>;
+
+/** An activity definition: a plain value, passed to createBaton and to ctx.callActivity. */
+export interface ActivityDefinition<In = unknown, Out = unknown> {
+  readonly kind: "activity";
+  readonly name: string;
+  readonly fn: ActivityFunction<In, Out>;
+  readonly options: ActivityOptions;
+}
+
+/**
+ * Defines an activity: a plain async function that does the real work (I/O, side effects).
+ * Activities run at least once; use `ctx.idempotencyKey` for effects that must not repeat.
+ *
+ * @example
+ * const greet = activity("Greet", async (name: string) => `Hello ${name}`);
+ */
+export function activity<In, Out>(
+  name: string,
+  fn: ActivityFunction<In, Out>,
+  options: ActivityOptions = {},
+): ActivityDefinition<In, Awaited<Out>> {
+  validateFunctionName(name, "activity");
+  if (typeof fn !== "function") throw new InvalidArgumentError(`activity("${name}") needs a function as its second argument.`);
+  resolveRetryPolicy(options.retry);
+  if (options.timeout !== undefined) toMs(options.timeout, `activity("${name}") timeout`);
+  return Object.freeze({ kind: "activity", name, fn: fn as ActivityFunction<In, Awaited<Out>>, options });
+}

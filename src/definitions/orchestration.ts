@@ -1,0 +1,92 @@
+import { InvalidArgumentError } from "../errors.js";
+import type { ActivityDefinition } from "./activity.js";
+import type { Duration } from "./duration.js";
+import type { Logger } from "./logger.js";
+import { validateFunctionName } from "./names.js";
+import type { RetryPolicy } from "./retry-policy.js";
+import type { Task, TimerTask } from "./task.js";
+
+export interface CallActivityOptions {
+  /** Retry policy for this call; wins over the definition's. */
+  retry?: RetryPolicy;
+}
+
+export interface WaitForExternalEventOptions {
+  /** Reject with TimeoutError when no event arrives in time. */
+  timeout?: Duration;
+}
+
+export interface MapOptions {
+  /** Most calls in flight at once. Default: all at once. */
+  concurrency?: number;
+}
+
+/**
+ * What an orchestration receives. Everything on it is deterministic: on replay it gives the
+ * same answers in the same order, so the function can be re-run against its history.
+ */
+export interface OrchestrationContext {
+  readonly instanceId: string;
+  /** True while the function re-runs events already in its history. */
+  readonly isReplaying: boolean;
+  /** The time the current episode began; identical on every replay. */
+  readonly currentUtcDateTime: Date;
+  /** A deterministic UUID (v4 format). */
+  newGuid(): string;
+  /** A deterministic number in [0, 1). */
+  random(): number;
+
+  callActivity<In, Out>(activity: ActivityDefinition<In, Out>, input: In, options?: CallActivityOptions): Task<Out>;
+  callActivity<Out = unknown>(name: string, input?: unknown, options?: CallActivityOptions): Task<Out>;
+
+  createTimer(fireAt: Date): TimerTask;
+  sleep(duration: Duration): TimerTask;
+  waitForExternalEvent<T = unknown>(name: string, options?: WaitForExternalEventOptions): Task<T>;
+
+  /** Resolves to the results in input order; rejects with the first failure. */
+  all<T extends readonly unknown[] | []>(tasks: T): Task<{ -readonly [K in keyof T]: Awaited<T[K]> }>;
+  /** Resolves to `{ index, value }` of the first task to finish; rejects if that task failed. */
+  any<T>(tasks: readonly PromiseLike<T>[]): Task<{ index: number; value: T }>;
+  /** Runs fn on every item with at most `concurrency` in flight; results in input order. */
+  map<T, R>(items: readonly T[], fn: (item: T, index: number) => PromiseLike<R>, options?: MapOptions): Task<R[]>;
+
+  setCustomStatus(value: unknown): void;
+  /** Silent while replaying, so each line is written once. */
+  readonly log: Logger;
+}
+
+export type OrchestrationFunction<In, Out> = (ctx: OrchestrationContext, input: In) => Promise<Out>;
+
+export type OrchestrationOptions = Record<string, never>;
+
+export interface OrchestrationDefinition<In = unknown, Out = unknown> {
+  readonly kind: "orchestration";
+  readonly name: string;
+  readonly fn: OrchestrationFunction<In, Out>;
+  readonly options: OrchestrationOptions;
+}
+
+/**
+ * Defines an orchestration: an async function replayed from its history. It must be
+ * deterministic: take time, randomness and I/O only through `ctx`.
+ *
+ * @example
+ * const hello = orchestration("Hello", async (ctx, name: string) => ctx.callActivity(greet, name));
+ */
+export function orchestration<In, Out>(
+  name: string,
+  fn: OrchestrationFunction<In, Out>,
+  options: OrchestrationOptions = {},
+): OrchestrationDefinition<In, Awaited<Out>> {
+  validateFunctionName(name, "orchestration");
+  if (typeof fn !== "function") {
+    throw new InvalidArgumentError(`orchestration("${name}") needs an async function (ctx, input) as its second argument.`);
+  }
+  return Object.freeze({ kind: "orchestration", name, fn: fn as OrchestrationFunction<In, Awaited<Out>>, options });
+}
+
+export type FunctionDefinition = ActivityDefinition<any, any> | OrchestrationDefinition<any, any>;
+
+/** Input type of a definition, for typing client.startNew. */
+export type InputOf<D> = D extends OrchestrationDefinition<infer In, unknown> ? In : never;
+export type OutputOf<D> = D extends OrchestrationDefinition<unknown, infer Out> ? Out : never;

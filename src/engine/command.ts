@@ -1,0 +1,33 @@
+import type { ErrorDetails } from "../errors.js";
+import type { ResolvedRetryPolicy } from "../definitions/retry-policy.js";
+
+/** Work an episode asks the store to enqueue, committed in the same transaction as its events. */
+export type Command =
+  | {
+      type: "ScheduleTask";
+      seq: number;
+      name: string;
+      input?: string;
+      attempt: number;
+      idempotencyKey: string;
+      retry: ResolvedRetryPolicy;
+      /** The policy is the definition's: the activity's host also applies its `retryIf`. */
+      retryIfFromDefinition: boolean;
+      /** Not before this time (orchestration-driven retry backoff). */
+      visibleAt?: number;
+    }
+  | { type: "CreateTimer"; seq: number; fireAt: number };
+
+export type FinishedStatus = "Completed" | "Failed" | "Terminated";
+
+/** What one episode produced: to be committed atomically by the worker. */
+export interface EpisodeResult {
+  newEvents: import("./history-event.js").HistoryEvent[];
+  commands: Command[];
+  /** Running while the orchestration waits on anything, else how it finished. */
+  runtimeStatus: "Running" | FinishedStatus;
+  output?: string;
+  failure?: ErrorDetails & { code: string };
+  /** Present when the custom status changed in this episode (value may be undefined: cleared). */
+  customStatus?: { value: string | undefined };
+}

@@ -1,0 +1,191 @@
+/**
+ * The `ctx` an orchestration receives. Every durable call goes through the run (which
+ * numbers it and matches it against history); everything else here is pure glue.
+ */
+import type { ActivityDefinition } from "../definitions/activity.js";
+import { toMs, type Duration } from "../definitions/duration.js";
+import type { Logger } from "../definitions/logger.js";
+import { validateFunctionName } from "../definitions/names.js";
+import type {
+  CallActivityOptions,
+  MapOptions,
+  OrchestrationContext,
+  WaitForExternalEventOptions,
+} from "../definitions/orchestration.js";
+import { serialize } from "../definitions/payload.js";
+import { nextRetryDelayMs, resolveRetryPolicy, type RetryPolicy } from "../definitions/retry-policy.js";
+import type { Task, TimerTask } from "../definitions/task.js";
+import { ActivityFailedError, InvalidArgumentError, TimeoutError, type ErrorDetails } from "../errors.js";
+import { DurableTask, type DurableTimerTask } from "./durable-task.js";
+
+/** What the context needs from the run that owns it. */
+export interface RunHooks {
+  readonly instanceId: string;
+  readonly isReplaying: boolean;
+  readonly nowMs: number;
+  readonly maxPayloadBytes: number;
+  readonly logger: Logger;
+  random(): number;
+  newGuid(): string;
+  idempotencyKey(seq: number): string;
+  scheduleTask(call: TaskCall): { seq: number; task: DurableTask<unknown> };
+  scheduleTimer(fireAtMs: number): DurableTimerTask;
+  waitForEvent(name: string): DurableTask<unknown>;
+  setCustomStatus(serialized: string | undefined): void;
+}
+
+export interface TaskCall {
+  name: string;
+  input: string | undefined;
+  attempt: number;
+  /** Reuse the key of an earlier attempt (orchestration-driven retry); else derived from seq. */
+  idempotencyKey?: string;
+  policy: RetryPolicy | undefined;
+  /** True when the policy came from the definition, so the activity's host applies its retryIf. */
+  policyFromDefinition: boolean;
+  visibleAt?: number;
+}
+
+export function createOrchestrationContext(run: RunHooks): OrchestrationContext {
+  const log = replaySafeLogger(run);
+
+  function callActivity(target: ActivityDefinition<any, any> | string, input?: unknown, options?: CallActivityOptions): Task<any> {
+    const name = typeof target === "string" ? target : target?.name;
+    validateFunctionName(name, "activity");
+    const callPolicy = options?.retry;
+    const policy = callPolicy ?? (typeof target === "string" ? undefined : target.options.retry);
+    resolveRetryPolicy(policy);
+    const serialized = serialize(input, `Input of activity "${name}"`, run.maxPayloadBytes);
+    const call: TaskCall = { name, input: serialized, attempt: 1, policy, policyFromDefinition: callPolicy === undefined };
+    if (callPolicy?.retryIf) return DurableTask.from(retryInOrchestration(call, callPolicy));
+    return run.scheduleTask(call).task;
+  }
+
+  // A call-level retryIf is code of this orchestration, so the orchestration itself decides
+  // each retry (one task per attempt, a durable timer between); other retries run from the queue.
+  async function retryInOrchestration(call: TaskCall, policy: RetryPolicy): Promise<unknown> {
+    const resolved = resolveRetryPolicy(policy);
+    const firstAttemptAt = run.nowMs;
+    const onePerAttempt: RetryPolicy = { maxAttempts: 1 };
+    const first = run.scheduleTask({ ...call, policy: onePerAttempt });
+    const idempotencyKey = run.idempotencyKey(first.seq);
+    let task = first.task;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await task;
+      } catch (error) {
+        if (!(error instanceof ActivityFailedError)) throw error;
+        const delay = nextRetryDelayMs(resolved, attempt, run.nowMs - firstAttemptAt);
+        if (delay === null || !policy.retryIf!(errorFromDetails(error.cause))) {
+          throw new ActivityFailedError(call.name, attempt, error.cause);
+        }
+        await run.scheduleTimer(run.nowMs + delay);
+        task = run.scheduleTask({ ...call, policy: onePerAttempt, attempt: attempt + 1, idempotencyKey }).task;
+      }
+    }
+  }
+
+  function createTimer(fireAt: Date): TimerTask {
+    if (!(fireAt instanceof Date) || Number.isNaN(fireAt.getTime())) {
+      throw new InvalidArgumentError("ctx.createTimer(fireAt) needs a valid Date.");
+    }
+    return run.scheduleTimer(fireAt.getTime());
+  }
+
+  function waitForExternalEvent(name: string, options?: WaitForExternalEventOptions): Task<any> {
+    validateFunctionName(name, "event");
+    const event = run.waitForEvent(name);
+    if (options?.timeout === undefined || event.settled) return event;
+    const timeoutMs = toMs(options.timeout, "waitForExternalEvent timeout");
+    const timer = run.scheduleTimer(run.nowMs + timeoutMs);
+    timer.then(() =>
+      event.reject(new TimeoutError(`No "${name}" event arrived within ${timeoutMs} ms (instance ${run.instanceId}).`)),
+    );
+    event.then(() => timer.cancel(), () => undefined);
+    return event;
+  }
+
+  return {
+    get instanceId() {
+      return run.instanceId;
+    },
+    get isReplaying() {
+      return run.isReplaying;
+    },
+    get currentUtcDateTime() {
+      return new Date(run.nowMs);
+    },
+    newGuid: () => run.newGuid(),
+    random: () => run.random(),
+    callActivity,
+    createTimer,
+    sleep: (duration: Duration) => run.scheduleTimer(run.nowMs + toMs(duration, "ctx.sleep duration")),
+    waitForExternalEvent,
+    all: (tasks) => DurableTask.from(Promise.all(tasks)) as never,
+    any: (tasks) => DurableTask.from(firstToFinish(tasks)),
+    map: (items, fn, options) => DurableTask.from(boundedMap(items, fn, options)),
+    setCustomStatus: (value: unknown) => run.setCustomStatus(serialize(value, "Custom status", run.maxPayloadBytes)),
+    log,
+  };
+}
+
+function firstToFinish<T>(tasks: readonly PromiseLike<T>[]): Promise<{ index: number; value: T }> {
+  if (tasks.length === 0) return Promise.reject(new InvalidArgumentError("ctx.any() needs at least one task."));
+  return new Promise((resolve, reject) => {
+    tasks.forEach((task, index) => task.then((value) => resolve({ index, value }), reject));
+  });
+}
+
+function boundedMap<T, R>(items: readonly T[], fn: (item: T, index: number) => PromiseLike<R>, options?: MapOptions): Promise<R[]> {
+  const concurrency = options?.concurrency ?? Infinity;
+  if (!(concurrency >= 1) || (concurrency !== Infinity && !Number.isInteger(concurrency))) {
+    return Promise.reject(new InvalidArgumentError(`ctx.map concurrency must be a whole number >= 1, got ${concurrency}.`));
+  }
+  return new Promise((resolve, reject) => {
+    const results = new Array<R>(items.length);
+    let started = 0;
+    let finished = 0;
+    let failed = false;
+    const launch = (): void => {
+      const index = started++;
+      let call: PromiseLike<R>;
+      try {
+        call = fn(items[index]!, index);
+      } catch (error) {
+        failed = true;
+        reject(error);
+        return;
+      }
+      Promise.resolve(call).then(
+        (value) => {
+          results[index] = value;
+          finished++;
+          if (finished === items.length) resolve(results);
+          else if (!failed && started < items.length) launch();
+        },
+        (error) => {
+          failed = true;
+          reject(error);
+        },
+      );
+    };
+    if (items.length === 0) resolve(results);
+    while (!failed && started < Math.min(items.length, concurrency)) launch();
+  });
+}
+
+function errorFromDetails(details: ErrorDetails): Error {
+  const error = new Error(details.message);
+  error.name = details.name;
+  if (details.stack) error.stack = details.stack;
+  return error;
+}
+
+function replaySafeLogger(run: RunHooks): Logger {
+  const level =
+    (name: keyof Logger) =>
+    (message: string, ...args: unknown[]): void => {
+      if (!run.isReplaying) run.logger[name](`[${run.instanceId}] ${message}`, ...args);
+    };
+  return { debug: level("debug"), info: level("info"), warn: level("warn"), error: level("error") };
+}

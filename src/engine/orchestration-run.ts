@@ -1,0 +1,319 @@
+/**
+ * One live execution of an orchestration function, driven by history events.
+ *
+ * A run is created, fed its stored history with `replay()` (isReplaying = true), then fed
+ * each episode's new inbox messages with `runEpisode()`, which returns the new events and
+ * commands to commit. A worker may keep a run in memory between episodes and feed it only
+ * new messages; replaying the same history into a fresh run reaches the same state.
+ *
+ * Determinism: events are applied strictly in history order, and after each event that can
+ * resume user code the run yields to the event loop so the code reaches quiescence before
+ * the next event. Each durable call takes the next sequence number; when history records a
+ * call at a sequence number (TaskScheduled, TimerCreated), the code must have made the same
+ * call there, else NonDeterminismError.
+ */
+import type { Logger } from "../definitions/logger.js";
+import type { OrchestrationDefinition } from "../definitions/orchestration.js";
+import { deserialize, serialize } from "../definitions/payload.js";
+import { resolveRetryPolicy } from "../definitions/retry-policy.js";
+import { ActivityFailedError, NonDeterminismError, toErrorDetails, type ErrorDetails } from "../errors.js";
+import type { Command, EpisodeResult, FinishedStatus } from "./command.js";
+import { DeterministicRandom } from "./deterministic-random.js";
+import { DurableTask, DurableTimerTask } from "./durable-task.js";
+import { messageToEvent, type HistoryEvent, type InboxMessage } from "./history-event.js";
+import { createOrchestrationContext, type RunHooks, type TaskCall } from "./orchestration-context.js";
+
+export interface RunEnvironment {
+  /** Resolves after all pending microtasks have run (the worker passes a setImmediate). */
+  yieldToEventLoop(): Promise<void>;
+  logger: Logger;
+  maxPayloadBytes: number;
+}
+
+type Call = { kind: "task"; name: string; task: DurableTask<unknown> } | { kind: "timer"; task: DurableTimerTask };
+
+type Outcome =
+  | { status: "Completed"; output: string | undefined }
+  | { status: "Failed"; failure: ErrorDetails & { code: string } }
+  | { status: "Terminated"; output: string | undefined };
+
+export class OrchestrationRun implements RunHooks {
+  readonly logger: Logger;
+  readonly maxPayloadBytes: number;
+  /** Number of history events this run has applied or produced. */
+  historyLength = 0;
+  isReplaying = true;
+  nowMs = 0;
+
+  private nextSeq = 0;
+  private executionId = "";
+  private randomSource: DeterministicRandom | undefined;
+  private readonly calls = new Map<number, Call>();
+  /** Commands issued by the code and not yet recorded in history, by seq. */
+  private readonly unrecorded = new Map<number, Command>();
+  private readonly waiters = new Map<string, DurableTask<unknown>[]>();
+  private readonly buffered = new Map<string, (string | undefined)[]>();
+  private recordedCustomStatus: string | undefined;
+  private customStatus: string | undefined;
+  private outcome: Outcome | undefined;
+  private codeMayRun = false;
+
+  constructor(
+    readonly instanceId: string,
+    private readonly definition: OrchestrationDefinition<any, any>,
+    private readonly env: RunEnvironment,
+  ) {
+    this.logger = env.logger;
+    this.maxPayloadBytes = env.maxPayloadBytes;
+  }
+
+  get finished(): FinishedStatus | undefined {
+    return this.outcome?.status;
+  }
+
+  /** Applies stored history. Throws NonDeterminismError when the code does not match it. */
+  async replay(history: readonly HistoryEvent[]): Promise<void> {
+    this.isReplaying = true;
+    for (const event of history) await this.apply(event);
+    this.historyLength += history.length;
+  }
+
+  /** Consumes new inbox messages at time `nowMs` and returns what to commit. */
+  async runEpisode(messages: readonly InboxMessage[], nowMs: number): Promise<EpisodeResult> {
+    this.isReplaying = false;
+    const newEvents: HistoryEvent[] = [];
+    const record = async (event: HistoryEvent): Promise<void> => {
+      newEvents.push(event);
+      await this.apply(event);
+    };
+    await record({ type: "EpisodeStarted", timestamp: nowMs });
+    for (const message of messages) {
+      if (this.outcome) break;
+      await record(messageToEvent(message, nowMs));
+    }
+    const commands = this.outcome ? [] : this.takeUnrecordedCommands(nowMs, newEvents);
+    const result: EpisodeResult = { newEvents, commands, runtimeStatus: this.outcome?.status ?? "Running" };
+    if (this.customStatus !== this.recordedCustomStatus) {
+      this.recordedCustomStatus = this.customStatus;
+      newEvents.push({ type: "CustomStatusSet", timestamp: nowMs, ...optional("value", this.customStatus) });
+      result.customStatus = { value: this.customStatus };
+    }
+    if (this.outcome?.status === "Completed") {
+      newEvents.push({ type: "ExecutionCompleted", timestamp: nowMs, ...optional("output", this.outcome.output) });
+      result.output = this.outcome.output;
+    } else if (this.outcome?.status === "Failed") {
+      newEvents.push({ type: "ExecutionFailed", timestamp: nowMs, error: this.outcome.failure });
+      result.failure = this.outcome.failure;
+    } else if (this.outcome?.status === "Terminated") {
+      result.output = this.outcome.output;
+    }
+    this.historyLength += newEvents.length;
+    return result;
+  }
+
+  private takeUnrecordedCommands(nowMs: number, newEvents: HistoryEvent[]): Command[] {
+    const commands = [...this.unrecorded.values()].sort((a, b) => a.seq - b.seq);
+    this.unrecorded.clear();
+    for (const command of commands) {
+      if (command.type === "ScheduleTask") {
+        const { seq, name, input, attempt } = command;
+        newEvents.push({ type: "TaskScheduled", timestamp: nowMs, seq, name, attempt, ...optional("input", input) });
+      } else {
+        newEvents.push({ type: "TimerCreated", timestamp: nowMs, seq: command.seq, fireAt: command.fireAt });
+      }
+    }
+    return commands;
+  }
+
+  private async apply(event: HistoryEvent): Promise<void> {
+    this.codeMayRun = false;
+    switch (event.type) {
+      case "EpisodeStarted":
+        this.nowMs = event.timestamp;
+        break;
+      case "ExecutionStarted":
+        this.start(event);
+        break;
+      case "TaskScheduled":
+        this.matchRecorded(event.seq, "ScheduleTask", event.name);
+        break;
+      case "TimerCreated":
+        this.matchRecorded(event.seq, "CreateTimer", "timer");
+        break;
+      case "TaskCompleted":
+        this.settle(event.seq, "task", (call) => call.task.resolve(deserialize(event.output)));
+        break;
+      case "TaskFailed":
+        this.settle(event.seq, "task", (call) =>
+          call.task.reject(new ActivityFailedError(call.kind === "task" ? call.name : "?", event.attempts, event.error)),
+        );
+        break;
+      case "TimerFired":
+        this.settle(event.seq, "timer", (call) => call.task.resolve(undefined));
+        break;
+      case "EventRaised":
+        this.deliverEvent(event.name, event.data);
+        break;
+      case "CustomStatusSet":
+        this.recordedCustomStatus = event.value;
+        break;
+      case "ExecutionTerminated":
+        this.outcome = { status: "Terminated", output: serializeOrUndefined(event.reason) };
+        break;
+      case "ExecutionCompleted":
+      case "ExecutionFailed":
+        break; // the code itself reaches its outcome on replay
+    }
+    if (this.codeMayRun) await this.env.yieldToEventLoop();
+  }
+
+  private start(event: Extract<HistoryEvent, { type: "ExecutionStarted" }>): void {
+    this.executionId = event.executionId;
+    this.randomSource = new DeterministicRandom(`${this.instanceId}/${event.executionId}`);
+    this.codeMayRun = true;
+    const ctx = createOrchestrationContext(this);
+    let promise: Promise<unknown>;
+    try {
+      promise = Promise.resolve(this.definition.fn(ctx, deserialize(event.input)));
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    promise.then(
+      (output) => {
+        if (this.outcome) return;
+        try {
+          const text = serialize(output, `Output of orchestration "${this.definition.name}"`, this.maxPayloadBytes);
+          this.outcome = { status: "Completed", output: text };
+        } catch (error) {
+          this.outcome = { status: "Failed", failure: failureOf(error) };
+        }
+      },
+      (error) => {
+        if (!this.outcome) this.outcome = { status: "Failed", failure: failureOf(error) };
+      },
+    );
+  }
+
+  private matchRecorded(seq: number, type: Command["type"], name: string): void {
+    const issued = this.unrecorded.get(seq);
+    const issuedName = issued?.type === "ScheduleTask" ? issued.name : "timer";
+    if (!issued || issued.type !== type || issuedName !== name) {
+      const recorded = type === "ScheduleTask" ? `activity "${name}"` : "a timer";
+      const actual = !issued ? "made no call there" : issued.type === "ScheduleTask" ? `called activity "${issuedName}"` : "created a timer";
+      throw new NonDeterminismError(
+        `Instance "${this.instanceId}": history has ${recorded} at step ${seq}, but the code ${actual}. ` +
+          `The orchestration code changed in a way that does not fit instances already in flight; deploy compatible code (or use versioning), or terminate or rewind the instance.`,
+      );
+    }
+    this.unrecorded.delete(seq);
+  }
+
+  private settle(seq: number, kind: Call["kind"], settle: (call: Call) => void): void {
+    const call = this.calls.get(seq);
+    if (!call || call.kind !== kind) {
+      if (this.isReplaying) {
+        throw new NonDeterminismError(`Instance "${this.instanceId}": history completes a ${kind} at step ${seq} that the code never started.`);
+      }
+      return; // a late message for a call this code no longer waits on
+    }
+    this.calls.delete(seq);
+    if (call.kind === "timer" && call.task.isCancelled) return;
+    this.codeMayRun = true;
+    settle(call);
+  }
+
+  private deliverEvent(name: string, data: string | undefined): void {
+    const waiting = this.waiters.get(name);
+    const waiter = waiting?.shift();
+    if (waiting?.length === 0) this.waiters.delete(name);
+    if (waiter) {
+      this.codeMayRun = true;
+      waiter.resolve(deserialize(data));
+      return;
+    }
+    const queue = this.buffered.get(name) ?? [];
+    queue.push(data);
+    this.buffered.set(name, queue);
+  }
+
+  // ---- RunHooks: called by the context during user code ----
+
+  random(): number {
+    return this.randomSource!.next();
+  }
+
+  newGuid(): string {
+    return this.randomSource!.uuid();
+  }
+
+  idempotencyKey(seq: number): string {
+    return `${this.instanceId}:${this.executionId.slice(0, 8)}:${seq}`;
+  }
+
+  scheduleTask(call: TaskCall): { seq: number; task: DurableTask<unknown> } {
+    const seq = this.nextSeq++;
+    const task = new DurableTask<unknown>();
+    this.calls.set(seq, { kind: "task", name: call.name, task });
+    this.unrecorded.set(seq, {
+      type: "ScheduleTask",
+      seq,
+      name: call.name,
+      ...optional("input", call.input),
+      attempt: call.attempt,
+      idempotencyKey: call.idempotencyKey ?? this.idempotencyKey(seq),
+      retry: resolveRetryPolicy(call.policy),
+      retryIfFromDefinition: call.policyFromDefinition && call.policy?.retryIf !== undefined,
+      ...optional("visibleAt", call.visibleAt),
+    });
+    return { seq, task };
+  }
+
+  scheduleTimer(fireAtMs: number): DurableTimerTask {
+    const seq = this.nextSeq++;
+    const task = new DurableTimerTask(() => undefined);
+    this.calls.set(seq, { kind: "timer", task });
+    this.unrecorded.set(seq, { type: "CreateTimer", seq, fireAt: Math.round(fireAtMs) });
+    return task;
+  }
+
+  waitForEvent(name: string): DurableTask<unknown> {
+    const task = new DurableTask<unknown>();
+    const queue = this.buffered.get(name);
+    if (queue && queue.length > 0) {
+      task.resolve(deserialize(queue.shift()));
+      if (queue.length === 0) this.buffered.delete(name);
+      return task;
+    }
+    const waiting = this.waiters.get(name) ?? [];
+    waiting.push(task);
+    this.waiters.set(name, waiting);
+    task.then(undefined, () => this.removeWaiter(name, task));
+    return task;
+  }
+
+  private removeWaiter(name: string, task: DurableTask<unknown>): void {
+    const waiting = this.waiters.get(name);
+    if (!waiting) return;
+    const index = waiting.indexOf(task);
+    if (index >= 0) waiting.splice(index, 1);
+    if (waiting.length === 0) this.waiters.delete(name);
+  }
+
+  setCustomStatus(serialized: string | undefined): void {
+    this.customStatus = serialized;
+  }
+}
+
+function failureOf(error: unknown): ErrorDetails & { code: string } {
+  const code = typeof (error as { code?: unknown })?.code === "string" ? (error as { code: string }).code : "ORCHESTRATION_FAILED";
+  return { code, ...toErrorDetails(error) };
+}
+
+function serializeOrUndefined(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : JSON.stringify(value);
+}
+
+/** `{ key: value }` when value is defined, else `{}`: keeps undefined out of stored JSON. */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}

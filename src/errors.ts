@@ -1,0 +1,141 @@
+/**
+ * Every public error of Baton. Each class has a stable string `code` that callers,
+ * the HTTP API and the CLI can rely on; messages name the subject and the fix.
+ */
+
+/** Details of an error as stored in history and shown in status (`failureDetails`). */
+export interface ErrorDetails {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+export class BatonError extends Error {
+  readonly code: string = "BATON_ERROR";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** An activity failed after all its attempts (or its retry policy gave up). */
+export class ActivityFailedError extends BatonError {
+  override readonly code = "ACTIVITY_FAILED";
+  override readonly cause: ErrorDetails;
+  constructor(
+    readonly activityName: string,
+    readonly attempts: number,
+    cause: ErrorDetails,
+  ) {
+    super(`Activity "${activityName}" failed after ${attempts} attempt(s): ${cause.name}: ${cause.message}`);
+    this.cause = cause;
+  }
+}
+
+/** Replayed orchestration code did not match its recorded history. */
+export class NonDeterminismError extends BatonError {
+  override readonly code = "NON_DETERMINISM";
+}
+
+export class InstanceNotFoundError extends BatonError {
+  override readonly code = "INSTANCE_NOT_FOUND";
+  constructor(readonly instanceId: string) {
+    super(`No orchestration instance with id "${instanceId}" exists. Check the id, or list instances with client.list().`);
+  }
+}
+
+export class InstanceAlreadyExistsError extends BatonError {
+  override readonly code = "INSTANCE_ALREADY_EXISTS";
+  constructor(readonly instanceId: string) {
+    super(
+      `An instance with id "${instanceId}" already exists. Choose another id, or pass { reuseFinished: true } to replace it once it has finished.`,
+    );
+  }
+}
+
+export class InstanceNotRunningError extends BatonError {
+  override readonly code = "INSTANCE_NOT_RUNNING";
+  constructor(readonly instanceId: string, readonly runtimeStatus: string) {
+    super(`Instance "${instanceId}" is ${runtimeStatus}; it no longer accepts events or commands.`);
+  }
+}
+
+export class InstanceNotFinishedError extends BatonError {
+  override readonly code = "INSTANCE_NOT_FINISHED";
+  constructor(readonly instanceId: string, readonly runtimeStatus: string) {
+    super(`Instance "${instanceId}" is ${runtimeStatus}; terminate it or wait for it to finish before purging.`);
+  }
+}
+
+export class NotRegisteredError extends BatonError {
+  override readonly code = "NOT_REGISTERED";
+  constructor(readonly functionName: string, readonly kind: string) {
+    super(
+      `No ${kind} named "${functionName}" is registered in this process or announced by a worker. Add it to createBaton({ functions }) or check the spelling.`,
+    );
+  }
+}
+
+/** A value cannot be carried as JSON (a function, a BigInt, a cycle, a symbol...). */
+export class SerializationError extends BatonError {
+  override readonly code = "SERIALIZATION_FAILED";
+}
+
+export class PayloadTooLargeError extends BatonError {
+  override readonly code = "PAYLOAD_TOO_LARGE";
+  constructor(readonly what: string, readonly bytes: number, readonly limitBytes: number) {
+    super(
+      `${what} is ${bytes} bytes, over the limit of ${limitBytes} bytes. Store large data elsewhere and pass a reference, or raise maxPayloadBytes.`,
+    );
+  }
+}
+
+export class TimeoutError extends BatonError {
+  override readonly code = "TIMEOUT";
+}
+
+/** An argument given to a public function is not valid. Nothing was written. */
+export class InvalidArgumentError extends BatonError {
+  override readonly code = "INVALID_ARGUMENT";
+}
+
+/** The store URL is malformed, or the store cannot be opened there. */
+export class StoreUnavailableError extends BatonError {
+  override readonly code = "STORE_UNAVAILABLE";
+}
+
+/** The store was written by a newer version of Baton than this one. */
+export class SchemaTooNewError extends BatonError {
+  override readonly code = "SCHEMA_TOO_NEW";
+  constructor(readonly storeVersion: number, readonly codeVersion: number) {
+    super(
+      `The store's schema is at version ${storeVersion}, newer than this version of Baton understands (${codeVersion}). Upgrade batonjs; never point older code at a newer store.`,
+    );
+  }
+}
+
+/** The orchestration was terminated; its pending work rejects with this error. */
+export class TerminatedError extends BatonError {
+  override readonly code = "TERMINATED";
+}
+
+/** The baton or client has been stopped or closed. */
+export class ClosedError extends BatonError {
+  override readonly code = "CLOSED";
+}
+
+/** Converts any thrown value into stored error details. */
+export function toErrorDetails(error: unknown): ErrorDetails {
+  if (error instanceof Error) {
+    return { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
+  }
+  return { name: "Error", message: typeof error === "string" ? error : safeString(error) };
+}
+
+function safeString(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
