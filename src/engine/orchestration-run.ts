@@ -45,8 +45,8 @@ export class OrchestrationRun implements RunHooks {
   isReplaying = true;
   nowMs = 0;
 
+  executionId = "";
   private nextSeq = 0;
-  private executionId = "";
   private randomSource: DeterministicRandom | undefined;
   private readonly calls = new Map<number, Call>();
   /** Commands issued by the code and not yet recorded in history, by seq. */

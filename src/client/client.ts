@@ -1,0 +1,200 @@
+/**
+ * The management client: start, inspect, signal and clean up orchestration instances.
+ * Every method checks its arguments before touching the store, so bad input is rejected
+ * with a named error and nothing is written.
+ */
+import { randomUUID } from "node:crypto";
+import { validateFunctionName, validateInstanceId } from "../definitions/names.js";
+import type { OrchestrationDefinition } from "../definitions/orchestration.js";
+import { serialize } from "../definitions/payload.js";
+import type { Registry } from "../definitions/registry.js";
+import { toMs, type Duration } from "../definitions/duration.js";
+import { ClosedError, InvalidArgumentError, NotRegisteredError, TimeoutError } from "../errors.js";
+import { FINISHED_STATUSES, RuntimeStatus, type Store } from "../store/store.js";
+import type { CompletionNotifier } from "../worker/completion-notifier.js";
+import { toInstanceStatus, type InstanceStatus } from "./instance-status.js";
+
+export interface StartNewOptions<In> {
+  input?: In;
+  /** Default: a random UUID. */
+  instanceId?: string;
+  /** Start no earlier than this time. */
+  startAt?: Date | string;
+  /** Replace an existing instance with this id if it has finished. */
+  reuseFinished?: boolean;
+}
+
+export interface GetStatusOptions {
+  showHistory?: boolean;
+  showInput?: boolean;
+}
+
+export interface ListFilter {
+  runtimeStatus?: RuntimeStatus[];
+  name?: string;
+  createdFrom?: Date;
+  createdTo?: Date;
+  instanceIdPrefix?: string;
+  /** Default 100, at most 1000. */
+  pageSize?: number;
+  continuationToken?: string;
+}
+
+export const MAX_PAGE_SIZE = 1000;
+const MAX_POLL_MS = 500;
+
+export interface ClientOptions {
+  store: Store;
+  registry?: Registry;
+  notifier?: CompletionNotifier;
+  maxPayloadBytes: number;
+  now: () => number;
+  /** Called by close(); a baton's client leaves closing to baton.stop(). */
+  onClose?: () => Promise<void>;
+}
+
+export class BatonClient {
+  private closed = false;
+
+  constructor(private readonly options: ClientOptions) {}
+
+  /** Starts a new instance and returns its id. */
+  async startNew<In, Out>(orchestration: OrchestrationDefinition<In, Out> | string, options?: StartNewOptions<In>): Promise<string> {
+    this.assertOpen();
+    const name = typeof orchestration === "string" ? orchestration : orchestration?.name;
+    validateFunctionName(name, "orchestration");
+    const instanceId = options?.instanceId ?? randomUUID();
+    validateInstanceId(instanceId);
+    const input = serialize(options?.input, `Input of orchestration "${name}"`, this.options.maxPayloadBytes);
+    const startAt = options?.startAt === undefined ? 0 : parseStartAt(options.startAt);
+    await this.assertKnown(name);
+    await this.options.store.createInstance(
+      { instanceId, name, executionId: randomUUID(), input, startAt, reuseFinished: options?.reuseFinished === true },
+      this.options.now(),
+    );
+    return instanceId;
+  }
+
+  /** The instance's status, or null when there is no such instance. */
+  async getStatus<Out = unknown>(instanceId: string, options?: GetStatusOptions): Promise<InstanceStatus<Out> | null> {
+    this.assertOpen();
+    validateInstanceId(instanceId);
+    const record = await this.options.store.getInstance(instanceId);
+    if (!record) return null;
+    const history = options?.showHistory ? await this.options.store.getHistory(instanceId) : undefined;
+    return toInstanceStatus(record, { showInput: options?.showInput ?? true, ...(history ? { history } : {}) }) as InstanceStatus<Out>;
+  }
+
+  /** Resolves with the status once the instance is Completed, Failed or Terminated. */
+  async waitForCompletion<Out = unknown>(instanceId: string, options?: { timeout?: Duration }): Promise<InstanceStatus<Out>> {
+    validateInstanceId(instanceId);
+    const timeoutMs = options?.timeout === undefined ? Infinity : toMs(options.timeout, "waitForCompletion timeout");
+    const deadline = Date.now() + timeoutMs;
+    let pollMs = 5;
+    for (;;) {
+      this.assertOpen();
+      let wakeUp: (() => void) | undefined;
+      const notified = new Promise<void>((resolve) => (wakeUp = resolve));
+      const unsubscribe = this.options.notifier?.once(instanceId, wakeUp!);
+      try {
+        const status = await this.getStatus<Out>(instanceId);
+        if (!status) throw new InvalidArgumentError(`No instance "${instanceId}" exists to wait for.`);
+        if (FINISHED_STATUSES.includes(status.runtimeStatus)) return status;
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) {
+          throw new TimeoutError(`Instance "${instanceId}" is still ${status.runtimeStatus} after ${timeoutMs} ms.`);
+        }
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([notified, new Promise((r) => (timer = setTimeout(r, Math.min(pollMs, remaining))))]);
+        clearTimeout(timer);
+        pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
+      } finally {
+        unsubscribe?.();
+      }
+    }
+  }
+
+  /** Sends an event to a running instance; it is buffered until the instance waits for it. */
+  async raiseEvent(instanceId: string, eventName: string, data?: unknown): Promise<void> {
+    this.assertOpen();
+    validateInstanceId(instanceId);
+    validateFunctionName(eventName, "event");
+    const serialized = serialize(data, `Data of event "${eventName}"`, this.options.maxPayloadBytes);
+    await this.options.store.sendMessage(
+      instanceId,
+      { type: "EventRaised", name: eventName, ...(serialized === undefined ? {} : { data: serialized }) },
+      this.options.now(),
+    );
+  }
+
+  /** Ends a running instance; its status becomes Terminated with `reason` as output. */
+  async terminate(instanceId: string, reason?: string): Promise<void> {
+    this.assertOpen();
+    validateInstanceId(instanceId);
+    if (reason !== undefined && typeof reason !== "string") throw new InvalidArgumentError("terminate reason must be a string.");
+    await this.options.store.sendMessage(instanceId, { type: "Terminate", ...(reason === undefined ? {} : { reason }) }, this.options.now());
+  }
+
+  /** Deletes a finished instance and its history. Resolves false when there was no such instance. */
+  async purge(instanceId: string): Promise<boolean> {
+    this.assertOpen();
+    validateInstanceId(instanceId);
+    return this.options.store.purgeInstance(instanceId);
+  }
+
+  /** One page of instances, oldest first; pass `continuationToken` back for the next page. */
+  async list(filter: ListFilter = {}): Promise<{ instances: InstanceStatus[]; continuationToken: string | undefined }> {
+    this.assertOpen();
+    const pageSize = filter.pageSize ?? 100;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+      throw new InvalidArgumentError(`pageSize must be a whole number from 1 to ${MAX_PAGE_SIZE}, got ${filter.pageSize}.`);
+    }
+    const statuses = filter.runtimeStatus;
+    if (statuses !== undefined && (!Array.isArray(statuses) || statuses.some((s) => !(s in RuntimeStatus)))) {
+      throw new InvalidArgumentError(`runtimeStatus must be an array of ${Object.keys(RuntimeStatus).join(", ")}.`);
+    }
+    const page = await this.options.store.listInstances({
+      pageSize,
+      ...(statuses ? { runtimeStatus: statuses } : {}),
+      ...(filter.name !== undefined ? { name: filter.name } : {}),
+      ...(filter.createdFrom ? { createdFrom: dateMs(filter.createdFrom, "createdFrom") } : {}),
+      ...(filter.createdTo ? { createdTo: dateMs(filter.createdTo, "createdTo") } : {}),
+      ...(filter.instanceIdPrefix !== undefined ? { instanceIdPrefix: filter.instanceIdPrefix } : {}),
+      ...(filter.continuationToken !== undefined ? { continuationToken: filter.continuationToken } : {}),
+    });
+    return {
+      instances: page.instances.map((record) => toInstanceStatus(record, { showInput: false })),
+      continuationToken: page.continuationToken,
+    };
+  }
+
+  /** Closes a client made by createClient (and its store). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.options.onClose?.();
+  }
+
+  private async assertKnown(name: string): Promise<void> {
+    if (this.options.registry?.orchestrations.has(name)) return;
+    const known = await this.options.store.knownFunctions();
+    if (!known.orchestrations.includes(name)) throw new NotRegisteredError(name, "orchestration");
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClosedError("This client is closed. Create a new one with createClient().");
+  }
+}
+
+function parseStartAt(value: Date | string): number {
+  const ms = value instanceof Date ? value.getTime() : typeof value === "string" ? Date.parse(value) : NaN;
+  if (Number.isNaN(ms)) {
+    throw new InvalidArgumentError(`startAt must be a Date or an ISO 8601 date string, got ${JSON.stringify(value)}.`);
+  }
+  return ms;
+}
+
+function dateMs(value: Date, what: string): number {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new InvalidArgumentError(`${what} must be a valid Date.`);
+  return value.getTime();
+}

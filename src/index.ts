@@ -1,0 +1,25 @@
+/** The public surface of batonjs. */
+export { activity } from "./definitions/activity.js";
+export type { ActivityContext, ActivityDefinition, ActivityOptions, ActivityFunction } from "./definitions/activity.js";
+export { orchestration } from "./definitions/orchestration.js";
+export type {
+  OrchestrationContext,
+  OrchestrationDefinition,
+  OrchestrationFunction,
+  CallActivityOptions,
+  WaitForExternalEventOptions,
+  MapOptions,
+  FunctionDefinition,
+} from "./definitions/orchestration.js";
+export type { Task, TimerTask } from "./definitions/task.js";
+export type { RetryPolicy } from "./definitions/retry-policy.js";
+export type { Duration } from "./definitions/duration.js";
+export type { Logger } from "./definitions/logger.js";
+export { createBaton, createClient } from "./baton.js";
+export type { Baton, BatonOptions } from "./baton.js";
+export { BatonClient } from "./client/client.js";
+export type { StartNewOptions, GetStatusOptions, ListFilter } from "./client/client.js";
+export type { InstanceStatus, HistoryEntry } from "./client/instance-status.js";
+export { RuntimeStatus } from "./store/store.js";
+export type { FailureDetails } from "./store/store.js";
+export * from "./errors.js";

@@ -1,0 +1,4 @@
+import initial from "./001-initial.js";
+
+/** Every migration in order; the schema version is the length of this list. */
+export const MIGRATIONS: readonly string[] = [initial];

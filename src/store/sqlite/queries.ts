@@ -1,0 +1,71 @@
+/** Every SQL statement of the SQLite store, one per operation, prepared once per store. */
+const LIVE = `('Pending', 'Running')`;
+
+export const SQL = {
+  selectInstance: `SELECT * FROM instances WHERE instance_id = ?`,
+  selectInstanceStatus: `SELECT runtime_status FROM instances WHERE instance_id = ?`,
+  insertInstance: `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at)
+    VALUES (?, ?, ?, 'Pending', ?, ?, ?)`,
+  deleteInstance: `DELETE FROM instances WHERE instance_id = ?`,
+  selectHistory: `SELECT event FROM history WHERE instance_id = ? ORDER BY position`,
+  insertHistory: `INSERT INTO history (instance_id, position, event) VALUES (?, ?, ?)`,
+  deleteHistory: `DELETE FROM history WHERE instance_id = ?`,
+
+  insertMessage: `INSERT INTO inbox (instance_id, message, visible_at) VALUES (?, ?, ?)`,
+  insertMessageIfLive: `INSERT INTO inbox (instance_id, message, visible_at) SELECT ?, ?, ?
+    WHERE EXISTS (SELECT 1 FROM instances WHERE instance_id = ? AND execution_id = ? AND runtime_status IN ${LIVE})`,
+  selectVisibleMessages: `SELECT id, message FROM inbox WHERE instance_id = ? AND visible_at <= ? ORDER BY id LIMIT ?`,
+  deleteMessage: `DELETE FROM inbox WHERE id = ?`,
+  deleteInbox: `DELETE FROM inbox WHERE instance_id = ?`,
+
+  selectClaimableInstances: `SELECT instance_id, name, execution_id, history_length FROM instances
+    WHERE instance_id IN (SELECT instance_id FROM inbox WHERE visible_at <= ?)
+      AND name IN (SELECT value FROM json_each(?))
+      AND runtime_status IN ${LIVE}
+      AND lease_expires_at <= ?
+      AND (stalled_at IS NULL OR stalled_at < ?)
+    LIMIT ?`,
+  leaseInstance: `UPDATE instances SET lease_owner = ?, lease_token = ?, lease_expires_at = ? WHERE instance_id = ?`,
+  renewInstanceLeases: `UPDATE instances SET lease_expires_at = ? WHERE lease_token IN (SELECT value FROM json_each(?))`,
+  releaseInstance: `UPDATE instances SET lease_owner = NULL, lease_token = NULL, lease_expires_at = 0
+    WHERE instance_id = ? AND lease_token = ?`,
+  updateInstanceAfterEpisode: `UPDATE instances SET
+      runtime_status = @status,
+      output = CASE WHEN @status = 'Running' THEN output ELSE @output END,
+      failure = @failure,
+      custom_status = CASE WHEN @customStatusChanged = 1 THEN @customStatus ELSE custom_status END,
+      history_length = history_length + @added,
+      updated_at = @now,
+      lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
+      stalled_code = NULL, stalled_message = NULL, stalled_since = NULL, stalled_at = NULL
+    WHERE instance_id = @instanceId AND lease_token = @leaseToken AND history_length = @historyLengthBefore`,
+  stallInstance: `UPDATE instances SET stalled_code = ?, stalled_message = ?, stalled_since = coalesce(stalled_since, ?),
+      stalled_at = ?, lease_owner = NULL, lease_token = NULL, lease_expires_at = 0
+    WHERE instance_id = ? AND lease_token = ?`,
+
+  insertTask: `INSERT INTO activity_tasks (instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
+      retry_if_from_definition, first_visible_at, visible_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  selectClaimableTasks: `SELECT * FROM activity_tasks
+    WHERE visible_at <= ? AND lease_expires_at <= ? AND name IN (SELECT value FROM json_each(?))
+    ORDER BY visible_at, id LIMIT ?`,
+  leaseTask: `UPDATE activity_tasks SET lease_owner = ?, lease_token = ?, lease_expires_at = ? WHERE id = ?`,
+  renewTaskLeases: `UPDATE activity_tasks SET lease_expires_at = ? WHERE lease_token IN (SELECT value FROM json_each(?))`,
+  deleteLeasedTask: `DELETE FROM activity_tasks WHERE id = ? AND lease_token = ?`,
+  retryTask: `UPDATE activity_tasks SET attempt = ?, visible_at = ?, last_error = ?,
+      lease_owner = NULL, lease_token = NULL, lease_expires_at = 0
+    WHERE id = ? AND lease_token = ?`,
+  releaseTask: `UPDATE activity_tasks SET lease_owner = NULL, lease_token = NULL, lease_expires_at = 0
+    WHERE id = ? AND lease_token = ?`,
+  deleteTasksOfInstance: `DELETE FROM activity_tasks WHERE instance_id = ?`,
+  deleteUnleasedTasksOfInstance: `DELETE FROM activity_tasks WHERE instance_id = ? AND lease_expires_at <= ?`,
+
+  nextInboxVisibleAt: `SELECT min(m.visible_at) AS at FROM inbox m JOIN instances i ON i.instance_id = m.instance_id
+    WHERE m.visible_at > ? AND i.name IN (SELECT value FROM json_each(?))`,
+  nextTaskVisibleAt: `SELECT min(visible_at) AS at FROM activity_tasks
+    WHERE visible_at > ? AND name IN (SELECT value FROM json_each(?))`,
+
+  upsertFunction: `INSERT INTO functions (kind, name, announced_by, announced_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (kind, name) DO UPDATE SET announced_by = excluded.announced_by, announced_at = excluded.announced_at`,
+  selectFunctions: `SELECT kind, name FROM functions`,
+} as const;

@@ -1,0 +1,39 @@
+import type { FailureDetails, InstanceRecord, RuntimeStatus } from "../store.js";
+
+/** An `instances` row as SQLite returns it. */
+export interface InstanceRow {
+  instance_id: string;
+  name: string;
+  execution_id: string;
+  runtime_status: string;
+  input: string | null;
+  output: string | null;
+  custom_status: string | null;
+  failure: string | null;
+  created_at: number;
+  updated_at: number;
+  history_length: number;
+  stalled_code: string | null;
+  stalled_message: string | null;
+  stalled_since: number | null;
+}
+
+export function rowToInstance(row: InstanceRow): InstanceRecord {
+  return {
+    instanceId: row.instance_id,
+    name: row.name,
+    executionId: row.execution_id,
+    runtimeStatus: row.runtime_status as RuntimeStatus,
+    input: row.input ?? undefined,
+    output: row.output ?? undefined,
+    customStatus: row.custom_status ?? undefined,
+    failure: row.failure ? (JSON.parse(row.failure) as FailureDetails) : undefined,
+    createdAt: row.created_at,
+    lastUpdatedAt: row.updated_at,
+    historyLength: row.history_length,
+    stalled:
+      row.stalled_code !== null
+        ? { code: row.stalled_code, message: row.stalled_message ?? "", since: row.stalled_since ?? row.updated_at }
+        : undefined,
+  };
+}

@@ -1,0 +1,389 @@
+/**
+ * The embedded store: one SQLite file in WAL mode, driven synchronously by better-sqlite3.
+ * Each method is one transaction; `commit` applies a whole batch of ops in one transaction
+ * (one fsync), which is how the worker's group commit amortizes durability.
+ */
+import Database from "better-sqlite3";
+import { randomUUID } from "node:crypto";
+import {
+  InstanceAlreadyExistsError,
+  InstanceNotFinishedError,
+  InstanceNotFoundError,
+  InstanceNotRunningError,
+  StoreUnavailableError,
+  SchemaTooNewError,
+} from "../../errors.js";
+import type { HistoryEvent, InboxMessage } from "../../engine/history-event.js";
+import { faultPoint } from "../../observability/fault-points.js";
+import type {
+  ActivityWorkItem,
+  ClaimRequest,
+  CommitOp,
+  CommitOutcome,
+  CreateInstanceRequest,
+  InstanceFilter,
+  InstanceRecord,
+  OrchestrationWorkItem,
+  Store,
+} from "../store.js";
+import { FINISHED_STATUSES } from "../store.js";
+import { migrate } from "./migrate.js";
+import { SQL } from "./queries.js";
+import { rowToInstance, type InstanceRow } from "./rows.js";
+import { decodeToken, encodeToken } from "../continuation-token.js";
+
+export type SqliteSynchronous = "OFF" | "NORMAL" | "FULL" | "EXTRA";
+
+export interface SqliteStoreOptions {
+  /** SQLite's `synchronous` setting; FULL (the default) fsyncs every commit. */
+  synchronous?: SqliteSynchronous;
+}
+
+type Statements = { [K in keyof typeof SQL]: Database.Statement };
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly sql: Statements;
+  private closed = false;
+
+  private constructor(
+    readonly url: string,
+    db: Database.Database,
+  ) {
+    this.db = db;
+    this.sql = Object.fromEntries(Object.entries(SQL).map(([key, text]) => [key, db.prepare(text)])) as Statements;
+  }
+
+  static open(url: string, path: string, options: SqliteStoreOptions = {}): SqliteStore {
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path);
+      db.pragma("journal_mode = WAL");
+      db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
+      db.pragma("busy_timeout = 10000");
+      migrate(db, Date.now());
+      return new SqliteStore(url, db);
+    } catch (error) {
+      db?.close();
+      if (error instanceof SchemaTooNewError) throw error;
+      throw new StoreUnavailableError(
+        `Cannot open the SQLite store at "${path}": ${(error as Error).message}. Check that the directory exists and is writable.`,
+        { cause: error },
+      );
+    }
+  }
+
+  async createInstance(request: CreateInstanceRequest, now: number): Promise<void> {
+    this.db
+      .transaction(() => {
+        const existing = this.sql.selectInstanceStatus.get(request.instanceId) as { runtime_status: string } | undefined;
+        if (existing) {
+          const finished = FINISHED_STATUSES.includes(existing.runtime_status as never);
+          if (!request.reuseFinished || !finished) throw new InstanceAlreadyExistsError(request.instanceId);
+          this.deleteInstance(request.instanceId);
+        }
+        this.sql.insertInstance.run(request.instanceId, request.name, request.executionId, request.input ?? null, now, now);
+        const started: InboxMessage = {
+          type: "ExecutionStarted",
+          name: request.name,
+          executionId: request.executionId,
+          ...(request.input === undefined ? {} : { input: request.input }),
+        };
+        this.sql.insertMessage.run(request.instanceId, JSON.stringify(started), Math.max(request.startAt, now));
+      })
+      .immediate();
+  }
+
+  async getInstance(instanceId: string): Promise<InstanceRecord | null> {
+    const row = this.sql.selectInstance.get(instanceId) as InstanceRow | undefined;
+    return row ? rowToInstance(row) : null;
+  }
+
+  async getHistory(instanceId: string): Promise<HistoryEvent[]> {
+    const rows = this.sql.selectHistory.all(instanceId) as { event: string }[];
+    return rows.map((row) => JSON.parse(row.event) as HistoryEvent);
+  }
+
+  async listInstances(filter: InstanceFilter): Promise<{ instances: InstanceRecord[]; continuationToken: string | undefined }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.runtimeStatus && filter.runtimeStatus.length > 0) {
+      where.push(`runtime_status IN (${filter.runtimeStatus.map(() => "?").join(", ")})`);
+      params.push(...filter.runtimeStatus);
+    }
+    const condition = (text: string, value: unknown): void => {
+      where.push(text);
+      params.push(value);
+    };
+    if (filter.name !== undefined) condition("name = ?", filter.name);
+    if (filter.createdFrom !== undefined) condition("created_at >= ?", filter.createdFrom);
+    if (filter.createdTo !== undefined) condition("created_at <= ?", filter.createdTo);
+    if (filter.instanceIdPrefix !== undefined) {
+      where.push("substr(instance_id, 1, ?) = ?");
+      params.push(filter.instanceIdPrefix.length, filter.instanceIdPrefix);
+    }
+    if (filter.continuationToken !== undefined) {
+      const [createdAt, instanceId] = decodeToken(filter.continuationToken);
+      where.push("(created_at > ? OR (created_at = ? AND instance_id > ?))");
+      params.push(createdAt, createdAt, instanceId);
+    }
+    const text =
+      `SELECT * FROM instances ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ` +
+      `ORDER BY created_at, instance_id LIMIT ?`;
+    const rows = this.db.prepare(text).all(...params, filter.pageSize + 1) as InstanceRow[];
+    const page = rows.slice(0, filter.pageSize);
+    const last = page[page.length - 1];
+    const continuationToken = rows.length > filter.pageSize && last ? encodeToken([last.created_at, last.instance_id]) : undefined;
+    return { instances: page.map(rowToInstance), continuationToken };
+  }
+
+  async sendMessage(instanceId: string, message: InboxMessage, now: number): Promise<void> {
+    this.db
+      .transaction(() => {
+        const row = this.sql.selectInstanceStatus.get(instanceId) as { runtime_status: string } | undefined;
+        if (!row) throw new InstanceNotFoundError(instanceId);
+        if (FINISHED_STATUSES.includes(row.runtime_status as never)) {
+          throw new InstanceNotRunningError(instanceId, row.runtime_status);
+        }
+        this.sql.insertMessage.run(instanceId, JSON.stringify(message), now);
+      })
+      .immediate();
+  }
+
+  async purgeInstance(instanceId: string): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        const row = this.sql.selectInstanceStatus.get(instanceId) as { runtime_status: string } | undefined;
+        if (!row) return false;
+        if (!FINISHED_STATUSES.includes(row.runtime_status as never)) {
+          throw new InstanceNotFinishedError(instanceId, row.runtime_status);
+        }
+        this.deleteInstance(instanceId);
+        return true;
+      })
+      .immediate();
+  }
+
+  private deleteInstance(instanceId: string): void {
+    this.sql.deleteHistory.run(instanceId);
+    this.sql.deleteInbox.run(instanceId);
+    this.sql.deleteTasksOfInstance.run(instanceId);
+    this.sql.deleteInstance.run(instanceId);
+  }
+
+  async announceFunctions(workerId: string, names: { activities: string[]; orchestrations: string[] }, now: number): Promise<void> {
+    this.db.transaction(() => {
+      for (const name of names.activities) this.sql.upsertFunction.run("activity", name, workerId, now);
+      for (const name of names.orchestrations) this.sql.upsertFunction.run("orchestration", name, workerId, now);
+    })();
+  }
+
+  async knownFunctions(): Promise<{ activities: string[]; orchestrations: string[] }> {
+    const rows = this.sql.selectFunctions.all() as { kind: string; name: string }[];
+    return {
+      activities: rows.filter((r) => r.kind === "activity").map((r) => r.name),
+      orchestrations: rows.filter((r) => r.kind === "orchestration").map((r) => r.name),
+    };
+  }
+
+  async claimOrchestrations(
+    request: ClaimRequest & { stalledBefore: number; maxMessages: number },
+  ): Promise<OrchestrationWorkItem[]> {
+    if (request.limit <= 0 || request.names.length === 0) return [];
+    const { now } = request;
+    return this.db
+      .transaction(() => {
+        const candidates = this.sql.selectClaimableInstances.all(
+          now,
+          JSON.stringify(request.names),
+          now,
+          request.stalledBefore,
+          request.limit,
+        ) as { instance_id: string; name: string; execution_id: string; history_length: number }[];
+        return candidates.map((row) => {
+          const leaseToken = randomUUID();
+          this.sql.leaseInstance.run(request.workerId, leaseToken, now + request.leaseMs, row.instance_id);
+          const messages = (this.sql.selectVisibleMessages.all(row.instance_id, now, request.maxMessages) as {
+            id: number;
+            message: string;
+          }[]).map((m) => ({ id: m.id, message: JSON.parse(m.message) as InboxMessage }));
+          return {
+            instanceId: row.instance_id,
+            name: row.name,
+            executionId: row.execution_id,
+            historyLength: row.history_length,
+            leaseToken,
+            messages,
+          };
+        });
+      })
+      .immediate();
+  }
+
+  async claimActivities(request: ClaimRequest): Promise<ActivityWorkItem[]> {
+    if (request.limit <= 0 || request.names.length === 0) return [];
+    const { now } = request;
+    return this.db
+      .transaction(() => {
+        const rows = this.sql.selectClaimableTasks.all(now, now, JSON.stringify(request.names), request.limit) as TaskRow[];
+        return rows.map((row) => {
+          const leaseToken = randomUUID();
+          this.sql.leaseTask.run(request.workerId, leaseToken, now + request.leaseMs, row.id);
+          return rowToTask(row, leaseToken);
+        });
+      })
+      .immediate();
+  }
+
+  async renewLeases(instanceTokens: readonly string[], taskTokens: readonly string[], leaseExpiresAt: number): Promise<void> {
+    if (instanceTokens.length === 0 && taskTokens.length === 0) return;
+    this.db.transaction(() => {
+      if (instanceTokens.length) this.sql.renewInstanceLeases.run(leaseExpiresAt, JSON.stringify(instanceTokens));
+      if (taskTokens.length) this.sql.renewTaskLeases.run(leaseExpiresAt, JSON.stringify(taskTokens));
+    })();
+  }
+
+  async commit(ops: readonly CommitOp[], now: number): Promise<CommitOutcome[]> {
+    const outcomes = this.db.transaction(() => {
+      const results = ops.map((op) => this.applyOp(op, now));
+      faultPoint("before-commit");
+      return results;
+    })();
+    faultPoint("after-commit");
+    return outcomes;
+  }
+
+  private applyOp(op: CommitOp, now: number): CommitOutcome {
+    switch (op.type) {
+      case "episode":
+        return this.commitEpisode(op, now);
+      case "stall": {
+        const changed = this.sql.stallInstance.run(op.code, op.message, now, now, op.instanceId, op.leaseToken).changes;
+        return changed ? "ok" : "leaseLost";
+      }
+      case "releaseInstance":
+        return this.sql.releaseInstance.run(op.instanceId, op.leaseToken).changes ? "ok" : "leaseLost";
+      case "activityCompleted":
+      case "activityFailed": {
+        const { task } = op;
+        if (!this.sql.deleteLeasedTask.run(task.taskId, task.leaseToken).changes) return "leaseLost";
+        const message: InboxMessage =
+          op.type === "activityCompleted"
+            ? { type: "TaskCompleted", seq: task.seq, ...(op.output === undefined ? {} : { output: op.output }) }
+            : { type: "TaskFailed", seq: task.seq, error: op.error, attempts: task.attempt };
+        this.sql.insertMessageIfLive.run(task.instanceId, JSON.stringify(message), now, task.instanceId, task.executionId);
+        return "ok";
+      }
+      case "activityRetry": {
+        const { task } = op;
+        const changed = this.sql.retryTask.run(task.attempt + 1, op.visibleAt, JSON.stringify(op.error), task.taskId, task.leaseToken);
+        return changed.changes ? "ok" : "leaseLost";
+      }
+      case "releaseActivity":
+        return this.sql.releaseTask.run(op.task.taskId, op.task.leaseToken).changes ? "ok" : "leaseLost";
+    }
+  }
+
+  private commitEpisode(op: Extract<CommitOp, { type: "episode" }>, now: number): CommitOutcome {
+    const { result } = op;
+    const finished = result.runtimeStatus !== "Running";
+    const updated = this.sql.updateInstanceAfterEpisode.run({
+      status: result.runtimeStatus,
+      output: result.output ?? null,
+      failure: result.failure ? JSON.stringify(result.failure) : null,
+      customStatusChanged: result.customStatus ? 1 : 0,
+      customStatus: result.customStatus?.value ?? null,
+      added: result.newEvents.length,
+      now,
+      instanceId: op.instanceId,
+      leaseToken: op.leaseToken,
+      historyLengthBefore: op.historyLengthBefore,
+    });
+    if (!updated.changes) return "leaseLost";
+    result.newEvents.forEach((event, i) => {
+      this.sql.insertHistory.run(op.instanceId, op.historyLengthBefore + i, JSON.stringify(event));
+    });
+    for (const id of op.consumedMessageIds) this.sql.deleteMessage.run(id);
+    if (finished) {
+      this.sql.deleteInbox.run(op.instanceId);
+      this.sql.deleteUnleasedTasksOfInstance.run(op.instanceId, now);
+      return "ok";
+    }
+    for (const command of result.commands) {
+      if (command.type === "ScheduleTask") {
+        const visibleAt = Math.max(command.visibleAt ?? now, now);
+        this.sql.insertTask.run(
+          op.instanceId,
+          op.executionId,
+          command.seq,
+          command.name,
+          command.input ?? null,
+          command.attempt,
+          command.idempotencyKey,
+          JSON.stringify(command.retry),
+          command.retryIfFromDefinition ? 1 : 0,
+          visibleAt,
+          visibleAt,
+        );
+      } else {
+        const fired: InboxMessage = { type: "TimerFired", seq: command.seq };
+        this.sql.insertMessage.run(op.instanceId, JSON.stringify(fired), command.fireAt);
+      }
+    }
+    return "ok";
+  }
+
+  async nextVisibleAt(orchestrationNames: readonly string[], activityNames: readonly string[], now: number): Promise<number | null> {
+    const inbox = orchestrationNames.length
+      ? (this.sql.nextInboxVisibleAt.get(now, JSON.stringify(orchestrationNames)) as { at: number | null }).at
+      : null;
+    const tasks = activityNames.length
+      ? (this.sql.nextTaskVisibleAt.get(now, JSON.stringify(activityNames)) as { at: number | null }).at
+      : null;
+    if (inbox === null) return tasks;
+    if (tasks === null) return inbox;
+    return Math.min(inbox, tasks);
+  }
+
+  /** Raw access for tests and tools that must inspect the file (e.g. comparing contents). */
+  get database(): Database.Database {
+    return this.db;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+}
+
+interface TaskRow {
+  id: number;
+  instance_id: string;
+  execution_id: string;
+  seq: number;
+  name: string;
+  input: string | null;
+  attempt: number;
+  idempotency_key: string;
+  retry: string;
+  retry_if_from_definition: number;
+  first_visible_at: number;
+}
+
+function rowToTask(row: TaskRow, leaseToken: string): ActivityWorkItem {
+  return {
+    taskId: row.id,
+    instanceId: row.instance_id,
+    executionId: row.execution_id,
+    seq: row.seq,
+    name: row.name,
+    input: row.input ?? undefined,
+    attempt: row.attempt,
+    idempotencyKey: row.idempotency_key,
+    retry: JSON.parse(row.retry),
+    retryIfFromDefinition: row.retry_if_from_definition === 1,
+    firstVisibleAt: row.first_visible_at,
+    leaseToken,
+  };
+}

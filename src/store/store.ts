@@ -1,0 +1,154 @@
+/**
+ * The Store: everything Baton keeps, behind one interface with one implementation per
+ * database. Terminology:
+ * - instance: one orchestration instance, a row with its status and lease.
+ * - history: the instance's append-only list of events, positions 0..historyLength-1.
+ * - inbox: messages waiting for the instance's next episode (started, task completed,
+ *   timer fired, event raised, terminate); `visibleAt` delays them (durable timers).
+ * - activity task: a queued activity call with its attempt count, retry policy and lease.
+ * - lease: a worker's claim on an instance or task, fenced by a token; a commit whose
+ *   token no longer matches is rejected, so a worker that lost its lease cannot commit.
+ *
+ * All times are milliseconds since the epoch, passed in by the caller.
+ */
+import type { ErrorDetails } from "../errors.js";
+import type { EpisodeResult } from "../engine/command.js";
+import type { HistoryEvent, InboxMessage } from "../engine/history-event.js";
+import type { ResolvedRetryPolicy } from "../definitions/retry-policy.js";
+
+export const RuntimeStatus = {
+  Pending: "Pending",
+  Running: "Running",
+  Completed: "Completed",
+  Failed: "Failed",
+  Terminated: "Terminated",
+  Suspended: "Suspended",
+  ContinuedAsNew: "ContinuedAsNew",
+} as const;
+export type RuntimeStatus = (typeof RuntimeStatus)[keyof typeof RuntimeStatus];
+
+export const FINISHED_STATUSES: readonly RuntimeStatus[] = ["Completed", "Failed", "Terminated"];
+
+export type FailureDetails = ErrorDetails & { code: string };
+
+export interface InstanceRecord {
+  instanceId: string;
+  name: string;
+  executionId: string;
+  runtimeStatus: RuntimeStatus;
+  input: string | undefined;
+  output: string | undefined;
+  customStatus: string | undefined;
+  failure: FailureDetails | undefined;
+  createdAt: number;
+  lastUpdatedAt: number;
+  historyLength: number;
+  stalled: { code: string; message: string; since: number } | undefined;
+}
+
+export interface CreateInstanceRequest {
+  instanceId: string;
+  name: string;
+  executionId: string;
+  input: string | undefined;
+  /** Not before this time. */
+  startAt: number;
+  reuseFinished: boolean;
+}
+
+export interface InstanceFilter {
+  runtimeStatus?: readonly RuntimeStatus[];
+  name?: string;
+  createdFrom?: number;
+  createdTo?: number;
+  instanceIdPrefix?: string;
+  pageSize: number;
+  continuationToken?: string;
+}
+
+export interface StoredMessage {
+  id: number;
+  message: InboxMessage;
+}
+
+export interface OrchestrationWorkItem {
+  instanceId: string;
+  name: string;
+  executionId: string;
+  historyLength: number;
+  leaseToken: string;
+  messages: StoredMessage[];
+}
+
+export interface ActivityWorkItem {
+  taskId: number;
+  instanceId: string;
+  executionId: string;
+  seq: number;
+  name: string;
+  input: string | undefined;
+  attempt: number;
+  idempotencyKey: string;
+  retry: ResolvedRetryPolicy;
+  retryIfFromDefinition: boolean;
+  /** When the first attempt became visible: the start of retryTimeout. */
+  firstVisibleAt: number;
+  leaseToken: string;
+}
+
+/** One unit of a group commit. Each is fenced by its lease token. */
+export type CommitOp =
+  | {
+      type: "episode";
+      instanceId: string;
+      executionId: string;
+      leaseToken: string;
+      historyLengthBefore: number;
+      consumedMessageIds: number[];
+      result: EpisodeResult;
+    }
+  | { type: "stall"; instanceId: string; leaseToken: string; code: string; message: string }
+  | { type: "releaseInstance"; instanceId: string; leaseToken: string }
+  | { type: "activityCompleted"; task: ActivityWorkItem; output: string | undefined }
+  | { type: "activityFailed"; task: ActivityWorkItem; error: ErrorDetails }
+  | { type: "activityRetry"; task: ActivityWorkItem; visibleAt: number; error: ErrorDetails }
+  | { type: "releaseActivity"; task: ActivityWorkItem };
+
+/** `ok`, or `leaseLost` when the op's lease token no longer matched (nothing was written). */
+export type CommitOutcome = "ok" | "leaseLost";
+
+export interface ClaimRequest {
+  workerId: string;
+  names: readonly string[];
+  limit: number;
+  leaseMs: number;
+  now: number;
+}
+
+export interface Store {
+  readonly url: string;
+
+  createInstance(request: CreateInstanceRequest, now: number): Promise<void>;
+  getInstance(instanceId: string): Promise<InstanceRecord | null>;
+  getHistory(instanceId: string): Promise<HistoryEvent[]>;
+  listInstances(filter: InstanceFilter): Promise<{ instances: InstanceRecord[]; continuationToken: string | undefined }>;
+  /** Delivers a message to a running or pending instance; rejects when it is missing or finished. */
+  sendMessage(instanceId: string, message: InboxMessage, now: number): Promise<void>;
+  /** Deletes a finished instance and its history; false when there was none. */
+  purgeInstance(instanceId: string): Promise<boolean>;
+
+  /** Records the functions a worker hosts, so clients in other processes know the names. */
+  announceFunctions(workerId: string, names: { activities: string[]; orchestrations: string[] }, now: number): Promise<void>;
+  knownFunctions(): Promise<{ activities: string[]; orchestrations: string[] }>;
+
+  /** Leases instances with visible inbox messages. Stalled instances are skipped unless stalled before `stalledBefore`. */
+  claimOrchestrations(request: ClaimRequest & { stalledBefore: number; maxMessages: number }): Promise<OrchestrationWorkItem[]>;
+  claimActivities(request: ClaimRequest): Promise<ActivityWorkItem[]>;
+  renewLeases(instanceTokens: readonly string[], taskTokens: readonly string[], leaseExpiresAt: number): Promise<void>;
+  /** Applies every op in one transaction and returns one outcome per op, in order. */
+  commit(ops: readonly CommitOp[], now: number): Promise<CommitOutcome[]>;
+  /** The earliest time after `now` at which queued work for these names becomes visible. */
+  nextVisibleAt(orchestrationNames: readonly string[], activityNames: readonly string[], now: number): Promise<number | null>;
+
+  close(): Promise<void>;
+}

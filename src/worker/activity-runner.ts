@@ -1,0 +1,98 @@
+/**
+ * Runs one claimed activity task and submits its outcome: completed, retried later (the
+ * task becomes visible again after the backoff, with no history written), or failed for
+ * good. Activities run at least once: a crash before the outcome commits runs them again.
+ */
+import type { ActivityContext } from "../definitions/activity.js";
+import { toMs } from "../definitions/duration.js";
+import type { Logger } from "../definitions/logger.js";
+import { deserialize, serialize } from "../definitions/payload.js";
+import type { Registry } from "../definitions/registry.js";
+import { nextRetryDelayMs } from "../definitions/retry-policy.js";
+import { SerializationError, PayloadTooLargeError, TimeoutError, toErrorDetails } from "../errors.js";
+import { faultPoint } from "../observability/fault-points.js";
+import type { ActivityWorkItem, CommitOp } from "../store/store.js";
+import type { Committer } from "./committer.js";
+
+export interface ActivityRunnerDeps {
+  registry: Registry;
+  committer: Committer;
+  logger: Logger;
+  maxPayloadBytes: number;
+  now: () => number;
+}
+
+export async function runActivity(task: ActivityWorkItem, signal: AbortSignal, deps: ActivityRunnerDeps): Promise<void> {
+  const definition = deps.registry.activities.get(task.name)!;
+  const attemptController = new AbortController();
+  const abort = (): void => attemptController.abort(signal.reason);
+  signal.addEventListener("abort", abort, { once: true });
+  const ctx: ActivityContext = {
+    instanceId: task.instanceId,
+    activityName: task.name,
+    attempt: task.attempt,
+    idempotencyKey: task.idempotencyKey,
+    signal: attemptController.signal,
+    log: prefixed(deps.logger, `[${task.instanceId}] ${task.name}#${task.attempt}`),
+  };
+  let op: CommitOp;
+  try {
+    const output = await withTimeout(definition.fn(deserialize(task.input), ctx), definition.options.timeout, attemptController, task.name);
+    op = { type: "activityCompleted", task, output: serialize(output, `Output of activity "${task.name}"`, deps.maxPayloadBytes) };
+  } catch (error) {
+    op = failureOp(task, error, deps);
+  } finally {
+    signal.removeEventListener("abort", abort);
+  }
+  if (signal.aborted) return; // the worker is stopping and has released this task's lease
+  faultPoint("activity-after-run-before-complete");
+  const outcome = await deps.committer.submit(op);
+  if (outcome === "leaseLost") deps.logger.warn(`[${task.instanceId}] ${task.name}: lease lost, result discarded`);
+}
+
+function failureOp(task: ActivityWorkItem, error: unknown, deps: ActivityRunnerDeps): CommitOp {
+  const details = toErrorDetails(error);
+  // An output that cannot be stored will not become storable on retry.
+  const permanent = error instanceof SerializationError || error instanceof PayloadTooLargeError;
+  const retryIf = task.retryIfFromDefinition ? deps.registry.activities.get(task.name)?.options.retry?.retryIf : undefined;
+  const now = deps.now();
+  let delay = permanent ? null : nextRetryDelayMs(task.retry, task.attempt, now - task.firstVisibleAt);
+  if (delay !== null && retryIf && !safeRetryIf(retryIf, error)) delay = null;
+  if (delay === null) return { type: "activityFailed", task, error: details };
+  return { type: "activityRetry", task, visibleAt: now + delay, error: details };
+}
+
+function safeRetryIf(retryIf: (error: Error) => boolean, error: unknown): boolean {
+  try {
+    return retryIf(error instanceof Error ? error : new Error(String(error))) === true;
+  } catch {
+    return false;
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, timeout: unknown, controller: AbortController, name: string): Promise<T> {
+  if (timeout === undefined) return promise;
+  const ms = toMs(timeout as number, "activity timeout");
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new TimeoutError(`Activity "${name}" did not finish within its timeout of ${ms} ms.`);
+      controller.abort(error);
+      reject(error);
+    }, ms);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function prefixed(logger: Logger, prefix: string): Logger {
+  return {
+    debug: (m, ...a) => logger.debug(`${prefix} ${m}`, ...a),
+    info: (m, ...a) => logger.info(`${prefix} ${m}`, ...a),
+    warn: (m, ...a) => logger.warn(`${prefix} ${m}`, ...a),
+    error: (m, ...a) => logger.error(`${prefix} ${m}`, ...a),
+  };
+}

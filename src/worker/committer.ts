@@ -1,0 +1,63 @@
+/**
+ * Group commit: ops submitted during one turn of the event loop are applied together in
+ * one store transaction (one fsync). A submitter's promise resolves only after its batch
+ * is durable. Batches are bounded; one batch is in flight at a time.
+ */
+import type { CommitOp, CommitOutcome, Store } from "../store/store.js";
+
+interface Pending {
+  op: CommitOp;
+  resolve: (outcome: CommitOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+export class Committer {
+  private queue: Pending[] = [];
+  private flushScheduled = false;
+  private flushing = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number,
+    private readonly onCommitted: (ops: readonly CommitOp[], outcomes: readonly CommitOutcome[]) => void,
+    private readonly maxBatchSize = 512,
+  ) {}
+
+  submit(op: CommitOp): Promise<CommitOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ op, resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  /** Resolves once everything submitted so far has been committed (or has failed). */
+  idle(): Promise<void> {
+    if (!this.flushing && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.flushing) return;
+    this.flushScheduled = true;
+    setImmediate(() => void this.flush());
+  }
+
+  private async flush(): Promise<void> {
+    this.flushScheduled = false;
+    this.flushing = true;
+    const batch = this.queue.splice(0, this.maxBatchSize);
+    try {
+      const ops = batch.map((p) => p.op);
+      const outcomes = await this.store.commit(ops, this.now());
+      batch.forEach((p, i) => p.resolve(outcomes[i]!));
+      this.onCommitted(ops, outcomes);
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+    } finally {
+      this.flushing = false;
+      if (this.queue.length > 0) this.scheduleFlush();
+      else for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }
+  }
+}

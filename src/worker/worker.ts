@@ -1,0 +1,239 @@
+/**
+ * The worker: claims orchestration episodes and activity tasks from the store, runs them
+ * under limits, keeps their leases alive, and stops gracefully.
+ *
+ * States: idle -> running (start) -> draining (stop: no new claims) -> stopped.
+ * Wake-ups: in-process commits wake the loop directly; the earliest future `visibleAt`
+ * (timers, retry backoff) is scheduled precisely; a poll with a deadline is the fallback
+ * for work written by other processes.
+ */
+import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
+import type { Logger } from "../definitions/logger.js";
+import type { Registry } from "../definitions/registry.js";
+import type { ActivityWorkItem, CommitOp, CommitOutcome, OrchestrationWorkItem, Store } from "../store/store.js";
+import { Committer } from "./committer.js";
+import type { CompletionNotifier } from "./completion-notifier.js";
+import { runActivity } from "./activity-runner.js";
+import { runEpisode } from "./episode-runner.js";
+import { RunCache } from "./run-cache.js";
+
+export interface WorkerLimits {
+  maxConcurrentActivities: number;
+  maxConcurrentOrchestrations: number;
+  leaseMs: number;
+  pollIntervalMs: number;
+  maxPayloadBytes: number;
+  maxCachedRuns: number;
+  maxMessagesPerEpisode: number;
+}
+
+export interface WorkerDeps {
+  store: Store;
+  registry: Registry;
+  logger: Logger;
+  notifier: CompletionNotifier;
+  now: () => number;
+  limits: WorkerLimits;
+}
+
+export class Worker {
+  readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private state: "idle" | "running" | "draining" | "stopped" = "idle";
+  private readonly committer: Committer;
+  private readonly cache: RunCache;
+  private readonly orchestrations = new Map<string, OrchestrationWorkItem>();
+  private readonly activities = new Map<number, { task: ActivityWorkItem; done: Promise<void> }>();
+  private readonly episodes = new Set<Promise<void>>();
+  private readonly abortController = new AbortController();
+  private pumping = false;
+  private pumpAgain = false;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeAt = Infinity;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private startedAt = 0;
+  private readonly orchestrationNames: string[];
+  private readonly activityNames: string[];
+
+  constructor(private readonly deps: WorkerDeps) {
+    this.cache = new RunCache(deps.limits.maxCachedRuns);
+    this.committer = new Committer(deps.store, deps.now, (ops, outcomes) => this.onCommitted(ops, outcomes));
+    const names = deps.registry.names();
+    this.orchestrationNames = names.orchestrations;
+    this.activityNames = names.activities;
+  }
+
+  get isRunning(): boolean {
+    return this.state === "running";
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== "idle") return;
+    this.state = "running";
+    this.startedAt = this.deps.now();
+    await this.deps.store.announceFunctions(this.workerId, this.deps.registry.names(), this.startedAt);
+    const renewEveryMs = Math.max(50, Math.floor(this.deps.limits.leaseMs / 3));
+    this.leaseTimer = setInterval(() => void this.renewLeases(), renewEveryMs);
+    this.leaseTimer.unref();
+    this.wake();
+  }
+
+  /** Stops claiming; waits for running work until `timeoutMs`, then aborts and releases what is left. */
+  async stop(timeoutMs: number): Promise<void> {
+    if (this.state === "idle") this.state = "stopped";
+    if (this.state !== "running") return;
+    this.state = "draining";
+    clearTimeout(this.wakeTimer);
+    const running = Promise.all([...this.episodes, ...[...this.activities.values()].map((a) => a.done)]);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      running.then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      this.abortController.abort(new Error("worker stopping"));
+      const releases = [...this.activities.values()].map(({ task }) =>
+        this.committer.submit({ type: "releaseActivity", task }).catch(() => "leaseLost"),
+      );
+      await Promise.all(releases);
+      await Promise.race([Promise.all(this.episodes), new Promise((r) => setTimeout(r, 1000))]);
+    }
+    clearInterval(this.leaseTimer);
+    await this.committer.idle();
+    this.cache.clear();
+    this.state = "stopped";
+  }
+
+  /** Runs the claim loop now (or again, if it is running). */
+  wake(): void {
+    if (this.state !== "running") return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        const claimed = await this.claimOnce();
+        if (claimed) this.pumpAgain = true;
+      } while (this.pumpAgain && this.state === "running");
+      if (this.state === "running") await this.scheduleNextWake();
+    } catch (error) {
+      this.deps.logger.error(`worker: claiming work failed: ${(error as Error).message}; retrying`);
+      this.scheduleWake(this.deps.now() + this.deps.limits.pollIntervalMs);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Claims what free slots allow; true when it claimed anything (there may be more). */
+  private async claimOnce(): Promise<boolean> {
+    const { store, limits, now } = this.deps;
+    const common = { workerId: this.workerId, leaseMs: limits.leaseMs, now: now() };
+    const freeOrchestrations = limits.maxConcurrentOrchestrations - this.orchestrations.size;
+    const freeActivities = limits.maxConcurrentActivities - this.activities.size;
+    const [items, tasks] = await Promise.all([
+      store.claimOrchestrations({
+        ...common,
+        names: this.orchestrationNames,
+        limit: freeOrchestrations,
+        stalledBefore: this.startedAt,
+        maxMessages: limits.maxMessagesPerEpisode,
+      }),
+      store.claimActivities({ ...common, names: this.activityNames, limit: freeActivities }),
+    ]);
+    for (const item of items) this.startEpisode(item);
+    for (const task of tasks) this.startActivity(task);
+    return items.length + tasks.length > 0;
+  }
+
+  private startEpisode(item: OrchestrationWorkItem): void {
+    this.orchestrations.set(item.instanceId, item);
+    const { store, registry, logger, limits, now } = this.deps;
+    const done = runEpisode(item, {
+      store,
+      registry,
+      committer: this.committer,
+      cache: this.cache,
+      logger,
+      maxPayloadBytes: limits.maxPayloadBytes,
+      now,
+    }).finally(() => {
+      this.orchestrations.delete(item.instanceId);
+      this.episodes.delete(done);
+      this.wake();
+    });
+    this.episodes.add(done);
+  }
+
+  private startActivity(task: ActivityWorkItem): void {
+    const { registry, logger, limits, now } = this.deps;
+    const done = runActivity(task, this.abortController.signal, {
+      registry,
+      committer: this.committer,
+      logger,
+      maxPayloadBytes: limits.maxPayloadBytes,
+      now,
+    })
+      .catch((error: unknown) => logger.error(`[${task.instanceId}] ${task.name}: ${(error as Error).message}`))
+      .finally(() => {
+        this.activities.delete(task.taskId);
+        this.wake();
+      });
+    this.activities.set(task.taskId, { task, done });
+  }
+
+  private onCommitted(ops: readonly CommitOp[], outcomes: readonly CommitOutcome[]): void {
+    let moreWork = false;
+    ops.forEach((op, i) => {
+      if (outcomes[i] !== "ok") return;
+      if (op.type === "episode") {
+        if (op.result.runtimeStatus !== "Running") this.deps.notifier.notify(op.instanceId);
+        for (const command of op.result.commands) {
+          const visibleAt = command.type === "CreateTimer" ? command.fireAt : (command.visibleAt ?? 0);
+          if (visibleAt > this.deps.now()) this.scheduleWake(visibleAt);
+          else moreWork = true;
+        }
+      } else if (op.type === "activityCompleted" || op.type === "activityFailed") {
+        moreWork = true;
+      } else if (op.type === "activityRetry") {
+        this.scheduleWake(op.visibleAt);
+      }
+    });
+    if (moreWork) this.wake();
+  }
+
+  private async scheduleNextWake(): Promise<void> {
+    const { store, now, limits } = this.deps;
+    const current = now();
+    const next = await store.nextVisibleAt(this.orchestrationNames, this.activityNames, current);
+    this.wakeAt = Infinity; // recompute from scratch: the store knows every pending time
+    this.scheduleWake(Math.min(next ?? Infinity, current + limits.pollIntervalMs));
+  }
+
+  private scheduleWake(at: number): void {
+    if (this.state !== "running" || at >= this.wakeAt) return;
+    this.wakeAt = at;
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = setTimeout(() => {
+      this.wakeAt = Infinity;
+      this.wake();
+    }, Math.max(0, at - this.deps.now()));
+  }
+
+  private async renewLeases(): Promise<void> {
+    const instanceTokens = [...this.orchestrations.values()].map((item) => item.leaseToken);
+    const taskTokens = [...this.activities.values()].map(({ task }) => task.leaseToken);
+    try {
+      await this.deps.store.renewLeases(instanceTokens, taskTokens, this.deps.now() + this.deps.limits.leaseMs);
+    } catch (error) {
+      this.deps.logger.warn(`worker: renewing leases failed: ${(error as Error).message}`);
+    }
+  }
+}
