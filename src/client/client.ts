@@ -9,7 +9,7 @@ import type { OrchestrationDefinition } from "../definitions/orchestration.js";
 import { serialize } from "../definitions/payload.js";
 import type { Registry } from "../definitions/registry.js";
 import { toMs, type Duration } from "../definitions/duration.js";
-import { ClosedError, InvalidArgumentError, NotRegisteredError, TimeoutError } from "../errors.js";
+import { ClosedError, InstanceNotFoundError, InvalidArgumentError, NotRegisteredError, TimeoutError } from "../errors.js";
 import { FINISHED_STATUSES, RuntimeStatus, type Store } from "../store/store.js";
 import type { CompletionNotifier } from "../worker/completion-notifier.js";
 import { toInstanceStatus, type InstanceStatus } from "./instance-status.js";
@@ -98,7 +98,7 @@ export class BatonClient {
       const unsubscribe = this.options.notifier?.once(instanceId, wakeUp!);
       try {
         const status = await this.getStatus<Out>(instanceId);
-        if (!status) throw new InvalidArgumentError(`No instance "${instanceId}" exists to wait for.`);
+        if (!status) throw new InstanceNotFoundError(instanceId);
         if (FINISHED_STATUSES.includes(status.runtimeStatus)) return status;
         const remaining = deadline - Date.now();
         if (remaining <= 0) {

@@ -148,6 +148,14 @@ export class Worker {
       }),
       store.claimActivities({ ...common, names: this.activityNames, limit: freeActivities }),
     ]);
+    if (this.state !== "running") {
+      // stop() began while the claim was in flight: hand the work straight back.
+      await Promise.all([
+        ...items.map((item) => this.committer.submit({ type: "releaseInstance", instanceId: item.instanceId, leaseToken: item.leaseToken })),
+        ...tasks.map((task) => this.committer.submit({ type: "releaseActivity", task })),
+      ]);
+      return false;
+    }
     for (const item of items) this.startEpisode(item);
     for (const task of tasks) this.startActivity(task);
     return items.length + tasks.length > 0;

@@ -4,8 +4,9 @@ const LIVE = `('Pending', 'Running')`;
 export const SQL = {
   selectInstance: `SELECT * FROM instances WHERE instance_id = ?`,
   selectInstanceStatus: `SELECT runtime_status FROM instances WHERE instance_id = ?`,
-  insertInstance: `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at)
-    VALUES (?, ?, ?, 'Pending', ?, ?, ?)`,
+  insertInstance: `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at)
+    VALUES (?, ?, ?, 'Pending', ?, ?, ?, ?)`,
+  startPendingNow: `UPDATE instances SET start_at = min(start_at, ?) WHERE instance_id = ? AND runtime_status = 'Pending'`,
   deleteInstance: `DELETE FROM instances WHERE instance_id = ?`,
   selectHistory: `SELECT event FROM history WHERE instance_id = ? ORDER BY position`,
   insertHistory: `INSERT INTO history (instance_id, position, event) VALUES (?, ?, ?)`,
@@ -21,7 +22,7 @@ export const SQL = {
   selectClaimableInstances: `SELECT instance_id, name, execution_id, history_length FROM instances
     WHERE instance_id IN (SELECT instance_id FROM inbox WHERE visible_at <= ?)
       AND name IN (SELECT value FROM json_each(?))
-      AND runtime_status IN ${LIVE}
+      AND (runtime_status = 'Running' OR (runtime_status = 'Pending' AND start_at <= ?))
       AND lease_expires_at <= ?
       AND (stalled_at IS NULL OR stalled_at < ?)
     LIMIT ?`,

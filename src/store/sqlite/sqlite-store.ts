@@ -82,14 +82,15 @@ export class SqliteStore implements Store {
           if (!request.reuseFinished || !finished) throw new InstanceAlreadyExistsError(request.instanceId);
           this.deleteInstance(request.instanceId);
         }
-        this.sql.insertInstance.run(request.instanceId, request.name, request.executionId, request.input ?? null, now, now);
+        const startAt = Math.max(request.startAt, now);
+        this.sql.insertInstance.run(request.instanceId, request.name, request.executionId, request.input ?? null, now, now, startAt);
         const started: InboxMessage = {
           type: "ExecutionStarted",
           name: request.name,
           executionId: request.executionId,
           ...(request.input === undefined ? {} : { input: request.input }),
         };
-        this.sql.insertMessage.run(request.instanceId, JSON.stringify(started), Math.max(request.startAt, now));
+        this.sql.insertMessage.run(request.instanceId, JSON.stringify(started), startAt);
       })
       .immediate();
   }
@@ -146,6 +147,8 @@ export class SqliteStore implements Store {
           throw new InstanceNotRunningError(instanceId, row.runtime_status);
         }
         this.sql.insertMessage.run(instanceId, JSON.stringify(message), now);
+        // A scheduled instance that is terminated must not wait for its start time to end.
+        if (message.type === "Terminate") this.sql.startPendingNow.run(now, instanceId);
       })
       .immediate();
   }
@@ -196,6 +199,7 @@ export class SqliteStore implements Store {
         const candidates = this.sql.selectClaimableInstances.all(
           now,
           JSON.stringify(request.names),
+          now,
           now,
           request.stalledBefore,
           request.limit,

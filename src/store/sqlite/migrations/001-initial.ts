@@ -11,6 +11,7 @@ CREATE TABLE instances (
   failure          TEXT,
   created_at       INTEGER NOT NULL,
   updated_at       INTEGER NOT NULL,
+  start_at         INTEGER NOT NULL,
   history_length   INTEGER NOT NULL DEFAULT 0,
   lease_owner      TEXT,
   lease_token      TEXT,
