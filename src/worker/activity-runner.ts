@@ -22,29 +22,26 @@ export interface ActivityRunnerDeps {
   now: () => number;
 }
 
-export async function runActivity(task: ActivityWorkItem, signal: AbortSignal, deps: ActivityRunnerDeps): Promise<void> {
+/** `controller` is this attempt's: the worker aborts it when it stops, and so does the timeout. */
+export async function runActivity(task: ActivityWorkItem, controller: AbortController, deps: ActivityRunnerDeps): Promise<void> {
   const definition = deps.registry.activities.get(task.name)!;
-  const attemptController = new AbortController();
-  const abort = (): void => attemptController.abort(signal.reason);
-  signal.addEventListener("abort", abort, { once: true });
+  const stopping = controller.signal;
   const ctx: ActivityContext = {
     instanceId: task.instanceId,
     activityName: task.name,
     attempt: task.attempt,
     idempotencyKey: task.idempotencyKey,
-    signal: attemptController.signal,
+    signal: controller.signal,
     log: prefixed(deps.logger, `[${task.instanceId}] ${task.name}#${task.attempt}`),
   };
   let op: CommitOp;
   try {
-    const output = await withTimeout(definition.fn(deserialize(task.input), ctx), definition.options.timeout, attemptController, task.name);
+    const output = await withTimeout(definition.fn(deserialize(task.input), ctx), definition.options.timeout, controller, task.name);
     op = { type: "activityCompleted", task, output: serialize(output, `Output of activity "${task.name}"`, deps.maxPayloadBytes) };
   } catch (error) {
     op = failureOp(task, error, deps);
-  } finally {
-    signal.removeEventListener("abort", abort);
   }
-  if (signal.aborted) return; // the worker is stopping and has released this task's lease
+  if (stopping.aborted && !(stopping.reason instanceof TimeoutError)) return; // stopped: the worker released the lease
   faultPoint("activity-after-run-before-complete");
   const outcome = await deps.committer.submit(op);
   if (outcome === "leaseLost") deps.logger.warn(`[${task.instanceId}] ${task.name}: lease lost, result discarded`);

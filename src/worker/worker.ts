@@ -10,6 +10,7 @@
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../definitions/logger.js";
+import { ClosedError } from "../errors.js";
 import type { Registry } from "../definitions/registry.js";
 import type { ActivityWorkItem, CommitOp, CommitOutcome, OrchestrationWorkItem, Store } from "../store/store.js";
 import { Committer } from "./committer.js";
@@ -42,10 +43,10 @@ export class Worker {
   private state: "idle" | "running" | "draining" | "stopped" = "idle";
   private readonly committer: Committer;
   private readonly cache: RunCache;
+  /** Episodes in flight, by lease token (an instance may be claimed again as soon as its episode commits). */
   private readonly orchestrations = new Map<string, OrchestrationWorkItem>();
-  private readonly activities = new Map<number, { task: ActivityWorkItem; done: Promise<void> }>();
+  private readonly activities = new Map<number, { task: ActivityWorkItem; controller: AbortController; done: Promise<void> }>();
   private readonly episodes = new Set<Promise<void>>();
-  private readonly abortController = new AbortController();
   private pumping = false;
   private pumpAgain = false;
   private wakeTimer: NodeJS.Timeout | undefined;
@@ -92,7 +93,7 @@ export class Worker {
     ]);
     clearTimeout(timer);
     if (timedOut) {
-      this.abortController.abort(new Error("worker stopping"));
+      for (const { controller } of this.activities.values()) controller.abort(new ClosedError("The worker is stopping."));
       const releases = [...this.activities.values()].map(({ task }) =>
         this.committer.submit({ type: "releaseActivity", task }).catch(() => "leaseLost"),
       );
@@ -162,7 +163,7 @@ export class Worker {
   }
 
   private startEpisode(item: OrchestrationWorkItem): void {
-    this.orchestrations.set(item.instanceId, item);
+    this.orchestrations.set(item.leaseToken, item);
     const { store, registry, logger, limits, now } = this.deps;
     const done = runEpisode(item, {
       store,
@@ -173,7 +174,7 @@ export class Worker {
       maxPayloadBytes: limits.maxPayloadBytes,
       now,
     }).finally(() => {
-      this.orchestrations.delete(item.instanceId);
+      this.orchestrations.delete(item.leaseToken);
       this.episodes.delete(done);
       this.wake();
     });
@@ -182,7 +183,8 @@ export class Worker {
 
   private startActivity(task: ActivityWorkItem): void {
     const { registry, logger, limits, now } = this.deps;
-    const done = runActivity(task, this.abortController.signal, {
+    const controller = new AbortController();
+    const done = runActivity(task, controller, {
       registry,
       committer: this.committer,
       logger,
@@ -194,7 +196,7 @@ export class Worker {
         this.activities.delete(task.taskId);
         this.wake();
       });
-    this.activities.set(task.taskId, { task, done });
+    this.activities.set(task.taskId, { task, controller, done });
   }
 
   private onCommitted(ops: readonly CommitOp[], outcomes: readonly CommitOutcome[]): void {
