@@ -2,7 +2,8 @@
  * The worker keeps live orchestrations in memory and applies only new events; with the
  * cache off, every episode replays the whole history. Both paths must write the same history.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { activity, createBaton, orchestration, type Baton, type HistoryEntry } from "../../src/index.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
 
@@ -81,5 +82,30 @@ describe("cached episodes and full replay", () => {
     expect(cached.output).toMatchObject({ n: 4, fanned: [2, 3, 4, 5, 6], raced: 101, retried: 70, compensated: true, event: "go!" });
     expect(shape(replayed.history!)).toEqual(shape(cached.history!));
     expect(replayed.customStatus).toEqual({ phase: "done" });
+  });
+});
+
+const chain = orchestration("Chain10", async (ctx, n: number) => {
+  for (let i = 0; i < 10; i++) n = await ctx.callActivity(addOne, n);
+  return n;
+});
+
+describe("the live-run cache", () => {
+  it.each([
+    [10_000, 0],
+    [0, 10],
+  ])("with room for %i runs, a 10-step chain reads its history %i times", async (maxCachedOrchestrations, reads) => {
+    const getHistory = vi.spyOn(SqliteStore.prototype, "getHistory");
+    try {
+      const baton = await createBaton({ store: tempStoreUrl(), functions: [addOne, chain], maxCachedOrchestrations, logger: quiet });
+      batons.push(baton);
+      await baton.start();
+      const id = await baton.client.startNew(chain, { input: 0 });
+      const done = await baton.client.waitForCompletion(id, { timeout: 10_000 });
+      expect(done.output).toBe(10);
+      expect(getHistory).toHaveBeenCalledTimes(reads);
+    } finally {
+      getHistory.mockRestore();
+    }
   });
 });
