@@ -72,7 +72,14 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   const notifier = new CompletionNotifier();
   const now = (): number => Date.now();
   const worker = new Worker({ store, registry, logger, notifier, now, limits });
-  const client = new BatonClient({ store, registry, notifier, maxPayloadBytes: limits.maxPayloadBytes, now });
+  const client = new BatonClient({
+    store,
+    registry,
+    notifier,
+    maxPayloadBytes: limits.maxPayloadBytes,
+    now,
+    onEnqueued: (visibleAt) => worker.notifyEnqueued(visibleAt),
+  });
   let stopped = false;
   return {
     client,
@@ -99,8 +106,8 @@ function resolveLimits(options: BatonOptions): WorkerLimits {
   return {
     maxConcurrentActivities: positiveInt(options.maxConcurrentActivities ?? 100, "maxConcurrentActivities"),
     maxConcurrentOrchestrations: positiveInt(options.maxConcurrentOrchestrations ?? 100, "maxConcurrentOrchestrations"),
-    leaseMs: toMs(options.leaseMs ?? 15_000, "leaseMs"),
-    pollIntervalMs: toMs(options.pollIntervalMs ?? 250, "pollIntervalMs"),
+    leaseMs: atLeast(toMs(options.leaseMs ?? 15_000, "leaseMs"), MIN_LEASE_MS, "leaseMs"),
+    pollIntervalMs: atLeast(toMs(options.pollIntervalMs ?? 250, "pollIntervalMs"), MIN_POLL_INTERVAL_MS, "pollIntervalMs"),
     maxPayloadBytes: positiveInt(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, "maxPayloadBytes"),
     maxCachedRuns: nonNegativeInt(options.maxCachedOrchestrations ?? 10_000, "maxCachedOrchestrations"),
     maxMessagesPerEpisode: 1000,
@@ -116,6 +123,15 @@ function checkKeys(options: object, known: readonly string[], where: string): vo
       `${where}: unknown option "${key}".${close ? ` Did you mean "${close}"?` : ""} Known options: ${known.join(", ")}.`,
     );
   }
+}
+
+/** Below these, leases expire between renewals and polling becomes a busy loop. */
+const MIN_LEASE_MS = 500;
+const MIN_POLL_INTERVAL_MS = 5;
+
+function atLeast(ms: number, min: number, what: string): number {
+  if (ms < min) throw new InvalidArgumentError(`${what} must be at least ${min} ms, got ${ms}.`);
+  return ms;
 }
 
 function positiveInt(value: number, what: string): number {

@@ -51,6 +51,8 @@ export interface ClientOptions {
   now: () => number;
   /** Called by close(); a baton's client leaves closing to baton.stop(). */
   onClose?: () => Promise<void>;
+  /** Called after work was enqueued, with when it becomes visible: wakes a worker in this process. */
+  onEnqueued?: (visibleAt: number) => void;
 }
 
 export class BatonClient {
@@ -68,10 +70,12 @@ export class BatonClient {
     const input = serialize(options?.input, `Input of orchestration "${name}"`, this.options.maxPayloadBytes);
     const startAt = options?.startAt === undefined ? 0 : parseStartAt(options.startAt);
     await this.assertKnown(name);
+    const now = this.options.now();
     await this.options.store.createInstance(
       { instanceId, name, executionId: randomUUID(), input, startAt, reuseFinished: options?.reuseFinished === true },
-      this.options.now(),
+      now,
     );
+    this.options.onEnqueued?.(Math.max(startAt, now));
     return instanceId;
   }
 
@@ -125,6 +129,7 @@ export class BatonClient {
       { type: "EventRaised", name: eventName, ...(serialized === undefined ? {} : { data: serialized }) },
       this.options.now(),
     );
+    this.options.onEnqueued?.(this.options.now());
   }
 
   /** Ends a running instance; its status becomes Terminated with `reason` as output. */
@@ -133,6 +138,7 @@ export class BatonClient {
     validateInstanceId(instanceId);
     if (reason !== undefined && typeof reason !== "string") throw new InvalidArgumentError("terminate reason must be a string.");
     await this.options.store.sendMessage(instanceId, { type: "Terminate", ...(reason === undefined ? {} : { reason }) }, this.options.now());
+    this.options.onEnqueued?.(this.options.now());
   }
 
   /** Deletes a finished instance and its history. Resolves false when there was no such instance. */
@@ -150,15 +156,16 @@ export class BatonClient {
       throw new InvalidArgumentError(`pageSize must be a whole number from 1 to ${MAX_PAGE_SIZE}, got ${filter.pageSize}.`);
     }
     const statuses = filter.runtimeStatus;
-    if (statuses !== undefined && (!Array.isArray(statuses) || statuses.some((s) => !(s in RuntimeStatus)))) {
+    const known: readonly string[] = Object.values(RuntimeStatus);
+    if (statuses !== undefined && (!Array.isArray(statuses) || statuses.some((s) => !known.includes(s)))) {
       throw new InvalidArgumentError(`runtimeStatus must be an array of ${Object.keys(RuntimeStatus).join(", ")}.`);
     }
     const page = await this.options.store.listInstances({
       pageSize,
       ...(statuses ? { runtimeStatus: statuses } : {}),
       ...(filter.name !== undefined ? { name: filter.name } : {}),
-      ...(filter.createdFrom ? { createdFrom: dateMs(filter.createdFrom, "createdFrom") } : {}),
-      ...(filter.createdTo ? { createdTo: dateMs(filter.createdTo, "createdTo") } : {}),
+      ...(filter.createdFrom !== undefined ? { createdFrom: dateMs(filter.createdFrom, "createdFrom") } : {}),
+      ...(filter.createdTo !== undefined ? { createdTo: dateMs(filter.createdTo, "createdTo") } : {}),
       ...(filter.instanceIdPrefix !== undefined ? { instanceIdPrefix: filter.instanceIdPrefix } : {}),
       ...(filter.continuationToken !== undefined ? { continuationToken: filter.continuationToken } : {}),
     });

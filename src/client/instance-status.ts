@@ -39,7 +39,12 @@ export function toInstanceStatus(
   if (options.showInput) status.input = deserialize(record.input);
   if (record.failure) status.failureDetails = record.failure;
   if (record.stalled) status.stalled = { ...record.stalled, since: new Date(record.stalled.since) };
-  if (options.history) status.history = options.history.map(toHistoryEntry);
+  if (options.history) {
+    const history = options.history.map(toHistoryEntry);
+    // Hidden input stays hidden in the history too.
+    if (!options.showInput) for (const entry of history) if (entry.type === "ExecutionStarted") delete entry.input;
+    status.history = history;
+  }
   return status;
 }
 

@@ -10,9 +10,8 @@ export type Command =
       input?: string;
       attempt: number;
       idempotencyKey: string;
-      retry: ResolvedRetryPolicy;
-      /** The policy is the definition's: the activity's host also applies its `retryIf`. */
-      retryIfFromDefinition: boolean;
+      /** The call's own policy, or null: the activity's host applies its definition's policy (with its retryIf). */
+      retry: ResolvedRetryPolicy | null;
       /** Not before this time (orchestration-driven retry backoff). */
       visibleAt?: number;
     }

@@ -40,9 +40,8 @@ export interface TaskCall {
   attempt: number;
   /** Reuse the key of an earlier attempt (orchestration-driven retry); else derived from seq. */
   idempotencyKey?: string;
+  /** The call's own policy; undefined leaves retries to the definition, applied where the activity runs. */
   policy: RetryPolicy | undefined;
-  /** True when the policy came from the definition, so the activity's host applies its retryIf. */
-  policyFromDefinition: boolean;
   visibleAt?: number;
 }
 
@@ -53,10 +52,9 @@ export function createOrchestrationContext(run: RunHooks): OrchestrationContext 
     const name = typeof target === "string" ? target : target?.name;
     validateFunctionName(name, "activity");
     const callPolicy = options?.retry;
-    const policy = callPolicy ?? (typeof target === "string" ? undefined : target.options.retry);
-    resolveRetryPolicy(policy);
+    resolveRetryPolicy(callPolicy);
     const serialized = serialize(input, `Input of activity "${name}"`, run.maxPayloadBytes);
-    const call: TaskCall = { name, input: serialized, attempt: 1, policy, policyFromDefinition: callPolicy === undefined };
+    const call: TaskCall = { name, input: serialized, attempt: 1, policy: callPolicy };
     if (callPolicy?.retryIf) return DurableTask.from(retryInOrchestration(call, callPolicy));
     return run.scheduleTask(call).task;
   }
@@ -76,7 +74,7 @@ export function createOrchestrationContext(run: RunHooks): OrchestrationContext 
       } catch (error) {
         if (!(error instanceof ActivityFailedError)) throw error;
         const delay = nextRetryDelayMs(resolved, attempt, run.nowMs - firstAttemptAt);
-        if (delay === null || !policy.retryIf!(errorFromDetails(error.cause))) {
+        if (delay === null || !shouldRetry(policy.retryIf!, error.cause)) {
           throw new ActivityFailedError(call.name, attempt, error.cause);
         }
         await run.scheduleTimer(run.nowMs + delay);
@@ -94,9 +92,9 @@ export function createOrchestrationContext(run: RunHooks): OrchestrationContext 
 
   function waitForExternalEvent(name: string, options?: WaitForExternalEventOptions): Task<any> {
     validateFunctionName(name, "event");
+    const timeoutMs = options?.timeout === undefined ? undefined : toMs(options.timeout, "waitForExternalEvent timeout");
     const event = run.waitForEvent(name);
-    if (options?.timeout === undefined || event.settled) return event;
-    const timeoutMs = toMs(options.timeout, "waitForExternalEvent timeout");
+    if (timeoutMs === undefined || event.settled) return event;
     const timer = run.scheduleTimer(run.nowMs + timeoutMs);
     timer.then(() =>
       event.reject(new TimeoutError(`No "${name}" event arrived within ${timeoutMs} ms (instance ${run.instanceId}).`)),
@@ -172,6 +170,15 @@ function boundedMap<T, R>(items: readonly T[], fn: (item: T, index: number) => P
     if (items.length === 0) resolve(results);
     while (!failed && started < Math.min(items.length, concurrency)) launch();
   });
+}
+
+/** Only `true` retries; a retryIf that throws means "do not retry" (as where activities run). */
+function shouldRetry(retryIf: (error: Error) => boolean, cause: ErrorDetails): boolean {
+  try {
+    return retryIf(errorFromDetails(cause)) === true;
+  } catch {
+    return false;
+  }
 }
 
 function errorFromDetails(details: ErrorDetails): Error {

@@ -247,7 +247,7 @@ export class OrchestrationRun implements RunHooks {
   }
 
   idempotencyKey(seq: number): string {
-    return `${this.instanceId}:${this.executionId.slice(0, 8)}:${seq}`;
+    return `${this.instanceId}:${this.executionId}:${seq}`;
   }
 
   scheduleTask(call: TaskCall): { seq: number; task: DurableTask<unknown> } {
@@ -261,8 +261,7 @@ export class OrchestrationRun implements RunHooks {
       ...optional("input", call.input),
       attempt: call.attempt,
       idempotencyKey: call.idempotencyKey ?? this.idempotencyKey(seq),
-      retry: resolveRetryPolicy(call.policy),
-      retryIfFromDefinition: call.policyFromDefinition && call.policy?.retryIf !== undefined,
+      retry: call.policy === undefined ? null : resolveRetryPolicy(call.policy),
       ...optional("visibleAt", call.visibleAt),
     });
     return { seq, task };

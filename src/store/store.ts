@@ -89,8 +89,8 @@ export interface ActivityWorkItem {
   input: string | undefined;
   attempt: number;
   idempotencyKey: string;
-  retry: ResolvedRetryPolicy;
-  retryIfFromDefinition: boolean;
+  /** The call's policy, or null to apply the definition's. */
+  retry: ResolvedRetryPolicy | null;
   /** When the first attempt became visible: the start of retryTimeout. */
   firstVisibleAt: number;
   leaseToken: string;

@@ -8,7 +8,7 @@ import { toMs } from "../definitions/duration.js";
 import type { Logger } from "../definitions/logger.js";
 import { deserialize, serialize } from "../definitions/payload.js";
 import type { Registry } from "../definitions/registry.js";
-import { nextRetryDelayMs } from "../definitions/retry-policy.js";
+import { nextRetryDelayMs, resolveRetryPolicy } from "../definitions/retry-policy.js";
 import { SerializationError, PayloadTooLargeError, TimeoutError, toErrorDetails } from "../errors.js";
 import { faultPoint } from "../observability/fault-points.js";
 import type { ActivityWorkItem, CommitOp } from "../store/store.js";
@@ -51,9 +51,12 @@ function failureOp(task: ActivityWorkItem, error: unknown, deps: ActivityRunnerD
   const details = toErrorDetails(error);
   // An output that cannot be stored will not become storable on retry.
   const permanent = error instanceof SerializationError || error instanceof PayloadTooLargeError;
-  const retryIf = task.retryIfFromDefinition ? deps.registry.activities.get(task.name)?.options.retry?.retryIf : undefined;
+  // A call without its own policy gets the definition's, retryIf included: it lives here.
+  const definitionPolicy = deps.registry.activities.get(task.name)?.options.retry;
+  const policy = task.retry ?? resolveRetryPolicy(definitionPolicy);
+  const retryIf = task.retry === null ? definitionPolicy?.retryIf : undefined;
   const now = deps.now();
-  let delay = permanent ? null : nextRetryDelayMs(task.retry, task.attempt, now - task.firstVisibleAt);
+  let delay = permanent ? null : nextRetryDelayMs(policy, task.attempt, now - task.firstVisibleAt);
   if (delay !== null && retryIf && !safeRetryIf(retryIf, error)) delay = null;
   if (delay === null) return { type: "activityFailed", task, error: details };
   return { type: "activityRetry", task, visibleAt: now + delay, error: details };

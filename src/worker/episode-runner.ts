@@ -1,14 +1,22 @@
 /**
  * Runs one orchestration episode for a claimed instance: take the live run from the cache
  * (or rebuild it by replaying history), feed it the new messages, and submit the result for
- * group commit. A NonDeterminismError stalls the instance (it stays in flight, its messages
- * stay queued) instead of failing it.
+ * group commit.
+ *
+ * Failures are told apart by where they happen:
+ * - the engine (NonDeterminismError, or an engine bug): the instance is stalled — it stays
+ *   in flight, its messages stay queued, and a worker started later tries again;
+ * - the store (reading history, committing): the claim is released so the episode is redone.
+ * A Terminate message ends the instance without running its code, so even a stalled
+ * instance can be terminated.
  */
 import type { Logger } from "../definitions/logger.js";
 import type { Registry } from "../definitions/registry.js";
+import type { EpisodeResult } from "../engine/command.js";
 import { OrchestrationRun } from "../engine/orchestration-run.js";
-import { BatonError, NonDeterminismError } from "../errors.js";
-import type { OrchestrationWorkItem, Store } from "../store/store.js";
+import { terminationEpisode } from "../engine/termination.js";
+import { BatonError } from "../errors.js";
+import type { CommitOp, OrchestrationWorkItem, Store } from "../store/store.js";
 import type { Committer } from "./committer.js";
 import type { RunCache } from "./run-cache.js";
 
@@ -25,15 +33,45 @@ export interface EpisodeRunnerDeps {
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export async function runEpisode(item: OrchestrationWorkItem, deps: EpisodeRunnerDeps): Promise<void> {
-  const { committer, cache } = deps;
-  let run: OrchestrationRun | undefined;
+  const messages = item.messages.map((m) => m.message);
+  const terminate = messages.find((m) => m.type === "Terminate");
+  if (terminate) {
+    deps.cache.take(item.instanceId, item.executionId, item.historyLength);
+    await commit(item, terminationEpisode(terminate.reason, deps.now()), deps);
+    return;
+  }
+
+  let history;
+  const cached = deps.cache.take(item.instanceId, item.executionId, item.historyLength);
+  if (!cached && item.historyLength > 0) {
+    try {
+      history = await deps.store.getHistory(item.instanceId);
+    } catch (error) {
+      deps.logger.error(`[${item.instanceId}] could not read history: ${describe(error)}; the episode will be retried`);
+      await release(item, deps);
+      return;
+    }
+  }
+
+  let run: OrchestrationRun;
+  let result: EpisodeResult;
   try {
-    run = cache.take(item.instanceId, item.executionId, item.historyLength) ?? (await rebuild(item, deps));
-    const result = await run.runEpisode(
-      item.messages.map((m) => m.message),
-      deps.now(),
-    );
-    const outcome = await committer.submit({
+    run = cached ?? newRun(item, deps);
+    if (history) await run.replay(history);
+    result = await run.runEpisode(messages, deps.now());
+  } catch (error) {
+    const code = error instanceof BatonError ? error.code : "EPISODE_FAILED";
+    deps.logger.error(`[${item.instanceId}] episode stalled (${code}): ${describe(error)}`);
+    await submit({ type: "stall", instanceId: item.instanceId, leaseToken: item.leaseToken, code, message: describe(error) }, item, deps);
+    return;
+  }
+  const committed = await commit(item, result, deps);
+  if (committed && result.runtimeStatus === "Running") deps.cache.put(item.instanceId, run);
+}
+
+async function commit(item: OrchestrationWorkItem, result: EpisodeResult, deps: EpisodeRunnerDeps): Promise<boolean> {
+  return submit(
+    {
       type: "episode",
       instanceId: item.instanceId,
       executionId: item.executionId,
@@ -41,30 +79,42 @@ export async function runEpisode(item: OrchestrationWorkItem, deps: EpisodeRunne
       historyLengthBefore: item.historyLength,
       consumedMessageIds: item.messages.map((m) => m.id),
       result,
-    });
-    if (outcome === "ok" && result.runtimeStatus === "Running") cache.put(item.instanceId, run);
+    },
+    item,
+    deps,
+  );
+}
+
+/** Submits an op; true when it committed. A failed commit releases the claim for a retry. */
+async function submit(op: CommitOp, item: OrchestrationWorkItem, deps: EpisodeRunnerDeps): Promise<boolean> {
+  try {
+    const outcome = await deps.committer.submit(op);
+    if (outcome === "leaseLost") deps.logger.warn(`[${item.instanceId}] lease lost; another worker has this instance`);
+    return outcome === "ok";
   } catch (error) {
-    if (!(error instanceof BatonError) || error instanceof NonDeterminismError) {
-      const code = error instanceof BatonError ? error.code : "EPISODE_FAILED";
-      const message = error instanceof Error ? error.message : String(error);
-      deps.logger.error(`[${item.instanceId}] episode stalled: ${message}`);
-      await committer
-        .submit({ type: "stall", instanceId: item.instanceId, leaseToken: item.leaseToken, code, message })
-        .catch((e: unknown) => deps.logger.error(`[${item.instanceId}] could not record the stall: ${String(e)}`));
-    } else {
-      // A store failure: the lease expires and another attempt redoes the episode.
-      deps.logger.error(`[${item.instanceId}] episode not committed: ${error.message}`);
-    }
+    deps.logger.error(`[${item.instanceId}] commit failed: ${describe(error)}; the episode will be retried`);
+    await release(item, deps);
+    return false;
   }
 }
 
-async function rebuild(item: OrchestrationWorkItem, deps: EpisodeRunnerDeps): Promise<OrchestrationRun> {
+async function release(item: OrchestrationWorkItem, deps: EpisodeRunnerDeps): Promise<void> {
+  try {
+    await deps.committer.submit({ type: "releaseInstance", instanceId: item.instanceId, leaseToken: item.leaseToken });
+  } catch {
+    // The store is unreachable: the lease expires on its own and the episode is redone then.
+  }
+}
+
+function newRun(item: OrchestrationWorkItem, deps: EpisodeRunnerDeps): OrchestrationRun {
   const definition = deps.registry.orchestrations.get(item.name)!;
-  const run = new OrchestrationRun(item.instanceId, definition, {
+  return new OrchestrationRun(item.instanceId, definition, {
     yieldToEventLoop,
     logger: deps.logger,
     maxPayloadBytes: deps.maxPayloadBytes,
   });
-  if (item.historyLength > 0) await run.replay(await deps.store.getHistory(item.instanceId));
-  return run;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

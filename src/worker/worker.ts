@@ -98,12 +98,26 @@ export class Worker {
         this.committer.submit({ type: "releaseActivity", task }).catch(() => "leaseLost"),
       );
       await Promise.all(releases);
+      // Episodes end on their own unless user code awaits something that is not durable.
       await Promise.race([Promise.all(this.episodes), new Promise((r) => setTimeout(r, 1000))]);
+      await Promise.all(
+        [...this.orchestrations.values()].map((item) =>
+          this.committer
+            .submit({ type: "releaseInstance", instanceId: item.instanceId, leaseToken: item.leaseToken })
+            .catch(() => "leaseLost"),
+        ),
+      );
     }
     clearInterval(this.leaseTimer);
     await this.committer.idle();
     this.cache.clear();
     this.state = "stopped";
+  }
+
+  /** Work was enqueued in this process: claim it now, or when it becomes visible. */
+  notifyEnqueued(visibleAt: number): void {
+    if (visibleAt > this.deps.now()) this.scheduleWake(visibleAt);
+    else this.wake();
   }
 
   /** Runs the claim loop now (or again, if it is running). */

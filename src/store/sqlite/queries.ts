@@ -3,10 +3,11 @@ const LIVE = `('Pending', 'Running')`;
 
 export const SQL = {
   selectInstance: `SELECT * FROM instances WHERE instance_id = ?`,
-  selectInstanceStatus: `SELECT runtime_status FROM instances WHERE instance_id = ?`,
+  selectInstanceStatus: `SELECT runtime_status, start_at FROM instances WHERE instance_id = ?`,
   insertInstance: `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at)
     VALUES (?, ?, ?, 'Pending', ?, ?, ?, ?)`,
-  startPendingNow: `UPDATE instances SET start_at = min(start_at, ?) WHERE instance_id = ? AND runtime_status = 'Pending'`,
+  // A terminated instance must not wait for its start time, nor stay skipped as stalled.
+  wakeForTermination: `UPDATE instances SET start_at = min(start_at, ?), stalled_at = NULL WHERE instance_id = ?`,
   deleteInstance: `DELETE FROM instances WHERE instance_id = ?`,
   selectHistory: `SELECT event FROM history WHERE instance_id = ? ORDER BY position`,
   insertHistory: `INSERT INTO history (instance_id, position, event) VALUES (?, ?, ?)`,
@@ -15,7 +16,7 @@ export const SQL = {
   insertMessage: `INSERT INTO inbox (instance_id, message, visible_at) VALUES (?, ?, ?)`,
   insertMessageIfLive: `INSERT INTO inbox (instance_id, message, visible_at) SELECT ?, ?, ?
     WHERE EXISTS (SELECT 1 FROM instances WHERE instance_id = ? AND execution_id = ? AND runtime_status IN ${LIVE})`,
-  selectVisibleMessages: `SELECT id, message FROM inbox WHERE instance_id = ? AND visible_at <= ? ORDER BY id LIMIT ?`,
+  selectVisibleMessages: `SELECT id, message FROM inbox WHERE instance_id = ? AND visible_at <= ? ORDER BY visible_at, id LIMIT ?`,
   deleteMessage: `DELETE FROM inbox WHERE id = ?`,
   deleteInbox: `DELETE FROM inbox WHERE instance_id = ?`,
 
@@ -45,8 +46,8 @@ export const SQL = {
     WHERE instance_id = ? AND lease_token = ?`,
 
   insertTask: `INSERT INTO activity_tasks (instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
-      retry_if_from_definition, first_visible_at, visible_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      first_visible_at, visible_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   selectClaimableTasks: `SELECT * FROM activity_tasks
     WHERE visible_at <= ? AND lease_expires_at <= ? AND name IN (SELECT value FROM json_each(?))
     ORDER BY visible_at, id LIMIT ?`,

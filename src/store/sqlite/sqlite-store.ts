@@ -27,7 +27,7 @@ import type {
   Store,
 } from "../store.js";
 import { FINISHED_STATUSES } from "../store.js";
-import { migrate } from "./migrate.js";
+import { assertOpenable, enableWal, migrate } from "./migrate.js";
 import { SQL } from "./queries.js";
 import { rowToInstance, type InstanceRow } from "./rows.js";
 import { decodeToken, encodeToken } from "../continuation-token.js";
@@ -58,9 +58,10 @@ export class SqliteStore implements Store {
     let db: Database.Database | undefined;
     try {
       db = new Database(path);
-      db.pragma("journal_mode = WAL");
-      db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
       db.pragma("busy_timeout = 10000");
+      assertOpenable(db, path); // before any write, even the switch to WAL
+      enableWal(db);
+      db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
       migrate(db, Date.now());
       return new SqliteStore(url, db);
     } catch (error) {
@@ -141,14 +142,19 @@ export class SqliteStore implements Store {
   async sendMessage(instanceId: string, message: InboxMessage, now: number): Promise<void> {
     this.db
       .transaction(() => {
-        const row = this.sql.selectInstanceStatus.get(instanceId) as { runtime_status: string } | undefined;
+        const row = this.sql.selectInstanceStatus.get(instanceId) as { runtime_status: string; start_at: number } | undefined;
         if (!row) throw new InstanceNotFoundError(instanceId);
         if (FINISHED_STATUSES.includes(row.runtime_status as never)) {
           throw new InstanceNotRunningError(instanceId, row.runtime_status);
         }
-        this.sql.insertMessage.run(instanceId, JSON.stringify(message), now);
-        // A scheduled instance that is terminated must not wait for its start time to end.
-        if (message.type === "Terminate") this.sql.startPendingNow.run(now, instanceId);
+        if (message.type === "Terminate") {
+          this.sql.insertMessage.run(instanceId, JSON.stringify(message), now);
+          this.sql.wakeForTermination.run(now, instanceId);
+        } else {
+          // Messages are consumed in visibleAt order: one sent to a scheduled instance follows its start.
+          const visibleAt = row.runtime_status === "Pending" ? Math.max(now, row.start_at) : now;
+          this.sql.insertMessage.run(instanceId, JSON.stringify(message), visibleAt);
+        }
       })
       .immediate();
   }
@@ -324,8 +330,7 @@ export class SqliteStore implements Store {
           command.input ?? null,
           command.attempt,
           command.idempotencyKey,
-          JSON.stringify(command.retry),
-          command.retryIfFromDefinition ? 1 : 0,
+          command.retry === null ? null : JSON.stringify(command.retry),
           visibleAt,
           visibleAt,
         );
@@ -370,8 +375,7 @@ interface TaskRow {
   input: string | null;
   attempt: number;
   idempotency_key: string;
-  retry: string;
-  retry_if_from_definition: number;
+  retry: string | null;
   first_visible_at: number;
 }
 
@@ -385,8 +389,7 @@ function rowToTask(row: TaskRow, leaseToken: string): ActivityWorkItem {
     input: row.input ?? undefined,
     attempt: row.attempt,
     idempotencyKey: row.idempotency_key,
-    retry: JSON.parse(row.retry),
-    retryIfFromDefinition: row.retry_if_from_definition === 1,
+    retry: row.retry === null ? null : JSON.parse(row.retry),
     firstVisibleAt: row.first_visible_at,
     leaseToken,
   };
