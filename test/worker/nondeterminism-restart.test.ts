@@ -91,4 +91,25 @@ describe("a NonDeterminismError across a restart with changed code", () => {
     expect(later?.stalled?.since).toEqual(stalled.since);
     expect(later?.history).toEqual(history);
   });
+
+  it("lets an operator terminate a stalled instance, whose code is never replayed for it", async () => {
+    const store = tempStoreUrl();
+    const first = await startBaton(store, v1);
+    const id = await first.client.startNew(v1, { input: "lamp" });
+    await waitUntil(async () => {
+      const status = await first.client.getStatus(id, { showHistory: true });
+      return status?.history?.some((e) => e.type === "TaskCompleted") ? true : undefined;
+    }, "the first activity to complete");
+    await first.stop();
+
+    const second = await startBaton(store, v2);
+    await second.client.raiseEvent(id, "Approved", "dave");
+    await waitUntil(async () => (await second.client.getStatus(id))?.stalled, "a stall");
+    await second.client.terminate(id, "incompatible deploy");
+    const done = await second.client.waitForCompletion(id, { timeout: 10_000 });
+    expect(done.runtimeStatus).toBe("Terminated");
+    expect(done.output).toBe("incompatible deploy");
+    expect(done.stalled).toBeUndefined();
+    expect(await second.client.purge(id)).toBe(true);
+  });
 });
