@@ -15,7 +15,9 @@ export type Command =
       /** Not before this time (orchestration-driven retry backoff). */
       visibleAt?: number;
     }
-  | { type: "CreateTimer"; seq: number; fireAt: number };
+  | { type: "CreateTimer"; seq: number; fireAt: number }
+  /** Drops a durable timer's pending fire message: cancelled timers cost no later episode. */
+  | { type: "CancelTimer"; seq: number };
 
 export type FinishedStatus = "Completed" | "Failed" | "Terminated";
 

@@ -51,6 +51,8 @@ export class OrchestrationRun implements RunHooks {
   private readonly calls = new Map<number, Call>();
   /** Commands issued by the code and not yet recorded in history, by seq. */
   private readonly unrecorded = new Map<number, Command>();
+  /** Recorded timers cancelled in this episode (cancels during replay were committed before). */
+  private readonly cancelledTimers: number[] = [];
   private readonly waiters = new Map<string, DurableTask<unknown>[]>();
   private readonly buffered = new Map<string, (string | undefined)[]>();
   private recordedCustomStatus: string | undefined;
@@ -114,15 +116,16 @@ export class OrchestrationRun implements RunHooks {
   private takeUnrecordedCommands(nowMs: number, newEvents: HistoryEvent[]): Command[] {
     const commands = [...this.unrecorded.values()].sort((a, b) => a.seq - b.seq);
     this.unrecorded.clear();
+    const cancels: Command[] = this.cancelledTimers.splice(0).map((seq) => ({ type: "CancelTimer", seq }));
     for (const command of commands) {
       if (command.type === "ScheduleTask") {
         const { seq, name, input, attempt } = command;
         newEvents.push({ type: "TaskScheduled", timestamp: nowMs, seq, name, attempt, ...optional("input", input) });
-      } else {
+      } else if (command.type === "CreateTimer") {
         newEvents.push({ type: "TimerCreated", timestamp: nowMs, seq: command.seq, fireAt: command.fireAt });
       }
     }
-    return commands;
+    return [...commands, ...cancels];
   }
 
   private async apply(event: HistoryEvent): Promise<void> {
@@ -269,10 +272,16 @@ export class OrchestrationRun implements RunHooks {
 
   scheduleTimer(fireAtMs: number): DurableTimerTask {
     const seq = this.nextSeq++;
-    const task = new DurableTimerTask(() => undefined);
+    const task = new DurableTimerTask(() => this.cancelTimer(seq));
     this.calls.set(seq, { kind: "timer", task });
     this.unrecorded.set(seq, { type: "CreateTimer", seq, fireAt: Math.round(fireAtMs) });
     return task;
+  }
+
+  private cancelTimer(seq: number): void {
+    // A timer created in this same episode is simply never created.
+    if (this.unrecorded.delete(seq)) return;
+    if (!this.isReplaying) this.cancelledTimers.push(seq);
   }
 
   waitForEvent(name: string): DurableTask<unknown> {

@@ -220,6 +220,7 @@ export class Worker {
       if (op.type === "episode") {
         if (op.result.runtimeStatus !== "Running") this.deps.notifier.notify(op.instanceId);
         for (const command of op.result.commands) {
+          if (command.type === "CancelTimer") continue;
           const visibleAt = command.type === "CreateTimer" ? command.fireAt : (command.visibleAt ?? 0);
           if (visibleAt > this.deps.now()) this.scheduleWake(visibleAt);
           else moreWork = true;

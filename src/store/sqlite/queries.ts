@@ -18,6 +18,8 @@ export const SQL = {
     WHERE EXISTS (SELECT 1 FROM instances WHERE instance_id = ? AND execution_id = ? AND runtime_status IN ${LIVE})`,
   selectVisibleMessages: `SELECT id, message FROM inbox WHERE instance_id = ? AND visible_at <= ? ORDER BY visible_at, id LIMIT ?`,
   deleteMessage: `DELETE FROM inbox WHERE id = ?`,
+  deleteTimerMessage: `DELETE FROM inbox WHERE instance_id = ?
+    AND json_extract(message, '$.type') = 'TimerFired' AND json_extract(message, '$.seq') = ?`,
   deleteInbox: `DELETE FROM inbox WHERE instance_id = ?`,
 
   selectClaimableInstances: `SELECT instance_id, name, execution_id, history_length FROM instances

@@ -334,9 +334,11 @@ export class SqliteStore implements Store {
           visibleAt,
           visibleAt,
         );
-      } else {
+      } else if (command.type === "CreateTimer") {
         const fired: InboxMessage = { type: "TimerFired", seq: command.seq };
         this.sql.insertMessage.run(op.instanceId, JSON.stringify(fired), command.fireAt);
+      } else {
+        this.sql.deleteTimerMessage.run(op.instanceId, command.seq);
       }
     }
     return "ok";
