@@ -73,6 +73,12 @@ export class OrchestrationRun implements RunHooks {
     return this.outcome?.status;
   }
 
+  /** True while the code waits on an activity, i.e. it will likely run again soon. */
+  get awaitsActivity(): boolean {
+    for (const call of this.calls.values()) if (call.kind === "task") return true;
+    return false;
+  }
+
   /** Applies stored history. Throws NonDeterminismError when the code does not match it. */
   async replay(history: readonly HistoryEvent[]): Promise<void> {
     this.isReplaying = true;

@@ -66,7 +66,9 @@ export async function runEpisode(item: OrchestrationWorkItem, deps: EpisodeRunne
     return;
   }
   const committed = await commit(item, result, deps);
-  if (committed && result.runtimeStatus === "Running") deps.cache.put(item.instanceId, run);
+  // Keep live only runs that wait on an activity: one waiting on a timer or an event may
+  // wait for days, and replaying it when it wakes costs less than holding it in memory.
+  if (committed && result.runtimeStatus === "Running" && run.awaitsActivity) deps.cache.put(item.instanceId, run);
 }
 
 async function commit(item: OrchestrationWorkItem, result: EpisodeResult, deps: EpisodeRunnerDeps): Promise<boolean> {

@@ -109,3 +109,39 @@ describe("the live-run cache", () => {
     }
   });
 });
+
+const waiter = orchestration("Waiter", async (ctx) => {
+  const first = await ctx.callActivity(addOne, 1);
+  const event = await ctx.waitForExternalEvent<number>("Value");
+  return first + event;
+});
+
+describe("runs waiting on an event", () => {
+  it("are not kept in memory: the wake-up replays the history once", async () => {
+    const getHistory = vi.spyOn(SqliteStore.prototype, "getHistory");
+    try {
+      const baton = await createBaton({ store: tempStoreUrl(), functions: [addOne, waiter], logger: quiet });
+      batons.push(baton);
+      await baton.start();
+      const id = await baton.client.startNew(waiter);
+      await waitForHistory(baton, id, "TaskCompleted"); // reads history through getStatus
+      const readsBefore = getHistory.mock.calls.length;
+      await baton.client.raiseEvent(id, "Value", 40);
+      const done = await baton.client.waitForCompletion(id, { timeout: 10_000 });
+      expect(done.output).toBe(42);
+      expect(getHistory.mock.calls.length - readsBefore).toBe(1);
+    } finally {
+      getHistory.mockRestore();
+    }
+  });
+});
+
+async function waitForHistory(baton: Baton, id: string, type: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const status = await baton.client.getStatus(id, { showHistory: true });
+    if (status?.history?.some((e) => e.type === type)) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`no ${type} in the history of ${id}`);
+}
