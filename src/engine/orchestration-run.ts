@@ -97,6 +97,9 @@ export class OrchestrationRun implements RunHooks {
     await record({ type: "EpisodeStarted", timestamp: nowMs });
     for (const message of messages) {
       if (this.outcome) break;
+      // A result for a call this code is not waiting on (delivered twice, say) is dropped, not
+      // recorded: replay would find it completing a call that was never started.
+      if ("seq" in message && !this.calls.has(message.seq)) continue;
       await record(messageToEvent(message, nowMs));
     }
     const commands = this.outcome ? [] : this.takeUnrecordedCommands(nowMs, newEvents);
