@@ -41,7 +41,6 @@ export interface ListFilter {
 }
 
 export const MAX_PAGE_SIZE = 1000;
-const MAX_POLL_MS = 500;
 
 export interface ClientOptions {
   store: Store;
@@ -94,7 +93,9 @@ export class BatonClient {
     validateInstanceId(instanceId);
     const timeoutMs = options?.timeout === undefined ? Infinity : toMs(options.timeout, "waitForCompletion timeout");
     const deadline = Date.now() + timeoutMs;
-    let pollMs = 5;
+    // With a worker in this process, its commits wake us; polling only covers other processes.
+    let pollMs = this.options.notifier ? 50 : 5;
+    const maxPollMs = this.options.notifier ? 1000 : 500;
     for (;;) {
       this.assertOpen();
       let wakeUp: (() => void) | undefined;
@@ -111,7 +112,7 @@ export class BatonClient {
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([notified, new Promise((r) => (timer = setTimeout(r, Math.min(pollMs, remaining))))]);
         clearTimeout(timer);
-        pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
+        pollMs = Math.min(pollMs * 2, maxPollMs);
       } finally {
         unsubscribe?.();
       }

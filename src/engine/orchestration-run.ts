@@ -30,7 +30,9 @@ export interface RunEnvironment {
   maxPayloadBytes: number;
 }
 
-type Call = { kind: "task"; name: string; task: DurableTask<unknown> } | { kind: "timer"; task: DurableTimerTask };
+type Call =
+  | { kind: "task"; name: string; task: DurableTask<unknown> }
+  | { kind: "timer"; fireAt: number; task: DurableTimerTask };
 
 type Outcome =
   | { status: "Completed"; output: string | undefined }
@@ -73,10 +75,17 @@ export class OrchestrationRun implements RunHooks {
     return this.outcome?.status;
   }
 
-  /** True while the code waits on an activity, i.e. it will likely run again soon. */
-  get awaitsActivity(): boolean {
-    for (const call of this.calls.values()) if (call.kind === "task") return true;
-    return false;
+  /**
+   * When this run expects to wake next: now if it waits on an activity, else its earliest
+   * live timer, else never (it waits only on external events).
+   */
+  expectedWakeAt(nowMs: number): number {
+    let earliest = Infinity;
+    for (const call of this.calls.values()) {
+      if (call.kind === "task") return nowMs;
+      if (!call.task.isCancelled) earliest = Math.min(earliest, call.fireAt);
+    }
+    return earliest;
   }
 
   /** Applies stored history. Throws NonDeterminismError when the code does not match it. */
@@ -282,7 +291,7 @@ export class OrchestrationRun implements RunHooks {
   scheduleTimer(fireAtMs: number): DurableTimerTask {
     const seq = this.nextSeq++;
     const task = new DurableTimerTask(() => this.cancelTimer(seq));
-    this.calls.set(seq, { kind: "timer", task });
+    this.calls.set(seq, { kind: "timer", fireAt: Math.round(fireAtMs), task });
     this.unrecorded.set(seq, { type: "CreateTimer", seq, fireAt: Math.round(fireAtMs) });
     return task;
   }

@@ -30,6 +30,9 @@ export interface EpisodeRunnerDeps {
   now: () => number;
 }
 
+/** Runs expected to wake within this long stay live in the cache. */
+const KEEP_LIVE_WITHIN_MS = 60_000;
+
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export async function runEpisode(item: OrchestrationWorkItem, deps: EpisodeRunnerDeps): Promise<void> {
@@ -66,9 +69,12 @@ export async function runEpisode(item: OrchestrationWorkItem, deps: EpisodeRunne
     return;
   }
   const committed = await commit(item, result, deps);
-  // Keep live only runs that wait on an activity: one waiting on a timer or an event may
+  // Keep live only runs that will wake soon: one waiting on an event or a distant timer may
   // wait for days, and replaying it when it wakes costs less than holding it in memory.
-  if (committed && result.runtimeStatus === "Running" && run.awaitsActivity) deps.cache.put(item.instanceId, run);
+  const now = deps.now();
+  if (committed && result.runtimeStatus === "Running" && run.expectedWakeAt(now) - now <= KEEP_LIVE_WITHIN_MS) {
+    deps.cache.put(item.instanceId, run);
+  }
 }
 
 async function commit(item: OrchestrationWorkItem, result: EpisodeResult, deps: EpisodeRunnerDeps): Promise<boolean> {

@@ -133,12 +133,14 @@ export class Worker {
   private async pump(): Promise<void> {
     this.pumping = true;
     try {
-      do {
+      while (this.state === "running") {
         this.pumpAgain = false;
-        const claimed = await this.claimOnce();
-        if (claimed) this.pumpAgain = true;
-      } while (this.pumpAgain && this.state === "running");
-      if (this.state === "running") await this.scheduleNextWake();
+        if (await this.claimOnce()) continue;
+        if (this.pumpAgain) continue;
+        await this.scheduleNextWake();
+        // A wake-up that arrived while the next wake was being scheduled must not be lost.
+        if (!this.pumpAgain) break;
+      }
     } catch (error) {
       this.deps.logger.error(`worker: claiming work failed: ${(error as Error).message}; retrying`);
       this.scheduleWake(this.deps.now() + this.deps.limits.pollIntervalMs);

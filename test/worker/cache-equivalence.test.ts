@@ -136,6 +136,28 @@ describe("runs waiting on an event", () => {
   });
 });
 
+const napper = orchestration("Napper", async (ctx) => {
+  await ctx.sleep("100ms");
+  return ctx.callActivity(addOne, 1);
+});
+
+describe("runs waiting on a timer due soon", () => {
+  it("stay live: the wake-up replays nothing", async () => {
+    const getHistory = vi.spyOn(SqliteStore.prototype, "getHistory");
+    try {
+      const baton = await createBaton({ store: tempStoreUrl(), functions: [addOne, napper], logger: quiet });
+      batons.push(baton);
+      await baton.start();
+      const id = await baton.client.startNew(napper);
+      const done = await baton.client.waitForCompletion(id, { timeout: 10_000 });
+      expect(done.output).toBe(2);
+      expect(getHistory).toHaveBeenCalledTimes(0);
+    } finally {
+      getHistory.mockRestore();
+    }
+  });
+});
+
 async function waitForHistory(baton: Baton, id: string, type: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
