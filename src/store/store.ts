@@ -117,6 +117,17 @@ export type CommitOp =
 /** `ok`, or `leaseLost` when the op's lease token no longer matched (nothing was written). */
 export type CommitOutcome = "ok" | "leaseLost";
 
+/** What a worker asks to claim: used alone, or inside a commit to save a transaction. */
+export interface WorkClaim {
+  orchestrations: ClaimRequest & { stalledBefore: number; maxMessages: number };
+  activities: ClaimRequest;
+}
+
+export interface ClaimedWork {
+  orchestrations: OrchestrationWorkItem[];
+  activities: ActivityWorkItem[];
+}
+
 export interface ClaimRequest {
   workerId: string;
   names: readonly string[];
@@ -141,12 +152,17 @@ export interface Store {
   announceFunctions(workerId: string, names: { activities: string[]; orchestrations: string[] }, now: number): Promise<void>;
   knownFunctions(): Promise<{ activities: string[]; orchestrations: string[] }>;
 
-  /** Leases instances with visible inbox messages. Stalled instances are skipped unless stalled before `stalledBefore`. */
-  claimOrchestrations(request: ClaimRequest & { stalledBefore: number; maxMessages: number }): Promise<OrchestrationWorkItem[]>;
-  claimActivities(request: ClaimRequest): Promise<ActivityWorkItem[]>;
+  /**
+   * Leases instances with visible inbox messages (stalled ones are skipped unless stalled
+   * before `stalledBefore`) and visible activity tasks, in one transaction.
+   */
+  claim(request: WorkClaim): Promise<ClaimedWork>;
   renewLeases(instanceTokens: readonly string[], taskTokens: readonly string[], leaseExpiresAt: number): Promise<void>;
-  /** Applies every op in one transaction and returns one outcome per op, in order. */
-  commit(ops: readonly CommitOp[], now: number): Promise<CommitOutcome[]>;
+  /**
+   * Applies every op in one transaction and returns one outcome per op, in order. With
+   * `claim`, the same transaction also claims new work (one fsync for both).
+   */
+  commit(ops: readonly CommitOp[], now: number, claim?: WorkClaim): Promise<{ outcomes: CommitOutcome[]; claimed: ClaimedWork }>;
   /** The earliest time after `now` at which queued work for these names becomes visible. */
   nextVisibleAt(orchestrationNames: readonly string[], activityNames: readonly string[], now: number): Promise<number | null>;
 

@@ -1,9 +1,11 @@
 /**
  * Group commit: ops submitted during one turn of the event loop are applied together in
  * one store transaction (one fsync). A submitter's promise resolves only after its batch
- * is durable. Batches are bounded; one batch is in flight at a time.
+ * is durable. Batches are bounded; one batch is in flight at a time. Each batch also claims
+ * the work the worker has room for, in the same transaction: the next step of a chain is
+ * handed on without a claim transaction (and fsync) of its own.
  */
-import type { CommitOp, CommitOutcome, Store } from "../store/store.js";
+import type { ClaimedWork, CommitOp, CommitOutcome, Store, WorkClaim } from "../store/store.js";
 
 interface Pending {
   op: CommitOp;
@@ -20,7 +22,9 @@ export class Committer {
   constructor(
     private readonly store: Store,
     private readonly now: () => number,
-    private readonly onCommitted: (ops: readonly CommitOp[], outcomes: readonly CommitOutcome[]) => void,
+    private readonly claimRequest: () => WorkClaim | undefined,
+    /** `claimed` is undefined when the batch claimed nothing because no claim was asked for. */
+    private readonly onCommitted: (ops: readonly CommitOp[], outcomes: readonly CommitOutcome[], claimed: ClaimedWork | undefined) => void,
     private readonly maxBatchSize = 512,
   ) {}
 
@@ -49,9 +53,10 @@ export class Committer {
     const batch = this.queue.splice(0, this.maxBatchSize);
     try {
       const ops = batch.map((p) => p.op);
-      const outcomes = await this.store.commit(ops, this.now());
+      const claim = this.claimRequest();
+      const { outcomes, claimed } = await this.store.commit(ops, this.now(), claim);
       batch.forEach((p, i) => p.resolve(outcomes[i]!));
-      this.onCommitted(ops, outcomes);
+      this.onCommitted(ops, outcomes, claim ? claimed : undefined);
     } catch (error) {
       for (const p of batch) p.reject(error);
     } finally {

@@ -12,7 +12,15 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "../definitions/logger.js";
 import { ClosedError } from "../errors.js";
 import type { Registry } from "../definitions/registry.js";
-import type { ActivityWorkItem, CommitOp, CommitOutcome, OrchestrationWorkItem, Store } from "../store/store.js";
+import type {
+  ActivityWorkItem,
+  ClaimedWork,
+  CommitOp,
+  CommitOutcome,
+  OrchestrationWorkItem,
+  Store,
+  WorkClaim,
+} from "../store/store.js";
 import { Committer } from "./committer.js";
 import type { CompletionNotifier } from "./completion-notifier.js";
 import { runActivity } from "./activity-runner.js";
@@ -58,7 +66,12 @@ export class Worker {
 
   constructor(private readonly deps: WorkerDeps) {
     this.cache = new RunCache(deps.limits.maxCachedRuns);
-    this.committer = new Committer(deps.store, deps.now, (ops, outcomes) => this.onCommitted(ops, outcomes));
+    this.committer = new Committer(
+      deps.store,
+      deps.now,
+      () => (this.state === "running" ? this.workClaim() : undefined),
+      (ops, outcomes, claimed) => this.onCommitted(ops, outcomes, claimed),
+    );
     const names = deps.registry.names();
     this.orchestrationNames = names.orchestrations;
     this.activityNames = names.activities;
@@ -151,31 +164,41 @@ export class Worker {
 
   /** Claims what free slots allow; true when it claimed anything (there may be more). */
   private async claimOnce(): Promise<boolean> {
-    const { store, limits, now } = this.deps;
+    const claimed = await this.deps.store.claim(this.workClaim());
+    await this.startClaimed(claimed);
+    return claimed.orchestrations.length + claimed.activities.length > 0 && this.state === "running";
+  }
+
+  /** What this worker has room for right now. */
+  private workClaim(): WorkClaim {
+    const { limits, now } = this.deps;
     const common = { workerId: this.workerId, leaseMs: limits.leaseMs, now: now() };
-    const freeOrchestrations = limits.maxConcurrentOrchestrations - this.orchestrations.size;
-    const freeActivities = limits.maxConcurrentActivities - this.activities.size;
-    const [items, tasks] = await Promise.all([
-      store.claimOrchestrations({
+    return {
+      orchestrations: {
         ...common,
         names: this.orchestrationNames,
-        limit: freeOrchestrations,
+        limit: limits.maxConcurrentOrchestrations - this.orchestrations.size,
         stalledBefore: this.startedAt,
         maxMessages: limits.maxMessagesPerEpisode,
-      }),
-      store.claimActivities({ ...common, names: this.activityNames, limit: freeActivities }),
-    ]);
+      },
+      activities: { ...common, names: this.activityNames, limit: limits.maxConcurrentActivities - this.activities.size },
+    };
+  }
+
+  private async startClaimed(claimed: ClaimedWork): Promise<void> {
+    const { orchestrations: items, activities: tasks } = claimed;
     if (this.state !== "running") {
       // stop() began while the claim was in flight: hand the work straight back.
       await Promise.all([
-        ...items.map((item) => this.committer.submit({ type: "releaseInstance", instanceId: item.instanceId, leaseToken: item.leaseToken })),
+        ...items.map((item) =>
+          this.committer.submit({ type: "releaseInstance", instanceId: item.instanceId, leaseToken: item.leaseToken }),
+        ),
         ...tasks.map((task) => this.committer.submit({ type: "releaseActivity", task })),
       ]);
-      return false;
+      return;
     }
     for (const item of items) this.startEpisode(item);
     for (const task of tasks) this.startActivity(task);
-    return items.length + tasks.length > 0;
   }
 
   private startEpisode(item: OrchestrationWorkItem): void {
@@ -215,7 +238,10 @@ export class Worker {
     this.activities.set(task.taskId, { task, controller, done });
   }
 
-  private onCommitted(ops: readonly CommitOp[], outcomes: readonly CommitOutcome[]): void {
+  private onCommitted(ops: readonly CommitOp[], outcomes: readonly CommitOutcome[], claimed: ClaimedWork | undefined): void {
+    if (claimed) {
+      void this.startClaimed(claimed).catch((error: unknown) => this.deps.logger.error(`worker: ${(error as Error).message}`));
+    }
     let moreWork = false;
     ops.forEach((op, i) => {
       if (outcomes[i] !== "ok") return;
@@ -233,7 +259,9 @@ export class Worker {
         this.scheduleWake(op.visibleAt);
       }
     });
-    if (moreWork) this.wake();
+    // Work these ops made visible was claimed in the same transaction, up to the free slots;
+    // what did not fit is claimed when a slot frees. Without that claim, look now.
+    if (moreWork && !claimed) this.wake();
   }
 
   private async scheduleNextWake(): Promise<void> {

@@ -17,7 +17,9 @@ import type { HistoryEvent, InboxMessage } from "../../engine/history-event.js";
 import { faultPoint } from "../../observability/fault-points.js";
 import type {
   ActivityWorkItem,
+  ClaimedWork,
   ClaimRequest,
+  WorkClaim,
   CommitOp,
   CommitOutcome,
   CreateInstanceRequest,
@@ -195,54 +197,53 @@ export class SqliteStore implements Store {
     };
   }
 
-  async claimOrchestrations(
-    request: ClaimRequest & { stalledBefore: number; maxMessages: number },
-  ): Promise<OrchestrationWorkItem[]> {
-    if (request.limit <= 0 || request.names.length === 0) return [];
-    const { now } = request;
-    return this.db
-      .transaction(() => {
-        const candidates = this.sql.selectClaimableInstances.all(
-          now,
-          JSON.stringify(request.names),
-          now,
-          now,
-          request.stalledBefore,
-          request.limit,
-        ) as { instance_id: string; name: string; execution_id: string; history_length: number }[];
-        return candidates.map((row) => {
-          const leaseToken = randomUUID();
-          this.sql.leaseInstance.run(request.workerId, leaseToken, now + request.leaseMs, row.instance_id);
-          const messages = (this.sql.selectVisibleMessages.all(row.instance_id, now, request.maxMessages) as {
-            id: number;
-            message: string;
-          }[]).map((m) => ({ id: m.id, message: JSON.parse(m.message) as InboxMessage }));
-          return {
-            instanceId: row.instance_id,
-            name: row.name,
-            executionId: row.execution_id,
-            historyLength: row.history_length,
-            leaseToken,
-            messages,
-          };
-        });
-      })
-      .immediate();
+  async claim(request: WorkClaim): Promise<ClaimedWork> {
+    if (request.orchestrations.limit <= 0 && request.activities.limit <= 0) return { orchestrations: [], activities: [] };
+    return this.db.transaction(() => this.claimInTransaction(request)).immediate();
   }
 
-  async claimActivities(request: ClaimRequest): Promise<ActivityWorkItem[]> {
+  private claimInTransaction(request: WorkClaim): ClaimedWork {
+    return { orchestrations: this.claimOrchestrations(request.orchestrations), activities: this.claimActivities(request.activities) };
+  }
+
+  private claimOrchestrations(request: WorkClaim["orchestrations"]): OrchestrationWorkItem[] {
     if (request.limit <= 0 || request.names.length === 0) return [];
     const { now } = request;
-    return this.db
-      .transaction(() => {
-        const rows = this.sql.selectClaimableTasks.all(now, now, JSON.stringify(request.names), request.limit) as TaskRow[];
-        return rows.map((row) => {
-          const leaseToken = randomUUID();
-          this.sql.leaseTask.run(request.workerId, leaseToken, now + request.leaseMs, row.id);
-          return rowToTask(row, leaseToken);
-        });
-      })
-      .immediate();
+    const candidates = this.sql.selectClaimableInstances.all(
+      now,
+      JSON.stringify(request.names),
+      now,
+      now,
+      request.stalledBefore,
+      request.limit,
+    ) as { instance_id: string; name: string; execution_id: string; history_length: number }[];
+    return candidates.map((row) => {
+      const leaseToken = randomUUID();
+      this.sql.leaseInstance.run(request.workerId, leaseToken, now + request.leaseMs, row.instance_id);
+      const messages = (this.sql.selectVisibleMessages.all(row.instance_id, now, request.maxMessages) as {
+        id: number;
+        message: string;
+      }[]).map((m) => ({ id: m.id, message: JSON.parse(m.message) as InboxMessage }));
+      return {
+        instanceId: row.instance_id,
+        name: row.name,
+        executionId: row.execution_id,
+        historyLength: row.history_length,
+        leaseToken,
+        messages,
+      };
+    });
+  }
+
+  private claimActivities(request: ClaimRequest): ActivityWorkItem[] {
+    if (request.limit <= 0 || request.names.length === 0) return [];
+    const { now } = request;
+    const rows = this.sql.selectClaimableTasks.all(now, now, JSON.stringify(request.names), request.limit) as TaskRow[];
+    return rows.map((row) => {
+      const leaseToken = randomUUID();
+      this.sql.leaseTask.run(request.workerId, leaseToken, now + request.leaseMs, row.id);
+      return rowToTask(row, leaseToken);
+    });
   }
 
   async renewLeases(instanceTokens: readonly string[], taskTokens: readonly string[], leaseExpiresAt: number): Promise<void> {
@@ -253,14 +254,17 @@ export class SqliteStore implements Store {
     })();
   }
 
-  async commit(ops: readonly CommitOp[], now: number): Promise<CommitOutcome[]> {
-    const outcomes = this.db.transaction(() => {
-      const results = ops.map((op) => this.applyOp(op, now));
-      faultPoint("before-commit");
-      return results;
-    })();
+  async commit(ops: readonly CommitOp[], now: number, claim?: WorkClaim): Promise<{ outcomes: CommitOutcome[]; claimed: ClaimedWork }> {
+    const result = this.db
+      .transaction(() => {
+        const outcomes = ops.map((op) => this.applyOp(op, now));
+        const claimed = claim ? this.claimInTransaction(claim) : { orchestrations: [], activities: [] };
+        faultPoint("before-commit");
+        return { outcomes, claimed };
+      })
+      .immediate();
     faultPoint("after-commit");
-    return outcomes;
+    return result;
   }
 
   private applyOp(op: CommitOp, now: number): CommitOutcome {
