@@ -219,7 +219,7 @@ export class SqliteStore implements Store {
     ) as { instance_id: string; name: string; execution_id: string; history_length: number }[];
     return candidates.map((row) => {
       const leaseToken = randomUUID();
-      this.sql.leaseInstance.run(request.workerId, leaseToken, now + request.leaseMs, row.instance_id);
+      this.sql.leaseInstance.run(request.workerId, leaseToken, leaseStart(now) + request.leaseMs, row.instance_id);
       const messages = (this.sql.selectVisibleMessages.all(row.instance_id, now, request.maxMessages) as {
         id: number;
         message: string;
@@ -241,7 +241,7 @@ export class SqliteStore implements Store {
     const rows = this.sql.selectClaimableTasks.all(now, now, JSON.stringify(request.names), request.limit) as TaskRow[];
     return rows.map((row) => {
       const leaseToken = randomUUID();
-      this.sql.leaseTask.run(request.workerId, leaseToken, now + request.leaseMs, row.id);
+      this.sql.leaseTask.run(request.workerId, leaseToken, leaseStart(now) + request.leaseMs, row.id);
       return rowToTask(row, leaseToken);
     });
   }
@@ -370,6 +370,14 @@ export class SqliteStore implements Store {
     this.closed = true;
     this.db.close();
   }
+}
+
+/**
+ * A lease counts from when the claim takes effect. `now` was read before the transaction
+ * began, which may have waited up to busy_timeout for another process's write lock.
+ */
+function leaseStart(now: number): number {
+  return Math.max(now, Date.now());
 }
 
 interface TaskRow {
