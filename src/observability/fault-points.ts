@@ -4,7 +4,7 @@
  *   BATON_FAULT_POINT=after-commit:3   SIGKILL self on the 3rd time "after-commit" is reached.
  * Unarmed, a fault point costs one comparison.
  */
-export type FaultPointName = "before-commit" | "after-commit" | "activity-after-run-before-complete" | "episode-before-commit";
+export type FaultPointName = "before-commit" | "after-commit" | "activity-after-run-before-complete";
 
 const armed = parse(process.env.BATON_FAULT_POINT);
 let hits = 0;

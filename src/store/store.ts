@@ -157,7 +157,8 @@ export interface Store {
    * before `stalledBefore`) and visible activity tasks, in one transaction.
    */
   claim(request: WorkClaim): Promise<ClaimedWork>;
-  renewLeases(instanceTokens: readonly string[], taskTokens: readonly string[], leaseExpiresAt: number): Promise<void>;
+  /** Extends these leases to `leaseMs` from when the renewal takes effect. */
+  renewLeases(instanceTokens: readonly string[], taskTokens: readonly string[], now: number, leaseMs: number): Promise<void>;
   /**
    * Applies every op in one transaction and returns one outcome per op, in order. With
    * `claim`, the same transaction also claims new work (one fsync for both).

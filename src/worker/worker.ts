@@ -112,7 +112,9 @@ export class Worker {
       );
       await Promise.all(releases);
       // Episodes end on their own unless user code awaits something that is not durable.
-      await Promise.race([Promise.all(this.episodes), new Promise((r) => setTimeout(r, 1000))]);
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(this.episodes), new Promise((r) => (grace = setTimeout(r, 1000)))]);
+      clearTimeout(grace);
       await Promise.all(
         [...this.orchestrations.values()].map((item) =>
           this.committer
@@ -286,7 +288,7 @@ export class Worker {
     const instanceTokens = [...this.orchestrations.values()].map((item) => item.leaseToken);
     const taskTokens = [...this.activities.values()].map(({ task }) => task.leaseToken);
     try {
-      await this.deps.store.renewLeases(instanceTokens, taskTokens, this.deps.now() + this.deps.limits.leaseMs);
+      await this.deps.store.renewLeases(instanceTokens, taskTokens, this.deps.now(), this.deps.limits.leaseMs);
     } catch (error) {
       this.deps.logger.warn(`worker: renewing leases failed: ${(error as Error).message}`);
     }

@@ -50,8 +50,11 @@ export const SQL = {
   insertTask: `INSERT INTO activity_tasks (instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
       first_visible_at, visible_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  selectClaimableTasks: `SELECT * FROM activity_tasks
+  // A task of a finished instance (left leased by a worker that died) is never run again.
+  selectClaimableTasks: `SELECT * FROM activity_tasks t
     WHERE visible_at <= ? AND lease_expires_at <= ? AND name IN (SELECT value FROM json_each(?))
+      AND EXISTS (SELECT 1 FROM instances i WHERE i.instance_id = t.instance_id AND i.execution_id = t.execution_id
+        AND i.runtime_status IN ${LIVE})
     ORDER BY visible_at, id LIMIT ?`,
   leaseTask: `UPDATE activity_tasks SET lease_owner = ?, lease_token = ?, lease_expires_at = ? WHERE id = ?`,
   renewTaskLeases: `UPDATE activity_tasks SET lease_expires_at = ? WHERE lease_token IN (SELECT value FROM json_each(?))`,

@@ -246,12 +246,15 @@ export class SqliteStore implements Store {
     });
   }
 
-  async renewLeases(instanceTokens: readonly string[], taskTokens: readonly string[], leaseExpiresAt: number): Promise<void> {
+  async renewLeases(instanceTokens: readonly string[], taskTokens: readonly string[], now: number, leaseMs: number): Promise<void> {
     if (instanceTokens.length === 0 && taskTokens.length === 0) return;
-    this.db.transaction(() => {
-      if (instanceTokens.length) this.sql.renewInstanceLeases.run(leaseExpiresAt, JSON.stringify(instanceTokens));
-      if (taskTokens.length) this.sql.renewTaskLeases.run(leaseExpiresAt, JSON.stringify(taskTokens));
-    })();
+    this.db
+      .transaction(() => {
+        const leaseExpiresAt = leaseStart(now) + leaseMs;
+        if (instanceTokens.length) this.sql.renewInstanceLeases.run(leaseExpiresAt, JSON.stringify(instanceTokens));
+        if (taskTokens.length) this.sql.renewTaskLeases.run(leaseExpiresAt, JSON.stringify(taskTokens));
+      })
+      .immediate(); // take the write lock first, so the expiry is computed once it is held
   }
 
   async commit(ops: readonly CommitOp[], now: number, claim?: WorkClaim): Promise<{ outcomes: CommitOutcome[]; claimed: ClaimedWork }> {

@@ -1,0 +1,113 @@
+/**
+ * SIGTERM makes the worker process call baton.stop({ timeoutMs }) while 300 ms activities
+ * run. With time to spare, they finish and commit, and nothing runs twice after a restart.
+ * With almost none, their leases are released at once: the next worker takes the work
+ * immediately, although leases last a minute — and nothing is lost.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { createBaton, type Baton } from "../../src/index.js";
+import { tempDir } from "../helpers/temp-store.js";
+import { waitUntil } from "../helpers/wait.js";
+import { crashFunctions } from "./fixtures/functions.js";
+import {
+  activityLogProblems,
+  crashWorld,
+  duplicatedKeys,
+  expectAllCompleted,
+  heldLeases,
+  quietLogger,
+  readActivityLog,
+  readCommitted,
+  spawnWorker,
+  startInstances,
+  startsByKey,
+  storeErrors,
+  leftoverWork,
+  storeProblems,
+  unended,
+  waitAllFinished,
+  type FixtureProcess,
+  type CrashWorld,
+  type Started,
+} from "./crash-kit.js";
+
+const INSTANCES = 10;
+const LEASE_MS = 60_000;
+const WORKER_ENV = { CRASH_LEASE_MS: String(LEASE_MS), CRASH_POLL_MS: "50", CRASH_MIN_DELAY_MS: "300", CRASH_MAX_DELAY_MS: "300" };
+
+let parent: Baton | undefined;
+afterEach(async () => {
+  await parent?.stop();
+  parent = undefined;
+});
+
+interface Stopped {
+  world: CrashWorld;
+  instances: Started[];
+  stopped: FixtureProcess;
+}
+
+/** Runs a worker until activities are in flight, then sends it SIGTERM and waits for a clean exit. */
+async function stopWhileActivitiesRun(stopTimeoutMs: number): Promise<Stopped> {
+  const world = crashWorld(tempDir("baton-stop-"));
+  parent = await createBaton({ store: world.storeUrl, functions: crashFunctions({ minDelayMs: 0, maxDelayMs: 0 }).functions, logger: quietLogger });
+  const instances = await startInstances(parent.client, INSTANCES);
+  const stopped = spawnWorker(world.storeUrl, world.logFile, { ...WORKER_ENV, CRASH_STOP_TIMEOUT_MS: String(stopTimeoutMs) });
+  await stopped.ready();
+  await waitUntil(() => (unended(readActivityLog(world.logFile)).length > 0 ? true : undefined), "activities to be running", 10_000);
+  expect(await stopped.kill("SIGTERM")).toEqual({ code: 0, signal: null });
+  expect(stopped.stdout).toContain("stopped");
+  return { world, instances, stopped };
+}
+
+describe("graceful stop while activities are in flight", () => {
+  it("with a generous timeout, running activities finish and commit; none runs twice after a restart", async () => {
+    const { world, instances, stopped } = await stopWhileActivitiesRun(10_000);
+    const logAtStop = readActivityLog(world.logFile);
+    const ranBeforeStop = logAtStop.filter((e) => e.kind === "start").map((e) => e.key);
+    expect(ranBeforeStop.length).toBeGreaterThan(0);
+    expect(unended(logAtStop)).toEqual([]);
+    const committed = readCommitted(world.storeUrl);
+    expect(ranBeforeStop.filter((key) => !committed.completedKeys.has(key))).toEqual([]);
+    expect(heldLeases(world.storeUrl)).toEqual({ instances: 0, tasks: 0 });
+
+    const next = spawnWorker(world.storeUrl, world.logFile, WORKER_ENV);
+    await next.ready();
+    const statuses = await waitAllFinished(parent!.client, instances, 15_000);
+    expect(await next.kill("SIGTERM")).toEqual({ code: 0, signal: null });
+
+    const keys = expectAllCompleted(statuses, instances);
+    const log = readActivityLog(world.logFile);
+    expect(duplicatedKeys(log)).toEqual([]);
+    expect(activityLogProblems(log, keys, new Set())).toEqual([]);
+    expect(storeProblems(world.storeUrl)).toEqual([]);
+    expect(leftoverWork(world.storeUrl)).toEqual({ tasks: 0, messages: 0 });
+    expect(storeErrors([stopped, next])).toEqual([]);
+  });
+
+  it("with a tiny timeout, running activities are released at once and a new worker takes them long before their lease would expire", async () => {
+    const { world, instances, stopped } = await stopWhileActivitiesRun(50);
+    const logAtStop = readActivityLog(world.logFile);
+    const interrupted = unended(logAtStop, stopped.pid).map((e) => e.key);
+    expect(interrupted.length).toBeGreaterThan(0);
+    expect(heldLeases(world.storeUrl)).toEqual({ instances: 0, tasks: 0 });
+
+    const next = spawnWorker(world.storeUrl, world.logFile, WORKER_ENV);
+    await next.ready();
+    const readyAt = Date.now();
+    const statuses = await waitAllFinished(parent!.client, instances, 15_000);
+    const tookMs = Date.now() - readyAt;
+    expect(tookMs, "completion after the restart, in ms").toBeLessThan(Math.min(5_000, LEASE_MS / 4));
+    expect(await next.kill("SIGTERM")).toEqual({ code: 0, signal: null });
+
+    const keys = expectAllCompleted(statuses, instances);
+    const log = readActivityLog(world.logFile);
+    expect(activityLogProblems(log, keys, new Set([stopped.pid]))).toEqual([]);
+    // Only the interrupted calls ran again, each once more, in the new worker.
+    expect(duplicatedKeys(log).sort()).toEqual([...interrupted].sort());
+    for (const key of interrupted) expect(startsByKey(log).get(key)!.map((s) => s.pid)).toEqual([stopped.pid, next.pid]);
+    expect(storeProblems(world.storeUrl)).toEqual([]);
+    expect(leftoverWork(world.storeUrl)).toEqual({ tasks: 0, messages: 0 });
+    expect(storeErrors([stopped, next])).toEqual([]);
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * The log the crash-test activity writes, one line per start and per end:
+ *   start <idempotencyKey> <attempt> <pid>
+ *   end <idempotencyKey> <pid>
+ * Appends from several processes interleave by line, in the order they were written.
+ */
+import { existsSync, readFileSync } from "node:fs";
+
+export interface LogEntry {
+  kind: "start" | "end";
+  key: string;
+  pid: number;
+  attempt?: number;
+  /** Line number in the log: lines from different processes are ordered by when they were written. */
+  line: number;
+}
+
+export function readActivityLog(logFile: string): LogEntry[] {
+  if (!existsSync(logFile)) return [];
+  const lines = readFileSync(logFile, "utf8").split("\n").filter((l) => l !== "");
+  return lines.map((text, line) => {
+    const parts = text.split(" ");
+    if (parts[0] === "start" && parts.length === 4) {
+      return { kind: "start", key: parts[1]!, attempt: Number(parts[2]), pid: Number(parts[3]), line };
+    }
+    if (parts[0] === "end" && parts.length === 3) return { kind: "end", key: parts[1]!, pid: Number(parts[2]), line };
+    throw new Error(`malformed activity log line ${line}: ${JSON.stringify(text)}`);
+  });
+}
+
+export function startsByKey(entries: readonly LogEntry[]): Map<string, LogEntry[]> {
+  const byKey = new Map<string, LogEntry[]>();
+  for (const entry of entries) {
+    if (entry.kind !== "start") continue;
+    byKey.set(entry.key, [...(byKey.get(entry.key) ?? []), entry]);
+  }
+  return byKey;
+}
+
+export function duplicatedKeys(entries: readonly LogEntry[]): string[] {
+  return [...startsByKey(entries)].filter(([, starts]) => starts.length > 1).map(([key]) => key);
+}
+
+/**
+ * Problems with how activities ran; [] when:
+ * - every call the histories record ran to its end at least once, and the log names no other call;
+ * - every `end` follows a `start` of the same call in the same process;
+ * - a call ran more than once only in processes that lost their work (`lostPids`: killed,
+ *   stopped after releasing it, or frozen past their leases): at most one run of each call
+ *   is by a process that kept its leases, so a live worker never runs a call twice and two
+ *   live workers never run the same call.
+ */
+export function activityLogProblems(entries: readonly LogEntry[], keys: readonly string[], lostPids: ReadonlySet<number>): string[] {
+  const problems: string[] = [];
+  const starts = startsByKey(entries);
+  const ends = entries.filter((e) => e.kind === "end");
+  const known = new Set(keys);
+  for (const key of keys) if (!starts.has(key)) problems.push(`${key}: never started`);
+  for (const key of starts.keys()) if (!known.has(key)) problems.push(`${key}: started but in no history`);
+  for (const end of ends) {
+    if (!entries.some((s) => s.kind === "start" && s.key === end.key && s.pid === end.pid && s.line < end.line)) {
+      problems.push(`${end.key}: ended in ${end.pid} without starting there`);
+    }
+  }
+  for (const [key, runs] of starts) {
+    const byKeepers = runs.filter((r) => !lostPids.has(r.pid));
+    if (byKeepers.length > 1) {
+      problems.push(`${key}: ran ${byKeepers.length} times in processes that kept their leases (lines ${byKeepers.map((r) => r.line).join(", ")})`);
+    }
+    if (!runs.some((r) => ends.some((e) => e.key === key && e.pid === r.pid && e.line > r.line))) problems.push(`${key}: no run of it ended`);
+  }
+  return problems;
+}
+
+/** Starts in `entries` (by `pid`, when given) with no later end in the same process. */
+export function unended(entries: readonly LogEntry[], pid?: number): LogEntry[] {
+  return entries.filter(
+    (s) =>
+      s.kind === "start" &&
+      (pid === undefined || s.pid === pid) &&
+      !entries.some((e) => e.kind === "end" && e.key === s.key && e.pid === s.pid && e.line > s.line),
+  );
+}
+
