@@ -28,3 +28,15 @@ export function waitForStatus(
     timeoutMs,
   );
 }
+
+/** Waits until the instance's history holds an event of this type; resolves with the history. */
+export function waitForHistoryEvent(client: BatonClient, instanceId: string, type: string, timeoutMs?: number) {
+  return waitUntil(
+    async () => {
+      const history = (await client.getStatus(instanceId, { showHistory: true }))?.history;
+      return history?.some((e) => e.type === type) ? history : undefined;
+    },
+    `a ${type} event in the history of ${instanceId}`,
+    timeoutMs,
+  );
+}

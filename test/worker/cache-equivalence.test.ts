@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { activity, createBaton, orchestration, type Baton, type HistoryEntry } from "../../src/index.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
+import { waitForHistoryEvent } from "../helpers/wait.js";
 
 const addOne = activity("AddOne", async (n: number) => n + 1);
 const flaky = activity(
@@ -124,7 +125,7 @@ describe("runs waiting on an event", () => {
       batons.push(baton);
       await baton.start();
       const id = await baton.client.startNew(waiter);
-      await waitForHistory(baton, id, "TaskCompleted"); // reads history through getStatus
+      await waitForHistoryEvent(baton.client, id, "TaskCompleted"); // reads history through getStatus
       const readsBefore = getHistory.mock.calls.length;
       await baton.client.raiseEvent(id, "Value", 40);
       const done = await baton.client.waitForCompletion(id, { timeout: 10_000 });
@@ -157,13 +158,3 @@ describe("runs waiting on a timer due soon", () => {
     }
   });
 });
-
-async function waitForHistory(baton: Baton, id: string, type: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    const status = await baton.client.getStatus(id, { showHistory: true });
-    if (status?.history?.some((e) => e.type === type)) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`no ${type} in the history of ${id}`);
-}

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { activity, createBaton, orchestration, type Baton } from "../../src/index.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
-import { waitUntil } from "../helpers/wait.js";
+import { waitForHistoryEvent, waitUntil } from "../helpers/wait.js";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const batons: Baton[] = [];
@@ -31,10 +31,7 @@ describe("inbox order", () => {
     const store = tempStoreUrl();
     const first = await start(store);
     const id = await first.client.startNew(approval, {});
-    await waitUntil(async () => {
-      const status = await first.client.getStatus(id, { showHistory: true });
-      return status?.history?.some((e) => e.type === "TimerCreated") ? true : undefined;
-    }, "the wait with its timeout timer");
+    await waitForHistoryEvent(first.client, id, "TimerCreated");
     await first.stop();
 
     // While no worker runs: the event arrives in time, then the timeout passes too.

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { activity, createBaton, orchestration, type Baton } from "../../src/index.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
-import { waitForStatus, waitUntil } from "../helpers/wait.js";
+import { waitForHistoryEvent, waitForStatus, waitUntil } from "../helpers/wait.js";
 
 const reserve = activity("Reserve", async (item: string) => `reserved ${item}`);
 const charge = activity("Charge", async (item: string) => `charged ${item}`);
@@ -41,10 +41,7 @@ describe("a NonDeterminismError across a restart with changed code", () => {
 
     const first = await startBaton(store, v1);
     const id = await first.client.startNew(v1, { input: "book", instanceId: "order-1" });
-    await waitUntil(async () => {
-      const status = await first.client.getStatus(id, { showHistory: true });
-      return status?.history?.some((e) => e.type === "TaskCompleted") ? status : undefined;
-    }, "the first activity to complete");
+    await waitForHistoryEvent(first.client, id, "TaskCompleted");
     await first.stop();
 
     // Deploy incompatible code; the event makes the instance run an episode, which must replay.
@@ -75,10 +72,7 @@ describe("a NonDeterminismError across a restart with changed code", () => {
     const first = await startBaton(store, v1);
     const id = await first.client.startNew(v1, { input: "pen" });
     await waitForStatus(first.client, id, "Running");
-    await waitUntil(async () => {
-      const status = await first.client.getStatus(id, { showHistory: true });
-      return status?.history?.some((e) => e.type === "TaskCompleted") ? true : undefined;
-    }, "the first activity to complete");
+    await waitForHistoryEvent(first.client, id, "TaskCompleted");
     await first.stop();
 
     const second = await startBaton(store, v2);
@@ -96,10 +90,7 @@ describe("a NonDeterminismError across a restart with changed code", () => {
     const store = tempStoreUrl();
     const first = await startBaton(store, v1);
     const id = await first.client.startNew(v1, { input: "lamp" });
-    await waitUntil(async () => {
-      const status = await first.client.getStatus(id, { showHistory: true });
-      return status?.history?.some((e) => e.type === "TaskCompleted") ? true : undefined;
-    }, "the first activity to complete");
+    await waitForHistoryEvent(first.client, id, "TaskCompleted");
     await first.stop();
 
     const second = await startBaton(store, v2);
