@@ -114,11 +114,6 @@ export class SchemaTooNewError extends BatonError {
   }
 }
 
-/** The orchestration was terminated; its pending work rejects with this error. */
-export class TerminatedError extends BatonError {
-  override readonly code = "TERMINATED";
-}
-
 /** The baton or client has been stopped or closed. */
 export class ClosedError extends BatonError {
   override readonly code = "CLOSED";

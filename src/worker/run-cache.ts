@@ -28,10 +28,6 @@ export class RunCache {
     }
   }
 
-  get size(): number {
-    return this.runs.size;
-  }
-
   clear(): void {
     this.runs.clear();
   }

@@ -77,10 +77,6 @@ export class Worker {
     this.activityNames = names.activities;
   }
 
-  get isRunning(): boolean {
-    return this.state === "running";
-  }
-
   async start(): Promise<void> {
     if (this.state !== "idle") return;
     this.state = "running";
