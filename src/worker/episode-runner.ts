@@ -68,13 +68,17 @@ export async function runEpisode(item: OrchestrationWorkItem, deps: EpisodeRunne
     await submit({ type: "stall", instanceId: item.instanceId, leaseToken: item.leaseToken, code, message: describe(error) }, item, deps);
     return;
   }
-  const committed = await commit(item, result, deps);
   // Keep live only runs that will wake soon: one waiting on an event or a distant timer may
   // wait for days, and replaying it when it wakes costs less than holding it in memory.
+  // The run is cached before its commit resolves, because the commit may claim the
+  // instance's next episode in the same transaction and start it at once. Should the commit
+  // fail, the cached run is one episode ahead of the store and is never taken (take()
+  // checks the history length), and it is evicted here.
   const now = deps.now();
-  if (committed && result.runtimeStatus === "Running" && run.expectedWakeAt(now) - now <= KEEP_LIVE_WITHIN_MS) {
-    deps.cache.put(item.instanceId, run);
-  }
+  const keepLive = result.runtimeStatus === "Running" && run.expectedWakeAt(now) - now <= KEEP_LIVE_WITHIN_MS;
+  if (keepLive) deps.cache.put(item.instanceId, run);
+  const committed = await commit(item, result, deps);
+  if (keepLive && !committed) deps.cache.evict(item.instanceId, run);
 }
 
 async function commit(item: OrchestrationWorkItem, result: EpisodeResult, deps: EpisodeRunnerDeps): Promise<boolean> {

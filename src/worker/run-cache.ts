@@ -18,6 +18,11 @@ export class RunCache {
     return run.executionId === executionId && run.historyLength === historyLength ? run : undefined;
   }
 
+  /** Removes the entry for this instance if it is still `run`. */
+  evict(instanceId: string, run: OrchestrationRun): void {
+    if (this.runs.get(instanceId) === run) this.runs.delete(instanceId);
+  }
+
   put(instanceId: string, run: OrchestrationRun): void {
     if (this.maxRuns <= 0) return;
     this.runs.delete(instanceId);

@@ -158,3 +158,33 @@ describe("runs waiting on a timer due soon", () => {
     }
   });
 });
+
+const fanOut = orchestration("FanOut", async (ctx, width: number) => {
+  const results = await ctx.all(Array.from({ length: width }, (_, i) => ctx.callActivity(addOne, i)));
+  return results.reduce((sum, n) => sum + n, 0);
+});
+
+describe("a fan-in whose results arrive while its previous episode commits", () => {
+  it("continues the live run instead of replaying it", async () => {
+    const getHistory = vi.spyOn(SqliteStore.prototype, "getHistory");
+    try {
+      const baton = await createBaton({
+        store: tempStoreUrl(),
+        functions: [addOne, fanOut],
+        maxConcurrentActivities: 500,
+        logger: quiet,
+      });
+      batons.push(baton);
+      await baton.start();
+      const width = 2000;
+      const id = await baton.client.startNew(fanOut, { input: width });
+      const done = await baton.client.waitForCompletion(id, { timeout: 30_000 });
+      expect(done.output).toBe((width * (width + 1)) / 2);
+      const episodes = (await baton.client.getStatus(id, { showHistory: true }))!.history!.filter((e) => e.type === "EpisodeStarted");
+      expect(episodes.length).toBeGreaterThan(2); // the results really came in several episodes
+      expect(getHistory).toHaveBeenCalledTimes(1); // the getStatus just above, and no replay
+    } finally {
+      getHistory.mockRestore();
+    }
+  });
+});
