@@ -33,6 +33,13 @@ export interface BatonOptions {
   maxCachedOrchestrations?: number;
   /** Where ctx.log, activity logs and worker messages go. Default: the console (info and above). */
   logger?: Logger;
+  /**
+   * Run an activity this process hosts right away, inside the episode that schedules it, and
+   * commit its result together with that episode (one transaction per chain of quick steps
+   * instead of two per step). Set false to have every call committed to the task queue before
+   * it starts. Default true. See docs/guarantees.md, "Inline activities".
+   */
+  inlineActivities?: boolean;
 }
 
 export interface Baton {
@@ -53,6 +60,7 @@ const BATON_OPTION_KEYS: readonly (keyof BatonOptions)[] = [
   "maxPayloadBytes",
   "maxCachedOrchestrations",
   "logger",
+  "inlineActivities",
 ];
 
 /**
@@ -111,6 +119,7 @@ function resolveLimits(options: BatonOptions): WorkerLimits {
     maxPayloadBytes: positiveInt(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, "maxPayloadBytes"),
     maxCachedRuns: nonNegativeInt(options.maxCachedOrchestrations ?? 10_000, "maxCachedOrchestrations"),
     maxMessagesPerEpisode: 1000,
+    inlineActivities: boolean(options.inlineActivities ?? true, "inlineActivities"),
   };
 }
 
@@ -136,6 +145,11 @@ function atLeast(ms: number, min: number, what: string): number {
 
 function positiveInt(value: number, what: string): number {
   if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`${what} must be a whole number >= 1, got ${value}.`);
+  return value;
+}
+
+function boolean(value: unknown, what: string): boolean {
+  if (typeof value !== "boolean") throw new InvalidArgumentError(`${what} must be true or false, got ${JSON.stringify(value)}.`);
   return value;
 }
 

@@ -24,8 +24,8 @@ import { messageToEvent, type HistoryEvent, type InboxMessage } from "./history-
 import { createOrchestrationContext, type RunHooks, type TaskCall } from "./orchestration-context.js";
 
 export interface RunEnvironment {
-  /** Resolves after all pending microtasks have run (the worker passes a setImmediate). */
-  yieldToEventLoop(): Promise<void>;
+  /** Resolves after all pending microtasks have run (the worker passes afterMicrotasks). */
+  afterMicrotasks(): Promise<void>;
   logger: Logger;
   maxPayloadBytes: number;
 }
@@ -185,7 +185,7 @@ export class OrchestrationRun implements RunHooks {
       case "ExecutionFailed":
         break; // the code itself reaches its outcome on replay
     }
-    if (this.codeMayRun) await this.env.yieldToEventLoop();
+    if (this.codeMayRun) await this.env.afterMicrotasks();
   }
 
   private start(event: Extract<HistoryEvent, { type: "ExecutionStarted" }>): void {

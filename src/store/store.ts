@@ -80,8 +80,8 @@ export interface OrchestrationWorkItem {
   messages: StoredMessage[];
 }
 
+/** A claimed activity task; its lease token identifies it in every later op. */
 export interface ActivityWorkItem {
-  taskId: number;
   instanceId: string;
   executionId: string;
   seq: number;
@@ -106,6 +106,8 @@ export type CommitOp =
       historyLengthBefore: number;
       consumedMessageIds: number[];
       result: EpisodeResult;
+      /** Scheduled tasks whose first attempt already runs in this worker: inserted leased to it. */
+      runningTasks?: RunningTask[];
     }
   | { type: "stall"; instanceId: string; leaseToken: string; code: string; message: string }
   | { type: "releaseInstance"; instanceId: string; leaseToken: string }
@@ -113,6 +115,13 @@ export type CommitOp =
   | { type: "activityFailed"; task: ActivityWorkItem; error: ErrorDetails }
   | { type: "activityRetry"; task: ActivityWorkItem; visibleAt: number; error: ErrorDetails }
   | { type: "releaseActivity"; task: ActivityWorkItem };
+
+export interface RunningTask {
+  seq: number;
+  leaseOwner: string;
+  leaseToken: string;
+  leaseMs: number;
+}
 
 /** `ok`, or `leaseLost` when the op's lease token no longer matched (nothing was written). */
 export type CommitOutcome = "ok" | "leaseLost";

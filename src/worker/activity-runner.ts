@@ -24,8 +24,12 @@ export interface ActivityRunnerDeps {
 
 /** `controller` is this attempt's: the worker aborts it when it stops, and so does the timeout. */
 export async function runActivity(task: ActivityWorkItem, controller: AbortController, deps: ActivityRunnerDeps): Promise<void> {
+  await submitOutcome(task, controller, await executeAttempt(task, controller, deps), deps);
+}
+
+/** Runs one attempt and decides what it leads to: completed, retried later, or failed for good. */
+export async function executeAttempt(task: ActivityWorkItem, controller: AbortController, deps: ActivityRunnerDeps): Promise<CommitOp> {
   const definition = deps.registry.activities.get(task.name)!;
-  const stopping = controller.signal;
   const ctx: ActivityContext = {
     instanceId: task.instanceId,
     activityName: task.name,
@@ -34,13 +38,17 @@ export async function runActivity(task: ActivityWorkItem, controller: AbortContr
     signal: controller.signal,
     log: prefixed(deps.logger, `[${task.instanceId}] ${task.name}#${task.attempt}`),
   };
-  let op: CommitOp;
   try {
     const output = await withTimeout(definition.fn(deserialize(task.input), ctx), definition.options.timeout, controller, task.name);
-    op = { type: "activityCompleted", task, output: serialize(output, `Output of activity "${task.name}"`, deps.maxPayloadBytes) };
+    return { type: "activityCompleted", task, output: serialize(output, `Output of activity "${task.name}"`, deps.maxPayloadBytes) };
   } catch (error) {
-    op = failureOp(task, error, deps);
+    return failureOp(task, error, deps);
   }
+}
+
+/** Commits an attempt's outcome, unless the worker stopped and released the task meanwhile. */
+export async function submitOutcome(task: ActivityWorkItem, controller: AbortController, op: CommitOp, deps: ActivityRunnerDeps): Promise<void> {
+  const stopping = controller.signal;
   if (stopping.aborted && !(stopping.reason instanceof TimeoutError)) return; // stopped: the worker released the lease
   faultPoint("activity-after-run-before-complete");
   const outcome = await deps.committer.submit(op);

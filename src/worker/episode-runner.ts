@@ -13,11 +13,13 @@
 import type { Logger } from "../definitions/logger.js";
 import type { Registry } from "../definitions/registry.js";
 import type { EpisodeResult } from "../engine/command.js";
+import { afterMicrotasks } from "./microtasks.js";
 import { OrchestrationRun } from "../engine/orchestration-run.js";
 import { terminationEpisode } from "../engine/termination.js";
 import { BatonError } from "../errors.js";
 import type { CommitOp, OrchestrationWorkItem, Store } from "../store/store.js";
 import type { Committer } from "./committer.js";
+import { continueInline, type InlineActivityHost, type InlineChain } from "./inline-activities.js";
 import type { RunCache } from "./run-cache.js";
 
 export interface EpisodeRunnerDeps {
@@ -28,12 +30,12 @@ export interface EpisodeRunnerDeps {
   logger: Logger;
   maxPayloadBytes: number;
   now: () => number;
+  /** Runs hosted activities inline (see inline-activities.ts); absent to always use the queue. */
+  inline: InlineActivityHost | undefined;
 }
 
 /** Runs expected to wake within this long stay live in the cache. */
 const KEEP_LIVE_WITHIN_MS = 60_000;
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export async function runEpisode(item: OrchestrationWorkItem, deps: EpisodeRunnerDeps): Promise<void> {
   const messages = item.messages.map((m) => m.message);
@@ -57,11 +59,12 @@ export async function runEpisode(item: OrchestrationWorkItem, deps: EpisodeRunne
   }
 
   let run: OrchestrationRun;
-  let result: EpisodeResult;
+  let chain: InlineChain;
   try {
     run = cached ?? newRun(item, deps);
     if (history) await run.replay(history);
-    result = await run.runEpisode(messages, deps.now());
+    const result = await run.runEpisode(messages, deps.now());
+    chain = deps.inline ? await continueInline(run, item, result, deps.inline, deps.now) : { result, handedOff: [], runningTasks: [] };
   } catch (error) {
     const code = error instanceof BatonError ? error.code : "EPISODE_FAILED";
     deps.logger.error(`[${item.instanceId}] episode stalled (${code}): ${describe(error)}`);
@@ -74,14 +77,22 @@ export async function runEpisode(item: OrchestrationWorkItem, deps: EpisodeRunne
   // instance's next episode in the same transaction and start it at once. Should the commit
   // fail, the cached run is one episode ahead of the store and is never taken (take()
   // checks the history length), and it is evicted here.
+  const { result, handedOff, runningTasks } = chain;
   const now = deps.now();
   const keepLive = result.runtimeStatus === "Running" && run.expectedWakeAt(now) - now <= KEEP_LIVE_WITHIN_MS;
   if (keepLive) deps.cache.put(item.instanceId, run);
-  const committed = await commit(item, result, deps);
+  const committing = commit(item, result, deps, runningTasks);
+  for (const attempt of handedOff) attempt.handOff(committing);
+  const committed = await committing;
   if (keepLive && !committed) deps.cache.evict(item.instanceId, run);
 }
 
-async function commit(item: OrchestrationWorkItem, result: EpisodeResult, deps: EpisodeRunnerDeps): Promise<boolean> {
+async function commit(
+  item: OrchestrationWorkItem,
+  result: EpisodeResult,
+  deps: EpisodeRunnerDeps,
+  runningTasks: InlineChain["runningTasks"] = [],
+): Promise<boolean> {
   return submit(
     {
       type: "episode",
@@ -91,6 +102,7 @@ async function commit(item: OrchestrationWorkItem, result: EpisodeResult, deps: 
       historyLengthBefore: item.historyLength,
       consumedMessageIds: item.messages.map((m) => m.id),
       result,
+      ...(runningTasks.length ? { runningTasks } : {}),
     },
     item,
     deps,
@@ -121,7 +133,7 @@ async function release(item: OrchestrationWorkItem, deps: EpisodeRunnerDeps): Pr
 function newRun(item: OrchestrationWorkItem, deps: EpisodeRunnerDeps): OrchestrationRun {
   const definition = deps.registry.orchestrations.get(item.name)!;
   return new OrchestrationRun(item.instanceId, definition, {
-    yieldToEventLoop,
+    afterMicrotasks,
     logger: deps.logger,
     maxPayloadBytes: deps.maxPayloadBytes,
   });

@@ -23,8 +23,9 @@ import type {
 } from "../store/store.js";
 import { Committer } from "./committer.js";
 import type { CompletionNotifier } from "./completion-notifier.js";
-import { runActivity } from "./activity-runner.js";
+import { runActivity, type ActivityRunnerDeps } from "./activity-runner.js";
 import { runEpisode } from "./episode-runner.js";
+import { InlineAttempt, type InlineActivityHost } from "./inline-activities.js";
 import { RunCache } from "./run-cache.js";
 
 export interface WorkerLimits {
@@ -35,6 +36,8 @@ export interface WorkerLimits {
   maxPayloadBytes: number;
   maxCachedRuns: number;
   maxMessagesPerEpisode: number;
+  /** Run hosted activities inline in the episode that schedules them (see inline-activities.ts). */
+  inlineActivities: boolean;
 }
 
 export interface WorkerDeps {
@@ -53,7 +56,8 @@ export class Worker {
   private readonly cache: RunCache;
   /** Episodes in flight, by lease token (an instance may be claimed again as soon as its episode commits). */
   private readonly orchestrations = new Map<string, OrchestrationWorkItem>();
-  private readonly activities = new Map<number, { task: ActivityWorkItem; controller: AbortController; done: Promise<void> }>();
+  /** Activity attempts in flight (claimed or inline), by lease token. */
+  private readonly activities = new Map<string, { task: ActivityWorkItem; controller: AbortController; done: Promise<void> }>();
   private readonly episodes = new Set<Promise<void>>();
   private pumping = false;
   private pumpAgain = false;
@@ -63,6 +67,7 @@ export class Worker {
   private startedAt = 0;
   private readonly orchestrationNames: string[];
   private readonly activityNames: string[];
+  private readonly inlineHost: InlineActivityHost | undefined;
 
   constructor(private readonly deps: WorkerDeps) {
     this.cache = new RunCache(deps.limits.maxCachedRuns);
@@ -75,6 +80,9 @@ export class Worker {
     const names = deps.registry.names();
     this.orchestrationNames = names.orchestrations;
     this.activityNames = names.activities;
+    this.inlineHost = deps.limits.inlineActivities
+      ? { workerId: this.workerId, leaseMs: deps.limits.leaseMs, tryStart: (task) => this.tryStartInline(task) }
+      : undefined;
   }
 
   async start(): Promise<void> {
@@ -210,6 +218,7 @@ export class Worker {
       logger,
       maxPayloadBytes: limits.maxPayloadBytes,
       now,
+      inline: this.inlineHost,
     }).finally(() => {
       this.orchestrations.delete(item.leaseToken);
       this.episodes.delete(done);
@@ -218,22 +227,32 @@ export class Worker {
     this.episodes.add(done);
   }
 
-  private startActivity(task: ActivityWorkItem): void {
+  private activityDeps(): ActivityRunnerDeps {
     const { registry, logger, limits, now } = this.deps;
+    return { registry, committer: this.committer, logger, maxPayloadBytes: limits.maxPayloadBytes, now };
+  }
+
+  private startActivity(task: ActivityWorkItem): void {
     const controller = new AbortController();
-    const done = runActivity(task, controller, {
-      registry,
-      committer: this.committer,
-      logger,
-      maxPayloadBytes: limits.maxPayloadBytes,
-      now,
-    })
-      .catch((error: unknown) => logger.error(`[${task.instanceId}] ${task.name}: ${(error as Error).message}`))
+    const done = runActivity(task, controller, this.activityDeps())
+      .catch((error: unknown) => this.deps.logger.error(`[${task.instanceId}] ${task.name}: ${(error as Error).message}`))
       .finally(() => {
-        this.activities.delete(task.taskId);
+        this.activities.delete(task.leaseToken);
         this.wake();
       });
-    this.activities.set(task.taskId, { task, controller, done });
+    this.activities.set(task.leaseToken, { task, controller, done });
+  }
+
+  /** An episode's offer to run an activity inline: taken when it is hosted here and a slot is free. */
+  private tryStartInline(task: ActivityWorkItem): InlineAttempt | undefined {
+    const { registry, limits } = this.deps;
+    if (this.state !== "running" || !registry.activities.has(task.name)) return undefined;
+    if (this.activities.size >= limits.maxConcurrentActivities) return undefined;
+    const attempt = new InlineAttempt(task, this.activityDeps());
+    // A consumed result frees its slot within the episode's own commit, which claims more work.
+    const done = attempt.done.finally(() => this.activities.delete(task.leaseToken));
+    this.activities.set(task.leaseToken, { task, controller: attempt.controller, done });
+    return attempt;
   }
 
   private onCommitted(ops: readonly CommitOp[], outcomes: readonly CommitOutcome[], claimed: ClaimedWork | undefined): void {

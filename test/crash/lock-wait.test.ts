@@ -54,8 +54,8 @@ async function claimTask(store: Store): Promise<ActivityWorkItem[]> {
   return activities;
 }
 
-function leaseExpiresAt(storeUrl: string, taskId: number): number {
-  return withStoreFile(storeUrl, (db) => (db.prepare("SELECT lease_expires_at AS at FROM activity_tasks WHERE id = ?").get(taskId) as { at: number }).at);
+function leaseExpiresAt(storeUrl: string, leaseToken: string): number {
+  return withStoreFile(storeUrl, (db) => (db.prepare("SELECT lease_expires_at AS at FROM activity_tasks WHERE lease_token = ?").get(leaseToken) as { at: number }).at);
 }
 
 /** Runs `write` while another process holds the write lock for HOLD_MS; returns how long it waited. */
@@ -78,7 +78,7 @@ describe("leases under write-lock contention", () => {
     expect(waitedMs, "the claim waited for the lock").toBeGreaterThanOrEqual(HOLD_MS - 200);
     expect(tasks).toHaveLength(1);
     // At least leaseMs from when the lock was obtained, give or take scheduling.
-    expect(leaseExpiresAt(storeUrl, tasks[0]!.taskId) - claimedAt, "lease left after the claim, in ms").toBeGreaterThan(LEASE_MS - 300);
+    expect(leaseExpiresAt(storeUrl, tasks[0]!.leaseToken) - claimedAt, "lease left after the claim, in ms").toBeGreaterThan(LEASE_MS - 300);
   });
 
   it("a renewal that waited for the write lock still extends the lease by leaseMs from when it took effect", async () => {
@@ -89,6 +89,6 @@ describe("leases under write-lock contention", () => {
     const waitedMs = await whileLocked(storeUrl, () => store.renewLeases([], [task!.leaseToken], Date.now(), LEASE_MS));
     const renewedAt = Date.now();
     expect(waitedMs, "the renewal waited for the lock").toBeGreaterThanOrEqual(HOLD_MS - 200);
-    expect(leaseExpiresAt(storeUrl, task!.taskId) - renewedAt, "lease left after the renewal, in ms").toBeGreaterThan(LEASE_MS - 300);
+    expect(leaseExpiresAt(storeUrl, task!.leaseToken) - renewedAt, "lease left after the renewal, in ms").toBeGreaterThan(LEASE_MS - 300);
   });
 });

@@ -8,7 +8,8 @@ import { DEFAULT_MAX_PAYLOAD_BYTES } from "../../src/definitions/payload.js";
 import type { Command, EpisodeResult } from "../../src/engine/command.js";
 import type { HistoryEvent, InboxMessage } from "../../src/engine/history-event.js";
 import { OrchestrationRun } from "../../src/engine/orchestration-run.js";
-import { EngineHarness, yieldToEventLoop } from "../helpers/engine-harness.js";
+import { afterMicrotasks } from "../../src/worker/microtasks.js";
+import { EngineHarness } from "../helpers/engine-harness.js";
 
 export interface ScenarioRun {
   results: EpisodeResult[];
@@ -59,7 +60,7 @@ export function runWith(
   options: { instanceId?: string; logger: Logger; maxPayloadBytes?: number },
 ): OrchestrationRun {
   return new OrchestrationRun(options.instanceId ?? "test-instance", definition, {
-    yieldToEventLoop,
+    afterMicrotasks,
     logger: options.logger,
     maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
   });

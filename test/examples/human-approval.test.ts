@@ -47,14 +47,16 @@ describe("example: human approval", () => {
   });
 
   it("keeps an answer raised before the workflow reaches its wait", async () => {
-    const baton = await startBaton(functions);
+    // The worker starts only after the answer is in, so the answer is there before the wait.
+    const baton = await startBaton(functions, { start: false });
     const id = await baton.client.startNew(approvalWorkflow, { input: request(5_000) });
     await baton.client.raiseEvent(id, "Approval", { approved: true });
+    await baton.start();
     const done = await baton.client.waitForCompletion(id, { timeout: "20s" });
 
     expect(done.output).toBe("approved");
     expect(sent(id, "escalation")).toBe(0);
-    // The event reached the history no later than RequestApproval's result, i.e. before the wait began.
+    // The event reached the history before RequestApproval's result, i.e. before the wait began.
     const history = await historyOf(baton, id);
     const raisedAt = history.findIndex((e) => e.type === "EventRaised");
     const requestDoneAt = history.findIndex((e) => e.type === "TaskCompleted");

@@ -12,11 +12,11 @@ afterEach(async () => {
 
 export async function startBaton(
   functions: readonly FunctionDefinition[],
-  options: { maxConcurrentActivities?: number } = {},
+  { start = true, ...options }: { maxConcurrentActivities?: number; start?: boolean } = {},
 ): Promise<Baton> {
   const baton = await createBaton({ store: tempStoreUrl(), functions, logger: quiet, ...options });
   started.push(baton);
-  await baton.start();
+  if (start) await baton.start();
   return baton;
 }
 

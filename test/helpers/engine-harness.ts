@@ -7,13 +7,12 @@ import type { OrchestrationDefinition } from "../../src/definitions/orchestratio
 import { DEFAULT_MAX_PAYLOAD_BYTES } from "../../src/definitions/payload.js";
 import type { EpisodeResult } from "../../src/engine/command.js";
 import type { HistoryEvent, InboxMessage } from "../../src/engine/history-event.js";
+import { afterMicrotasks } from "../../src/worker/microtasks.js";
 import { OrchestrationRun } from "../../src/engine/orchestration-run.js";
-
-export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export function newRun(definition: OrchestrationDefinition<any, any>, instanceId = "test-instance"): OrchestrationRun {
   return new OrchestrationRun(instanceId, definition, {
-    yieldToEventLoop,
+    afterMicrotasks,
     logger: silentLogger,
     maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
   });

@@ -48,8 +48,8 @@ export const SQL = {
     WHERE instance_id = ? AND lease_token = ?`,
 
   insertTask: `INSERT INTO activity_tasks (instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
-      first_visible_at, visible_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      first_visible_at, visible_at, lease_owner, lease_token, lease_expires_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   // A task of a finished instance (left leased by a worker that died) is never run again.
   selectClaimableTasks: `SELECT * FROM activity_tasks t
     WHERE visible_at <= ? AND lease_expires_at <= ? AND name IN (SELECT value FROM json_each(?))
@@ -58,12 +58,11 @@ export const SQL = {
     ORDER BY visible_at, id LIMIT ?`,
   leaseTask: `UPDATE activity_tasks SET lease_owner = ?, lease_token = ?, lease_expires_at = ? WHERE id = ?`,
   renewTaskLeases: `UPDATE activity_tasks SET lease_expires_at = ? WHERE lease_token IN (SELECT value FROM json_each(?))`,
-  deleteLeasedTask: `DELETE FROM activity_tasks WHERE id = ? AND lease_token = ?`,
+  deleteLeasedTask: `DELETE FROM activity_tasks WHERE lease_token = ?`,
   retryTask: `UPDATE activity_tasks SET attempt = ?, visible_at = ?, last_error = ?,
       lease_owner = NULL, lease_token = NULL, lease_expires_at = 0
-    WHERE id = ? AND lease_token = ?`,
-  releaseTask: `UPDATE activity_tasks SET lease_owner = NULL, lease_token = NULL, lease_expires_at = 0
-    WHERE id = ? AND lease_token = ?`,
+    WHERE lease_token = ?`,
+  releaseTask: `UPDATE activity_tasks SET lease_owner = NULL, lease_token = NULL, lease_expires_at = 0 WHERE lease_token = ?`,
   deleteTasksOfInstance: `DELETE FROM activity_tasks WHERE instance_id = ?`,
   deleteUnleasedTasksOfInstance: `DELETE FROM activity_tasks WHERE instance_id = ? AND lease_expires_at <= ?`,
 

@@ -6,6 +6,7 @@
 import Database from "better-sqlite3";
 import { randomUUID } from "node:crypto";
 import {
+  ClosedError,
   InstanceAlreadyExistsError,
   InstanceNotFinishedError,
   InstanceNotFoundError,
@@ -41,18 +42,28 @@ export interface SqliteStoreOptions {
   synchronous?: SqliteSynchronous;
 }
 
+const MAX_WRITES_PER_TRANSACTION = 1000;
+
 type Statements = { [K in keyof typeof SQL]: Database.Statement };
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly sql: Statements;
   private closed = false;
+  private readonly pendingWrites: { apply: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
+  /** Inside a transaction, better-sqlite3 runs a nested transaction function as a savepoint. */
+  private readonly savepoint: <T>(apply: () => T) => T;
+
+  private readonly syncsEveryCommit: boolean;
 
   private constructor(
     readonly url: string,
     db: Database.Database,
+    private readonly synchronous: SqliteSynchronous,
   ) {
+    this.syncsEveryCommit = synchronous === "FULL" || synchronous === "EXTRA";
     this.db = db;
+    this.savepoint = db.transaction((apply: () => unknown) => apply()) as <T>(apply: () => T) => T;
     this.sql = Object.fromEntries(Object.entries(SQL).map(([key, text]) => [key, db.prepare(text)])) as Statements;
   }
 
@@ -63,9 +74,10 @@ export class SqliteStore implements Store {
       db.pragma("busy_timeout = 10000");
       assertOpenable(db, path); // before any write, even the switch to WAL
       enableWal(db);
-      db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
+      const synchronous = options.synchronous ?? "FULL";
+      db.pragma(`synchronous = ${synchronous}`);
       migrate(db, Date.now());
-      return new SqliteStore(url, db);
+      return new SqliteStore(url, db, synchronous);
     } catch (error) {
       db?.close();
       if (error instanceof SchemaTooNewError) throw error;
@@ -77,25 +89,23 @@ export class SqliteStore implements Store {
   }
 
   async createInstance(request: CreateInstanceRequest, now: number): Promise<void> {
-    this.db
-      .transaction(() => {
-        const existing = this.sql.selectInstanceStatus.get(request.instanceId) as { runtime_status: string } | undefined;
-        if (existing) {
-          const finished = FINISHED_STATUSES.includes(existing.runtime_status as never);
-          if (!request.reuseFinished || !finished) throw new InstanceAlreadyExistsError(request.instanceId);
-          this.deleteInstance(request.instanceId);
-        }
-        const startAt = Math.max(request.startAt, now);
-        this.sql.insertInstance.run(request.instanceId, request.name, request.executionId, request.input ?? null, now, now, startAt);
-        const started: InboxMessage = {
-          type: "ExecutionStarted",
-          name: request.name,
-          executionId: request.executionId,
-          ...(request.input === undefined ? {} : { input: request.input }),
-        };
-        this.sql.insertMessage.run(request.instanceId, JSON.stringify(started), startAt);
-      })
-      .immediate();
+    return this.write(() => {
+      const existing = this.sql.selectInstanceStatus.get(request.instanceId) as { runtime_status: string } | undefined;
+      if (existing) {
+        const finished = FINISHED_STATUSES.includes(existing.runtime_status as never);
+        if (!request.reuseFinished || !finished) throw new InstanceAlreadyExistsError(request.instanceId);
+        this.deleteInstance(request.instanceId);
+      }
+      const startAt = Math.max(request.startAt, now);
+      this.sql.insertInstance.run(request.instanceId, request.name, request.executionId, request.input ?? null, now, now, startAt);
+      const started: InboxMessage = {
+        type: "ExecutionStarted",
+        name: request.name,
+        executionId: request.executionId,
+        ...(request.input === undefined ? {} : { input: request.input }),
+      };
+      this.sql.insertMessage.run(request.instanceId, JSON.stringify(started), startAt);
+    });
   }
 
   async getInstance(instanceId: string): Promise<InstanceRecord | null> {
@@ -142,37 +152,74 @@ export class SqliteStore implements Store {
   }
 
   async sendMessage(instanceId: string, message: InboxMessage, now: number): Promise<void> {
-    this.db
-      .transaction(() => {
-        const row = this.sql.selectInstanceStatus.get(instanceId) as { runtime_status: string; start_at: number } | undefined;
-        if (!row) throw new InstanceNotFoundError(instanceId);
-        if (FINISHED_STATUSES.includes(row.runtime_status as never)) {
-          throw new InstanceNotRunningError(instanceId, row.runtime_status);
-        }
-        if (message.type === "Terminate") {
-          this.sql.insertMessage.run(instanceId, JSON.stringify(message), now);
-          this.sql.wakeForTermination.run(now, instanceId);
-        } else {
-          // Messages are consumed in visibleAt order: one sent to a scheduled instance follows its start.
-          const visibleAt = row.runtime_status === "Pending" ? Math.max(now, row.start_at) : now;
-          this.sql.insertMessage.run(instanceId, JSON.stringify(message), visibleAt);
-        }
-      })
-      .immediate();
+    return this.write(() => {
+      const row = this.sql.selectInstanceStatus.get(instanceId) as { runtime_status: string; start_at: number } | undefined;
+      if (!row) throw new InstanceNotFoundError(instanceId);
+      if (FINISHED_STATUSES.includes(row.runtime_status as never)) {
+        throw new InstanceNotRunningError(instanceId, row.runtime_status);
+      }
+      if (message.type === "Terminate") {
+        this.sql.insertMessage.run(instanceId, JSON.stringify(message), now);
+        this.sql.wakeForTermination.run(now, instanceId);
+      } else {
+        // Messages are consumed in visibleAt order: one sent to a scheduled instance follows its start.
+        const visibleAt = row.runtime_status === "Pending" ? Math.max(now, row.start_at) : now;
+        this.sql.insertMessage.run(instanceId, JSON.stringify(message), visibleAt);
+      }
+    });
   }
 
   async purgeInstance(instanceId: string): Promise<boolean> {
-    return this.db
-      .transaction(() => {
-        const row = this.sql.selectInstanceStatus.get(instanceId) as { runtime_status: string } | undefined;
-        if (!row) return false;
-        if (!FINISHED_STATUSES.includes(row.runtime_status as never)) {
-          throw new InstanceNotFinishedError(instanceId, row.runtime_status);
-        }
-        this.deleteInstance(instanceId);
-        return true;
-      })
-      .immediate();
+    return this.write(() => {
+      const row = this.sql.selectInstanceStatus.get(instanceId) as { runtime_status: string } | undefined;
+      if (!row) return false;
+      if (!FINISHED_STATUSES.includes(row.runtime_status as never)) {
+        throw new InstanceNotFinishedError(instanceId, row.runtime_status);
+      }
+      this.deleteInstance(instanceId);
+      return true;
+    });
+  }
+
+  /**
+   * Client writes made in one turn of the event loop share one transaction (one fsync). Each
+   * runs in its own savepoint: one that throws is rolled back alone and rejects alone. A
+   * promise resolves only once the shared transaction has committed.
+   */
+  private write<T>(apply: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new ClosedError("The store is closed."));
+    return new Promise<T>((resolve, reject) => {
+      this.pendingWrites.push({ apply, resolve: resolve as (value: unknown) => void, reject });
+      if (this.pendingWrites.length === 1) setImmediate(() => this.flushWrites());
+    });
+  }
+
+  private flushWrites(): void {
+    const batch = this.pendingWrites.splice(0, MAX_WRITES_PER_TRANSACTION);
+    if (this.pendingWrites.length > 0) setImmediate(() => this.flushWrites());
+    if (batch.length === 0) return;
+    let results: ({ value: unknown } | { error: unknown })[];
+    try {
+      results = this.db
+        .transaction(() =>
+          batch.map(({ apply }) => {
+            try {
+              return { value: this.savepoint(apply) };
+            } catch (error) {
+              return { error };
+            }
+          }),
+        )
+        .immediate();
+    } catch (error) {
+      for (const { reject } of batch) reject(error);
+      return;
+    }
+    batch.forEach(({ resolve, reject }, i) => {
+      const result = results[i]!;
+      if ("error" in result) reject(result.error);
+      else resolve(result.value);
+    });
   }
 
   private deleteInstance(instanceId: string): void {
@@ -199,7 +246,22 @@ export class SqliteStore implements Store {
 
   async claim(request: WorkClaim): Promise<ClaimedWork> {
     if (request.orchestrations.limit <= 0 && request.activities.limit <= 0) return { orchestrations: [], activities: [] };
-    return this.db.transaction(() => this.claimInTransaction(request)).immediate();
+    return this.leaseOnly(() => this.db.transaction(() => this.claimInTransaction(request)).immediate());
+  }
+
+  /**
+   * Runs a transaction that writes only leases without an fsync of its own: a lease lost in
+   * a power failure belonged to a worker that died with it, and the next durable commit
+   * syncs the log up to and including it. Nothing acknowledged depends on it alone.
+   */
+  private leaseOnly<T>(transaction: () => T): T {
+    if (!this.syncsEveryCommit) return transaction();
+    this.db.pragma("synchronous = NORMAL");
+    try {
+      return transaction();
+    } finally {
+      this.db.pragma(`synchronous = ${this.synchronous}`);
+    }
   }
 
   private claimInTransaction(request: WorkClaim): ClaimedWork {
@@ -248,13 +310,15 @@ export class SqliteStore implements Store {
 
   async renewLeases(instanceTokens: readonly string[], taskTokens: readonly string[], now: number, leaseMs: number): Promise<void> {
     if (instanceTokens.length === 0 && taskTokens.length === 0) return;
-    this.db
-      .transaction(() => {
-        const leaseExpiresAt = leaseStart(now) + leaseMs;
-        if (instanceTokens.length) this.sql.renewInstanceLeases.run(leaseExpiresAt, JSON.stringify(instanceTokens));
-        if (taskTokens.length) this.sql.renewTaskLeases.run(leaseExpiresAt, JSON.stringify(taskTokens));
-      })
-      .immediate(); // take the write lock first, so the expiry is computed once it is held
+    this.leaseOnly(() =>
+      this.db
+        .transaction(() => {
+          const leaseExpiresAt = leaseStart(now) + leaseMs;
+          if (instanceTokens.length) this.sql.renewInstanceLeases.run(leaseExpiresAt, JSON.stringify(instanceTokens));
+          if (taskTokens.length) this.sql.renewTaskLeases.run(leaseExpiresAt, JSON.stringify(taskTokens));
+        })
+        .immediate(), // take the write lock first, so the expiry is computed once it is held
+    );
   }
 
   async commit(ops: readonly CommitOp[], now: number, claim?: WorkClaim): Promise<{ outcomes: CommitOutcome[]; claimed: ClaimedWork }> {
@@ -283,7 +347,7 @@ export class SqliteStore implements Store {
       case "activityCompleted":
       case "activityFailed": {
         const { task } = op;
-        if (!this.sql.deleteLeasedTask.run(task.taskId, task.leaseToken).changes) return "leaseLost";
+        if (!this.sql.deleteLeasedTask.run(task.leaseToken).changes) return "leaseLost";
         const message: InboxMessage =
           op.type === "activityCompleted"
             ? { type: "TaskCompleted", seq: task.seq, ...(op.output === undefined ? {} : { output: op.output }) }
@@ -293,11 +357,11 @@ export class SqliteStore implements Store {
       }
       case "activityRetry": {
         const { task } = op;
-        const changed = this.sql.retryTask.run(task.attempt + 1, op.visibleAt, JSON.stringify(op.error), task.taskId, task.leaseToken);
+        const changed = this.sql.retryTask.run(task.attempt + 1, op.visibleAt, JSON.stringify(op.error), task.leaseToken);
         return changed.changes ? "ok" : "leaseLost";
       }
       case "releaseActivity":
-        return this.sql.releaseTask.run(op.task.taskId, op.task.leaseToken).changes ? "ok" : "leaseLost";
+        return this.sql.releaseTask.run(op.task.leaseToken).changes ? "ok" : "leaseLost";
     }
   }
 
@@ -329,6 +393,7 @@ export class SqliteStore implements Store {
     for (const command of result.commands) {
       if (command.type === "ScheduleTask") {
         const visibleAt = Math.max(command.visibleAt ?? now, now);
+        const running = op.runningTasks?.find((task) => task.seq === command.seq);
         this.sql.insertTask.run(
           op.instanceId,
           op.executionId,
@@ -340,6 +405,9 @@ export class SqliteStore implements Store {
           command.retry === null ? null : JSON.stringify(command.retry),
           visibleAt,
           visibleAt,
+          running?.leaseOwner ?? null,
+          running?.leaseToken ?? null,
+          running ? leaseStart(now) + running.leaseMs : 0,
         );
       } else if (command.type === "CreateTimer") {
         const fired: InboxMessage = { type: "TimerFired", seq: command.seq };
@@ -370,6 +438,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    while (this.pendingWrites.length > 0) this.flushWrites(); // writes already accepted still land
     this.closed = true;
     this.db.close();
   }
@@ -398,7 +467,6 @@ interface TaskRow {
 
 function rowToTask(row: TaskRow, leaseToken: string): ActivityWorkItem {
   return {
-    taskId: row.id,
     instanceId: row.instance_id,
     executionId: row.execution_id,
     seq: row.seq,

@@ -1,4 +1,5 @@
 import initial from "./001-initial.js";
+import leaseTokenIndexes from "./002-lease-token-indexes.js";
 
 /** Every migration in order; the schema version is the length of this list. */
-export const MIGRATIONS: readonly string[] = [initial];
+export const MIGRATIONS: readonly string[] = [initial, leaseTokenIndexes];
