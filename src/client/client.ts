@@ -93,8 +93,9 @@ export class BatonClient {
     validateInstanceId(instanceId);
     const timeoutMs = options?.timeout === undefined ? Infinity : toMs(options.timeout, "waitForCompletion timeout");
     const deadline = Date.now() + timeoutMs;
-    // With a worker in this process, its commits wake us; polling only covers other processes.
-    let pollMs = this.options.notifier ? 50 : 5;
+    // With a worker in this process, its commits wake us; polling only covers other processes
+    // (at the pace of a worker's fallback poll, so that thousands of waiters stay cheap).
+    let pollMs = this.options.notifier ? 250 : 5;
     const maxPollMs = this.options.notifier ? 1000 : 500;
     for (;;) {
       this.assertOpen();

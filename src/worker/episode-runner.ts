@@ -38,6 +38,7 @@ export interface EpisodeRunnerDeps {
 const KEEP_LIVE_WITHIN_MS = 60_000;
 
 export async function runEpisode(item: OrchestrationWorkItem, deps: EpisodeRunnerDeps): Promise<void> {
+  const startedAt = deps.now();
   const messages = item.messages.map((m) => m.message);
   const terminate = messages.find((m) => m.type === "Terminate");
   if (terminate) {
@@ -64,7 +65,7 @@ export async function runEpisode(item: OrchestrationWorkItem, deps: EpisodeRunne
     run = cached ?? newRun(item, deps);
     if (history) await run.replay(history);
     const result = await run.runEpisode(messages, deps.now());
-    chain = deps.inline ? await continueInline(run, item, result, deps.inline, deps.now) : { result, handedOff: [], runningTasks: [] };
+    chain = deps.inline ? await continueInline(run, item, result, deps.inline, deps.now, startedAt) : { result, attempts: [], runningTasks: [] };
   } catch (error) {
     const code = error instanceof BatonError ? error.code : "EPISODE_FAILED";
     deps.logger.error(`[${item.instanceId}] episode stalled (${code}): ${describe(error)}`);
@@ -77,12 +78,12 @@ export async function runEpisode(item: OrchestrationWorkItem, deps: EpisodeRunne
   // instance's next episode in the same transaction and start it at once. Should the commit
   // fail, the cached run is one episode ahead of the store and is never taken (take()
   // checks the history length), and it is evicted here.
-  const { result, handedOff, runningTasks } = chain;
+  const { result, attempts, runningTasks } = chain;
   const now = deps.now();
   const keepLive = result.runtimeStatus === "Running" && run.expectedWakeAt(now) - now <= KEEP_LIVE_WITHIN_MS;
   if (keepLive) deps.cache.put(item.instanceId, run);
   const committing = commit(item, result, deps, runningTasks);
-  for (const attempt of handedOff) attempt.handOff(committing);
+  for (const attempt of attempts) attempt.afterEpisode(committing);
   const committed = await committing;
   if (keepLive && !committed) deps.cache.evict(item.instanceId, run);
 }

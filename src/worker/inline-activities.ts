@@ -18,14 +18,15 @@ import type { OrchestrationRun } from "../engine/orchestration-run.js";
 import { faultPoint } from "../observability/fault-points.js";
 import type { ActivityWorkItem, CommitOp, OrchestrationWorkItem, RunningTask } from "../store/store.js";
 import { executeAttempt, submitOutcome, type ActivityRunnerDeps } from "./activity-runner.js";
+import { afterMicrotasks } from "./microtasks.js";
 
 type ScheduleTask = Extract<Command, { type: "ScheduleTask" }>;
 
 /** How long an episode waits for its inline attempts before committing without them. */
 const SETTLE_WINDOW_MS = 5;
 /**
- * Bounds on one chain: the work a crash can undo, and the size of its commit. Past them, the
- * attempts the chain's last step schedules still start at once, and are handed off.
+ * Bounds on one chain: the work a crash can undo, and the size of its commit. Past the step
+ * and event bounds, the attempts the chain's last step schedules still start, handed off.
  */
 const MAX_CHAIN_STEPS = 100;
 const MAX_CHAIN_MS = 500;
@@ -39,15 +40,17 @@ export interface InlineActivityHost {
   tryStart(task: ActivityWorkItem): InlineAttempt | undefined;
 }
 
-/** One inline attempt, from its start to either its result consumed by the episode or its outcome committed. */
+/** One inline attempt, from its start until its result is committed (with the episode, or after it) or dropped. */
 export class InlineAttempt {
   readonly controller = new AbortController();
   /** Set once the attempt has finished: the op its outcome would commit. */
   outcome: CommitOp | undefined;
   readonly finished: Promise<CommitOp>;
-  /** Settles when nothing is left to do: the result was consumed, dropped, or committed. */
+  /** Settles when nothing is left to do: the result was committed or dropped. */
   readonly done: Promise<void>;
-  private decide!: (decision: "consumed" | Promise<boolean>) => void;
+  /** The episode took the result into its own events (else the task is handed off). */
+  private consumed = false;
+  private episodeCommitted!: (committed: Promise<boolean>) => void;
 
   constructor(
     readonly task: ActivityWorkItem,
@@ -55,39 +58,38 @@ export class InlineAttempt {
   ) {
     const finished = executeAttempt(task, this.controller, deps).then((op) => (this.outcome = op));
     this.finished = finished;
-    const decision = new Promise<"consumed" | Promise<boolean>>((resolve) => (this.decide = resolve));
+    const committed = new Promise<Promise<boolean>>((resolve) => (this.episodeCommitted = resolve));
     this.done = (async () => {
-      const decided = await decision;
-      if (decided === "consumed") return;
-      const op = await finished;
-      // The task row exists only if the episode that schedules it committed.
-      if (await decided) await submitOutcome(task, this.controller, op, deps);
-      else deps.logger.warn(`[${task.instanceId}] ${task.name}: result discarded, the episode that scheduled it did not commit`);
+      const landed = await (await committed);
+      // A handed-off task's row exists only if the episode that schedules it committed.
+      if (landed && !this.consumed) await submitOutcome(task, this.controller, await finished, deps);
+      if (!landed) deps.logger.warn(`[${task.instanceId}] ${task.name}: result discarded, the episode that scheduled it did not commit`);
     })().catch((error: unknown) => deps.logger.error(`[${task.instanceId}] ${task.name}: ${(error as Error).message}`));
   }
 
-  /** The episode took the result: it is committed with the episode's events. */
+  /** The episode takes the result: it is committed with the episode's events. */
   consume(): void {
     faultPoint("activity-after-run-before-complete");
-    this.decide("consumed");
+    this.consumed = true;
   }
 
-  /** The task is committed with the episode; the outcome follows once `committed` says it landed. */
-  handOff(committed: Promise<boolean>): void {
-    this.decide(committed);
+  /** Called once per attempt with the episode's commit: true when it landed. */
+  afterEpisode(committed: Promise<boolean>): void {
+    this.episodeCommitted(committed);
   }
 }
 
-/** A chain's result, and the attempts that still need the episode's commit. */
+/** A chain's result, every attempt it started, and the tasks handed off still running. */
 export interface InlineChain {
   result: EpisodeResult;
-  handedOff: InlineAttempt[];
+  attempts: InlineAttempt[];
   runningTasks: RunningTask[];
 }
 
 /**
  * Runs inline the activities `first` schedules, feeds finished results back to `run` as new
- * episodes, and repeats while the run keeps scheduling activities that finish quickly.
+ * episodes, and repeats while the run keeps scheduling activities that finish quickly. The
+ * caller must pass the episode's commit to `afterEpisode` of every attempt returned.
  */
 export async function continueInline(
   run: OrchestrationRun,
@@ -95,17 +97,22 @@ export async function continueInline(
   first: EpisodeResult,
   host: InlineActivityHost,
   now: () => number,
+  /** When the episode began: the chain's time bound counts from there. */
+  startedAt: number,
 ): Promise<InlineChain> {
-  const startedAt = now();
+  // Past this, the instance's lease may have lapsed (a frozen process, say): start nothing more.
+  const maxChainMs = Math.min(MAX_CHAIN_MS, host.leaseMs / 3);
   // One result grows along the chain; appending in place keeps a long chain linear.
   const result: EpisodeResult = { ...first, newEvents: [...first.newEvents], commands: [...first.commands] };
   let fresh = first.commands;
+  const all: InlineAttempt[] = [];
   const handedOff: InlineAttempt[] = [];
   try {
-    for (let steps = 0; result.runtimeStatus === "Running"; steps++) {
+    for (let steps = 0; result.runtimeStatus === "Running" && now() - startedAt < maxChainMs; steps++) {
       const attempts = startAttempts(fresh, item, host, now());
+      all.push(...attempts);
       if (attempts.length === 0) break;
-      if (steps >= MAX_CHAIN_STEPS || now() - startedAt >= MAX_CHAIN_MS || result.newEvents.length >= MAX_CHAIN_EVENTS) {
+      if (steps >= MAX_CHAIN_STEPS || result.newEvents.length >= MAX_CHAIN_EVENTS) {
         handedOff.push(...attempts);
         break;
       }
@@ -129,7 +136,7 @@ export async function continueInline(
       append(result, next);
     }
   } catch (error) {
-    for (const attempt of handedOff) attempt.handOff(Promise.resolve(false));
+    for (const attempt of all) attempt.afterEpisode(Promise.resolve(false));
     throw error;
   }
   const runningTasks = handedOff.map((attempt) => ({
@@ -138,7 +145,7 @@ export async function continueInline(
     leaseToken: attempt.task.leaseToken,
     leaseMs: host.leaseMs,
   }));
-  return { result, handedOff, runningTasks };
+  return { result, attempts: all, runningTasks };
 }
 
 function startAttempts(commands: readonly Command[], item: OrchestrationWorkItem, host: InlineActivityHost, now: number): InlineAttempt[] {
@@ -175,6 +182,10 @@ function toMessage(op: CommitOp): InboxMessage | undefined {
 }
 
 async function settleWithin(attempts: readonly InlineAttempt[], windowMs: number): Promise<void> {
+  // Activities that need no I/O are done once the microtasks drain: no timer for them.
+  await afterMicrotasks();
+  if (attempts.every((a) => a.outcome !== undefined)) return;
+  (globalThis as any).__probe?.("timer");
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     Promise.all(attempts.map((a) => a.finished)),

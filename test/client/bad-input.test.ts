@@ -121,7 +121,7 @@ describe("the store snapshot", () => {
     const snapshot = snapshotSqlite(path) as Record<string, { instance_id?: string; runtime_status?: string }[]>;
     const statuses = Object.fromEntries(snapshot.instances!.map((row) => [row.instance_id, row.runtime_status]));
     expect(statuses).toEqual({ "done-1": "Completed", "waiting-1": "Running" });
-    expect(snapshot.history!.length).toBeGreaterThan(0);
+    expect(snapshot.history_segments!.length).toBeGreaterThan(0);
   });
 });
 

@@ -478,7 +478,7 @@ describe("purge", () => {
     const db = new Database(pathOfUrl(url), { readonly: true });
     try {
       return Object.fromEntries(
-        ["instances", "history", "inbox", "activity_tasks"].map((table) => [
+        ["instances", "history_segments", "inbox", "activity_tasks"].map((table) => [
           table,
           (db.prepare(`SELECT count(*) AS n FROM ${table} WHERE instance_id = ?`).get(instanceId) as { n: number }).n,
         ]),
@@ -495,12 +495,12 @@ describe("purge", () => {
     const keep = await client.startNew(hello, { input: "kept", instanceId: "to-keep" });
     await client.waitForCompletion(id, { timeout: 20_000 });
     await client.waitForCompletion(keep, { timeout: 20_000 });
-    expect(rowsOf(url, id).history).toBeGreaterThan(0);
+    expect(rowsOf(url, id).history_segments).toBeGreaterThan(0);
 
     expect(await client.purge(id)).toBe(true);
     expect(await client.getStatus(id)).toBeNull();
     expect(await client.getStatus(id, { showHistory: true })).toBeNull();
-    expect(rowsOf(url, id)).toEqual({ instances: 0, history: 0, inbox: 0, activity_tasks: 0 });
+    expect(rowsOf(url, id)).toEqual({ instances: 0, history_segments: 0, inbox: 0, activity_tasks: 0 });
     expect(await client.purge(id)).toBe(false);
     expect((await client.getStatus(keep, { showHistory: true }))!.history!.length).toBeGreaterThan(0);
 

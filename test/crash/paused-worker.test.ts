@@ -68,7 +68,7 @@ describe("a worker frozen past its leases", () => {
       "the woken worker to submit its stale results",
       10_000,
     ).catch((error: Error) => {
-      throw new Error(`${error.message}: ${refused()} refused of ${staleRuns().length} stale runs; stderr:\n${frozen.stderr}`);
+      throw new Error(`${error.message}: ${refused()} refused of ${staleRuns().length} stale runs ${JSON.stringify(staleRuns())}; stderr:\n${frozen.stderr}`);
     });
     const exits = await Promise.all([frozen.kill("SIGTERM"), successor.kill("SIGTERM")]);
     expect(exits).toEqual([

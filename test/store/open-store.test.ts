@@ -203,6 +203,34 @@ describe("migrations", () => {
     expect(migrationRows(path)).toEqual(afterFirst);
   });
 
+  it("upgrade a version-1 file: its one-row-per-event history becomes segments and replays the same", async () => {
+    const path = join(tempDir(), "baton.db");
+    const v1 = new Database(path);
+    v1.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+    v1.exec(MIGRATIONS[0]!);
+    v1.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (1, 1)").run();
+    const events = [
+      { type: "EpisodeStarted", timestamp: 1 },
+      { type: "ExecutionStarted", timestamp: 1, name: "Old", executionId: "e-1", input: '"in"' },
+      { type: "TaskScheduled", timestamp: 1, seq: 0, name: "Step", input: '"in"', attempt: 1 },
+      { type: "EpisodeStarted", timestamp: 2 },
+      { type: "TaskCompleted", timestamp: 2, seq: 0, output: '"out"' },
+    ];
+    v1.prepare(
+      `INSERT INTO instances (instance_id, name, execution_id, runtime_status, created_at, updated_at, start_at, history_length)
+       VALUES ('old-1', 'Old', 'e-1', 'Running', 1, 2, 1, ?)`,
+    ).run(events.length);
+    const insert = v1.prepare("INSERT INTO history (instance_id, position, event) VALUES ('old-1', ?, ?)");
+    events.forEach((event, position) => insert.run(position, JSON.stringify(event)));
+    v1.close();
+
+    const store = await open(`sqlite:${path}`);
+    expect(await store.getHistory("old-1")).toEqual(events);
+    expect(migrationRows(path).map((r) => r.version)).toEqual(ALL_VERSIONS);
+    const tables = store.database.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
+    expect(tables.map((t) => t.name)).not.toContain("history");
+  });
+
   it("let two stores be open on one file at once, each seeing the other's writes", async () => {
     const path = join(tempDir(), "baton.db");
     const [a, b] = await Promise.all([open(`sqlite:${path}`), open(`sqlite:${path}`)]);

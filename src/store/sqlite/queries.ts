@@ -9,9 +9,9 @@ export const SQL = {
   // A terminated instance must not wait for its start time, nor stay skipped as stalled.
   wakeForTermination: `UPDATE instances SET start_at = min(start_at, ?), stalled_at = NULL WHERE instance_id = ?`,
   deleteInstance: `DELETE FROM instances WHERE instance_id = ?`,
-  selectHistory: `SELECT event FROM history WHERE instance_id = ? ORDER BY position`,
-  insertHistory: `INSERT INTO history (instance_id, position, event) VALUES (?, ?, ?)`,
-  deleteHistory: `DELETE FROM history WHERE instance_id = ?`,
+  selectHistory: `SELECT events FROM history_segments WHERE instance_id = ? ORDER BY first_position`,
+  insertHistorySegment: `INSERT INTO history_segments (instance_id, first_position, events) VALUES (?, ?, ?)`,
+  deleteHistory: `DELETE FROM history_segments WHERE instance_id = ?`,
 
   insertMessage: `INSERT INTO inbox (instance_id, message, visible_at) VALUES (?, ?, ?)`,
   insertMessageIfLive: `INSERT INTO inbox (instance_id, message, visible_at) SELECT ?, ?, ?

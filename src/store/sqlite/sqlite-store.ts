@@ -114,8 +114,8 @@ export class SqliteStore implements Store {
   }
 
   async getHistory(instanceId: string): Promise<HistoryEvent[]> {
-    const rows = this.sql.selectHistory.all(instanceId) as { event: string }[];
-    return rows.map((row) => JSON.parse(row.event) as HistoryEvent);
+    const rows = this.sql.selectHistory.all(instanceId) as { events: string }[];
+    return rows.flatMap((row) => JSON.parse(row.events) as HistoryEvent[]);
   }
 
   async listInstances(filter: InstanceFilter): Promise<{ instances: InstanceRecord[]; continuationToken: string | undefined }> {
@@ -381,9 +381,9 @@ export class SqliteStore implements Store {
       historyLengthBefore: op.historyLengthBefore,
     });
     if (!updated.changes) return "leaseLost";
-    result.newEvents.forEach((event, i) => {
-      this.sql.insertHistory.run(op.instanceId, op.historyLengthBefore + i, JSON.stringify(event));
-    });
+    if (result.newEvents.length > 0) {
+      this.sql.insertHistorySegment.run(op.instanceId, op.historyLengthBefore, JSON.stringify(result.newEvents));
+    }
     for (const id of op.consumedMessageIds) this.sql.deleteMessage.run(id);
     if (finished) {
       this.sql.deleteInbox.run(op.instanceId);

@@ -26,9 +26,10 @@ export function storeProblems(storeUrl: string): string[] {
     const problems: string[] = [];
     const instances = db.prepare("SELECT instance_id, history_length FROM instances").all() as { instance_id: string; history_length: number }[];
     for (const { instance_id, history_length } of instances) {
-      const positions = (db.prepare("SELECT position FROM history WHERE instance_id = ? ORDER BY position").all(instance_id) as {
-        position: number;
-      }[]).map((r) => r.position);
+      const segments = db
+        .prepare("SELECT first_position, json_array_length(events) AS n FROM history_segments WHERE instance_id = ? ORDER BY first_position")
+        .all(instance_id) as { first_position: number; n: number }[];
+      const positions = segments.flatMap((segment) => Array.from({ length: segment.n }, (_, i) => segment.first_position + i));
       const gapless = positions.every((p, i) => p === i);
       if (positions.length !== history_length || !gapless) {
         problems.push(`${instance_id}: history_length ${history_length}, positions ${positions.join(",")}`);
@@ -58,10 +59,11 @@ export function readCommitted(storeUrl: string): CommittedState {
       const event = JSON.parse(text) as { type: string; seq?: number };
       if (event.type === "TaskCompleted") completedKeys.add(`${instanceId}:${executions.get(instanceId)}:${event.seq}`);
     };
-    for (const row of db.prepare("SELECT instance_id, event FROM history ORDER BY instance_id, position").all() as {
-      instance_id: string;
-      event: string;
-    }[]) {
+    const events = db.prepare(
+      `SELECT s.instance_id, e.value AS event FROM history_segments s, json_each(s.events) e
+       ORDER BY s.instance_id, s.first_position, e.key`,
+    );
+    for (const row of events.all() as { instance_id: string; event: string }[]) {
       histories.get(row.instance_id)!.push(row.event);
       completion(row.instance_id, row.event);
     }

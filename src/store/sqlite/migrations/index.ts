@@ -1,5 +1,6 @@
 import initial from "./001-initial.js";
 import leaseTokenIndexes from "./002-lease-token-indexes.js";
+import historySegments from "./003-history-segments.js";
 
 /** Every migration in order; the schema version is the length of this list. */
-export const MIGRATIONS: readonly string[] = [initial, leaseTokenIndexes];
+export const MIGRATIONS: readonly string[] = [initial, leaseTokenIndexes, historySegments];
