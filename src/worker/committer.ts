@@ -22,7 +22,8 @@ export class Committer {
   constructor(
     private readonly store: Store,
     private readonly now: () => number,
-    private readonly claimRequest: () => WorkClaim | undefined,
+    /** What to claim in the same transaction; `ops` free the slots of the work they finish. */
+    private readonly claimRequest: (ops: readonly CommitOp[]) => WorkClaim | undefined,
     /** `claimed` is undefined when the batch claimed nothing because no claim was asked for. */
     private readonly onCommitted: (ops: readonly CommitOp[], outcomes: readonly CommitOutcome[], claimed: ClaimedWork | undefined) => void,
     private readonly maxBatchSize = 512,
@@ -53,7 +54,7 @@ export class Committer {
     const batch = this.queue.splice(0, this.maxBatchSize);
     try {
       const ops = batch.map((p) => p.op);
-      const claim = this.claimRequest();
+      const claim = this.claimRequest(ops);
       const { outcomes, claimed } = await this.store.commit(ops, this.now(), claim);
       batch.forEach((p, i) => p.resolve(outcomes[i]!));
       this.onCommitted(ops, outcomes, claim ? claimed : undefined);

@@ -15,6 +15,7 @@ import { randomUUID } from "node:crypto";
 import type { Command, EpisodeResult } from "../engine/command.js";
 import type { InboxMessage } from "../engine/history-event.js";
 import type { OrchestrationRun } from "../engine/orchestration-run.js";
+import { TimeoutError } from "../errors.js";
 import { faultPoint } from "../observability/fault-points.js";
 import type { ActivityWorkItem, CommitOp, OrchestrationWorkItem, RunningTask } from "../store/store.js";
 import { executeAttempt, submitOutcome, type ActivityRunnerDeps } from "./activity-runner.js";
@@ -55,6 +56,8 @@ export class InlineAttempt {
   constructor(
     readonly task: ActivityWorkItem,
     deps: ActivityRunnerDeps,
+    /** The attempt no longer runs: called once its result is consumed, else once it is done. */
+    private readonly onSlotFree: () => void,
   ) {
     const finished = executeAttempt(task, this.controller, deps).then((op) => (this.outcome = op));
     this.finished = finished;
@@ -64,13 +67,22 @@ export class InlineAttempt {
       // A handed-off task's row exists only if the episode that schedules it committed.
       if (landed && !this.consumed) await submitOutcome(task, this.controller, await finished, deps);
       if (!landed) deps.logger.warn(`[${task.instanceId}] ${task.name}: result discarded, the episode that scheduled it did not commit`);
-    })().catch((error: unknown) => deps.logger.error(`[${task.instanceId}] ${task.name}: ${(error as Error).message}`));
+    })()
+      .catch((error: unknown) => deps.logger.error(`[${task.instanceId}] ${task.name}: ${(error as Error).message}`))
+      .finally(onSlotFree);
+  }
+
+  /** The worker stopped and aborted this attempt: its task is left to the queue, for any worker. */
+  get abandoned(): boolean {
+    const { signal } = this.controller;
+    return signal.aborted && !(signal.reason instanceof TimeoutError);
   }
 
   /** The episode takes the result: it is committed with the episode's events. */
   consume(): void {
     faultPoint("activity-after-run-before-complete");
     this.consumed = true;
+    this.onSlotFree();
   }
 
   /** Called once per attempt with the episode's commit: true when it landed. */
@@ -120,6 +132,8 @@ export async function continueInline(
       const messages: InboxMessage[] = [];
       const consumed = new Set<number>();
       for (const attempt of attempts) {
+        // Neither consumed nor handed off: its task is committed unleased, for another worker at once.
+        if (attempt.abandoned) continue;
         const message = attempt.outcome && toMessage(attempt.outcome);
         if (message) {
           attempt.consume();

@@ -74,7 +74,7 @@ export class Worker {
     this.committer = new Committer(
       deps.store,
       deps.now,
-      () => (this.state === "running" ? this.workClaim() : undefined),
+      (ops) => (this.state === "running" ? this.workClaim(ops) : undefined),
       (ops, outcomes, claimed) => this.onCommitted(ops, outcomes, claimed),
     );
     const names = deps.registry.names();
@@ -175,19 +175,32 @@ export class Worker {
     return claimed.orchestrations.length + claimed.activities.length > 0 && this.state === "running";
   }
 
-  /** What this worker has room for right now. */
-  private workClaim(): WorkClaim {
+  /**
+   * What this worker has room for right now, counting as free the slots of work that `ops`
+   * (a batch being committed) finish: the claim and the commit land together.
+   */
+  private workClaim(ops: readonly CommitOp[] = []): WorkClaim {
     const { limits, now } = this.deps;
+    let finishingEpisodes = 0;
+    let finishingActivities = 0;
+    for (const op of ops) {
+      if (op.type === "episode" || op.type === "stall" || op.type === "releaseInstance") finishingEpisodes++;
+      else finishingActivities++;
+    }
     const common = { workerId: this.workerId, leaseMs: limits.leaseMs, now: now() };
     return {
       orchestrations: {
         ...common,
         names: this.orchestrationNames,
-        limit: limits.maxConcurrentOrchestrations - this.orchestrations.size,
+        limit: limits.maxConcurrentOrchestrations - this.orchestrations.size + finishingEpisodes,
         stalledBefore: this.startedAt,
         maxMessages: limits.maxMessagesPerEpisode,
       },
-      activities: { ...common, names: this.activityNames, limit: limits.maxConcurrentActivities - this.activities.size },
+      activities: {
+        ...common,
+        names: this.activityNames,
+        limit: limits.maxConcurrentActivities - this.activities.size + finishingActivities,
+      },
     };
   }
 
@@ -248,10 +261,10 @@ export class Worker {
     const { registry, limits } = this.deps;
     if (this.state !== "running" || !registry.activities.has(task.name)) return undefined;
     if (this.activities.size >= limits.maxConcurrentActivities) return undefined;
-    const attempt = new InlineAttempt(task, this.activityDeps());
-    // A consumed result frees its slot within the episode's own commit, which claims more work.
-    const done = attempt.done.finally(() => this.activities.delete(task.leaseToken));
-    this.activities.set(task.leaseToken, { task, controller: attempt.controller, done });
+    // The slot frees when the result is consumed (the episode's commit then claims more work)
+    // or, for an attempt handed off, once its outcome is committed.
+    const attempt = new InlineAttempt(task, this.activityDeps(), () => this.activities.delete(task.leaseToken));
+    this.activities.set(task.leaseToken, { task, controller: attempt.controller, done: attempt.done });
     return attempt;
   }
 
