@@ -25,7 +25,11 @@ export class Committer {
     /** What to claim in the same transaction; `ops` free the slots of the work they finish. */
     private readonly claimRequest: (ops: readonly CommitOp[]) => WorkClaim | undefined,
     /** `claimed` is undefined when the batch claimed nothing because no claim was asked for. */
-    private readonly onCommitted: (ops: readonly CommitOp[], outcomes: readonly CommitOutcome[], claimed: ClaimedWork | undefined) => void,
+    private readonly onCommitted: (
+      ops: readonly CommitOp[],
+      outcomes: readonly CommitOutcome[],
+      claimed: { request: WorkClaim; work: ClaimedWork } | undefined,
+    ) => void,
     private readonly maxBatchSize = 512,
   ) {}
 
@@ -57,7 +61,7 @@ export class Committer {
       const claim = this.claimRequest(ops);
       const { outcomes, claimed } = await this.store.commit(ops, this.now(), claim);
       batch.forEach((p, i) => p.resolve(outcomes[i]!));
-      this.onCommitted(ops, outcomes, claim ? claimed : undefined);
+      this.onCommitted(ops, outcomes, claim ? { request: claim, work: claimed } : undefined);
     } catch (error) {
       for (const p of batch) p.reject(error);
     } finally {

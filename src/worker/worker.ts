@@ -60,6 +60,8 @@ export class Worker {
   private readonly activities = new Map<string, { task: ActivityWorkItem; controller: AbortController; done: Promise<void> }>();
   private readonly episodes = new Set<Promise<void>>();
   private pumping = false;
+  /** The latest claim filled its limit: work may be waiting that only a freed slot lets in. */
+  private mayHaveMore = true;
   private pumpAgain = false;
   private wakeTimer: NodeJS.Timeout | undefined;
   private wakeAt = Infinity;
@@ -154,7 +156,7 @@ export class Worker {
     try {
       while (this.state === "running") {
         this.pumpAgain = false;
-        if (await this.claimOnce()) continue;
+        if (await this.claimOnce()) continue; // it filled its limit: look again
         if (this.pumpAgain) continue;
         await this.scheduleNextWake();
         // A wake-up that arrived while the next wake was being scheduled must not be lost.
@@ -168,11 +170,14 @@ export class Worker {
     }
   }
 
-  /** Claims what free slots allow; true when it claimed anything (there may be more). */
+  /** Claims what free slots allow; true when it claimed as much as it asked for (there may be more). */
   private async claimOnce(): Promise<boolean> {
-    const claimed = await this.deps.store.claim(this.workClaim());
+    const request = this.workClaim();
+    const claimed = await this.deps.store.claim(request);
+    this.mayHaveMore = filledLimit(request, claimed);
     await this.startClaimed(claimed);
-    return claimed.orchestrations.length + claimed.activities.length > 0 && this.state === "running";
+    const any = claimed.orchestrations.length + claimed.activities.length > 0;
+    return any && this.mayHaveMore && this.state === "running";
   }
 
   /**
@@ -235,7 +240,8 @@ export class Worker {
     }).finally(() => {
       this.orchestrations.delete(item.leaseToken);
       this.episodes.delete(done);
-      this.wake();
+      // Its commit claimed, in the same transaction, the work its slot made room for.
+      if (this.mayHaveMore) this.wake();
     });
     this.episodes.add(done);
   }
@@ -251,7 +257,7 @@ export class Worker {
       .catch((error: unknown) => this.deps.logger.error(`[${task.instanceId}] ${task.name}: ${(error as Error).message}`))
       .finally(() => {
         this.activities.delete(task.leaseToken);
-        this.wake();
+        if (this.mayHaveMore) this.wake();
       });
     this.activities.set(task.leaseToken, { task, controller, done });
   }
@@ -268,9 +274,14 @@ export class Worker {
     return attempt;
   }
 
-  private onCommitted(ops: readonly CommitOp[], outcomes: readonly CommitOutcome[], claimed: ClaimedWork | undefined): void {
+  private onCommitted(
+    ops: readonly CommitOp[],
+    outcomes: readonly CommitOutcome[],
+    claimed: { request: WorkClaim; work: ClaimedWork } | undefined,
+  ): void {
     if (claimed) {
-      void this.startClaimed(claimed).catch((error: unknown) => this.deps.logger.error(`worker: ${(error as Error).message}`));
+      this.mayHaveMore = filledLimit(claimed.request, claimed.work);
+      void this.startClaimed(claimed.work).catch((error: unknown) => this.deps.logger.error(`worker: ${(error as Error).message}`));
     }
     let moreWork = false;
     ops.forEach((op, i) => {
@@ -321,4 +332,9 @@ export class Worker {
       this.deps.logger.warn(`worker: renewing leases failed: ${(error as Error).message}`);
     }
   }
+}
+
+/** Whether a claim took all it asked for (or could ask for nothing): more may be waiting. */
+function filledLimit(request: WorkClaim, claimed: ClaimedWork): boolean {
+  return claimed.orchestrations.length >= request.orchestrations.limit || claimed.activities.length >= request.activities.limit;
 }
