@@ -12,6 +12,7 @@ import { toMs, type Duration } from "../definitions/duration.js";
 import { ClosedError, InstanceNotFoundError, InvalidArgumentError, NotRegisteredError, TimeoutError } from "../errors.js";
 import { FINISHED_STATUSES, RuntimeStatus, type Store } from "../store/store.js";
 import type { CompletionNotifier } from "../worker/completion-notifier.js";
+import { CompletionWatcher } from "./completion-watcher.js";
 import { toInstanceStatus, type InstanceStatus } from "./instance-status.js";
 
 export interface StartNewOptions<In> {
@@ -41,6 +42,8 @@ export interface ListFilter {
 }
 
 export const MAX_PAGE_SIZE = 1000;
+/** setTimeout's longest delay; longer waits simply loop. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface ClientOptions {
   store: Store;
@@ -56,8 +59,11 @@ export interface ClientOptions {
 
 export class BatonClient {
   private closed = false;
+  private readonly watcher: CompletionWatcher;
 
-  constructor(private readonly options: ClientOptions) {}
+  constructor(private readonly options: ClientOptions) {
+    this.watcher = new CompletionWatcher(options.store, options.notifier);
+  }
 
   /** Starts a new instance and returns its id. */
   async startNew<In, Out>(orchestration: OrchestrationDefinition<In, Out> | string, options?: StartNewOptions<In>): Promise<string> {
@@ -93,30 +99,27 @@ export class BatonClient {
     validateInstanceId(instanceId);
     const timeoutMs = options?.timeout === undefined ? Infinity : toMs(options.timeout, "waitForCompletion timeout");
     const deadline = Date.now() + timeoutMs;
-    // With a worker in this process, its commits wake us; polling only covers other processes
-    // (at the pace of a worker's fallback poll, so that thousands of waiters stay cheap).
-    let pollMs = this.options.notifier ? 250 : 5;
-    const maxPollMs = this.options.notifier ? 1000 : 500;
-    for (;;) {
-      this.assertOpen();
-      let wakeUp: (() => void) | undefined;
-      const notified = new Promise<void>((resolve) => (wakeUp = resolve));
-      const unsubscribe = this.options.notifier?.once(instanceId, wakeUp!);
-      try {
+    this.assertOpen();
+    let wakeUp: () => void = () => {};
+    let woken = new Promise<void>((resolve) => (wakeUp = resolve));
+    const unwatch = this.watcher.watch(instanceId, () => wakeUp());
+    try {
+      for (;;) {
+        const remaining = deadline - Date.now();
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([woken, new Promise((resolve) => (timer = setTimeout(resolve, Math.min(remaining, MAX_TIMER_MS))))]);
+        clearTimeout(timer);
+        woken = new Promise<void>((resolve) => (wakeUp = resolve));
+        this.assertOpen();
         const status = await this.getStatus<Out>(instanceId);
         if (!status) throw new InstanceNotFoundError(instanceId);
         if (FINISHED_STATUSES.includes(status.runtimeStatus)) return status;
-        const remaining = deadline - Date.now();
-        if (remaining <= 0) {
+        if (deadline - Date.now() <= 0) {
           throw new TimeoutError(`Instance "${instanceId}" is still ${status.runtimeStatus} after ${timeoutMs} ms.`);
         }
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([notified, new Promise((r) => (timer = setTimeout(r, Math.min(pollMs, remaining))))]);
-        clearTimeout(timer);
-        pollMs = Math.min(pollMs * 2, maxPollMs);
-      } finally {
-        unsubscribe?.();
       }
+    } finally {
+      unwatch();
     }
   }
 

@@ -151,6 +151,8 @@ export interface Store {
   createInstance(request: CreateInstanceRequest, now: number): Promise<void>;
   getInstance(instanceId: string): Promise<InstanceRecord | null>;
   getHistory(instanceId: string): Promise<HistoryEvent[]>;
+  /** The runtime status of each of these instances that exists, in one read. */
+  runtimeStatuses(instanceIds: readonly string[]): Promise<Map<string, RuntimeStatus>>;
   listInstances(filter: InstanceFilter): Promise<{ instances: InstanceRecord[]; continuationToken: string | undefined }>;
   /** Delivers a message to a running or pending instance; rejects when it is missing or finished. */
   sendMessage(instanceId: string, message: InboxMessage, now: number): Promise<void>;

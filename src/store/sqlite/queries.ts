@@ -4,6 +4,7 @@ const LIVE = `('Pending', 'Running')`;
 export const SQL = {
   selectInstance: `SELECT * FROM instances WHERE instance_id = ?`,
   selectInstanceStatus: `SELECT runtime_status, start_at FROM instances WHERE instance_id = ?`,
+  selectRuntimeStatuses: `SELECT instance_id, runtime_status FROM instances WHERE instance_id IN (SELECT value FROM json_each(?))`,
   insertInstance: `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at)
     VALUES (?, ?, ?, 'Pending', ?, ?, ?, ?)`,
   // A terminated instance must not wait for its start time, nor stay skipped as stalled.

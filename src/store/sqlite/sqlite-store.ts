@@ -27,6 +27,7 @@ import type {
   InstanceFilter,
   InstanceRecord,
   OrchestrationWorkItem,
+  RuntimeStatus,
   Store,
 } from "../store.js";
 import { FINISHED_STATUSES } from "../store.js";
@@ -111,6 +112,11 @@ export class SqliteStore implements Store {
   async getInstance(instanceId: string): Promise<InstanceRecord | null> {
     const row = this.sql.selectInstance.get(instanceId) as InstanceRow | undefined;
     return row ? rowToInstance(row) : null;
+  }
+
+  async runtimeStatuses(instanceIds: readonly string[]): Promise<Map<string, RuntimeStatus>> {
+    const rows = this.sql.selectRuntimeStatuses.all(JSON.stringify(instanceIds)) as { instance_id: string; runtime_status: RuntimeStatus }[];
+    return new Map(rows.map((row) => [row.instance_id, row.runtime_status]));
   }
 
   async getHistory(instanceId: string): Promise<HistoryEvent[]> {

@@ -1,0 +1,61 @@
+/**
+ * waitForCompletion with many waiters: one store query per poll checks all the instances
+ * waited on, so a hundred waiters cost about one status read each, not one per poll each.
+ */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createBaton, createClient, orchestration, type Baton, type BatonClient } from "../../src/index.js";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import { tempStoreUrl } from "../helpers/temp-store.js";
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const WAITERS = 100;
+
+const waiter = orchestration("WaitForGo", async (ctx, n: number) => (await ctx.waitForExternalEvent<number>("Go")) + n);
+
+const open: (Baton | BatonClient)[] = [];
+afterEach(async () => {
+  vi.restoreAllMocks();
+  for (const item of open.splice(0).reverse()) await ("stop" in item ? item.stop() : item.close());
+});
+
+describe("waitForCompletion from a process without a worker", () => {
+  it(`${WAITERS} waiters are checked by shared polls: about one status read per waiter`, async () => {
+    const store = tempStoreUrl();
+    const baton = await createBaton({ store, functions: [waiter], logger: quiet });
+    open.push(baton);
+    await baton.start();
+    const ids = await Promise.all(Array.from({ length: WAITERS }, (_, i) => baton.client.startNew(waiter, { input: i })));
+    const client = await createClient({ store });
+    open.push(client);
+
+    const reads = vi.spyOn(SqliteStore.prototype, "getInstance");
+    const polls = vi.spyOn(SqliteStore.prototype, "runtimeStatuses");
+    const waits = Promise.all(ids.map((id) => client.waitForCompletion<number>(id, { timeout: 20_000 })));
+    await new Promise((resolve) => setTimeout(resolve, 400)); // several polls find nothing finished
+    await Promise.all(ids.map((id, i) => baton.client.raiseEvent(id, "Go", 1000 * i)));
+    const statuses = await waits;
+
+    expect(statuses.map((s) => s.output)).toEqual(ids.map((_, i) => 1000 * i + i));
+    // Each waiter reads its status when woken: once when done, perhaps once more if woken early.
+    expect(reads.mock.calls.length).toBeGreaterThanOrEqual(WAITERS);
+    expect(reads.mock.calls.length).toBeLessThanOrEqual(2 * WAITERS);
+    // Polls check every waiter in one query; their number does not grow with the waiters.
+    expect(polls.mock.calls.length).toBeGreaterThan(1);
+    expect(polls.mock.calls.length).toBeLessThan(40);
+    expect(Math.max(...polls.mock.calls.map(([batch]) => batch.length))).toBe(WAITERS);
+  });
+
+  it("still rejects a missing instance with InstanceNotFoundError, and times out on one that does not finish", async () => {
+    const store = tempStoreUrl();
+    const baton = await createBaton({ store, functions: [waiter], logger: quiet });
+    open.push(baton);
+    await baton.start();
+    const id = await baton.client.startNew(waiter, { input: 1 });
+    const client = await createClient({ store });
+    open.push(client);
+    await expect(client.waitForCompletion("no-such-instance")).rejects.toMatchObject({ code: "INSTANCE_NOT_FOUND" });
+    const startedAt = Date.now();
+    await expect(client.waitForCompletion(id, { timeout: 300 })).rejects.toMatchObject({ code: "TIMEOUT" });
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(290);
+  });
+});
