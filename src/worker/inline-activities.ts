@@ -64,8 +64,10 @@ export class InlineAttempt {
     const committed = new Promise<Promise<boolean>>((resolve) => (this.episodeCommitted = resolve));
     this.done = (async () => {
       const landed = await (await committed);
+      // Still running counts as running (stop() waits for it), whatever becomes of its result.
+      const op = await finished;
       // A handed-off task's row exists only if the episode that schedules it committed.
-      if (landed && !this.consumed) await submitOutcome(task, this.controller, await finished, deps);
+      if (landed && !this.consumed) await submitOutcome(task, this.controller, op, deps);
       if (!landed) deps.logger.warn(`[${task.instanceId}] ${task.name}: result discarded, the episode that scheduled it did not commit`);
     })()
       .catch((error: unknown) => deps.logger.error(`[${task.instanceId}] ${task.name}: ${(error as Error).message}`))
