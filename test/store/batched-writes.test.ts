@@ -1,17 +1,17 @@
 /**
  * Client writes (startNew, raiseEvent, terminate, purge) made in one turn of the event loop
- * share one SQLite transaction, each in a savepoint of its own: one that fails is rolled back
- * and rejects alone, the others commit. A promise resolves only once the shared transaction
+ * share one SQLite transaction. When one of them fails its check, the batch is rolled back and
+ * run again with a savepoint per write: the failing one rejects alone, the others commit. A promise resolves only once the shared transaction
  * has committed; closing the store flushes the writes it has accepted, and refuses new ones.
  *
  * How batching is observed: better-sqlite3 runs BEGIN IMMEDIATE, SAVEPOINT, RELEASE, ROLLBACK TO
  * and COMMIT through prepared statements of its own (lib/methods/transaction.js), and every
  * statement, the store's own included, shares one native Statement prototype. A spy on its
  * `run` therefore sees each transaction the store opens on its connection, and each savepoint
- * inside it, in order (`this.source` is the SQL text, `this.database` the connection). Counting
- * the transactions that hold client savepoints counts client write transactions: the worker's
- * commits and claims use no savepoints. This is SQLite-level evidence, not a count of calls to
- * a private method.
+ * inside it, in order (`this.source` is the SQL text, `this.database` the connection). Client
+ * writes begin with a status check that only they run (CLIENT_CHECK), so the committed
+ * transactions holding it are the client write batches. This is SQLite-level evidence, not a
+ * count of calls to a private method.
  */
 import Database from "better-sqlite3";
 import { randomUUID } from "node:crypto";
@@ -58,20 +58,28 @@ interface StatementLike {
   source: string;
   database: { name: string };
   run(...args: unknown[]): unknown;
+  get(...args: unknown[]): unknown;
 }
 
-/** Spies on every statement run; `transactions(path)` splits those on the store file's connections into transactions. */
+/** Records every statement run; `transactions(path)` splits those on the store file's connections into transactions. */
 function recordStatements() {
   const probe = new Database(":memory:");
   const prototype = Object.getPrototypeOf(probe.prepare("SELECT 1")) as StatementLike;
   probe.close();
-  const run = vi.spyOn(prototype, "run");
+  const log: StatementLike[] = [];
+  for (const method of ["run", "get"] as const) {
+    const original = prototype[method];
+    vi.spyOn(prototype, method).mockImplementation(function (this: StatementLike, ...args: unknown[]) {
+      log.push(this);
+      return original.apply(this, args);
+    });
+  }
   return {
     /** The SQL of each transaction run on the file at `path`, BEGIN to COMMIT/ROLLBACK. */
     transactions(path: string): string[][] {
       const all: string[][] = [];
       let current: string[] | undefined;
-      for (const statement of run.mock.contexts as StatementLike[]) {
+      for (const statement of log) {
         if (statement.database.name !== path) continue;
         const sql = statement.source;
         if (/^BEGIN\b/.test(sql)) current = [];
@@ -84,14 +92,16 @@ function recordStatements() {
       }
       return all;
     },
-    /** The transactions holding client writes: those with savepoints. */
+    /** The committed transactions holding client writes. */
     writeBatches(path: string): string[][] {
-      return this.transactions(path).filter((t) => t.some(isSavepoint));
+      return this.transactions(path).filter((t) => t.at(-1) === "COMMIT" && t.some(isClientCheck));
     },
   };
 }
 
 const isSavepoint = (sql: string) => sql.startsWith("SAVEPOINT");
+/** The check every client write makes first (queries.ts selectInstanceStatus). */
+const isClientCheck = (sql: string) => sql.startsWith("SELECT runtime_status, start_at FROM instances");
 const count = (batch: string[], test: (sql: string) => boolean) => batch.filter(test).length;
 
 /** Rows of one instance, read through a read-only connection of our own. */
@@ -119,7 +129,7 @@ function countRows(storeUrl: string, sql: string): number {
 // ---- tests ----
 
 describe("client writes made in one turn", () => {
-  it("200 startNew calls issued together all succeed, in far fewer transactions than 200, one savepoint each", async () => {
+  it("200 startNew calls issued together all succeed, in far fewer transactions than 200, with no savepoint when none fails", async () => {
     const store = tempStoreUrl();
     const baton = await newBaton(store);
     const statements = recordStatements();
@@ -130,13 +140,13 @@ describe("client writes made in one turn", () => {
     const batches = statements.writeBatches(pathOfUrl(store));
     expect(batches.length).toBeGreaterThanOrEqual(1);
     expect(batches.length).toBeLessThanOrEqual(5); // one in practice: a transaction takes up to 1000 writes
-    const savepoints = batches.reduce((sum, batch) => sum + count(batch, isSavepoint), 0);
-    expect(savepoints).toBe(200);
+    const checks = batches.reduce((sum, batch) => sum + count(batch, isClientCheck), 0);
+    expect(checks).toBe(200);
     for (const batch of batches) {
       expect(batch[0]).toBe("BEGIN IMMEDIATE");
       expect(batch.at(-1)).toBe("COMMIT");
-      expect(count(batch, (sql) => sql.startsWith("RELEASE"))).toBe(count(batch, isSavepoint));
-      expect(count(batch, (sql) => sql.startsWith("INSERT INTO instances"))).toBe(count(batch, isSavepoint));
+      expect(count(batch, isSavepoint)).toBe(0);
+      expect(count(batch, (sql) => sql.startsWith("INSERT INTO instances"))).toBe(count(batch, isClientCheck));
     }
 
     const listed = await baton.client.list({ instanceIdPrefix: "batch-", pageSize: 1000 });
@@ -160,7 +170,11 @@ describe("client writes made in one turn", () => {
       baton.client.startNew(echo, { instanceId: "twice", input: "first" }),
       baton.client.startNew(echo, { instanceId: "twice", input: "second" }),
     ]);
-    // All five were one transaction, five savepoints, two of them rolled back.
+    // The first try rolled back whole; the retry ran all five in one transaction, one
+    // savepoint each, and rolled back only the two that failed.
+    const attempts = statements.transactions(pathOfUrl(store)).filter((t) => t.some(isClientCheck));
+    expect(attempts.map((t) => t.at(-1))).toEqual(["ROLLBACK", "COMMIT"]);
+    expect(count(attempts[0]!, isSavepoint)).toBe(0);
     const batches = statements.writeBatches(pathOfUrl(store));
     expect(batches).toHaveLength(1);
     expect(count(batches[0]!, isSavepoint)).toBe(5);

@@ -45,6 +45,8 @@ export interface SqliteStoreOptions {
 
 const MAX_WRITES_PER_TRANSACTION = 1000;
 
+type WriteResult = { value: unknown } | { error: unknown };
+
 type Statements = { [K in keyof typeof SQL]: Database.Statement };
 
 export class SqliteStore implements Store {
@@ -188,9 +190,10 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Client writes made in one turn of the event loop share one transaction (one fsync). Each
-   * runs in its own savepoint: one that throws is rolled back alone and rejects alone. A
-   * promise resolves only once the shared transaction has committed.
+   * Client writes made in one turn of the event loop share one transaction (one fsync). A
+   * promise resolves only once the shared transaction has committed. Each write checks
+   * before it writes, so it throws before changing anything; when one throws, the batch is
+   * rolled back and run again with a savepoint per write, so that it fails alone.
    */
   private write<T>(apply: () => T): Promise<T> {
     if (this.closed) return Promise.reject(new ClosedError("The store is closed."));
@@ -204,19 +207,23 @@ export class SqliteStore implements Store {
     const batch = this.pendingWrites.splice(0, MAX_WRITES_PER_TRANSACTION);
     if (this.pendingWrites.length > 0) setImmediate(() => this.flushWrites());
     if (batch.length === 0) return;
-    let results: ({ value: unknown } | { error: unknown })[];
+    let results: WriteResult[];
     try {
-      results = this.db
-        .transaction(() =>
-          batch.map(({ apply }) => {
-            try {
-              return { value: this.savepoint(apply) };
-            } catch (error) {
-              return { error };
-            }
-          }),
-        )
-        .immediate();
+      try {
+        results = this.db.transaction(() => batch.map(({ apply }) => ({ value: apply() }))).immediate();
+      } catch {
+        results = this.db
+          .transaction(() =>
+            batch.map(({ apply }): WriteResult => {
+              try {
+                return { value: this.savepoint(apply) };
+              } catch (failure) {
+                return { error: failure };
+              }
+            }),
+          )
+          .immediate();
+      }
     } catch (error) {
       for (const { reject } of batch) reject(error);
       return;
@@ -390,12 +397,12 @@ export class SqliteStore implements Store {
     if (result.newEvents.length > 0) {
       this.sql.insertHistorySegment.run(op.instanceId, op.historyLengthBefore, JSON.stringify(result.newEvents));
     }
-    for (const id of op.consumedMessageIds) this.sql.deleteMessage.run(id);
     if (finished) {
-      this.sql.deleteInbox.run(op.instanceId);
+      this.sql.deleteInbox.run(op.instanceId); // the consumed messages and any left over
       this.sql.deleteUnleasedTasksOfInstance.run(op.instanceId, now);
       return "ok";
     }
+    for (const id of op.consumedMessageIds) this.sql.deleteMessage.run(id);
     for (const command of result.commands) {
       if (command.type === "ScheduleTask") {
         const visibleAt = Math.max(command.visibleAt ?? now, now);
