@@ -17,7 +17,6 @@ export const SQL = {
   insertMessage: `INSERT INTO inbox (instance_id, message, visible_at) VALUES (?, ?, ?)`,
   insertMessageIfLive: `INSERT INTO inbox (instance_id, message, visible_at) SELECT ?, ?, ?
     WHERE EXISTS (SELECT 1 FROM instances WHERE instance_id = ? AND execution_id = ? AND runtime_status IN ${LIVE})`,
-  selectVisibleMessages: `SELECT id, message FROM inbox WHERE instance_id = ? AND visible_at <= ? ORDER BY visible_at, id LIMIT ?`,
   deleteMessage: `DELETE FROM inbox WHERE id = ?`,
   deleteTimerMessage: `DELETE FROM inbox WHERE instance_id = ?
     AND json_extract(message, '$.type') = 'TimerFired' AND json_extract(message, '$.seq') = ?`,
@@ -30,7 +29,15 @@ export const SQL = {
       AND lease_expires_at <= ?
       AND (stalled_at IS NULL OR stalled_at < ?)
     LIMIT ?`,
-  leaseInstance: `UPDATE instances SET lease_owner = ?, lease_token = ?, lease_expires_at = ? WHERE instance_id = ?`,
+  // One statement each for all the instances of a claim: [instance id, lease token] pairs in JSON.
+  leaseInstances: `UPDATE instances SET lease_owner = ?, lease_expires_at = ?, lease_token = claim.value ->> 1
+    FROM json_each(?) AS claim WHERE instances.instance_id = claim.value ->> 0`,
+  selectVisibleMessagesOf: `SELECT instance_id, id, message FROM (
+      SELECT m.instance_id, m.id, m.message,
+        row_number() OVER (PARTITION BY m.instance_id ORDER BY m.visible_at, m.id) AS n
+      FROM json_each(?) AS claimed JOIN inbox m ON m.instance_id = claimed.value
+      WHERE m.visible_at <= ?)
+    WHERE n <= ? ORDER BY instance_id, n`,
   renewInstanceLeases: `UPDATE instances SET lease_expires_at = ? WHERE lease_token IN (SELECT value FROM json_each(?))`,
   releaseInstance: `UPDATE instances SET lease_owner = NULL, lease_token = NULL, lease_expires_at = 0
     WHERE instance_id = ? AND lease_token = ?`,

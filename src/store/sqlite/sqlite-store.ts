@@ -29,6 +29,7 @@ import type {
   OrchestrationWorkItem,
   RuntimeStatus,
   Store,
+  StoredMessage,
 } from "../store.js";
 import { FINISHED_STATUSES } from "../store.js";
 import { assertOpenable, enableWal, migrate } from "./migrate.js";
@@ -292,22 +293,32 @@ export class SqliteStore implements Store {
       request.stalledBefore,
       request.limit,
     ) as { instance_id: string; name: string; execution_id: string; history_length: number }[];
-    return candidates.map((row) => {
-      const leaseToken = randomUUID();
-      this.sql.leaseInstance.run(request.workerId, leaseToken, leaseStart(now) + request.leaseMs, row.instance_id);
-      const messages = (this.sql.selectVisibleMessages.all(row.instance_id, now, request.maxMessages) as {
-        id: number;
-        message: string;
-      }[]).map((m) => ({ id: m.id, message: JSON.parse(m.message) as InboxMessage }));
-      return {
-        instanceId: row.instance_id,
-        name: row.name,
-        executionId: row.execution_id,
-        historyLength: row.history_length,
-        leaseToken,
-        messages,
-      };
-    });
+    if (candidates.length === 0) return [];
+    const tokens = candidates.map(() => randomUUID());
+    this.sql.leaseInstances.run(
+      request.workerId,
+      leaseStart(now) + request.leaseMs,
+      JSON.stringify(candidates.map((row, i) => [row.instance_id, tokens[i]])),
+    );
+    const messages = new Map<string, StoredMessage[]>();
+    const rows = this.sql.selectVisibleMessagesOf.all(JSON.stringify(candidates.map((row) => row.instance_id)), now, request.maxMessages) as {
+      instance_id: string;
+      id: number;
+      message: string;
+    }[];
+    for (const row of rows) {
+      let list = messages.get(row.instance_id);
+      if (!list) messages.set(row.instance_id, (list = []));
+      list.push({ id: row.id, message: JSON.parse(row.message) as InboxMessage });
+    }
+    return candidates.map((row, i) => ({
+      instanceId: row.instance_id,
+      name: row.name,
+      executionId: row.execution_id,
+      historyLength: row.history_length,
+      leaseToken: tokens[i]!,
+      messages: messages.get(row.instance_id) ?? [],
+    }));
   }
 
   private claimActivities(request: ClaimRequest): ActivityWorkItem[] {
