@@ -12,6 +12,7 @@ import { nextRetryDelayMs, resolveRetryPolicy } from "../definitions/retry-polic
 import { SerializationError, PayloadTooLargeError, TimeoutError, toErrorDetails } from "../errors.js";
 import { faultPoint } from "../observability/fault-points.js";
 import type { ActivityWorkItem, CommitOp } from "../store/store.js";
+import type { AttemptAbort } from "./attempt-abort.js";
 import type { Committer } from "./committer.js";
 
 export interface ActivityRunnerDeps {
@@ -22,24 +23,30 @@ export interface ActivityRunnerDeps {
   now: () => number;
 }
 
-/** `controller` is this attempt's: the worker aborts it when it stops, and so does the timeout. */
-export async function runActivity(task: ActivityWorkItem, controller: AbortController, deps: ActivityRunnerDeps): Promise<void> {
-  await submitOutcome(task, controller, await executeAttempt(task, controller, deps), deps);
+/** `abort` is this attempt's: the worker aborts it when it stops, and so does the timeout. */
+export async function runActivity(task: ActivityWorkItem, abort: AttemptAbort, deps: ActivityRunnerDeps): Promise<void> {
+  await submitOutcome(task, abort, await executeAttempt(task, abort, deps), deps);
 }
 
 /** Runs one attempt and decides what it leads to: completed, retried later, or failed for good. */
-export async function executeAttempt(task: ActivityWorkItem, controller: AbortController, deps: ActivityRunnerDeps): Promise<CommitOp> {
+export async function executeAttempt(task: ActivityWorkItem, abort: AttemptAbort, deps: ActivityRunnerDeps): Promise<CommitOp> {
   const definition = deps.registry.activities.get(task.name)!;
+  let log: Logger | undefined;
+  // Getters: the signal's AbortController and the prefixed logger are made only if used.
   const ctx: ActivityContext = {
     instanceId: task.instanceId,
     activityName: task.name,
     attempt: task.attempt,
     idempotencyKey: task.idempotencyKey,
-    signal: controller.signal,
-    log: prefixed(deps.logger, `[${task.instanceId}] ${task.name}#${task.attempt}`),
+    get signal() {
+      return abort.signal;
+    },
+    get log() {
+      return (log ??= prefixed(deps.logger, `[${task.instanceId}] ${task.name}#${task.attempt}`));
+    },
   };
   try {
-    const output = await withTimeout(definition.fn(deserialize(task.input), ctx), definition.options.timeout, controller, task.name);
+    const output = await withTimeout(definition.fn(deserialize(task.input), ctx), definition.options.timeout, abort, task.name);
     return { type: "activityCompleted", task, output: serialize(output, `Output of activity "${task.name}"`, deps.maxPayloadBytes) };
   } catch (error) {
     return failureOp(task, error, deps);
@@ -47,9 +54,8 @@ export async function executeAttempt(task: ActivityWorkItem, controller: AbortCo
 }
 
 /** Commits an attempt's outcome, unless the worker stopped and released the task meanwhile. */
-export async function submitOutcome(task: ActivityWorkItem, controller: AbortController, op: CommitOp, deps: ActivityRunnerDeps): Promise<void> {
-  const stopping = controller.signal;
-  if (stopping.aborted && !(stopping.reason instanceof TimeoutError)) return; // stopped: the worker released the lease
+export async function submitOutcome(task: ActivityWorkItem, abort: AttemptAbort, op: CommitOp, deps: ActivityRunnerDeps): Promise<void> {
+  if (abort.aborted && !(abort.reason instanceof TimeoutError)) return; // stopped: the worker released the lease
   faultPoint("activity-after-run-before-complete");
   const outcome = await deps.committer.submit(op);
   if (outcome === "leaseLost") deps.logger.warn(`[${task.instanceId}] ${task.name}: lease lost, result discarded`);
@@ -78,14 +84,14 @@ function safeRetryIf(retryIf: (error: Error) => boolean, error: unknown): boolea
   }
 }
 
-async function withTimeout<T>(promise: Promise<T>, timeout: unknown, controller: AbortController, name: string): Promise<T> {
+async function withTimeout<T>(promise: Promise<T>, timeout: unknown, abort: AttemptAbort, name: string): Promise<T> {
   if (timeout === undefined) return promise;
   const ms = toMs(timeout as number, "activity timeout");
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const error = new TimeoutError(`Activity "${name}" did not finish within its timeout of ${ms} ms.`);
-      controller.abort(error);
+      abort.abort(error);
       reject(error);
     }, ms);
   });

@@ -19,6 +19,7 @@ import { TimeoutError } from "../errors.js";
 import { faultPoint } from "../observability/fault-points.js";
 import type { ActivityWorkItem, CommitOp, OrchestrationWorkItem, RunningTask } from "../store/store.js";
 import { executeAttempt, submitOutcome, type ActivityRunnerDeps } from "./activity-runner.js";
+import { AttemptAbort } from "./attempt-abort.js";
 import { afterMicrotasks } from "./microtasks.js";
 
 type ScheduleTask = Extract<Command, { type: "ScheduleTask" }>;
@@ -43,7 +44,7 @@ export interface InlineActivityHost {
 
 /** One inline attempt, from its start until its result is committed (with the episode, or after it) or dropped. */
 export class InlineAttempt {
-  readonly controller = new AbortController();
+  readonly abort = new AttemptAbort();
   /** Set once the attempt has finished: the op its outcome would commit. */
   outcome: CommitOp | undefined;
   readonly finished: Promise<CommitOp>;
@@ -59,7 +60,7 @@ export class InlineAttempt {
     /** The attempt no longer runs: called once its result is consumed, else once it is done. */
     private readonly onSlotFree: () => void,
   ) {
-    const finished = executeAttempt(task, this.controller, deps).then((op) => (this.outcome = op));
+    const finished = executeAttempt(task, this.abort, deps).then((op) => (this.outcome = op));
     this.finished = finished;
     const committed = new Promise<Promise<boolean>>((resolve) => (this.episodeCommitted = resolve));
     this.done = (async () => {
@@ -67,7 +68,7 @@ export class InlineAttempt {
       // Still running counts as running (stop() waits for it), whatever becomes of its result.
       const op = await finished;
       // A handed-off task's row exists only if the episode that schedules it committed.
-      if (landed && !this.consumed) await submitOutcome(task, this.controller, op, deps);
+      if (landed && !this.consumed) await submitOutcome(task, this.abort, op, deps);
       if (!landed) deps.logger.warn(`[${task.instanceId}] ${task.name}: result discarded, the episode that scheduled it did not commit`);
     })()
       .catch((error: unknown) => deps.logger.error(`[${task.instanceId}] ${task.name}: ${(error as Error).message}`))
@@ -76,8 +77,7 @@ export class InlineAttempt {
 
   /** The worker stopped and aborted this attempt: its task is left to the queue, for any worker. */
   get abandoned(): boolean {
-    const { signal } = this.controller;
-    return signal.aborted && !(signal.reason instanceof TimeoutError);
+    return this.abort.aborted && !(this.abort.reason instanceof TimeoutError);
   }
 
   /** The episode takes the result: it is committed with the episode's events. */

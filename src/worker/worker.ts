@@ -24,6 +24,7 @@ import type {
 import { Committer } from "./committer.js";
 import type { CompletionNotifier } from "./completion-notifier.js";
 import { runActivity, type ActivityRunnerDeps } from "./activity-runner.js";
+import { AttemptAbort } from "./attempt-abort.js";
 import { runEpisode } from "./episode-runner.js";
 import { InlineAttempt, type InlineActivityHost } from "./inline-activities.js";
 import { RunCache } from "./run-cache.js";
@@ -57,7 +58,7 @@ export class Worker {
   /** Episodes in flight, by lease token (an instance may be claimed again as soon as its episode commits). */
   private readonly orchestrations = new Map<string, OrchestrationWorkItem>();
   /** Activity attempts in flight (claimed or inline), by lease token. */
-  private readonly activities = new Map<string, { task: ActivityWorkItem; controller: AbortController; done: Promise<void> }>();
+  private readonly activities = new Map<string, { task: ActivityWorkItem; abort: AttemptAbort; done: Promise<void> }>();
   private readonly episodes = new Set<Promise<void>>();
   private pumping = false;
   /** The latest claim filled its limit: work may be waiting that only a freed slot lets in. */
@@ -112,7 +113,7 @@ export class Worker {
     ]);
     clearTimeout(timer);
     if (timedOut) {
-      for (const { controller } of this.activities.values()) controller.abort(new ClosedError("The worker is stopping."));
+      for (const { abort } of this.activities.values()) abort.abort(new ClosedError("The worker is stopping."));
       const releases = [...this.activities.values()].map(({ task }) =>
         this.committer.submit({ type: "releaseActivity", task }).catch(() => "leaseLost"),
       );
@@ -252,14 +253,14 @@ export class Worker {
   }
 
   private startActivity(task: ActivityWorkItem): void {
-    const controller = new AbortController();
-    const done = runActivity(task, controller, this.activityDeps())
+    const abort = new AttemptAbort();
+    const done = runActivity(task, abort, this.activityDeps())
       .catch((error: unknown) => this.deps.logger.error(`[${task.instanceId}] ${task.name}: ${(error as Error).message}`))
       .finally(() => {
         this.activities.delete(task.leaseToken);
         if (this.mayHaveMore) this.wake();
       });
-    this.activities.set(task.leaseToken, { task, controller, done });
+    this.activities.set(task.leaseToken, { task, abort, done });
   }
 
   /** An episode's offer to run an activity inline: taken when it is hosted here and a slot is free. */
@@ -270,7 +271,7 @@ export class Worker {
     // The slot frees when the result is consumed (the episode's commit then claims more work)
     // or, for an attempt handed off, once its outcome is committed.
     const attempt = new InlineAttempt(task, this.activityDeps(), () => this.activities.delete(task.leaseToken));
-    this.activities.set(task.leaseToken, { task, controller: attempt.controller, done: attempt.done });
+    this.activities.set(task.leaseToken, { task, abort: attempt.abort, done: attempt.done });
     return attempt;
   }
 
