@@ -58,14 +58,18 @@ export class SqliteStore implements Store {
   /** Inside a transaction, better-sqlite3 runs a nested transaction function as a savepoint. */
   private readonly savepoint: <T>(apply: () => T) => T;
 
-  private readonly syncsEveryCommit: boolean;
+  /** Prepared once: db.pragma() would prepare a statement on every call. */
+  private readonly syncSwitch: { lower: Database.Statement; restore: Database.Statement } | undefined;
 
   private constructor(
     readonly url: string,
     db: Database.Database,
-    private readonly synchronous: SqliteSynchronous,
+    synchronous: SqliteSynchronous,
   ) {
-    this.syncsEveryCommit = synchronous === "FULL" || synchronous === "EXTRA";
+    const syncsEveryCommit = synchronous === "FULL" || synchronous === "EXTRA";
+    this.syncSwitch = syncsEveryCommit
+      ? { lower: db.prepare("PRAGMA synchronous = NORMAL"), restore: db.prepare(`PRAGMA synchronous = ${synchronous}`) }
+      : undefined;
     this.db = db;
     this.savepoint = db.transaction((apply: () => unknown) => apply()) as <T>(apply: () => T) => T;
     this.sql = Object.fromEntries(Object.entries(SQL).map(([key, text]) => [key, db.prepare(text)])) as Statements;
@@ -269,12 +273,12 @@ export class SqliteStore implements Store {
    * syncs the log up to and including it. Nothing acknowledged depends on it alone.
    */
   private leaseOnly<T>(transaction: () => T): T {
-    if (!this.syncsEveryCommit) return transaction();
-    this.db.pragma("synchronous = NORMAL");
+    if (!this.syncSwitch) return transaction();
+    this.syncSwitch.lower.run();
     try {
       return transaction();
     } finally {
-      this.db.pragma(`synchronous = ${this.synchronous}`);
+      this.syncSwitch.restore.run();
     }
   }
 
