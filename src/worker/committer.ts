@@ -23,7 +23,7 @@ export class Committer {
     private readonly store: Store,
     private readonly now: () => number,
     /** What to claim in the same transaction; `ops` free the slots of the work they finish. */
-    private readonly claimRequest: (ops: readonly CommitOp[]) => WorkClaim | undefined,
+    private readonly claimRequest: (ops: readonly CommitOp[], now: number) => WorkClaim | undefined,
     /** `claimed` is undefined when the batch claimed nothing because no claim was asked for. */
     private readonly onCommitted: (
       ops: readonly CommitOp[],
@@ -58,8 +58,11 @@ export class Committer {
     const batch = this.queue.splice(0, this.maxBatchSize);
     try {
       const ops = batch.map((p) => p.op);
-      const claim = this.claimRequest(ops);
-      const { outcomes, claimed } = await this.store.commit(ops, this.now(), claim);
+      // One time for the ops and the claim: a message an op makes visible at `now` is then
+      // claimable in the same transaction (a claim with an earlier time would miss it).
+      const now = this.now();
+      const claim = this.claimRequest(ops, now);
+      const { outcomes, claimed } = await this.store.commit(ops, now, claim);
       batch.forEach((p, i) => p.resolve(outcomes[i]!));
       this.onCommitted(ops, outcomes, claim ? { request: claim, work: claimed } : undefined);
     } catch (error) {

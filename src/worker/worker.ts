@@ -77,7 +77,7 @@ export class Worker {
     this.committer = new Committer(
       deps.store,
       deps.now,
-      (ops) => (this.state === "running" ? this.workClaim(ops) : undefined),
+      (ops, now) => (this.state === "running" ? this.workClaim(ops, now) : undefined),
       (ops, outcomes, claimed) => this.onCommitted(ops, outcomes, claimed),
     );
     const names = deps.registry.names();
@@ -185,15 +185,15 @@ export class Worker {
    * What this worker has room for right now, counting as free the slots of work that `ops`
    * (a batch being committed) finish: the claim and the commit land together.
    */
-  private workClaim(ops: readonly CommitOp[] = []): WorkClaim {
-    const { limits, now } = this.deps;
+  private workClaim(ops: readonly CommitOp[] = [], now = this.deps.now()): WorkClaim {
+    const { limits } = this.deps;
     let finishingEpisodes = 0;
     let finishingActivities = 0;
     for (const op of ops) {
       if (op.type === "episode" || op.type === "stall" || op.type === "releaseInstance") finishingEpisodes++;
       else finishingActivities++;
     }
-    const common = { workerId: this.workerId, leaseMs: limits.leaseMs, now: now() };
+    const common = { workerId: this.workerId, leaseMs: limits.leaseMs, now };
     return {
       orchestrations: {
         ...common,
