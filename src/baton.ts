@@ -31,6 +31,8 @@ export interface BatonOptions {
   maxPayloadBytes?: number;
   /** Orchestrations kept live in memory between episodes. Default 10,000. */
   maxCachedOrchestrations?: number;
+  /** Approximate memory those live orchestrations may take, in bytes. Default 64 MiB. */
+  maxCachedOrchestrationBytes?: number;
   /** Where ctx.log, activity logs and worker messages go. Default: the console (info and above). */
   logger?: Logger;
   /**
@@ -59,6 +61,7 @@ const BATON_OPTION_KEYS: readonly (keyof BatonOptions)[] = [
   "pollIntervalMs",
   "maxPayloadBytes",
   "maxCachedOrchestrations",
+  "maxCachedOrchestrationBytes",
   "logger",
   "inlineActivities",
 ];
@@ -118,6 +121,7 @@ function resolveLimits(options: BatonOptions): WorkerLimits {
     pollIntervalMs: atLeast(toMs(options.pollIntervalMs ?? 250, "pollIntervalMs"), MIN_POLL_INTERVAL_MS, "pollIntervalMs"),
     maxPayloadBytes: positiveInt(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, "maxPayloadBytes"),
     maxCachedRuns: nonNegativeInt(options.maxCachedOrchestrations ?? 10_000, "maxCachedOrchestrations"),
+    maxCachedBytes: nonNegativeInt(options.maxCachedOrchestrationBytes ?? 64 * 2 ** 20, "maxCachedOrchestrationBytes"),
     maxMessagesPerEpisode: 1000,
     inlineActivities: boolean(options.inlineActivities ?? true, "inlineActivities"),
   };

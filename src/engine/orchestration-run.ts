@@ -44,6 +44,8 @@ export class OrchestrationRun implements RunHooks {
   readonly maxPayloadBytes: number;
   /** Number of history events this run has applied or produced. */
   historyLength = 0;
+  /** A rough size of what the run holds: its history's payloads plus a fixed cost per event. */
+  approxBytes = 0;
   isReplaying = true;
   nowMs = 0;
 
@@ -148,6 +150,7 @@ export class OrchestrationRun implements RunHooks {
 
   private async apply(event: HistoryEvent): Promise<void> {
     this.codeMayRun = false;
+    this.approxBytes += approximateSize(event);
     switch (event.type) {
       case "EpisodeStarted":
         this.nowMs = event.timestamp;
@@ -342,4 +345,15 @@ function serializeOrUndefined(value: string | undefined): string | undefined {
 /** `{ key: value }` when value is defined, else `{}`: keeps undefined out of stored JSON. */
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** Bytes an applied event keeps alive, roughly: its payload text (UTF-16) and a fixed overhead. */
+function approximateSize(event: HistoryEvent): number {
+  let bytes = 96;
+  for (const key of ["input", "output", "data", "reason"] as const) {
+    const value = (event as Partial<Record<typeof key, unknown>>)[key];
+    if (typeof value === "string") bytes += 2 * value.length;
+  }
+  if ("error" in event) bytes += 2 * (event.error.message.length + (event.error.stack?.length ?? 0));
+  return bytes;
 }

@@ -36,6 +36,7 @@ export interface WorkerLimits {
   pollIntervalMs: number;
   maxPayloadBytes: number;
   maxCachedRuns: number;
+  maxCachedBytes: number;
   maxMessagesPerEpisode: number;
   /** Run hosted activities inline in the episode that schedules them (see inline-activities.ts). */
   inlineActivities: boolean;
@@ -73,7 +74,7 @@ export class Worker {
   private readonly inlineHost: InlineActivityHost | undefined;
 
   constructor(private readonly deps: WorkerDeps) {
-    this.cache = new RunCache(deps.limits.maxCachedRuns);
+    this.cache = new RunCache(deps.limits.maxCachedRuns, deps.limits.maxCachedBytes);
     this.committer = new Committer(
       deps.store,
       deps.now,

@@ -54,6 +54,7 @@ describe("a commit's claim", () => {
         pollIntervalMs: 60_000,
         maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
         maxCachedRuns: 100,
+        maxCachedBytes: 64 * 2 ** 20,
         maxMessagesPerEpisode: 1000,
         inlineActivities: true,
       },
