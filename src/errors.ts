@@ -62,8 +62,12 @@ export class InstanceNotRunningError extends BatonError {
 
 export class InstanceNotFinishedError extends BatonError {
   override readonly code = "INSTANCE_NOT_FINISHED";
-  constructor(readonly instanceId: string, readonly runtimeStatus: string) {
-    super(`Instance "${instanceId}" is ${runtimeStatus}; terminate it or wait for it to finish before purging.`);
+  constructor(
+    readonly instanceId: string,
+    readonly runtimeStatus: string,
+    action: "purging" | "restarting" = "purging",
+  ) {
+    super(`Instance "${instanceId}" is ${runtimeStatus}; terminate it or wait for it to finish before ${action}.`);
   }
 }
 

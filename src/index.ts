@@ -18,7 +18,7 @@ export type { Logger } from "./definitions/logger.js";
 export { createBaton, createClient } from "./baton.js";
 export type { Baton, BatonOptions } from "./baton.js";
 export { BatonClient } from "./client/client.js";
-export type { StartNewOptions, GetStatusOptions, ListFilter } from "./client/client.js";
+export type { StartNewOptions, GetStatusOptions, ListFilter, PurgeWhereFilter } from "./client/client.js";
 export type { InstanceStatus, HistoryEntry } from "./client/instance-status.js";
 export { RuntimeStatus } from "./store/store.js";
 export type { FailureDetails } from "./store/store.js";

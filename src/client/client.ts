@@ -42,6 +42,12 @@ export interface ListFilter {
 }
 
 export const MAX_PAGE_SIZE = 1000;
+
+/** The filter of purgeWhere: the filter of list, without paging. */
+export type PurgeWhereFilter = Omit<ListFilter, "pageSize" | "continuationToken">;
+const PURGE_FILTER_KEYS = ["runtimeStatus", "name", "createdFrom", "createdTo", "instanceIdPrefix"];
+/** Instances purged per transaction: a long purge leaves the write lock to others in between. */
+const PURGE_BATCH = 1000;
 /** setTimeout's longest delay; longer waits simply loop. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -151,6 +157,58 @@ export class BatonClient {
     this.assertOpen();
     validateInstanceId(instanceId);
     return this.options.store.purgeInstance(instanceId);
+  }
+
+  /**
+   * Deletes every finished instance (Completed, Failed, Terminated) that matches `filter`,
+   * with its history, in transactions of at most 1,000 instances; resolves with how many.
+   * `runtimeStatus` may name finished statuses only; omitted, it means all three. `{}`
+   * purges every finished instance. Unknown keys are rejected: a misspelt filter must not
+   * widen a purge.
+   */
+  async purgeWhere(filter: PurgeWhereFilter): Promise<{ purged: number }> {
+    this.assertOpen();
+    if (typeof filter !== "object" || filter === null) throw new InvalidArgumentError("purgeWhere needs a filter object; {} purges every finished instance.");
+    const unknown = Object.keys(filter).filter((key) => !PURGE_FILTER_KEYS.includes(key));
+    if (unknown.length > 0) {
+      throw new InvalidArgumentError(`purgeWhere: unknown filter key "${unknown[0]}". Known keys: ${PURGE_FILTER_KEYS.join(", ")}.`);
+    }
+    const statuses = filter.runtimeStatus;
+    if (statuses !== undefined && (!Array.isArray(statuses) || statuses.some((s) => !FINISHED_STATUSES.includes(s)))) {
+      throw new InvalidArgumentError(`purgeWhere: runtimeStatus must be an array of finished statuses (${FINISHED_STATUSES.join(", ")}).`);
+    }
+    if (filter.name !== undefined) validateFunctionName(filter.name, "orchestration");
+    if (filter.instanceIdPrefix !== undefined && typeof filter.instanceIdPrefix !== "string") {
+      throw new InvalidArgumentError("purgeWhere: instanceIdPrefix must be a string.");
+    }
+    const storeFilter = {
+      ...(statuses ? { runtimeStatus: statuses } : {}),
+      ...(filter.name !== undefined ? { name: filter.name } : {}),
+      ...(filter.createdFrom !== undefined ? { createdFrom: dateMs(filter.createdFrom, "createdFrom") } : {}),
+      ...(filter.createdTo !== undefined ? { createdTo: dateMs(filter.createdTo, "createdTo") } : {}),
+      ...(filter.instanceIdPrefix !== undefined ? { instanceIdPrefix: filter.instanceIdPrefix } : {}),
+    };
+    let purged = 0;
+    for (;;) {
+      const batch = await this.options.store.purgeInstances(storeFilter, PURGE_BATCH);
+      purged += batch;
+      if (batch < PURGE_BATCH) return { purged };
+      this.assertOpen();
+    }
+  }
+
+  /**
+   * Starts a finished instance over: a new execution under the same id, with the same
+   * orchestration and input; its old history is replaced. Resolves with the instance id.
+   * Rejects with InstanceNotFinishedError while it runs (terminate it first).
+   */
+  async restart(instanceId: string): Promise<string> {
+    this.assertOpen();
+    validateInstanceId(instanceId);
+    const now = this.options.now();
+    await this.options.store.restartInstance(instanceId, randomUUID(), now);
+    this.options.onEnqueued?.(now);
+    return instanceId;
   }
 
   /** One page of instances, oldest first; pass `continuationToken` back for the next page. */

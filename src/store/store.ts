@@ -66,6 +66,9 @@ export interface InstanceFilter {
   continuationToken?: string;
 }
 
+/** Which finished instances purgeInstances deletes: the filter of a list, without paging. */
+export type PurgeFilter = Omit<InstanceFilter, "pageSize" | "continuationToken">;
+
 export interface StoredMessage {
   id: number;
   message: InboxMessage;
@@ -158,6 +161,10 @@ export interface Store {
   sendMessage(instanceId: string, message: InboxMessage, now: number): Promise<void>;
   /** Deletes a finished instance and its history; false when there was none. */
   purgeInstance(instanceId: string): Promise<boolean>;
+  /** Deletes up to `limit` finished instances matching `filter`, with their history, in one transaction; returns how many. */
+  purgeInstances(filter: PurgeFilter, limit: number): Promise<number>;
+  /** Starts a finished instance over, as a new execution with the same name and input; rejects when it is missing or not finished. */
+  restartInstance(instanceId: string, executionId: string, now: number): Promise<void>;
 
   /** Records the functions a worker hosts, so clients in other processes know the names. */
   announceFunctions(workerId: string, names: { activities: string[]; orchestrations: string[] }, now: number): Promise<void>;

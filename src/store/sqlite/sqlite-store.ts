@@ -27,6 +27,7 @@ import type {
   InstanceFilter,
   InstanceRecord,
   OrchestrationWorkItem,
+  PurgeFilter,
   RuntimeStatus,
   Store,
   StoredMessage,
@@ -104,16 +105,45 @@ export class SqliteStore implements Store {
         if (!request.reuseFinished || !finished) throw new InstanceAlreadyExistsError(request.instanceId);
         this.deleteInstance(request.instanceId);
       }
-      const startAt = Math.max(request.startAt, now);
-      this.sql.insertInstance.run(request.instanceId, request.name, request.executionId, request.input ?? null, now, now, startAt);
-      const started: InboxMessage = {
-        type: "ExecutionStarted",
-        name: request.name,
-        executionId: request.executionId,
-        ...(request.input === undefined ? {} : { input: request.input }),
-      };
-      this.sql.insertMessage.run(request.instanceId, JSON.stringify(started), startAt);
+      this.insertNewInstance(request, now);
     });
+  }
+
+  async restartInstance(instanceId: string, executionId: string, now: number): Promise<void> {
+    return this.write(() => {
+      const row = this.sql.selectInstance.get(instanceId) as InstanceRow | undefined;
+      if (!row) throw new InstanceNotFoundError(instanceId);
+      if (!FINISHED_STATUSES.includes(row.runtime_status as never)) {
+        throw new InstanceNotFinishedError(instanceId, row.runtime_status, "restarting");
+      }
+      this.deleteInstance(instanceId);
+      const input = row.input ?? undefined;
+      this.insertNewInstance({ instanceId, name: row.name, executionId, input, startAt: now, reuseFinished: false }, now);
+    });
+  }
+
+  async purgeInstances(filter: PurgeFilter, limit: number): Promise<number> {
+    const { where, params } = filterClause(filter);
+    where.push(`runtime_status IN (${FINISHED_STATUSES.map(() => "?").join(", ")})`);
+    params.push(...FINISHED_STATUSES);
+    const select = this.db.prepare(`SELECT instance_id FROM instances WHERE ${where.join(" AND ")} LIMIT ?`);
+    return this.write(() => {
+      const ids = (select.all(...params, limit) as { instance_id: string }[]).map((row) => row.instance_id);
+      for (const id of ids) this.deleteInstance(id);
+      return ids.length;
+    });
+  }
+
+  private insertNewInstance(request: CreateInstanceRequest, now: number): void {
+    const startAt = Math.max(request.startAt, now);
+    this.sql.insertInstance.run(request.instanceId, request.name, request.executionId, request.input ?? null, now, now, startAt);
+    const started: InboxMessage = {
+      type: "ExecutionStarted",
+      name: request.name,
+      executionId: request.executionId,
+      ...(request.input === undefined ? {} : { input: request.input }),
+    };
+    this.sql.insertMessage.run(request.instanceId, JSON.stringify(started), startAt);
   }
 
   async getInstance(instanceId: string): Promise<InstanceRecord | null> {
@@ -132,23 +162,7 @@ export class SqliteStore implements Store {
   }
 
   async listInstances(filter: InstanceFilter): Promise<{ instances: InstanceRecord[]; continuationToken: string | undefined }> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.runtimeStatus && filter.runtimeStatus.length > 0) {
-      where.push(`runtime_status IN (${filter.runtimeStatus.map(() => "?").join(", ")})`);
-      params.push(...filter.runtimeStatus);
-    }
-    const condition = (text: string, value: unknown): void => {
-      where.push(text);
-      params.push(value);
-    };
-    if (filter.name !== undefined) condition("name = ?", filter.name);
-    if (filter.createdFrom !== undefined) condition("created_at >= ?", filter.createdFrom);
-    if (filter.createdTo !== undefined) condition("created_at <= ?", filter.createdTo);
-    if (filter.instanceIdPrefix !== undefined) {
-      where.push("substr(instance_id, 1, ?) = ?");
-      params.push(filter.instanceIdPrefix.length, filter.instanceIdPrefix);
-    }
+    const { where, params } = filterClause(filter);
     if (filter.continuationToken !== undefined) {
       const [createdAt, instanceId] = decodeToken(filter.continuationToken);
       where.push("(created_at > ? OR (created_at = ? AND instance_id > ?))");
@@ -506,4 +520,26 @@ function rowToTask(row: TaskRow, leaseToken: string): ActivityWorkItem {
     firstVisibleAt: row.first_visible_at,
     leaseToken,
   };
+}
+
+/** The WHERE terms of a list or purge filter, with their parameters. */
+function filterClause(filter: PurgeFilter): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.runtimeStatus && filter.runtimeStatus.length > 0) {
+    where.push(`runtime_status IN (${filter.runtimeStatus.map(() => "?").join(", ")})`);
+    params.push(...filter.runtimeStatus);
+  }
+  const condition = (text: string, value: unknown): void => {
+    where.push(text);
+    params.push(value);
+  };
+  if (filter.name !== undefined) condition("name = ?", filter.name);
+  if (filter.createdFrom !== undefined) condition("created_at >= ?", filter.createdFrom);
+  if (filter.createdTo !== undefined) condition("created_at <= ?", filter.createdTo);
+  if (filter.instanceIdPrefix !== undefined) {
+    where.push("substr(instance_id, 1, ?) = ?");
+    params.push(filter.instanceIdPrefix.length, filter.instanceIdPrefix);
+  }
+  return { where, params };
 }
