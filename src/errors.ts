@@ -55,8 +55,19 @@ export class InstanceAlreadyExistsError extends BatonError {
 
 export class InstanceNotRunningError extends BatonError {
   override readonly code = "INSTANCE_NOT_RUNNING";
+  constructor(
+    readonly instanceId: string,
+    readonly runtimeStatus: string,
+    detail = "it no longer accepts events or commands",
+  ) {
+    super(`Instance "${instanceId}" is ${runtimeStatus}; ${detail}.`);
+  }
+}
+
+export class InstanceNotSuspendedError extends BatonError {
+  override readonly code = "INSTANCE_NOT_SUSPENDED";
   constructor(readonly instanceId: string, readonly runtimeStatus: string) {
-    super(`Instance "${instanceId}" is ${runtimeStatus}; it no longer accepts events or commands.`);
+    super(`Instance "${instanceId}" is ${runtimeStatus}, not Suspended; only a suspended instance can be resumed.`);
   }
 }
 

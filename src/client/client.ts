@@ -152,6 +152,29 @@ export class BatonClient {
     this.options.onEnqueued?.(this.options.now());
   }
 
+  /**
+   * Suspends a Running instance: no episode runs until `resume`. Activities already started
+   * finish and their results, fired timers and raised events wait, in order, for the resume.
+   * Suspending a suspended instance does nothing.
+   */
+  async suspend(instanceId: string, reason?: string): Promise<void> {
+    await this.sendControl(instanceId, "Suspend", reason);
+  }
+
+  /** Resumes a suspended instance: what arrived meanwhile is delivered in the order it arrived. */
+  async resume(instanceId: string, reason?: string): Promise<void> {
+    await this.sendControl(instanceId, "Resume", reason);
+    this.options.onEnqueued?.(this.options.now());
+  }
+
+  private async sendControl(instanceId: string, type: "Suspend" | "Resume", reason: string | undefined): Promise<void> {
+    this.assertOpen();
+    validateInstanceId(instanceId);
+    if (reason !== undefined && typeof reason !== "string") throw new InvalidArgumentError(`${type.toLowerCase()} reason must be a string.`);
+    const message = { type, ...(reason === undefined ? {} : { reason }) };
+    await this.options.store.sendMessage(instanceId, message, this.options.now());
+  }
+
   /** Deletes a finished instance and its history. Resolves false when there was no such instance. */
   async purge(instanceId: string): Promise<boolean> {
     this.assertOpen();

@@ -19,7 +19,10 @@ export type HistoryEvent =
   | { type: "CustomStatusSet"; timestamp: number; value?: string }
   | { type: "ExecutionCompleted"; timestamp: number; output?: string }
   | { type: "ExecutionFailed"; timestamp: number; error: ErrorDetails }
-  | { type: "ExecutionTerminated"; timestamp: number; reason?: string };
+  | { type: "ExecutionTerminated"; timestamp: number; reason?: string }
+  /** Recorded when the instance resumes, in the order the messages arrived: no effect on the code. */
+  | { type: "ExecutionSuspended"; timestamp: number; reason?: string }
+  | { type: "ExecutionResumed"; timestamp: number; reason?: string };
 
 export type HistoryEventType = HistoryEvent["type"];
 
@@ -30,11 +33,14 @@ export type InboxMessage =
   | { type: "TaskFailed"; seq: number; error: ErrorDetails; attempts: number }
   | { type: "TimerFired"; seq: number }
   | { type: "EventRaised"; name: string; data?: string }
-  | { type: "Terminate"; reason?: string };
+  | { type: "Terminate"; reason?: string }
+  | { type: "Suspend"; reason?: string }
+  | { type: "Resume"; reason?: string };
 
 export function messageToEvent(message: InboxMessage, timestamp: number): HistoryEvent {
-  if (message.type === "Terminate") {
-    return { type: "ExecutionTerminated", timestamp, ...(message.reason === undefined ? {} : { reason: message.reason }) };
-  }
+  const reason = "reason" in message && message.reason !== undefined ? { reason: message.reason } : {};
+  if (message.type === "Terminate") return { type: "ExecutionTerminated", timestamp, ...reason };
+  if (message.type === "Suspend") return { type: "ExecutionSuspended", timestamp, ...reason };
+  if (message.type === "Resume") return { type: "ExecutionResumed", timestamp, ...reason };
   return { ...message, timestamp };
 }

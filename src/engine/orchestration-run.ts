@@ -187,6 +187,9 @@ export class OrchestrationRun implements RunHooks {
       case "ExecutionCompleted":
       case "ExecutionFailed":
         break; // the code itself reaches its outcome on replay
+      case "ExecutionSuspended":
+      case "ExecutionResumed":
+        break; // the store held the instance's messages meanwhile; the code sees nothing
     }
     if (this.codeMayRun) await this.env.afterMicrotasks();
   }

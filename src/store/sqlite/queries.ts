@@ -1,5 +1,6 @@
 /** Every SQL statement of the SQLite store, one per operation, prepared once per store. */
-const LIVE = `('Pending', 'Running')`;
+/** Statuses in which an instance still takes results and events (a suspended one keeps them for later). */
+const LIVE = `('Pending', 'Running', 'Suspended')`;
 
 export const SQL = {
   selectInstance: `SELECT * FROM instances WHERE instance_id = ?`,
@@ -8,7 +9,12 @@ export const SQL = {
   insertInstance: `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at)
     VALUES (?, ?, ?, 'Pending', ?, ?, ?, ?)`,
   // A terminated instance must not wait for its start time, nor stay skipped as stalled.
-  wakeForTermination: `UPDATE instances SET start_at = min(start_at, ?), stalled_at = NULL WHERE instance_id = ?`,
+  wakeForTermination: `UPDATE instances SET start_at = min(start_at, ?), stalled_at = NULL,
+      runtime_status = CASE WHEN runtime_status = 'Suspended' THEN 'Running' ELSE runtime_status END
+    WHERE instance_id = ?`,
+  // A suspended instance is not claimed: its messages wait in the inbox until it resumes.
+  selectSuspendTime: `SELECT max(visible_at) AS at FROM inbox WHERE instance_id = ? AND json_extract(message, '$.type') = 'Suspend'`,
+  setRuntimeStatus: `UPDATE instances SET runtime_status = ?, updated_at = ? WHERE instance_id = ?`,
   deleteInstance: `DELETE FROM instances WHERE instance_id = ?`,
   selectHistory: `SELECT events FROM history_segments WHERE instance_id = ? ORDER BY first_position`,
   insertHistorySegment: `INSERT INTO history_segments (instance_id, first_position, events) VALUES (?, ?, ?)`,
@@ -42,7 +48,7 @@ export const SQL = {
   releaseInstance: `UPDATE instances SET lease_owner = NULL, lease_token = NULL, lease_expires_at = 0
     WHERE instance_id = ? AND lease_token = ?`,
   updateInstanceAfterEpisode: `UPDATE instances SET
-      runtime_status = @status,
+      runtime_status = CASE WHEN runtime_status = 'Suspended' AND @status = 'Running' THEN 'Suspended' ELSE @status END,
       output = CASE WHEN @status = 'Running' THEN output ELSE @output END,
       failure = @failure,
       custom_status = CASE WHEN @customStatusChanged = 1 THEN @customStatus ELSE custom_status END,

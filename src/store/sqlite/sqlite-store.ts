@@ -11,6 +11,7 @@ import {
   InstanceNotFinishedError,
   InstanceNotFoundError,
   InstanceNotRunningError,
+  InstanceNotSuspendedError,
   StoreUnavailableError,
   SchemaTooNewError,
 } from "../../errors.js";
@@ -185,7 +186,9 @@ export class SqliteStore implements Store {
       if (FINISHED_STATUSES.includes(row.runtime_status as never)) {
         throw new InstanceNotRunningError(instanceId, row.runtime_status);
       }
-      if (message.type === "Terminate") {
+      if (message.type === "Suspend" || message.type === "Resume") {
+        this.suspendOrResume(instanceId, row.runtime_status, message, now);
+      } else if (message.type === "Terminate") {
         this.sql.insertMessage.run(instanceId, JSON.stringify(message), now);
         this.sql.wakeForTermination.run(now, instanceId);
       } else {
@@ -194,6 +197,29 @@ export class SqliteStore implements Store {
         this.sql.insertMessage.run(instanceId, JSON.stringify(message), visibleAt);
       }
     });
+  }
+
+  /**
+   * Suspending sets the status at once, so no further episode is claimed; its message waits
+   * in the inbox with everything that arrives meanwhile. The resume message is queued at the
+   * suspension's time, right behind it, so the first episode after the resume records the
+   * suspension, the resumption, then what arrived meanwhile, in the order it arrived.
+   */
+  private suspendOrResume(instanceId: string, status: string, message: InboxMessage, now: number): void {
+    if (message.type === "Suspend") {
+      if (status === "Suspended") return; // already: nothing to add
+      if (status === "Pending") {
+        throw new InstanceNotRunningError(instanceId, status, "it has not started yet: suspend it once it runs, or terminate it");
+      }
+      if (status !== "Running") throw new InstanceNotRunningError(instanceId, status);
+      this.sql.setRuntimeStatus.run("Suspended", now, instanceId);
+      this.sql.insertMessage.run(instanceId, JSON.stringify(message), now);
+    } else {
+      if (status !== "Suspended") throw new InstanceNotSuspendedError(instanceId, status);
+      this.sql.setRuntimeStatus.run("Running", now, instanceId);
+      const suspendedAt = (this.sql.selectSuspendTime.get(instanceId) as { at: number | null }).at;
+      this.sql.insertMessage.run(instanceId, JSON.stringify(message), suspendedAt ?? now);
+    }
   }
 
   async purgeInstance(instanceId: string): Promise<boolean> {
