@@ -129,6 +129,17 @@ export class SchemaTooNewError extends BatonError {
   }
 }
 
+/** The reason given to an activity's signal when its instance ended while it ran: its result will not be used. */
+export class ActivityCancelledError extends BatonError {
+  override readonly code = "ACTIVITY_CANCELLED";
+  constructor(
+    readonly instanceId: string,
+    readonly activityName: string,
+  ) {
+    super(`Instance "${instanceId}" has ended; the result of activity "${activityName}" will not be used.`);
+  }
+}
+
 /** The baton or client has been stopped or closed. */
 export class ClosedError extends BatonError {
   override readonly code = "CLOSED";

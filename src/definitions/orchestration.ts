@@ -9,6 +9,8 @@ import type { Task, TimerTask } from "./task.js";
 export interface CallActivityOptions {
   /** Retry policy for this call; wins over the definition's. */
   retry?: RetryPolicy;
+  /** Per-attempt timeout for this call; wins over the definition's `timeout`. */
+  timeout?: Duration;
 }
 
 export interface WaitForExternalEventOptions {

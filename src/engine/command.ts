@@ -14,6 +14,8 @@ export type Command =
       retry: ResolvedRetryPolicy | null;
       /** Not before this time (orchestration-driven retry backoff). */
       visibleAt?: number;
+      /** The call's own per-attempt timeout. */
+      timeoutMs?: number;
     }
   | { type: "CreateTimer"; seq: number; fireAt: number }
   /** Drops a durable timer's pending fire message: cancelled timers cost no later episode. */

@@ -43,6 +43,8 @@ export interface TaskCall {
   /** The call's own policy; undefined leaves retries to the definition, applied where the activity runs. */
   policy: RetryPolicy | undefined;
   visibleAt?: number;
+  /** The call's own per-attempt timeout. */
+  timeoutMs?: number;
 }
 
 export function createOrchestrationContext(run: RunHooks): OrchestrationContext {
@@ -53,8 +55,9 @@ export function createOrchestrationContext(run: RunHooks): OrchestrationContext 
     validateFunctionName(name, "activity");
     const callPolicy = options?.retry;
     resolveRetryPolicy(callPolicy);
+    const timeoutMs = options?.timeout === undefined ? undefined : toMs(options.timeout, `timeout of the call to activity "${name}"`);
     const serialized = serialize(input, `Input of activity "${name}"`, run.maxPayloadBytes);
-    const call: TaskCall = { name, input: serialized, attempt: 1, policy: callPolicy };
+    const call: TaskCall = { name, input: serialized, attempt: 1, policy: callPolicy, ...(timeoutMs === undefined ? {} : { timeoutMs }) };
     if (callPolicy?.retryIf) return DurableTask.from(retryInOrchestration(call, callPolicy));
     return run.scheduleTask(call).task;
   }

@@ -290,6 +290,7 @@ export class OrchestrationRun implements RunHooks {
       idempotencyKey: call.idempotencyKey ?? this.idempotencyKey(seq),
       retry: call.policy === undefined ? null : resolveRetryPolicy(call.policy),
       ...optional("visibleAt", call.visibleAt),
+      ...optional("timeoutMs", call.timeoutMs),
     });
     return { seq, task };
   }

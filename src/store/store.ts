@@ -96,6 +96,8 @@ export interface ActivityWorkItem {
   retry: ResolvedRetryPolicy | null;
   /** When the first attempt became visible: the start of retryTimeout. */
   firstVisibleAt: number;
+  /** The call's own per-attempt timeout; undefined applies the definition's. */
+  timeoutMs?: number;
   leaseToken: string;
 }
 
@@ -175,8 +177,16 @@ export interface Store {
    * before `stalledBefore`) and visible activity tasks, in one transaction.
    */
   claim(request: WorkClaim): Promise<ClaimedWork>;
-  /** Extends these leases to `leaseMs` from when the renewal takes effect. */
-  renewLeases(instanceTokens: readonly string[], taskTokens: readonly string[], now: number, leaseMs: number): Promise<void>;
+  /**
+   * Extends these leases to `leaseMs` from when the renewal takes effect. Resolves with the
+   * task lease tokens whose instance has ended (or was replaced or purged) meanwhile.
+   */
+  renewLeases(
+    instanceTokens: readonly string[],
+    taskTokens: readonly string[],
+    now: number,
+    leaseMs: number,
+  ): Promise<{ endedTaskTokens: string[] }>;
   /**
    * Applies every op in one transaction and returns one outcome per op, in order. With
    * `claim`, the same transaction also claims new work (one fsync for both).

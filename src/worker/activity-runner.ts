@@ -9,7 +9,7 @@ import type { Logger } from "../definitions/logger.js";
 import { deserialize, serialize } from "../definitions/payload.js";
 import type { Registry } from "../definitions/registry.js";
 import { nextRetryDelayMs, resolveRetryPolicy } from "../definitions/retry-policy.js";
-import { SerializationError, PayloadTooLargeError, TimeoutError, toErrorDetails } from "../errors.js";
+import { ClosedError, SerializationError, PayloadTooLargeError, TimeoutError, toErrorDetails } from "../errors.js";
 import { faultPoint } from "../observability/fault-points.js";
 import type { ActivityWorkItem, CommitOp } from "../store/store.js";
 import type { AttemptAbort } from "./attempt-abort.js";
@@ -46,7 +46,8 @@ export async function executeAttempt(task: ActivityWorkItem, abort: AttemptAbort
     },
   };
   try {
-    const output = await withTimeout(definition.fn(deserialize(task.input), ctx), definition.options.timeout, abort, task.name);
+    const timeout = task.timeoutMs ?? definition.options.timeout;
+    const output = await withTimeout(definition.fn(deserialize(task.input), ctx), timeout, abort, task.name);
     return { type: "activityCompleted", task, output: serialize(output, `Output of activity "${task.name}"`, deps.maxPayloadBytes) };
   } catch (error) {
     return failureOp(task, error, deps);
@@ -55,7 +56,7 @@ export async function executeAttempt(task: ActivityWorkItem, abort: AttemptAbort
 
 /** Commits an attempt's outcome, unless the worker stopped and released the task meanwhile. */
 export async function submitOutcome(task: ActivityWorkItem, abort: AttemptAbort, op: CommitOp, deps: ActivityRunnerDeps): Promise<void> {
-  if (abort.aborted && !(abort.reason instanceof TimeoutError)) return; // stopped: the worker released the lease
+  if (abort.aborted && abort.reason instanceof ClosedError) return; // stopped: the worker released the lease
   faultPoint("activity-after-run-before-complete");
   const outcome = await deps.committer.submit(op);
   if (outcome === "leaseLost") deps.logger.warn(`[${task.instanceId}] ${task.name}: lease lost, result discarded`);

@@ -15,7 +15,7 @@ import { randomUUID } from "node:crypto";
 import type { Command, EpisodeResult } from "../engine/command.js";
 import type { InboxMessage } from "../engine/history-event.js";
 import type { OrchestrationRun } from "../engine/orchestration-run.js";
-import { TimeoutError } from "../errors.js";
+import { ClosedError } from "../errors.js";
 import { faultPoint } from "../observability/fault-points.js";
 import type { ActivityWorkItem, CommitOp, OrchestrationWorkItem, RunningTask } from "../store/store.js";
 import { executeAttempt, submitOutcome, type ActivityRunnerDeps } from "./activity-runner.js";
@@ -77,7 +77,7 @@ export class InlineAttempt {
 
   /** The worker stopped and aborted this attempt: its task is left to the queue, for any worker. */
   get abandoned(): boolean {
-    return this.abort.aborted && !(this.abort.reason instanceof TimeoutError);
+    return this.abort.aborted && this.abort.reason instanceof ClosedError;
   }
 
   /** The episode takes the result: it is committed with the episode's events. */
@@ -186,6 +186,7 @@ function toWorkItem(command: ScheduleTask, item: OrchestrationWorkItem, now: num
     idempotencyKey: command.idempotencyKey,
     retry: command.retry,
     firstVisibleAt: now,
+    ...(command.timeoutMs === undefined ? {} : { timeoutMs: command.timeoutMs }),
     leaseToken: randomUUID(),
   };
 }

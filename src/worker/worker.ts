@@ -10,7 +10,7 @@
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../definitions/logger.js";
-import { ClosedError } from "../errors.js";
+import { ActivityCancelledError, ClosedError } from "../errors.js";
 import type { Registry } from "../definitions/registry.js";
 import type {
   ActivityWorkItem,
@@ -289,7 +289,10 @@ export class Worker {
     ops.forEach((op, i) => {
       if (outcomes[i] !== "ok") return;
       if (op.type === "episode") {
-        if (op.result.runtimeStatus !== "Running") this.deps.notifier.notify(op.instanceId);
+        if (op.result.runtimeStatus !== "Running") {
+          this.deps.notifier.notify(op.instanceId);
+          this.cancelActivitiesOf(op.instanceId);
+        }
         for (const command of op.result.commands) {
           if (command.type === "CancelTimer") continue;
           const visibleAt = command.type === "CreateTimer" ? command.fireAt : (command.visibleAt ?? 0);
@@ -305,6 +308,13 @@ export class Worker {
     // Work these ops made visible was claimed in the same transaction, up to the free slots;
     // what did not fit is claimed when a slot frees. Without that claim, look now.
     if (moreWork && !claimed) this.wake();
+  }
+
+  /** The instance ended: its activities running here get their signal fired (their results will be dropped). */
+  private cancelActivitiesOf(instanceId: string): void {
+    for (const { task, abort } of this.activities.values()) {
+      if (task.instanceId === instanceId) abort.abort(new ActivityCancelledError(instanceId, task.name));
+    }
   }
 
   private async scheduleNextWake(): Promise<void> {
@@ -329,7 +339,12 @@ export class Worker {
     const instanceTokens = [...this.orchestrations.values()].map((item) => item.leaseToken);
     const taskTokens = [...this.activities.values()].map(({ task }) => task.leaseToken);
     try {
-      await this.deps.store.renewLeases(instanceTokens, taskTokens, this.deps.now(), this.deps.limits.leaseMs);
+      const { endedTaskTokens } = await this.deps.store.renewLeases(instanceTokens, taskTokens, this.deps.now(), this.deps.limits.leaseMs);
+      // Instances ended by another process: tell their activities here that no one waits for them.
+      for (const token of endedTaskTokens) {
+        const running = this.activities.get(token);
+        running?.abort.abort(new ActivityCancelledError(running.task.instanceId, running.task.name));
+      }
     } catch (error) {
       this.deps.logger.warn(`worker: renewing leases failed: ${(error as Error).message}`);
     }

@@ -62,8 +62,8 @@ export const SQL = {
     WHERE instance_id = ? AND lease_token = ?`,
 
   insertTask: `INSERT INTO activity_tasks (instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
-      first_visible_at, visible_at, lease_owner, lease_token, lease_expires_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      first_visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   // A task of a finished instance (left leased by a worker that died) is never run again.
   selectClaimableTasks: `SELECT * FROM activity_tasks t
     WHERE visible_at <= ? AND lease_expires_at <= ? AND name IN (SELECT value FROM json_each(?))
@@ -72,6 +72,11 @@ export const SQL = {
     ORDER BY visible_at, id LIMIT ?`,
   leaseTask: `UPDATE activity_tasks SET lease_owner = ?, lease_token = ?, lease_expires_at = ? WHERE id = ?`,
   renewTaskLeases: `UPDATE activity_tasks SET lease_expires_at = ? WHERE lease_token IN (SELECT value FROM json_each(?))`,
+  // Leased tasks whose instance is gone, ended or replaced by a new execution.
+  selectEndedTaskTokens: `SELECT t.lease_token FROM json_each(?) AS leased
+      JOIN activity_tasks t ON t.lease_token = leased.value
+      LEFT JOIN instances i ON i.instance_id = t.instance_id AND i.execution_id = t.execution_id
+    WHERE i.instance_id IS NULL OR i.runtime_status NOT IN ${LIVE}`,
   deleteLeasedTask: `DELETE FROM activity_tasks WHERE lease_token = ?`,
   retryTask: `UPDATE activity_tasks SET attempt = ?, visible_at = ?, last_error = ?,
       lease_owner = NULL, lease_token = NULL, lease_expires_at = 0

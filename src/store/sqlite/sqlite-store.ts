@@ -376,8 +376,13 @@ export class SqliteStore implements Store {
     });
   }
 
-  async renewLeases(instanceTokens: readonly string[], taskTokens: readonly string[], now: number, leaseMs: number): Promise<void> {
-    if (instanceTokens.length === 0 && taskTokens.length === 0) return;
+  async renewLeases(
+    instanceTokens: readonly string[],
+    taskTokens: readonly string[],
+    now: number,
+    leaseMs: number,
+  ): Promise<{ endedTaskTokens: string[] }> {
+    if (instanceTokens.length === 0 && taskTokens.length === 0) return { endedTaskTokens: [] };
     this.leaseOnly(() =>
       this.db
         .transaction(() => {
@@ -387,6 +392,9 @@ export class SqliteStore implements Store {
         })
         .immediate(), // take the write lock first, so the expiry is computed once it is held
     );
+    if (taskTokens.length === 0) return { endedTaskTokens: [] };
+    const ended = this.sql.selectEndedTaskTokens.all(JSON.stringify(taskTokens)) as { lease_token: string }[];
+    return { endedTaskTokens: ended.map((row) => row.lease_token) };
   }
 
   async commit(ops: readonly CommitOp[], now: number, claim?: WorkClaim): Promise<{ outcomes: CommitOutcome[]; claimed: ClaimedWork }> {
@@ -476,6 +484,7 @@ export class SqliteStore implements Store {
           running?.leaseOwner ?? null,
           running?.leaseToken ?? null,
           running ? leaseStart(now) + running.leaseMs : 0,
+          command.timeoutMs ?? null,
         );
       } else if (command.type === "CreateTimer") {
         const fired: InboxMessage = { type: "TimerFired", seq: command.seq };
@@ -531,6 +540,7 @@ interface TaskRow {
   idempotency_key: string;
   retry: string | null;
   first_visible_at: number;
+  timeout_ms: number | null;
 }
 
 function rowToTask(row: TaskRow, leaseToken: string): ActivityWorkItem {
@@ -544,6 +554,7 @@ function rowToTask(row: TaskRow, leaseToken: string): ActivityWorkItem {
     idempotencyKey: row.idempotency_key,
     retry: row.retry === null ? null : JSON.parse(row.retry),
     firstVisibleAt: row.first_visible_at,
+    ...(row.timeout_ms === null ? {} : { timeoutMs: row.timeout_ms }),
     leaseToken,
   };
 }
