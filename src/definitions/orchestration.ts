@@ -18,6 +18,14 @@ export interface WaitForExternalEventOptions {
   timeout?: Duration;
 }
 
+export interface ContinueAsNewOptions {
+  /**
+   * Carry events that arrived but that the code has not taken yet into the new generation,
+   * in the order they arrived. Default true; false drops them.
+   */
+  preserveUnprocessedEvents?: boolean;
+}
+
 export interface MapOptions {
   /** Most calls in flight at once. Default: all at once. */
   concurrency?: number;
@@ -53,6 +61,12 @@ export interface OrchestrationContext {
   map<T, R>(items: readonly T[], fn: (item: T, index: number) => PromiseLike<R>, options?: MapOptions): Task<R[]>;
 
   setCustomStatus(value: unknown): void;
+  /**
+   * Ends this generation and starts the instance over with `input`: same instance id, a new
+   * execution with an empty history. Return right after calling it; nothing the function does
+   * afterwards is recorded. Throws (like any payload) if `input` cannot be stored.
+   */
+  continueAsNew(input?: unknown, options?: ContinueAsNewOptions): void;
   /** Silent while replaying, so each line is written once. */
   readonly log: Logger;
 }

@@ -27,8 +27,15 @@ export type FinishedStatus = "Completed" | "Failed" | "Terminated";
 export interface EpisodeResult {
   newEvents: import("./history-event.js").HistoryEvent[];
   commands: Command[];
-  /** Running while the orchestration waits on anything, else how it finished. */
-  runtimeStatus: "Running" | FinishedStatus;
+  /** Running while the orchestration waits on anything, else how it finished (or that it started over). */
+  runtimeStatus: "Running" | FinishedStatus | "ContinuedAsNew";
+  /** With ContinuedAsNew: the next generation's input, and the messages it inherits, in order. */
+  continuedAsNew?: {
+    input?: string;
+    /** False drops the events still waiting in the inbox too. */
+    preserveEvents: boolean;
+    carried: import("./history-event.js").InboxMessage[];
+  };
   output?: string;
   failure?: ErrorDetails & { code: string };
   /** Present when the custom status changed in this episode (value may be undefined: cleared). */

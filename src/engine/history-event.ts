@@ -21,6 +21,7 @@ export type HistoryEvent =
   | { type: "ExecutionFailed"; timestamp: number; error: ErrorDetails }
   | { type: "ExecutionTerminated"; timestamp: number; reason?: string }
   /** Recorded when the instance resumes, in the order the messages arrived: no effect on the code. */
+  | { type: "ExecutionContinuedAsNew"; timestamp: number; input?: string }
   | { type: "ExecutionSuspended"; timestamp: number; reason?: string }
   | { type: "ExecutionResumed"; timestamp: number; reason?: string };
 

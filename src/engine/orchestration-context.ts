@@ -8,6 +8,7 @@ import type { Logger } from "../definitions/logger.js";
 import { validateFunctionName } from "../definitions/names.js";
 import type {
   CallActivityOptions,
+  ContinueAsNewOptions,
   MapOptions,
   OrchestrationContext,
   WaitForExternalEventOptions,
@@ -32,6 +33,7 @@ export interface RunHooks {
   scheduleTimer(fireAtMs: number): DurableTimerTask;
   waitForEvent(name: string): DurableTask<unknown>;
   setCustomStatus(serialized: string | undefined): void;
+  continueAsNew(serializedInput: string | undefined, preserveUnprocessedEvents: boolean): void;
 }
 
 export interface TaskCall {
@@ -126,6 +128,11 @@ export function createOrchestrationContext(run: RunHooks): OrchestrationContext 
     any: (tasks) => DurableTask.from(firstToFinish(tasks)),
     map: (items, fn, options) => DurableTask.from(boundedMap(items, fn, options)),
     setCustomStatus: (value: unknown) => run.setCustomStatus(serialize(value, "Custom status", run.maxPayloadBytes)),
+    continueAsNew: (input?: unknown, options?: ContinueAsNewOptions) => {
+      const preserve = options?.preserveUnprocessedEvents ?? true;
+      if (typeof preserve !== "boolean") throw new InvalidArgumentError("continueAsNew: preserveUnprocessedEvents must be true or false.");
+      run.continueAsNew(serialize(input, "Input of continueAsNew", run.maxPayloadBytes), preserve);
+    },
     log,
   };
 }

@@ -37,7 +37,8 @@ type Call =
 type Outcome =
   | { status: "Completed"; output: string | undefined }
   | { status: "Failed"; failure: ErrorDetails & { code: string } }
-  | { status: "Terminated"; output: string | undefined };
+  | { status: "Terminated"; output: string | undefined }
+  | { status: "ContinuedAsNew"; input: string | undefined; preserveEvents: boolean };
 
 export class OrchestrationRun implements RunHooks {
   readonly logger: Logger;
@@ -58,7 +59,8 @@ export class OrchestrationRun implements RunHooks {
   /** Recorded timers cancelled in this episode (cancels during replay were committed before). */
   private readonly cancelledTimers: number[] = [];
   private readonly waiters = new Map<string, DurableTask<unknown>[]>();
-  private readonly buffered = new Map<string, (string | undefined)[]>();
+  /** Events delivered before the code waited for them, in arrival order. */
+  private readonly buffered: { name: string; data: string | undefined }[] = [];
   private recordedCustomStatus: string | undefined;
   private customStatus: string | undefined;
   private outcome: Outcome | undefined;
@@ -73,7 +75,7 @@ export class OrchestrationRun implements RunHooks {
     this.maxPayloadBytes = env.maxPayloadBytes;
   }
 
-  get finished(): FinishedStatus | undefined {
+  get finished(): FinishedStatus | "ContinuedAsNew" | undefined {
     return this.outcome?.status;
   }
 
@@ -106,8 +108,10 @@ export class OrchestrationRun implements RunHooks {
       await this.apply(event);
     };
     await record({ type: "EpisodeStarted", timestamp: nowMs });
+    let applied = 0;
     for (const message of messages) {
       if (this.outcome) break;
+      applied++;
       // A result for a call this code is not waiting on (delivered twice, say) is dropped, not
       // recorded: replay would find it completing a call that was never started.
       if ("seq" in message && !this.calls.has(message.seq)) continue;
@@ -128,9 +132,26 @@ export class OrchestrationRun implements RunHooks {
       result.failure = this.outcome.failure;
     } else if (this.outcome?.status === "Terminated") {
       result.output = this.outcome.output;
+    } else if (this.outcome?.status === "ContinuedAsNew") {
+      newEvents.push({ type: "ExecutionContinuedAsNew", timestamp: nowMs, ...optional("input", this.outcome.input) });
+      result.continuedAsNew = {
+        ...optional("input", this.outcome.input),
+        preserveEvents: this.outcome.preserveEvents,
+        carried: this.outcome.preserveEvents ? this.unprocessedEvents(messages.slice(applied)) : [],
+      };
     }
     this.historyLength += newEvents.length;
     return result;
+  }
+
+  /**
+   * What the next generation inherits: events delivered but not yet taken by the code, then
+   * the messages of this episode left unread when the code started over (results of this
+   * generation's calls excepted), in arrival order.
+   */
+  private unprocessedEvents(unread: readonly InboxMessage[]): InboxMessage[] {
+    const delivered: InboxMessage[] = this.buffered.map(({ name, data }) => ({ type: "EventRaised", name, ...optional("data", data) }));
+    return [...delivered, ...unread.filter((m) => m.type === "EventRaised" || m.type === "Suspend" || m.type === "Resume")];
   }
 
   private takeUnrecordedCommands(nowMs: number, newEvents: HistoryEvent[]): Command[] {
@@ -187,6 +208,7 @@ export class OrchestrationRun implements RunHooks {
       case "ExecutionCompleted":
       case "ExecutionFailed":
         break; // the code itself reaches its outcome on replay
+      case "ExecutionContinuedAsNew": // the last event of a generation: its history is not kept after it
       case "ExecutionSuspended":
       case "ExecutionResumed":
         break; // the store held the instance's messages meanwhile; the code sees nothing
@@ -258,9 +280,7 @@ export class OrchestrationRun implements RunHooks {
       waiter.resolve(deserialize(data));
       return;
     }
-    const queue = this.buffered.get(name) ?? [];
-    queue.push(data);
-    this.buffered.set(name, queue);
+    this.buffered.push({ name, data });
   }
 
   // ---- RunHooks: called by the context during user code ----
@@ -311,10 +331,9 @@ export class OrchestrationRun implements RunHooks {
 
   waitForEvent(name: string): DurableTask<unknown> {
     const task = new DurableTask<unknown>();
-    const queue = this.buffered.get(name);
-    if (queue && queue.length > 0) {
-      task.resolve(deserialize(queue.shift()));
-      if (queue.length === 0) this.buffered.delete(name);
+    const index = this.buffered.findIndex((event) => event.name === name);
+    if (index >= 0) {
+      task.resolve(deserialize(this.buffered.splice(index, 1)[0]!.data));
       return task;
     }
     const waiting = this.waiters.get(name) ?? [];
@@ -334,6 +353,10 @@ export class OrchestrationRun implements RunHooks {
 
   setCustomStatus(serialized: string | undefined): void {
     this.customStatus = serialized;
+  }
+
+  continueAsNew(serializedInput: string | undefined, preserveEvents: boolean): void {
+    if (!this.outcome) this.outcome = { status: "ContinuedAsNew", input: serializedInput, preserveEvents };
   }
 }
 

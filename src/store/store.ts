@@ -113,6 +113,8 @@ export type CommitOp =
       result: EpisodeResult;
       /** Scheduled tasks whose first attempt already runs in this worker: inserted leased to it. */
       runningTasks?: RunningTask[];
+      /** With a ContinuedAsNew result: the execution id of the next generation. */
+      newExecutionId?: string;
     }
   | { type: "stall"; instanceId: string; leaseToken: string; code: string; message: string }
   | { type: "releaseInstance"; instanceId: string; leaseToken: string }

@@ -10,6 +10,7 @@
  * A Terminate message ends the instance without running its code, so even a stalled
  * instance can be terminated.
  */
+import { randomUUID } from "node:crypto";
 import type { Logger } from "../definitions/logger.js";
 import type { Registry } from "../definitions/registry.js";
 import type { EpisodeResult } from "../engine/command.js";
@@ -104,6 +105,7 @@ async function commit(
       consumedMessageIds: item.messages.map((m) => m.id),
       result,
       ...(runningTasks.length ? { runningTasks } : {}),
+      ...(result.runtimeStatus === "ContinuedAsNew" ? { newExecutionId: randomUUID() } : {}),
     },
     item,
     deps,

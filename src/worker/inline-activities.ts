@@ -219,4 +219,5 @@ function append(into: EpisodeResult, later: EpisodeResult): void {
   if (later.output !== undefined) into.output = later.output;
   if (later.failure !== undefined) into.failure = later.failure;
   if (later.customStatus !== undefined) into.customStatus = later.customStatus;
+  if (later.continuedAsNew !== undefined) into.continuedAsNew = later.continuedAsNew;
 }

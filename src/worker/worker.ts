@@ -293,6 +293,7 @@ export class Worker {
           this.deps.notifier.notify(op.instanceId);
           this.cancelActivitiesOf(op.instanceId);
         }
+        if (op.result.runtimeStatus === "ContinuedAsNew") moreWork = true; // the next generation's start
         for (const command of op.result.commands) {
           if (command.type === "CancelTimer") continue;
           const visibleAt = command.type === "CreateTimer" ? command.fireAt : (command.visibleAt ?? 0);

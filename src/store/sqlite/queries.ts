@@ -57,6 +57,20 @@ export const SQL = {
       lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
       stalled_code = NULL, stalled_message = NULL, stalled_since = NULL, stalled_at = NULL
     WHERE instance_id = @instanceId AND lease_token = @leaseToken AND history_length = @historyLengthBefore`,
+  // The next generation of a continueAsNew: a new execution, an empty history, the lease released.
+  startNextGeneration: `UPDATE instances SET
+      execution_id = @executionId,
+      runtime_status = CASE WHEN runtime_status = 'Suspended' THEN 'Suspended' ELSE 'Running' END,
+      input = @input, output = NULL, failure = NULL,
+      custom_status = CASE WHEN @customStatusChanged = 1 THEN @customStatus ELSE custom_status END,
+      history_length = 0, updated_at = @now,
+      lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
+      stalled_code = NULL, stalled_message = NULL, stalled_since = NULL, stalled_at = NULL
+    WHERE instance_id = @instanceId AND lease_token = @leaseToken AND history_length = @historyLengthBefore`,
+  // Results of the ending generation's calls: its sequence numbers mean nothing to the next one.
+  deleteResultMessages: `DELETE FROM inbox WHERE instance_id = ?
+    AND json_extract(message, '$.type') IN ('TaskCompleted', 'TaskFailed', 'TimerFired')`,
+  deleteEventMessages: `DELETE FROM inbox WHERE instance_id = ? AND json_extract(message, '$.type') = 'EventRaised'`,
   stallInstance: `UPDATE instances SET stalled_code = ?, stalled_message = ?, stalled_since = coalesce(stalled_since, ?),
       stalled_at = ?, lease_owner = NULL, lease_token = NULL, lease_expires_at = 0
     WHERE instance_id = ? AND lease_token = ?`,

@@ -443,6 +443,7 @@ export class SqliteStore implements Store {
 
   private commitEpisode(op: Extract<CommitOp, { type: "episode" }>, now: number): CommitOutcome {
     const { result } = op;
+    if (result.runtimeStatus === "ContinuedAsNew") return this.startNextGeneration(op, now);
     const finished = result.runtimeStatus !== "Running";
     const updated = this.sql.updateInstanceAfterEpisode.run({
       status: result.runtimeStatus,
@@ -493,6 +494,42 @@ export class SqliteStore implements Store {
         this.sql.deleteTimerMessage.run(op.instanceId, command.seq);
       }
     }
+    return "ok";
+  }
+
+  /**
+   * continueAsNew: the instance keeps its id and row; the ending generation's history, queued
+   * results and idle tasks go; the next generation's start message is queued first (visible
+   * at 0), then the events it inherits, then whatever was already waiting in the inbox.
+   */
+  private startNextGeneration(op: Extract<CommitOp, { type: "episode" }>, now: number): CommitOutcome {
+    const { result } = op;
+    const next = result.continuedAsNew!;
+    const updated = this.sql.startNextGeneration.run({
+      executionId: op.newExecutionId!,
+      input: next.input ?? null,
+      customStatusChanged: result.customStatus ? 1 : 0,
+      customStatus: result.customStatus?.value ?? null,
+      now,
+      instanceId: op.instanceId,
+      leaseToken: op.leaseToken,
+      historyLengthBefore: op.historyLengthBefore,
+    });
+    if (!updated.changes) return "leaseLost";
+    const row = this.sql.selectInstance.get(op.instanceId) as InstanceRow;
+    this.sql.deleteHistory.run(op.instanceId);
+    for (const id of op.consumedMessageIds) this.sql.deleteMessage.run(id);
+    this.sql.deleteResultMessages.run(op.instanceId);
+    if (!next.preserveEvents) this.sql.deleteEventMessages.run(op.instanceId);
+    this.sql.deleteUnleasedTasksOfInstance.run(op.instanceId, now);
+    const started: InboxMessage = {
+      type: "ExecutionStarted",
+      name: row.name,
+      executionId: op.newExecutionId!,
+      ...(next.input === undefined ? {} : { input: next.input }),
+    };
+    this.sql.insertMessage.run(op.instanceId, JSON.stringify(started), 0);
+    for (const message of next.carried) this.sql.insertMessage.run(op.instanceId, JSON.stringify(message), 0);
     return "ok";
   }
 
