@@ -62,6 +62,18 @@ export interface OrchestrationContext {
 
   setCustomStatus(value: unknown): void;
   /**
+   * Versioning: true when this execution takes the new code path of the change `changeId`,
+   * false when it already went past this point with code that did not have the change. Write
+   * `if (ctx.patched("id")) { new code } else { old code }`; the answer is recorded, so it is
+   * the same on every replay and for the rest of the execution.
+   */
+  patched(changeId: string): boolean;
+  /**
+   * Once no execution that took the old path is left: keep only the new code and call this
+   * instead of patched(), so histories recorded with the patch still replay.
+   */
+  deprecatePatch(changeId: string): void;
+  /**
    * Ends this generation and starts the instance over with `input`: same instance id, a new
    * execution with an empty history. Return right after calling it; nothing the function does
    * afterwards is recorded. Throws (like any payload) if `input` cannot be stored.

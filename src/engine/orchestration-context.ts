@@ -34,6 +34,8 @@ export interface RunHooks {
   waitForEvent(name: string): DurableTask<unknown>;
   setCustomStatus(serialized: string | undefined): void;
   continueAsNew(serializedInput: string | undefined, preserveUnprocessedEvents: boolean): void;
+  patched(changeId: string): boolean;
+  deprecatePatch(changeId: string): void;
 }
 
 export interface TaskCall {
@@ -128,6 +130,8 @@ export function createOrchestrationContext(run: RunHooks): OrchestrationContext 
     any: (tasks) => DurableTask.from(firstToFinish(tasks)),
     map: (items, fn, options) => DurableTask.from(boundedMap(items, fn, options)),
     setCustomStatus: (value: unknown) => run.setCustomStatus(serialize(value, "Custom status", run.maxPayloadBytes)),
+    patched: (changeId: string) => run.patched(validateChangeId(changeId)),
+    deprecatePatch: (changeId: string) => run.deprecatePatch(validateChangeId(changeId)),
     continueAsNew: (input?: unknown, options?: ContinueAsNewOptions) => {
       const preserve = options?.preserveUnprocessedEvents ?? true;
       if (typeof preserve !== "boolean") throw new InvalidArgumentError("continueAsNew: preserveUnprocessedEvents must be true or false.");
@@ -205,4 +209,11 @@ function replaySafeLogger(run: RunHooks): Logger {
       if (!run.isReplaying) run.logger[name](`[${run.instanceId}] ${message}`, ...args);
     };
   return { debug: level("debug"), info: level("info"), warn: level("warn"), error: level("error") };
+}
+
+function validateChangeId(changeId: unknown): string {
+  if (typeof changeId !== "string" || changeId.length === 0 || changeId.length > 200) {
+    throw new InvalidArgumentError(`ctx.patched / deprecatePatch needs a change id: a non-empty string of at most 200 characters, got ${JSON.stringify(changeId)}.`);
+  }
+  return changeId;
 }

@@ -59,6 +59,12 @@ export class OrchestrationRun implements RunHooks {
   /** Recorded timers cancelled in this episode (cancels during replay were committed before). */
   private readonly cancelledTimers: number[] = [];
   private readonly waiters = new Map<string, DurableTask<unknown>[]>();
+  /** Changes whose new path this execution took (PatchApplied in history, or decided live). */
+  private readonly appliedPatches = new Set<string>();
+  /** Each change's answer, fixed at its first question for the rest of the execution. */
+  private readonly patchAnswers = new Map<string, boolean>();
+  /** Patches decided in this episode, to record. */
+  private readonly newPatches: string[] = [];
   /** Events delivered before the code waited for them, in arrival order. */
   private readonly buffered: { name: string; data: string | undefined }[] = [];
   private recordedCustomStatus: string | undefined;
@@ -95,6 +101,8 @@ export class OrchestrationRun implements RunHooks {
   /** Applies stored history. Throws NonDeterminismError when the code does not match it. */
   async replay(history: readonly HistoryEvent[]): Promise<void> {
     this.isReplaying = true;
+    // A patch is recorded at the end of the episode that first asked; the code asks earlier.
+    for (const event of history) if (event.type === "PatchApplied") this.appliedPatches.add(event.changeId);
     for (const event of history) await this.apply(event);
     this.historyLength += history.length;
   }
@@ -118,6 +126,7 @@ export class OrchestrationRun implements RunHooks {
       await record(messageToEvent(message, nowMs));
     }
     const commands = this.outcome ? [] : this.takeUnrecordedCommands(nowMs, newEvents);
+    for (const changeId of this.newPatches.splice(0)) newEvents.push({ type: "PatchApplied", timestamp: nowMs, changeId });
     const result: EpisodeResult = { newEvents, commands, runtimeStatus: this.outcome?.status ?? "Running" };
     if (this.customStatus !== this.recordedCustomStatus) {
       this.recordedCustomStatus = this.customStatus;
@@ -208,6 +217,9 @@ export class OrchestrationRun implements RunHooks {
       case "ExecutionCompleted":
       case "ExecutionFailed":
         break; // the code itself reaches its outcome on replay
+      case "PatchApplied":
+        this.appliedPatches.add(event.changeId);
+        break;
       case "ExecutionContinuedAsNew": // the last event of a generation: its history is not kept after it
       case "ExecutionSuspended":
       case "ExecutionResumed":
@@ -353,6 +365,28 @@ export class OrchestrationRun implements RunHooks {
 
   setCustomStatus(serialized: string | undefined): void {
     this.customStatus = serialized;
+  }
+
+  patched(changeId: string): boolean {
+    let answer = this.patchAnswers.get(changeId);
+    if (answer === undefined) {
+      // Replaying a point the execution passed without this patch: the old path. At the live
+      // frontier (a new execution, or one that had not reached the change): the new path.
+      answer = this.appliedPatches.has(changeId) || !this.isReplaying;
+      if (answer) this.recordPatch(changeId);
+      this.patchAnswers.set(changeId, answer);
+    }
+    return answer;
+  }
+
+  deprecatePatch(changeId: string): void {
+    if (!this.isReplaying) this.recordPatch(changeId);
+  }
+
+  private recordPatch(changeId: string): void {
+    if (this.appliedPatches.has(changeId)) return;
+    this.appliedPatches.add(changeId);
+    this.newPatches.push(changeId);
   }
 
   continueAsNew(serializedInput: string | undefined, preserveEvents: boolean): void {
