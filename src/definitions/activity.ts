@@ -12,9 +12,17 @@ export interface ActivityContext {
   readonly attempt: number;
   /** The same for every attempt of one call, including a re-run after a crash: use it to dedupe side effects. */
   readonly idempotencyKey: string;
-  /** Fired when the worker stops and gives up waiting for this activity. */
+  /** Fired on timeout, on heartbeat timeout, when the worker stops, and when the instance ends. */
   readonly signal: AbortSignal;
   readonly log: Logger;
+  /**
+   * Reports progress. With a `heartbeatTimeout`, an attempt that sends none for that long
+   * fails with TimeoutError and is retried per its policy, by any worker. `details` (stored
+   * data) reach the next attempt as `heartbeatDetails`.
+   */
+  heartbeat(details?: unknown): void;
+  /** The details of the previous attempt's last heartbeat, to resume from; undefined at first. */
+  readonly heartbeatDetails: unknown;
 }
 
 export interface ActivityOptions {
@@ -22,6 +30,8 @@ export interface ActivityOptions {
   retry?: RetryPolicy;
   /** Per-attempt timeout. */
   timeout?: Duration;
+  /** Longest time an attempt may go without calling ctx.heartbeat() before it fails with TimeoutError. */
+  heartbeatTimeout?: Duration;
 }
 
 export type ActivityFunction<In, Out> = (input: In, ctx: ActivityContext) => Promise<Out>;
@@ -50,5 +60,6 @@ export function activity<In, Out>(
   if (typeof fn !== "function") throw new InvalidArgumentError(`activity("${name}") needs a function as its second argument.`);
   resolveRetryPolicy(options.retry);
   if (options.timeout !== undefined) toMs(options.timeout, `activity("${name}") timeout`);
+  if (options.heartbeatTimeout !== undefined) toMs(options.heartbeatTimeout, `activity("${name}") heartbeatTimeout`);
   return Object.freeze({ kind: "activity", name, fn: fn as ActivityFunction<In, Awaited<Out>>, options });
 }

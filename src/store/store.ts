@@ -98,6 +98,8 @@ export interface ActivityWorkItem {
   firstVisibleAt: number;
   /** The call's own per-attempt timeout; undefined applies the definition's. */
   timeoutMs?: number;
+  /** The previous attempt's last heartbeat details (serialized). */
+  heartbeatDetails?: string;
   leaseToken: string;
 }
 
@@ -120,7 +122,7 @@ export type CommitOp =
   | { type: "releaseInstance"; instanceId: string; leaseToken: string }
   | { type: "activityCompleted"; task: ActivityWorkItem; output: string | undefined }
   | { type: "activityFailed"; task: ActivityWorkItem; error: ErrorDetails }
-  | { type: "activityRetry"; task: ActivityWorkItem; visibleAt: number; error: ErrorDetails }
+  | { type: "activityRetry"; task: ActivityWorkItem; visibleAt: number; error: ErrorDetails; heartbeatDetails?: string }
   | { type: "releaseActivity"; task: ActivityWorkItem };
 
 export interface RunningTask {

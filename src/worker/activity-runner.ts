@@ -32,6 +32,7 @@ export async function runActivity(task: ActivityWorkItem, abort: AttemptAbort, d
 export async function executeAttempt(task: ActivityWorkItem, abort: AttemptAbort, deps: ActivityRunnerDeps): Promise<CommitOp> {
   const definition = deps.registry.activities.get(task.name)!;
   let log: Logger | undefined;
+  const heartbeats = new HeartbeatWatch(task, definition.options.heartbeatTimeout, abort, deps.maxPayloadBytes);
   // Getters: the signal's AbortController and the prefixed logger are made only if used.
   const ctx: ActivityContext = {
     instanceId: task.instanceId,
@@ -44,13 +45,69 @@ export async function executeAttempt(task: ActivityWorkItem, abort: AttemptAbort
     get log() {
       return (log ??= prefixed(deps.logger, `[${task.instanceId}] ${task.name}#${task.attempt}`));
     },
+    heartbeat: (details?: unknown) => heartbeats.beat(details),
+    get heartbeatDetails() {
+      return task.heartbeatDetails === undefined ? undefined : deserialize(task.heartbeatDetails);
+    },
   };
   try {
     const timeout = task.timeoutMs ?? definition.options.timeout;
-    const output = await withTimeout(definition.fn(deserialize(task.input), ctx), timeout, abort, task.name);
+    const running = heartbeats.watch(definition.fn(deserialize(task.input), ctx));
+    const output = await withTimeout(running, timeout, abort, task.name);
     return { type: "activityCompleted", task, output: serialize(output, `Output of activity "${task.name}"`, deps.maxPayloadBytes) };
   } catch (error) {
-    return failureOp(task, error, deps);
+    const op = failureOp(task, error, deps);
+    return op.type === "activityRetry" && heartbeats.details !== undefined ? { ...op, heartbeatDetails: heartbeats.details } : op;
+  } finally {
+    heartbeats.stop();
+  }
+}
+
+/**
+ * An attempt's heartbeats: with a heartbeatTimeout, the attempt fails with TimeoutError (and
+ * its signal fires) once that long passes without one. Keeps the last details, serialized.
+ */
+class HeartbeatWatch {
+  details: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private expire: ((error: Error) => void) | undefined;
+  private readonly timeoutMs: number | undefined;
+
+  constructor(
+    private readonly task: ActivityWorkItem,
+    heartbeatTimeout: unknown,
+    private readonly abort: AttemptAbort,
+    private readonly maxPayloadBytes: number,
+  ) {
+    this.timeoutMs = heartbeatTimeout === undefined ? undefined : toMs(heartbeatTimeout as number, "heartbeatTimeout");
+  }
+
+  watch<T>(promise: Promise<T>): Promise<T> {
+    if (this.timeoutMs === undefined) return promise;
+    const expired = new Promise<never>((_, reject) => (this.expire = reject));
+    this.arm();
+    return Promise.race([promise, expired]);
+  }
+
+  beat(details: unknown): void {
+    if (details !== undefined) this.details = serialize(details, `Heartbeat details of activity "${this.task.name}"`, this.maxPayloadBytes);
+    this.arm();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.expire = undefined;
+  }
+
+  private arm(): void {
+    if (this.timeoutMs === undefined || !this.expire) return;
+    clearTimeout(this.timer);
+    const ms = this.timeoutMs;
+    this.timer = setTimeout(() => {
+      const error = new TimeoutError(`Activity "${this.task.name}" sent no heartbeat within its heartbeatTimeout of ${ms} ms.`);
+      this.abort.abort(error);
+      this.expire?.(error);
+    }, ms);
   }
 }
 

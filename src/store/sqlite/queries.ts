@@ -92,7 +92,7 @@ export const SQL = {
       LEFT JOIN instances i ON i.instance_id = t.instance_id AND i.execution_id = t.execution_id
     WHERE i.instance_id IS NULL OR i.runtime_status NOT IN ${LIVE}`,
   deleteLeasedTask: `DELETE FROM activity_tasks WHERE lease_token = ?`,
-  retryTask: `UPDATE activity_tasks SET attempt = ?, visible_at = ?, last_error = ?,
+  retryTask: `UPDATE activity_tasks SET attempt = ?, visible_at = ?, last_error = ?, heartbeat_details = coalesce(?, heartbeat_details),
       lease_owner = NULL, lease_token = NULL, lease_expires_at = 0
     WHERE lease_token = ?`,
   releaseTask: `UPDATE activity_tasks SET lease_owner = NULL, lease_token = NULL, lease_expires_at = 0 WHERE lease_token = ?`,

@@ -433,7 +433,7 @@ export class SqliteStore implements Store {
       }
       case "activityRetry": {
         const { task } = op;
-        const changed = this.sql.retryTask.run(task.attempt + 1, op.visibleAt, JSON.stringify(op.error), task.leaseToken);
+        const changed = this.sql.retryTask.run(task.attempt + 1, op.visibleAt, JSON.stringify(op.error), op.heartbeatDetails ?? null, task.leaseToken);
         return changed.changes ? "ok" : "leaseLost";
       }
       case "releaseActivity":
@@ -578,6 +578,7 @@ interface TaskRow {
   retry: string | null;
   first_visible_at: number;
   timeout_ms: number | null;
+  heartbeat_details: string | null;
 }
 
 function rowToTask(row: TaskRow, leaseToken: string): ActivityWorkItem {
@@ -592,6 +593,7 @@ function rowToTask(row: TaskRow, leaseToken: string): ActivityWorkItem {
     retry: row.retry === null ? null : JSON.parse(row.retry),
     firstVisibleAt: row.first_visible_at,
     ...(row.timeout_ms === null ? {} : { timeoutMs: row.timeout_ms }),
+    ...(row.heartbeat_details === null ? {} : { heartbeatDetails: row.heartbeat_details }),
     leaseToken,
   };
 }
