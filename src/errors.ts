@@ -71,6 +71,13 @@ export class InstanceNotSuspendedError extends BatonError {
   }
 }
 
+export class InstanceNotFailedError extends BatonError {
+  override readonly code = "INSTANCE_NOT_FAILED";
+  constructor(readonly instanceId: string, readonly runtimeStatus: string) {
+    super(`Instance "${instanceId}" is ${runtimeStatus}, not Failed; only a failed instance can be rewound (a finished one can be restarted).`);
+  }
+}
+
 export class InstanceNotFinishedError extends BatonError {
   override readonly code = "INSTANCE_NOT_FINISHED";
   constructor(

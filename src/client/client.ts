@@ -221,6 +221,20 @@ export class BatonClient {
   }
 
   /**
+   * Takes a Failed instance back to just before the episode that failed and runs it again:
+   * the work done before stays, a failed activity runs again as a new first attempt. Deploy a
+   * fix first when the failure came from the code.
+   */
+  async rewind(instanceId: string, reason?: string): Promise<void> {
+    this.assertOpen();
+    validateInstanceId(instanceId);
+    if (reason !== undefined && typeof reason !== "string") throw new InvalidArgumentError("rewind reason must be a string.");
+    const now = this.options.now();
+    await this.options.store.rewindInstance(instanceId, reason, now);
+    this.options.onEnqueued?.(now);
+  }
+
+  /**
    * Starts a finished instance over: a new execution under the same id, with the same
    * orchestration and input; its old history is replaced. Resolves with the instance id.
    * Rejects with InstanceNotFinishedError while it runs (terminate it first).

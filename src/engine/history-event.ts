@@ -22,6 +22,8 @@ export type HistoryEvent =
   | { type: "ExecutionTerminated"; timestamp: number; reason?: string }
   /** Recorded when the instance resumes, in the order the messages arrived: no effect on the code. */
   | { type: "ExecutionContinuedAsNew"; timestamp: number; input?: string }
+  /** An operator rewound the failed instance: the failed episode was taken out, its messages queued again. */
+  | { type: "ExecutionRewound"; timestamp: number; reason?: string }
   /** This execution took the new path of a change marked with ctx.patched(changeId). */
   | { type: "PatchApplied"; timestamp: number; changeId: string }
   | { type: "ExecutionSuspended"; timestamp: number; reason?: string }

@@ -220,6 +220,7 @@ export class OrchestrationRun implements RunHooks {
       case "PatchApplied":
         this.appliedPatches.add(event.changeId);
         break;
+      case "ExecutionRewound": // the store already queued the failed episode's messages again
       case "ExecutionContinuedAsNew": // the last event of a generation: its history is not kept after it
       case "ExecutionSuspended":
       case "ExecutionResumed":

@@ -169,6 +169,11 @@ export interface Store {
   purgeInstance(instanceId: string): Promise<boolean>;
   /** Deletes up to `limit` finished instances matching `filter`, with their history, in one transaction; returns how many. */
   purgeInstances(filter: PurgeFilter, limit: number): Promise<number>;
+  /**
+   * Takes a Failed instance back to before the episode that failed: that episode's events are
+   * removed, its messages queued again (a failed activity as a new task), the instance Running.
+   */
+  rewindInstance(instanceId: string, reason: string | undefined, now: number): Promise<void>;
   /** Starts a finished instance over, as a new execution with the same name and input; rejects when it is missing or not finished. */
   restartInstance(instanceId: string, executionId: string, now: number): Promise<void>;
 

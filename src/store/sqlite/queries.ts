@@ -19,6 +19,11 @@ export const SQL = {
   selectHistory: `SELECT events FROM history_segments WHERE instance_id = ? ORDER BY first_position`,
   insertHistorySegment: `INSERT INTO history_segments (instance_id, first_position, events) VALUES (?, ?, ?)`,
   deleteHistory: `DELETE FROM history_segments WHERE instance_id = ?`,
+  deleteHistoryFrom: `DELETE FROM history_segments WHERE instance_id = ? AND first_position >= ?`,
+  selectSegments: `SELECT first_position, events FROM history_segments WHERE instance_id = ? ORDER BY first_position`,
+  rewoundInstance: `UPDATE instances SET runtime_status = 'Running', output = NULL, failure = NULL, history_length = ?,
+      updated_at = ?, lease_owner = NULL, lease_token = NULL, lease_expires_at = 0
+    WHERE instance_id = ?`,
 
   insertMessage: `INSERT INTO inbox (instance_id, message, visible_at) VALUES (?, ?, ?)`,
   insertMessageIfLive: `INSERT INTO inbox (instance_id, message, visible_at) SELECT ?, ?, ?

@@ -9,6 +9,7 @@ import {
   ClosedError,
   InstanceAlreadyExistsError,
   InstanceNotFinishedError,
+  InstanceNotFailedError,
   InstanceNotFoundError,
   InstanceNotRunningError,
   InstanceNotSuspendedError,
@@ -121,6 +122,78 @@ export class SqliteStore implements Store {
       const input = row.input ?? undefined;
       this.insertNewInstance({ instanceId, name: row.name, executionId, input, startAt: now, reuseFinished: false }, now);
     });
+  }
+
+  async rewindInstance(instanceId: string, reason: string | undefined, now: number): Promise<void> {
+    return this.write(() => {
+      const row = this.sql.selectInstance.get(instanceId) as InstanceRow | undefined;
+      if (!row) throw new InstanceNotFoundError(instanceId);
+      if (row.runtime_status !== "Failed") throw new InstanceNotFailedError(instanceId, row.runtime_status);
+      const segments = (this.sql.selectSegments.all(instanceId) as { first_position: number; events: string }[]).map((segment) => ({
+        first: segment.first_position,
+        events: JSON.parse(segment.events) as HistoryEvent[],
+      }));
+      const history = segments.flatMap((segment) => segment.events);
+      // The failed episode: from the last EpisodeStarted to the end (ExecutionFailed is its last event).
+      let cut = history.length - 1;
+      while (cut > 0 && history[cut]!.type !== "EpisodeStarted") cut--;
+      const failed = history.slice(cut);
+      // Keep the segments before the cut, and the part of the one it falls in.
+      this.sql.deleteHistoryFrom.run(instanceId, 0);
+      for (const segment of segments) {
+        const kept = segment.events.slice(0, Math.max(0, cut - segment.first));
+        if (kept.length > 0) this.sql.insertHistorySegment.run(instanceId, segment.first, JSON.stringify(kept));
+      }
+      const rewound: HistoryEvent = { type: "ExecutionRewound", timestamp: now, ...(reason === undefined ? {} : { reason }) };
+      this.sql.insertHistorySegment.run(instanceId, cut, JSON.stringify([rewound]));
+      this.sql.rewoundInstance.run(cut + 1, now, instanceId);
+      this.requeue(row, history.slice(0, cut), failed, now);
+    });
+  }
+
+  /** Queues again what the failed episode consumed; a failed activity becomes a new first attempt. */
+  private requeue(row: InstanceRow, kept: readonly HistoryEvent[], failed: readonly HistoryEvent[], now: number): void {
+    for (const event of failed) {
+      let message: InboxMessage | undefined;
+      switch (event.type) {
+        case "ExecutionStarted": {
+          const { timestamp: _t, type: _type, ...rest } = event;
+          message = { type: "ExecutionStarted", ...rest };
+          break;
+        }
+        case "TaskCompleted":
+          message = { type: "TaskCompleted", seq: event.seq, ...(event.output === undefined ? {} : { output: event.output }) };
+          break;
+        case "TimerFired":
+          message = { type: "TimerFired", seq: event.seq };
+          break;
+        case "EventRaised":
+          message = { type: "EventRaised", name: event.name, ...(event.data === undefined ? {} : { data: event.data }) };
+          break;
+        case "TaskFailed": {
+          const scheduled = kept.find((e) => e.type === "TaskScheduled" && e.seq === event.seq);
+          if (scheduled?.type !== "TaskScheduled") break;
+          this.sql.insertTask.run(
+            row.instance_id,
+            row.execution_id,
+            event.seq,
+            scheduled.name,
+            scheduled.input ?? null,
+            1,
+            `${row.instance_id}:${row.execution_id}:${event.seq}`, // the call's key, as the engine derives it
+            null, // the definition's retry policy
+            now,
+            now,
+            null,
+            null,
+            0,
+            null,
+          );
+          break;
+        }
+      }
+      if (message) this.sql.insertMessage.run(row.instance_id, JSON.stringify(message), now);
+    }
   }
 
   async purgeInstances(filter: PurgeFilter, limit: number): Promise<number> {
