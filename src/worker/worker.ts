@@ -285,19 +285,22 @@ export class Worker {
       this.mayHaveMore = filledLimit(claimed.request, claimed.work);
       void this.startClaimed(claimed.work).catch((error: unknown) => this.deps.logger.error(`worker: ${(error as Error).message}`));
     }
+    // Work visible by the claim's time was claimed with it; anything due later (even if due by
+    // now) gets a wake-up at its time: a fresh clock here would let it fall between the two.
+    const claimedUpTo = claimed ? claimed.request.orchestrations.now : -Infinity;
     let moreWork = false;
     ops.forEach((op, i) => {
       if (outcomes[i] !== "ok") return;
       if (op.type === "episode") {
-        if (op.result.runtimeStatus !== "Running") {
-          this.deps.notifier.notify(op.instanceId);
-          this.cancelActivitiesOf(op.instanceId);
-        }
-        if (op.result.runtimeStatus === "ContinuedAsNew") moreWork = true; // the next generation's start
+        const status = op.result.runtimeStatus;
+        if (status !== "Running") this.cancelActivitiesOf(op.instanceId);
+        // Only the end of an instance: a new generation is not what waiters wait for.
+        if (status === "Completed" || status === "Failed" || status === "Terminated") this.deps.notifier.notify(op.instanceId);
+        if (status === "ContinuedAsNew") moreWork = true; // the next generation's start
         for (const command of op.result.commands) {
           if (command.type === "CancelTimer") continue;
           const visibleAt = command.type === "CreateTimer" ? command.fireAt : (command.visibleAt ?? 0);
-          if (visibleAt > this.deps.now()) this.scheduleWake(visibleAt);
+          if (visibleAt > claimedUpTo) this.scheduleWake(visibleAt);
           else moreWork = true;
         }
       } else if (op.type === "activityCompleted" || op.type === "activityFailed") {

@@ -2,7 +2,8 @@
  * ctx.continueAsNew: the instance starts over with a new input and an empty history. Events
  * that arrived and were not taken yet are carried into the next generation, in order.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { CompletionNotifier } from "../../src/worker/completion-notifier.js";
 import { activity, createBaton, orchestration, type Baton } from "../../src/index.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
 
@@ -73,6 +74,18 @@ describe("continueAsNew", () => {
     expect(started).toHaveLength(1); // only the last generation's history is kept
     expect(started[0]).toMatchObject({ input: 4 });
     expect(history.filter((e) => e.type === "TaskScheduled")).toHaveLength(1);
+  });
+
+  it("wakes waiters once, when the last generation finishes, not at each switch", async () => {
+    const notify = vi.spyOn(CompletionNotifier.prototype, "notify");
+    try {
+      const { client } = await newBaton();
+      const id = await client.startNew(counter, { input: 0 });
+      expect((await client.waitForCompletion(id, { timeout: 10_000 })).output).toBe(5);
+      expect(notify.mock.calls.filter(([instanceId]) => instanceId === id)).toHaveLength(1);
+    } finally {
+      notify.mockRestore();
+    }
   });
 
   it.each([10_000, 0])("loses none of the events raised while generations switch (cache room %i)", async (maxCachedOrchestrations) => {
