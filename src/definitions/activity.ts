@@ -32,6 +32,11 @@ export interface ActivityOptions {
   timeout?: Duration;
   /** Longest time an attempt may go without calling ctx.heartbeat() before it fails with TimeoutError. */
   heartbeatTimeout?: Duration;
+  /**
+   * Most attempts of this activity running at once across all workers on the store (counted
+   * by the store when claiming). Such an activity never runs inline. Default: no limit.
+   */
+  concurrency?: number;
 }
 
 export type ActivityFunction<In, Out> = (input: In, ctx: ActivityContext) => Promise<Out>;
@@ -61,5 +66,8 @@ export function activity<In, Out>(
   resolveRetryPolicy(options.retry);
   if (options.timeout !== undefined) toMs(options.timeout, `activity("${name}") timeout`);
   if (options.heartbeatTimeout !== undefined) toMs(options.heartbeatTimeout, `activity("${name}") heartbeatTimeout`);
+  if (options.concurrency !== undefined && (!Number.isInteger(options.concurrency) || options.concurrency < 1)) {
+    throw new InvalidArgumentError(`activity("${name}") concurrency must be a whole number >= 1, got ${String(options.concurrency)}.`);
+  }
   return Object.freeze({ kind: "activity", name, fn: fn as ActivityFunction<In, Awaited<Out>>, options });
 }

@@ -149,6 +149,8 @@ export interface ClaimedWork {
 export interface ClaimRequest {
   workerId: string;
   names: readonly string[];
+  /** Per-name caps on attempts running at once across all workers (activities only). */
+  concurrency?: Readonly<Record<string, number>>;
   limit: number;
   leaseMs: number;
   now: number;

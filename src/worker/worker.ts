@@ -72,6 +72,8 @@ export class Worker {
   private readonly orchestrationNames: string[];
   private readonly activityNames: string[];
   private readonly inlineHost: InlineActivityHost | undefined;
+  /** The `concurrency` caps of the activities this worker hosts. */
+  private readonly concurrency: Record<string, number> = {};
 
   constructor(private readonly deps: WorkerDeps) {
     this.cache = new RunCache(deps.limits.maxCachedRuns, deps.limits.maxCachedBytes);
@@ -84,6 +86,9 @@ export class Worker {
     const names = deps.registry.names();
     this.orchestrationNames = names.orchestrations;
     this.activityNames = names.activities;
+    for (const [name, definition] of deps.registry.activities) {
+      if (definition.options.concurrency !== undefined) this.concurrency[name] = definition.options.concurrency;
+    }
     this.inlineHost = deps.limits.inlineActivities
       ? { workerId: this.workerId, leaseMs: deps.limits.leaseMs, tryStart: (task) => this.tryStartInline(task) }
       : undefined;
@@ -206,6 +211,7 @@ export class Worker {
       activities: {
         ...common,
         names: this.activityNames,
+        concurrency: this.concurrency,
         limit: limits.maxConcurrentActivities - this.activities.size + finishingActivities,
       },
     };
@@ -268,6 +274,8 @@ export class Worker {
   private tryStartInline(task: ActivityWorkItem): InlineAttempt | undefined {
     const { registry, limits } = this.deps;
     if (this.state !== "running" || !registry.activities.has(task.name)) return undefined;
+    // A global cap is enforced by the store when claiming: such activities go through the queue.
+    if (this.concurrency[task.name] !== undefined) return undefined;
     if (this.activities.size >= limits.maxConcurrentActivities) return undefined;
     // The slot frees when the result is consumed (the episode's commit then claims more work)
     // or, for an attempt handed off, once its outcome is committed.

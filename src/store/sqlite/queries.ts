@@ -89,6 +89,8 @@ export const SQL = {
       AND EXISTS (SELECT 1 FROM instances i WHERE i.instance_id = t.instance_id AND i.execution_id = t.execution_id
         AND i.runtime_status IN ${LIVE})
     ORDER BY visible_at, id LIMIT ?`,
+  countRunningTasks: `SELECT name, count(*) AS n FROM activity_tasks
+    WHERE lease_expires_at > ? AND name IN (SELECT value FROM json_each(?)) GROUP BY name`,
   leaseTask: `UPDATE activity_tasks SET lease_owner = ?, lease_token = ?, lease_expires_at = ? WHERE id = ?`,
   renewTaskLeases: `UPDATE activity_tasks SET lease_expires_at = ? WHERE lease_token IN (SELECT value FROM json_each(?))`,
   // Leased tasks whose instance is gone, ended or replaced by a new execution.

@@ -441,7 +441,20 @@ export class SqliteStore implements Store {
   private claimActivities(request: ClaimRequest): ActivityWorkItem[] {
     if (request.limit <= 0 || request.names.length === 0) return [];
     const { now } = request;
-    const rows = this.sql.selectClaimableTasks.all(now, now, JSON.stringify(request.names), request.limit) as TaskRow[];
+    const caps = request.concurrency ?? {};
+    const free = request.names.filter((name) => caps[name] === undefined);
+    const capped = request.names.filter((name) => caps[name] !== undefined);
+    const rows = free.length > 0 ? (this.sql.selectClaimableTasks.all(now, now, JSON.stringify(free), request.limit) as TaskRow[]) : [];
+    if (capped.length > 0 && rows.length < request.limit) {
+      // Counted inside the claim's write transaction: no other worker claims in between.
+      const running = new Map(
+        (this.sql.countRunningTasks.all(now, JSON.stringify(capped)) as { name: string; n: number }[]).map((r) => [r.name, r.n]),
+      );
+      for (const name of capped) {
+        const room = Math.min(caps[name]! - (running.get(name) ?? 0), request.limit - rows.length);
+        if (room > 0) rows.push(...(this.sql.selectClaimableTasks.all(now, now, JSON.stringify([name]), room) as TaskRow[]));
+      }
+    }
     return rows.map((row) => {
       const leaseToken = randomUUID();
       this.sql.leaseTask.run(request.workerId, leaseToken, leaseStart(now) + request.leaseMs, row.id);
