@@ -32,6 +32,20 @@ export class ActivityFailedError extends BatonError {
   }
 }
 
+/** A sub-orchestration ended Failed or Terminated (or could not start); `cause` says why. */
+export class SubOrchestrationFailedError extends BatonError {
+  override readonly code = "SUB_ORCHESTRATION_FAILED";
+  override readonly cause: ErrorDetails;
+  constructor(
+    readonly orchestrationName: string,
+    readonly instanceId: string,
+    cause: ErrorDetails,
+  ) {
+    super(`Sub-orchestration "${orchestrationName}" (instance "${instanceId}") failed: ${cause.name}: ${cause.message}`);
+    this.cause = cause;
+  }
+}
+
 /** Replayed orchestration code did not match its recorded history. */
 export class NonDeterminismError extends BatonError {
   override readonly code = "NON_DETERMINISM";

@@ -13,6 +13,13 @@ export interface CallActivityOptions {
   timeout?: Duration;
 }
 
+export interface CallSubOrchestratorOptions {
+  /** The child's instance id. Default: derived from this instance's id and the call. */
+  instanceId?: string;
+  /** Retry a failed child: each attempt is a new child instance (an explicit id gets "~2", "~3"... after the first). */
+  retry?: RetryPolicy;
+}
+
 export interface WaitForExternalEventOptions {
   /** Reject with TimeoutError when no event arrives in time. */
   timeout?: Duration;
@@ -48,6 +55,14 @@ export interface OrchestrationContext {
 
   callActivity<In, Out>(activity: ActivityDefinition<In, Out>, input: In, options?: CallActivityOptions): Task<Out>;
   callActivity<Out = unknown>(name: string, input?: unknown, options?: CallActivityOptions): Task<Out>;
+
+  /**
+   * Runs another orchestration as a child instance with its own history, and resolves with
+   * its output; rejects with SubOrchestrationFailedError when it fails, is terminated or
+   * cannot start (its id is taken). Terminating this instance terminates its running children.
+   */
+  callSubOrchestrator<In, Out>(orchestration: OrchestrationDefinition<In, Out>, input: In, options?: CallSubOrchestratorOptions): Task<Out>;
+  callSubOrchestrator<Out = unknown>(name: string, input?: unknown, options?: CallSubOrchestratorOptions): Task<Out>;
 
   createTimer(fireAt: Date): TimerTask;
   sleep(duration: Duration): TimerTask;

@@ -18,6 +18,8 @@ export type Command =
       timeoutMs?: number;
     }
   | { type: "CreateTimer"; seq: number; fireAt: number }
+  /** Creates the child instance (with its start message), linked to this call. */
+  | { type: "StartSubOrchestration"; seq: number; name: string; instanceId: string; input?: string }
   /** Drops a durable timer's pending fire message: cancelled timers cost no later episode. */
   | { type: "CancelTimer"; seq: number };
 

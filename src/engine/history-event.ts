@@ -14,6 +14,9 @@ export type HistoryEvent =
   | { type: "TaskCompleted"; timestamp: number; seq: number; output?: string }
   | { type: "TaskFailed"; timestamp: number; seq: number; error: ErrorDetails; attempts: number }
   | { type: "TimerCreated"; timestamp: number; seq: number; fireAt: number }
+  | { type: "SubOrchestrationScheduled"; timestamp: number; seq: number; name: string; instanceId: string; input?: string }
+  | { type: "SubOrchestrationCompleted"; timestamp: number; seq: number; output?: string }
+  | { type: "SubOrchestrationFailed"; timestamp: number; seq: number; error: ErrorDetails }
   | { type: "TimerFired"; timestamp: number; seq: number }
   | { type: "EventRaised"; timestamp: number; name: string; data?: string }
   | { type: "CustomStatusSet"; timestamp: number; value?: string }
@@ -37,6 +40,8 @@ export type InboxMessage =
   | { type: "TaskCompleted"; seq: number; output?: string }
   | { type: "TaskFailed"; seq: number; error: ErrorDetails; attempts: number }
   | { type: "TimerFired"; seq: number }
+  | { type: "SubOrchestrationCompleted"; seq: number; output?: string }
+  | { type: "SubOrchestrationFailed"; seq: number; error: ErrorDetails }
   | { type: "EventRaised"; name: string; data?: string }
   | { type: "Terminate"; reason?: string }
   | { type: "Suspend"; reason?: string }

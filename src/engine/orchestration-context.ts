@@ -5,9 +5,11 @@
 import type { ActivityDefinition } from "../definitions/activity.js";
 import { toMs, type Duration } from "../definitions/duration.js";
 import type { Logger } from "../definitions/logger.js";
-import { validateFunctionName } from "../definitions/names.js";
+import { validateFunctionName, validateInstanceId } from "../definitions/names.js";
 import type {
   CallActivityOptions,
+  CallSubOrchestratorOptions,
+  OrchestrationDefinition,
   ContinueAsNewOptions,
   MapOptions,
   OrchestrationContext,
@@ -16,7 +18,7 @@ import type {
 import { serialize } from "../definitions/payload.js";
 import { nextRetryDelayMs, resolveRetryPolicy, type RetryPolicy } from "../definitions/retry-policy.js";
 import type { Task, TimerTask } from "../definitions/task.js";
-import { ActivityFailedError, InvalidArgumentError, TimeoutError, type ErrorDetails } from "../errors.js";
+import { ActivityFailedError, InvalidArgumentError, SubOrchestrationFailedError, TimeoutError, type ErrorDetails } from "../errors.js";
 import { DurableTask, type DurableTimerTask } from "./durable-task.js";
 
 /** What the context needs from the run that owns it. */
@@ -31,6 +33,7 @@ export interface RunHooks {
   idempotencyKey(seq: number): string;
   scheduleTask(call: TaskCall): { seq: number; task: DurableTask<unknown> };
   scheduleTimer(fireAtMs: number): DurableTimerTask;
+  scheduleSubOrchestration(name: string, input: string | undefined, instanceId: string | undefined): DurableTask<unknown>;
   waitForEvent(name: string): DurableTask<unknown>;
   setCustomStatus(serialized: string | undefined): void;
   continueAsNew(serializedInput: string | undefined, preserveUnprocessedEvents: boolean): void;
@@ -90,6 +93,39 @@ export function createOrchestrationContext(run: RunHooks): OrchestrationContext 
     }
   }
 
+  function callSubOrchestrator(
+    target: OrchestrationDefinition<any, any> | string,
+    input?: unknown,
+    options?: CallSubOrchestratorOptions,
+  ): Task<any> {
+    const name = typeof target === "string" ? target : target?.name;
+    validateFunctionName(name, "orchestration");
+    if (options?.instanceId !== undefined) validateInstanceId(options.instanceId);
+    const policy = options?.retry;
+    resolveRetryPolicy(policy);
+    const serialized = serialize(input, `Input of sub-orchestration "${name}"`, run.maxPayloadBytes);
+    if (!policy) return run.scheduleSubOrchestration(name, serialized, options?.instanceId);
+    return DurableTask.from(retrySubOrchestration(name, serialized, options?.instanceId, policy));
+  }
+
+  // Each attempt is a child of its own (the first keeps the id; later ones add "~attempt"),
+  // with a durable timer between attempts, decided by this orchestration.
+  async function retrySubOrchestration(name: string, input: string | undefined, instanceId: string | undefined, policy: RetryPolicy): Promise<unknown> {
+    const resolved = resolveRetryPolicy(policy);
+    const firstAttemptAt = run.nowMs;
+    for (let attempt = 1; ; attempt++) {
+      const childId = instanceId === undefined ? undefined : attempt === 1 ? instanceId : `${instanceId}~${attempt}`;
+      try {
+        return await run.scheduleSubOrchestration(name, input, childId);
+      } catch (error) {
+        if (!(error instanceof SubOrchestrationFailedError)) throw error;
+        const delay = nextRetryDelayMs(resolved, attempt, run.nowMs - firstAttemptAt);
+        if (delay === null || (policy.retryIf && !shouldRetry(policy.retryIf, error.cause))) throw error;
+        await run.scheduleTimer(run.nowMs + delay);
+      }
+    }
+  }
+
   function createTimer(fireAt: Date): TimerTask {
     if (!(fireAt instanceof Date) || Number.isNaN(fireAt.getTime())) {
       throw new InvalidArgumentError("ctx.createTimer(fireAt) needs a valid Date.");
@@ -123,6 +159,7 @@ export function createOrchestrationContext(run: RunHooks): OrchestrationContext 
     newGuid: () => run.newGuid(),
     random: () => run.random(),
     callActivity,
+    callSubOrchestrator,
     createTimer,
     sleep: (duration: Duration) => run.scheduleTimer(run.nowMs + toMs(duration, "ctx.sleep duration")),
     waitForExternalEvent,

@@ -16,7 +16,7 @@ import type { Logger } from "../definitions/logger.js";
 import type { OrchestrationDefinition } from "../definitions/orchestration.js";
 import { deserialize, serialize } from "../definitions/payload.js";
 import { resolveRetryPolicy } from "../definitions/retry-policy.js";
-import { ActivityFailedError, NonDeterminismError, toErrorDetails, type ErrorDetails } from "../errors.js";
+import { ActivityFailedError, NonDeterminismError, SubOrchestrationFailedError, toErrorDetails, type ErrorDetails } from "../errors.js";
 import type { Command, EpisodeResult, FinishedStatus } from "./command.js";
 import { DeterministicRandom } from "./deterministic-random.js";
 import { DurableTask, DurableTimerTask } from "./durable-task.js";
@@ -32,6 +32,7 @@ export interface RunEnvironment {
 
 type Call =
   | { kind: "task"; name: string; task: DurableTask<unknown> }
+  | { kind: "sub"; name: string; instanceId: string; task: DurableTask<unknown> }
   | { kind: "timer"; fireAt: number; task: DurableTimerTask };
 
 type Outcome =
@@ -92,7 +93,7 @@ export class OrchestrationRun implements RunHooks {
   expectedWakeAt(nowMs: number): number {
     let earliest = Infinity;
     for (const call of this.calls.values()) {
-      if (call.kind === "task") return nowMs;
+      if (call.kind === "task" || call.kind === "sub") return nowMs;
       if (!call.task.isCancelled) earliest = Math.min(earliest, call.fireAt);
     }
     return earliest;
@@ -173,6 +174,9 @@ export class OrchestrationRun implements RunHooks {
         newEvents.push({ type: "TaskScheduled", timestamp: nowMs, seq, name, attempt, ...optional("input", input) });
       } else if (command.type === "CreateTimer") {
         newEvents.push({ type: "TimerCreated", timestamp: nowMs, seq: command.seq, fireAt: command.fireAt });
+      } else if (command.type === "StartSubOrchestration") {
+        const { seq, name, instanceId, input } = command;
+        newEvents.push({ type: "SubOrchestrationScheduled", timestamp: nowMs, seq, name, instanceId, ...optional("input", input) });
       }
     }
     return [...commands, ...cancels];
@@ -193,6 +197,17 @@ export class OrchestrationRun implements RunHooks {
         break;
       case "TimerCreated":
         this.matchRecorded(event.seq, "CreateTimer", "timer");
+        break;
+      case "SubOrchestrationScheduled":
+        this.matchRecorded(event.seq, "StartSubOrchestration", event.name);
+        break;
+      case "SubOrchestrationCompleted":
+        this.settle(event.seq, "sub", (call) => call.task.resolve(deserialize(event.output)));
+        break;
+      case "SubOrchestrationFailed":
+        this.settle(event.seq, "sub", (call) =>
+          call.task.reject(new SubOrchestrationFailedError(call.kind === "sub" ? call.name : "?", call.kind === "sub" ? call.instanceId : "?", event.error)),
+        );
         break;
       case "TaskCompleted":
         this.settle(event.seq, "task", (call) => call.task.resolve(deserialize(event.output)));
@@ -258,10 +273,12 @@ export class OrchestrationRun implements RunHooks {
 
   private matchRecorded(seq: number, type: Command["type"], name: string): void {
     const issued = this.unrecorded.get(seq);
-    const issuedName = issued?.type === "ScheduleTask" ? issued.name : "timer";
+    const issuedName = issued?.type === "ScheduleTask" || issued?.type === "StartSubOrchestration" ? issued.name : "timer";
     if (!issued || issued.type !== type || issuedName !== name) {
-      const recorded = type === "ScheduleTask" ? `activity "${name}"` : "a timer";
-      const actual = !issued ? "made no call there" : issued.type === "ScheduleTask" ? `called activity "${issuedName}"` : "created a timer";
+      const describe = (t: Command["type"], n: string): string =>
+        t === "ScheduleTask" ? `activity "${n}"` : t === "StartSubOrchestration" ? `sub-orchestration "${n}"` : "a timer";
+      const recorded = describe(type, name);
+      const actual = !issued ? "made no call there" : issued.type === "CreateTimer" ? "created a timer" : `called ${describe(issued.type, issuedName)}`;
       throw new NonDeterminismError(
         `Instance "${this.instanceId}": history has ${recorded} at step ${seq}, but the code ${actual}. ` +
           `The orchestration code changed in a way that does not fit instances already in flight; deploy compatible code (or use versioning), or terminate or rewind the instance.`,
@@ -326,6 +343,15 @@ export class OrchestrationRun implements RunHooks {
       ...optional("timeoutMs", call.timeoutMs),
     });
     return { seq, task };
+  }
+
+  scheduleSubOrchestration(name: string, input: string | undefined, instanceId: string | undefined): DurableTask<unknown> {
+    const seq = this.nextSeq++;
+    const task = new DurableTask<unknown>();
+    const childId = instanceId ?? `${this.instanceId}:${seq}`;
+    this.calls.set(seq, { kind: "sub", name, instanceId: childId, task });
+    this.unrecorded.set(seq, { type: "StartSubOrchestration", seq, name, instanceId: childId, ...optional("input", input) });
+    return task;
   }
 
   scheduleTimer(fireAtMs: number): DurableTimerTask {

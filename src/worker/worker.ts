@@ -307,7 +307,8 @@ export class Worker {
         if (status === "ContinuedAsNew") moreWork = true; // the next generation's start
         for (const command of op.result.commands) {
           if (command.type === "CancelTimer") continue;
-          const visibleAt = command.type === "CreateTimer" ? command.fireAt : (command.visibleAt ?? 0);
+          const visibleAt =
+            command.type === "CreateTimer" ? command.fireAt : command.type === "ScheduleTask" ? (command.visibleAt ?? 0) : 0;
           if (visibleAt > claimedUpTo) this.scheduleWake(visibleAt);
           else moreWork = true;
         }

@@ -76,6 +76,13 @@ export const SQL = {
   deleteResultMessages: `DELETE FROM inbox WHERE instance_id = ?
     AND json_extract(message, '$.type') IN ('TaskCompleted', 'TaskFailed', 'TimerFired')`,
   deleteEventMessages: `DELETE FROM inbox WHERE instance_id = ? AND json_extract(message, '$.type') = 'EventRaised'`,
+  insertChildInstance: `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at,
+      parent_instance_id, parent_execution_id, parent_seq)
+    VALUES (?, ?, ?, 'Pending', ?, ?, ?, ?, ?, ?, ?)`,
+  selectParent: `SELECT parent_instance_id, parent_execution_id, parent_seq FROM instances
+    WHERE instance_id = ? AND parent_instance_id IS NOT NULL`,
+  selectLiveChildren: `SELECT instance_id FROM instances
+    WHERE parent_instance_id = ? AND parent_execution_id = ? AND runtime_status IN ${LIVE}`,
   stallInstance: `UPDATE instances SET stalled_code = ?, stalled_message = ?, stalled_since = coalesce(stalled_since, ?),
       stalled_at = ?, lease_owner = NULL, lease_token = NULL, lease_expires_at = 0
     WHERE instance_id = ? AND lease_token = ?`,

@@ -15,7 +15,9 @@ import {
   InstanceNotSuspendedError,
   StoreUnavailableError,
   SchemaTooNewError,
+  toErrorDetails,
 } from "../../errors.js";
+import type { EpisodeResult } from "../../engine/command.js";
 import type { HistoryEvent, InboxMessage } from "../../engine/history-event.js";
 import { faultPoint } from "../../observability/fault-points.js";
 import type {
@@ -550,6 +552,8 @@ export class SqliteStore implements Store {
     if (finished) {
       this.sql.deleteInbox.run(op.instanceId); // the consumed messages and any left over
       this.sql.deleteUnleasedTasksOfInstance.run(op.instanceId, now);
+      this.reportToParent(op.instanceId, result, now);
+      if (result.runtimeStatus === "Terminated") this.terminateChildren(op.instanceId, op.executionId, now);
       return "ok";
     }
     for (const id of op.consumedMessageIds) this.sql.deleteMessage.run(id);
@@ -573,6 +577,8 @@ export class SqliteStore implements Store {
           running ? leaseStart(now) + running.leaseMs : 0,
           command.timeoutMs ?? null,
         );
+      } else if (command.type === "StartSubOrchestration") {
+        this.startChild(op, command, now);
       } else if (command.type === "CreateTimer") {
         const fired: InboxMessage = { type: "TimerFired", seq: command.seq };
         this.sql.insertMessage.run(op.instanceId, JSON.stringify(fired), command.fireAt);
@@ -617,6 +623,76 @@ export class SqliteStore implements Store {
     this.sql.insertMessage.run(op.instanceId, JSON.stringify(started), 0);
     for (const message of next.carried) this.sql.insertMessage.run(op.instanceId, JSON.stringify(message), 0);
     return "ok";
+  }
+
+  /** Creates a child instance; if its id is taken, the parent's call fails instead (nothing else is written). */
+  private startChild(
+    op: Extract<CommitOp, { type: "episode" }>,
+    command: Extract<EpisodeResult["commands"][number], { type: "StartSubOrchestration" }>,
+    now: number,
+  ): void {
+    if (this.sql.selectInstanceStatus.get(command.instanceId)) {
+      const error = new InstanceAlreadyExistsError(command.instanceId);
+      const failed: InboxMessage = { type: "SubOrchestrationFailed", seq: command.seq, error: toErrorDetails(error) };
+      this.sql.insertMessage.run(op.instanceId, JSON.stringify(failed), now);
+      return;
+    }
+    const executionId = randomUUID();
+    this.sql.insertChildInstance.run(
+      command.instanceId,
+      command.name,
+      executionId,
+      command.input ?? null,
+      now,
+      now,
+      now,
+      op.instanceId,
+      op.executionId,
+      command.seq,
+    );
+    const started: InboxMessage = {
+      type: "ExecutionStarted",
+      name: command.name,
+      executionId,
+      ...(command.input === undefined ? {} : { input: command.input }),
+    };
+    this.sql.insertMessage.run(command.instanceId, JSON.stringify(started), now);
+  }
+
+  /** A child that ended tells its parent's call (if that execution still runs). */
+  private reportToParent(instanceId: string, result: EpisodeResult, now: number): void {
+    const parent = this.sql.selectParent.get(instanceId) as
+      | { parent_instance_id: string; parent_execution_id: string; parent_seq: number }
+      | undefined;
+    if (!parent) return;
+    const seq = parent.parent_seq;
+    let message: InboxMessage;
+    if (result.runtimeStatus === "Completed") {
+      message = { type: "SubOrchestrationCompleted", seq, ...(result.output === undefined ? {} : { output: result.output }) };
+    } else if (result.runtimeStatus === "Failed") {
+      const { code: _code, ...error } = result.failure!;
+      message = { type: "SubOrchestrationFailed", seq, error };
+    } else {
+      const reason = result.output === undefined ? "" : `: ${result.output}`;
+      message = { type: "SubOrchestrationFailed", seq, error: { name: "Terminated", message: `The sub-orchestration was terminated${reason}` } };
+    }
+    this.sql.insertMessageIfLive.run(
+      parent.parent_instance_id,
+      JSON.stringify(message),
+      now,
+      parent.parent_instance_id,
+      parent.parent_execution_id,
+    );
+  }
+
+  /** Terminating a parent terminates its running children (and, in turn, theirs). */
+  private terminateChildren(instanceId: string, executionId: string, now: number): void {
+    const children = this.sql.selectLiveChildren.all(instanceId, executionId) as { instance_id: string }[];
+    for (const { instance_id: child } of children) {
+      const terminate: InboxMessage = { type: "Terminate", reason: `Parent instance "${instanceId}" was terminated.` };
+      this.sql.insertMessage.run(child, JSON.stringify(terminate), now);
+      this.sql.wakeForTermination.run(now, child);
+    }
   }
 
   async nextVisibleAt(orchestrationNames: readonly string[], activityNames: readonly string[], now: number): Promise<number | null> {
