@@ -97,7 +97,12 @@ export class BatonClient {
     const record = await this.options.store.getInstance(instanceId);
     if (!record) return null;
     const history = options?.showHistory ? await this.options.store.getHistory(instanceId) : undefined;
-    return toInstanceStatus(record, { showInput: options?.showInput ?? true, ...(history ? { history } : {}) }) as InstanceStatus<Out>;
+    const status = toInstanceStatus(record, { showInput: options?.showInput ?? true, ...(history ? { history } : {}) }) as InstanceStatus<Out>;
+    if (record.runtimeStatus === "Pending" || record.runtimeStatus === "Running") {
+      const unhosted = await this.options.store.unhostedWork(instanceId, this.options.now());
+      if (unhosted.orchestration !== undefined || unhosted.activities.length > 0) status.waitingForWorker = describeUnhosted(unhosted);
+    }
+    return status;
   }
 
   /** Resolves with the status once the instance is Completed, Failed or Terminated. */
@@ -291,6 +296,17 @@ export class BatonClient {
   private assertOpen(): void {
     if (this.closed) throw new ClosedError("This client is closed. Create a new one with createClient().");
   }
+}
+
+function describeUnhosted(unhosted: { orchestration?: string; activities: string[] }): NonNullable<InstanceStatus["waitingForWorker"]> {
+  const parts: string[] = [];
+  if (unhosted.orchestration !== undefined) parts.push(`orchestration "${unhosted.orchestration}"`);
+  if (unhosted.activities.length > 0) parts.push(`activit${unhosted.activities.length > 1 ? "ies" : "y"} ${unhosted.activities.map((a) => `"${a}"`).join(", ")}`);
+  return {
+    ...(unhosted.orchestration !== undefined ? { orchestration: unhosted.orchestration } : {}),
+    ...(unhosted.activities.length > 0 ? { activities: unhosted.activities } : {}),
+    message: `No running worker hosts ${parts.join(" or ")}; the instance waits until one that does starts.`,
+  };
 }
 
 function parseStartAt(value: Date | string): number {

@@ -15,6 +15,11 @@ export interface InstanceStatus<Out = unknown> {
   failureDetails?: FailureDetails;
   /** Set while an episode cannot run, e.g. after a NonDeterminismError. */
   stalled?: { code: string; message: string; since: Date };
+  /**
+   * Set (by getStatus) while the instance waits for work that no running worker hosts: its
+   * orchestration, or activities it called. It waits, it does not fail: start a worker hosting them.
+   */
+  waitingForWorker?: { orchestration?: string; activities?: string[]; message: string };
   history?: HistoryEntry[];
 }
 

@@ -182,6 +182,15 @@ export interface Store {
   /** Records the functions a worker hosts, so clients in other processes know the names. */
   announceFunctions(workerId: string, names: { activities: string[]; orchestrations: string[] }, now: number): Promise<void>;
   knownFunctions(): Promise<{ activities: string[]; orchestrations: string[] }>;
+  /** Records that this worker runs and hosts these functions; repeated while it runs (a heartbeat). */
+  workerAlive(workerId: string, names: { activities: readonly string[]; orchestrations: readonly string[] }, leaseMs: number, now: number): Promise<void>;
+  /** Forgets a worker that stopped. */
+  workerStopped(workerId: string): Promise<void>;
+  /**
+   * What this instance waits for that no running worker hosts (a worker runs while its last
+   * heartbeat is younger than its lease): its orchestration, the activities of its queued tasks.
+   */
+  unhostedWork(instanceId: string, now: number): Promise<{ orchestration?: string; activities: string[] }>;
 
   /**
    * Leases instances with visible inbox messages (stalled ones are skipped unless stalled

@@ -99,6 +99,7 @@ export class Worker {
     this.state = "running";
     this.startedAt = this.deps.now();
     await this.deps.store.announceFunctions(this.workerId, this.deps.registry.names(), this.startedAt);
+    await this.deps.store.workerAlive(this.workerId, this.deps.registry.names(), this.deps.limits.leaseMs, this.startedAt);
     const renewEveryMs = Math.max(50, Math.floor(this.deps.limits.leaseMs / 3));
     this.leaseTimer = setInterval(() => void this.renewLeases(), renewEveryMs);
     this.leaseTimer.unref();
@@ -138,6 +139,7 @@ export class Worker {
     }
     clearInterval(this.leaseTimer);
     await this.committer.idle();
+    await this.deps.store.workerStopped(this.workerId).catch(() => undefined); // else it ages out after its lease
     this.cache.clear();
     this.state = "stopped";
   }
@@ -349,6 +351,11 @@ export class Worker {
   }
 
   private async renewLeases(): Promise<void> {
+    try {
+      await this.deps.store.workerAlive(this.workerId, this.deps.registry.names(), this.deps.limits.leaseMs, this.deps.now());
+    } catch (error) {
+      this.deps.logger.warn(`worker: heartbeat failed: ${(error as Error).message}`);
+    }
     const instanceTokens = [...this.orchestrations.values()].map((item) => item.leaseToken);
     const taskTokens = [...this.activities.values()].map(({ task }) => task.leaseToken);
     try {

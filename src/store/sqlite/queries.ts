@@ -121,4 +121,9 @@ export const SQL = {
   upsertFunction: `INSERT INTO functions (kind, name, announced_by, announced_at) VALUES (?, ?, ?, ?)
     ON CONFLICT (kind, name) DO UPDATE SET announced_by = excluded.announced_by, announced_at = excluded.announced_at`,
   selectFunctions: `SELECT kind, name FROM functions`,
+  upsertWorker: `INSERT INTO workers (worker_id, activities, orchestrations, heartbeat_at, lease_ms) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (worker_id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`,
+  deleteWorker: `DELETE FROM workers WHERE worker_id = ?`,
+  selectLiveWorkers: `SELECT activities, orchestrations FROM workers WHERE heartbeat_at + lease_ms >= ?`,
+  selectQueuedTaskNames: `SELECT DISTINCT name FROM activity_tasks WHERE instance_id = ? AND execution_id = ? AND lease_expires_at <= ?`,
 } as const;

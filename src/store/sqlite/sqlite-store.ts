@@ -369,6 +369,34 @@ export class SqliteStore implements Store {
     })();
   }
 
+  async workerAlive(
+    workerId: string,
+    names: { activities: readonly string[]; orchestrations: readonly string[] },
+    leaseMs: number,
+    now: number,
+  ): Promise<void> {
+    this.leaseOnly(() => this.sql.upsertWorker.run(workerId, JSON.stringify(names.activities), JSON.stringify(names.orchestrations), now, leaseMs));
+  }
+
+  async workerStopped(workerId: string): Promise<void> {
+    this.sql.deleteWorker.run(workerId);
+  }
+
+  async unhostedWork(instanceId: string, now: number): Promise<{ orchestration?: string; activities: string[] }> {
+    const row = this.sql.selectInstance.get(instanceId) as InstanceRow | undefined;
+    if (!row || !["Pending", "Running"].includes(row.runtime_status)) return { activities: [] };
+    const hosted = { activities: new Set<string>(), orchestrations: new Set<string>() };
+    for (const worker of this.sql.selectLiveWorkers.all(now) as { activities: string; orchestrations: string }[]) {
+      for (const name of JSON.parse(worker.activities) as string[]) hosted.activities.add(name);
+      for (const name of JSON.parse(worker.orchestrations) as string[]) hosted.orchestrations.add(name);
+    }
+    const queued = (this.sql.selectQueuedTaskNames.all(instanceId, row.execution_id, now) as { name: string }[]).map((r) => r.name);
+    return {
+      ...(hosted.orchestrations.has(row.name) ? {} : { orchestration: row.name }),
+      activities: queued.filter((name) => !hosted.activities.has(name)).sort(),
+    };
+  }
+
   async knownFunctions(): Promise<{ activities: string[]; orchestrations: string[] }> {
     const rows = this.sql.selectFunctions.all() as { kind: string; name: string }[];
     return {

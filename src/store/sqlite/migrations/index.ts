@@ -4,6 +4,7 @@ import historySegments from "./003-history-segments.js";
 import taskTimeout from "./004-task-timeout.js";
 import heartbeatDetails from "./005-heartbeat-details.js";
 import subOrchestrations from "./006-sub-orchestrations.js";
+import workers from "./007-workers.js";
 
 /** Every migration in order; the schema version is the length of this list. */
-export const MIGRATIONS: readonly string[] = [initial, leaseTokenIndexes, historySegments, taskTimeout, heartbeatDetails, subOrchestrations];
+export const MIGRATIONS: readonly string[] = [initial, leaseTokenIndexes, historySegments, taskTimeout, heartbeatDetails, subOrchestrations, workers];

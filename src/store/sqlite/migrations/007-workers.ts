@@ -1,0 +1,10 @@
+/** Running workers and what they host, refreshed while they run: work nobody hosts is shown as such. */
+export default /* sql */ `
+CREATE TABLE workers (
+  worker_id      TEXT PRIMARY KEY,
+  activities     TEXT NOT NULL,
+  orchestrations TEXT NOT NULL,
+  heartbeat_at   INTEGER NOT NULL,
+  lease_ms       INTEGER NOT NULL
+);
+`;
