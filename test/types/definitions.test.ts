@@ -21,6 +21,23 @@ const processImage = activity("ProcessImage", async (file: string, ctx: Activity
 });
 const count = activity("Count", async (items: string[]) => items.length);
 
+describe("sub-orchestrations, continueAsNew and patches", () => {
+  it("types sub-orchestration calls by their definitions", () => {
+    const child = orchestration("TypedChild", async (_ctx, n: number) => ({ doubled: n * 2 }));
+    orchestration("TypedParent", async (ctx) => {
+      const result = await ctx.callSubOrchestrator(child, 21);
+      expectTypeOf(result).toEqualTypeOf<{ doubled: number }>();
+      // @ts-expect-error the child takes a number
+      ctx.callSubOrchestrator(child, "21");
+      const byName = await ctx.callSubOrchestrator<string>("Elsewhere", null, { instanceId: "x" });
+      expectTypeOf(byName).toEqualTypeOf<string>();
+      expectTypeOf(ctx.patched("change")).toEqualTypeOf<boolean>();
+      expectTypeOf(ctx.continueAsNew({ next: 1 }, { preserveUnprocessedEvents: false })).toEqualTypeOf<void>();
+      return result;
+    });
+  });
+});
+
 describe("types inferred from definitions", () => {
   it("types activity calls by their definitions", () => {
     const typed = orchestration("Typed", async (ctx, files: string[]) => {
