@@ -5,10 +5,12 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import * as monitor from "../../examples/eternal-monitor/functions.js";
 import * as backup from "../../examples/fan-out-fan-in/functions.js";
 import * as chaining from "../../examples/function-chaining/functions.js";
 import * as approval from "../../examples/human-approval/functions.js";
 import * as images from "../../examples/image-processing/functions.js";
+import * as records from "../../examples/process-records/functions.js";
 import type { OrchestrationDefinition } from "../../src/definitions/orchestration.js";
 import type { HistoryEvent, InboxMessage } from "../../src/engine/history-event.js";
 import type { FailureDetails, RuntimeStatus } from "../../src/index.js";
@@ -21,8 +23,15 @@ export interface HistoryFixture {
   orchestration: string;
   /** The instance id it ran under: a run is replayed under the same id. */
   instanceId: string;
-  /** What was passed to startNew (null for none); informational, replay uses ExecutionStarted's. */
+  /**
+   * The input of the recorded execution (null for none); informational, replay uses
+   * ExecutionStarted's. What was passed to startNew, except for an instance that continued as
+   * new: the store keeps only its last generation's history, so this is that generation's
+   * input (the state the one before it carried over), and `startInput` is startNew's.
+   */
   input: unknown;
+  /** Only for an instance that continued as new: what was passed to startNew (null for none). */
+  startInput?: unknown;
   expected: {
     runtimeStatus: RuntimeStatus;
     /** The parsed output, for Completed. */
@@ -38,7 +47,14 @@ export interface HistoryFixture {
 
 /** Every orchestration the examples export, by name. */
 export const exampleOrchestrations: ReadonlyMap<string, OrchestrationDefinition<any, any>> = new Map(
-  [...chaining.functions, ...backup.functions, ...images.functions, ...approval.functions]
+  [
+    ...chaining.functions,
+    ...backup.functions,
+    ...images.functions,
+    ...approval.functions,
+    ...monitor.functions,
+    ...records.functions,
+  ]
     .filter((f): f is OrchestrationDefinition<any, any> => f.kind === "orchestration")
     .map((f) => [f.name, f]),
 );

@@ -13,10 +13,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { setTimeout as delay } from "node:timers/promises";
+import * as monitor from "../../examples/eternal-monitor/functions.js";
 import * as backup from "../../examples/fan-out-fan-in/functions.js";
 import * as chaining from "../../examples/function-chaining/functions.js";
 import * as approval from "../../examples/human-approval/functions.js";
 import * as images from "../../examples/image-processing/functions.js";
+import * as records from "../../examples/process-records/functions.js";
 import { createBaton, type Baton, type FunctionDefinition, type InstanceStatus } from "../../src/index.js";
 import { openStore } from "../../src/store/open-store.js";
 import { FIXTURE_DIR, type HistoryFixture } from "./history-fixtures.js";
@@ -31,6 +33,12 @@ interface Scenario {
   input: unknown;
   /** Writes whatever files the scenario reads, relative to the working directory. */
   prepare?: () => void;
+  /**
+   * The instance calls continueAsNew: the store keeps only its last generation's history, whose
+   * ExecutionStarted holds the carried state, not `input`. The fixture's input is then that
+   * generation's, and `input` is kept as its startInput.
+   */
+  continuesAsNew?: true;
   /** Starts the instance (the worker is not started yet) and returns the finished status. */
   drive(baton: Baton, instanceId: string): Promise<InstanceStatus>;
 }
@@ -46,6 +54,33 @@ function writeFile(path: string, content: Buffer | string): void {
   mkdirSync(join(path, ".."), { recursive: true });
   writeFileSync(path, content);
 }
+
+/**
+ * A scenario whose outcome depends on timing checks it got the run it describes, so that a
+ * slow machine fails the recording instead of writing a fixture of some other run.
+ */
+function expectOutput(status: InstanceStatus, expected: unknown): InstanceStatus {
+  if (status.runtimeStatus !== "Completed" || !isDeepStrictEqual(status.output, expected)) {
+    throw new Error(`expected Completed with ${JSON.stringify(expected)}, got ${status.runtimeStatus} with ${JSON.stringify(status.output ?? status.failureDetails)}`);
+  }
+  return status;
+}
+
+/** Polls until `check` returns true. */
+async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await delay(2);
+  }
+}
+
+/** The eternal monitor's target, and how many checks of it CheckEndpoint has made for `instanceId`. */
+const MONITORED = "api.example.com";
+const checksMade = (instanceId: string) => monitor.checkLog.filter((check) => check.instanceId === instanceId).length;
+
+/** The sum of the values of the example's 250 records: ProcessRecords' total. */
+const RECORDS_TOTAL = records.RECORDS.reduce((sum, record) => sum + record.value, 0);
 
 // Paths in inputs are relative to the scratch directory the script runs in, so the fixtures
 // hold no machine-specific paths.
@@ -130,6 +165,73 @@ const scenarios: Scenario[] = [
       return baton.client.waitForCompletion(id, { timeout: "30s" });
     },
   },
+  {
+    // Up at check 1, down at checks 2 and 3: one alert, at check 2; none at check 3, as the
+    // lastStatus carried into generation 3 is already "down". A Stop raised while generation 3
+    // waits wins its ctx.any over the timer, which is cancelled. Recorded: generation 3.
+    file: "eternal-monitor-stopped",
+    functions: monitor.functions,
+    orchestration: monitor.eternalMonitor.name,
+    input: { target: MONITORED, intervalMs: 200 },
+    continuesAsNew: true,
+    async drive(baton, id) {
+      monitor.endpoints.set(MONITORED, "up");
+      await baton.start();
+      await baton.client.startNew(monitor.eternalMonitor, { instanceId: id, input: this.input as monitor.MonitorInput });
+      // CheckEndpoint reads and logs in one synchronous step: every check after this one sees "down".
+      await until(() => checksMade(id) >= 1, "check 1");
+      monitor.endpoints.set(MONITORED, "down");
+      // Generation 3 shows check 3 in the episode that starts its wait.
+      await until(async () => ((await baton.client.getStatus(id))?.customStatus as monitor.MonitorProgress | undefined)?.checks === 3, "check 3");
+      await baton.client.raiseEvent(id, "Stop");
+      const done = await baton.client.waitForCompletion(id, { timeout: "30s" });
+      return expectOutput(done, { target: MONITORED, checks: 3, alerts: 1, lastStatus: "down", stoppedBy: "Stop" });
+    },
+  },
+  {
+    // Up at checks 1 and 2, down at check 3, which is the last (maxChecks 3): generation 3
+    // alerts (the carried lastStatus is "up"), then returns without waiting. Recorded: generation 3.
+    file: "eternal-monitor-max-checks",
+    functions: monitor.functions,
+    orchestration: monitor.eternalMonitor.name,
+    input: { target: MONITORED, intervalMs: 100, maxChecks: 3 },
+    continuesAsNew: true,
+    async drive(baton, id) {
+      monitor.endpoints.set(MONITORED, "up");
+      await baton.start();
+      await baton.client.startNew(monitor.eternalMonitor, { instanceId: id, input: this.input as monitor.MonitorInput });
+      await until(() => checksMade(id) >= 2, "check 2");
+      monitor.endpoints.set(MONITORED, "down");
+      const done = await baton.client.waitForCompletion(id, { timeout: "30s" });
+      return expectOutput(done, { target: MONITORED, checks: 3, alerts: 1, lastStatus: "down", stoppedBy: "maxChecks" });
+    },
+  },
+  {
+    // The example's 250 records, 20 a page: 13 generations, the last a partial page of 10
+    // records (rec-241..rec-250) processed at most 5 at once by ctx.map. Recorded: generation 13.
+    file: "process-records-page-size-20",
+    functions: records.functions,
+    orchestration: records.processRecords.name,
+    input: { cursor: null, pageSize: 20, processed: 0 },
+    continuesAsNew: true,
+    async drive(baton, id) {
+      const done = await startAndWait(baton, id, records.processRecords.name, this.input);
+      return expectOutput(done, { processed: 250, total: RECORDS_TOTAL, pages: 13 });
+    },
+  },
+  {
+    // 50 a page: 5 generations; the last page is full (rec-201..rec-250) and FetchPage already
+    // returns no next cursor for it, so no empty page follows. Recorded: generation 5.
+    file: "process-records-page-size-50",
+    functions: records.functions,
+    orchestration: records.processRecords.name,
+    input: { cursor: null, pageSize: 50, processed: 0 },
+    continuesAsNew: true,
+    async drive(baton, id) {
+      const done = await startAndWait(baton, id, records.processRecords.name, this.input);
+      return expectOutput(done, { processed: 250, total: RECORDS_TOTAL, pages: 5 });
+    },
+  },
 ];
 
 function git(...args: string[]): string {
@@ -172,6 +274,19 @@ async function record(scenario: Scenario, commit: string): Promise<HistoryFixtur
       await raw.close();
     }
 
+    // The recorded execution's input: startNew's, or for a later generation the carried state.
+    const started = history.find((event) => event.type === "ExecutionStarted");
+    if (started?.type !== "ExecutionStarted") throw new Error(`${scenario.file}: its history has no ExecutionStarted`);
+    const input = started.input === undefined ? null : JSON.parse(started.input);
+    const startInput = scenario.input ?? null;
+    if (isDeepStrictEqual(input, startInput) === Boolean(scenario.continuesAsNew)) {
+      throw new Error(
+        scenario.continuesAsNew
+          ? `${scenario.file}: expected a later generation, but its history starts with the input given to startNew`
+          : `${scenario.file}: its history starts with input ${started.input}, not the one given to startNew`,
+      );
+    }
+
     const expected: HistoryFixture["expected"] = { runtimeStatus: status.runtimeStatus };
     if (status.runtimeStatus === "Completed") expected.output = status.output ?? null;
     if (status.failureDetails) {
@@ -191,7 +306,8 @@ async function record(scenario: Scenario, commit: string): Promise<HistoryFixtur
     return {
       orchestration: scenario.orchestration,
       instanceId,
-      input: scenario.input ?? null,
+      input,
+      ...(scenario.continuesAsNew ? { startInput } : {}),
       expected,
       recordedWith: commit,
       history,
