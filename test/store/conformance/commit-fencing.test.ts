@@ -1,0 +1,112 @@
+/** Episode commits are fenced by lease token and history length; a fenced op writes nothing. */
+import { describe, expect, it } from "vitest";
+import type { HistoryEvent } from "../../../src/engine/history-event.js";
+import { at, claimInstance, commitOne, createRequest, episodeOp, eventMessage, LEASE_MS, orchestrationClaim } from "./ops.js";
+import { STORE_FACTORIES, useStore } from "./store-factory.js";
+
+describe.each(STORE_FACTORIES)("store conformance ($name): commit fencing", (factory) => {
+  const s = useStore(factory);
+
+  it("an episode with a wrong lease token is leaseLost and writes nothing", async () => {
+    await s.store.createInstance(createRequest("a"), at(0));
+    const item = await claimInstance(s.store, "a", "w1", at(0));
+    const before = await s.store.getInstance("a");
+
+    const outcome = await commitOne(s.store, episodeOp(item, at(5), {}, { leaseToken: "not-the-token" }), at(5));
+    expect(outcome).toBe("leaseLost");
+    expect(await s.store.getInstance("a")).toEqual(before);
+    expect(await s.store.getHistory("a")).toEqual([]);
+    // The lease still holds (nobody else can claim), and the message was not consumed:
+    expect((await s.store.claim(orchestrationClaim("w2", at(6)))).orchestrations).toEqual([]);
+    expect(await commitOne(s.store, episodeOp(item, at(7)), at(7))).toBe("ok");
+    expect((await s.store.getInstance("a"))?.historyLength).toBe(2);
+  });
+
+  it("an episode based on a stale history length is leaseLost and writes nothing", async () => {
+    await s.store.createInstance(createRequest("a"), at(0));
+    const first = await claimInstance(s.store, "a", "w1", at(0));
+    expect(await commitOne(s.store, episodeOp(first, at(1)), at(1))).toBe("ok");
+    await s.store.sendMessage("a", eventMessage("go", 1), at(2));
+    const second = await claimInstance(s.store, "a", "w1", at(3));
+    expect(second.historyLength).toBe(2);
+    const before = await s.store.getInstance("a");
+    const history = await s.store.getHistory("a");
+
+    for (const stale of [0, 1, 3]) {
+      const outcome = await commitOne(s.store, episodeOp(second, at(4), {}, { historyLengthBefore: stale }), at(4));
+      expect(outcome, `historyLengthBefore ${stale}`).toBe("leaseLost");
+    }
+    expect(await s.store.getInstance("a")).toEqual(before);
+    expect(await s.store.getHistory("a")).toEqual(history);
+    expect(await commitOne(s.store, episodeOp(second, at(5)), at(5))).toBe("ok");
+  });
+
+  it("committed episodes append their events in order, update the instance and release the lease", async () => {
+    await s.store.createInstance(createRequest("a", { executionId: "e1" }), at(0));
+    const expected: HistoryEvent[] = [];
+    let item = await claimInstance(s.store, "a", "w1", at(0));
+    for (let i = 1; i <= 3; i++) {
+      const op = episodeOp(item, at(i * 100), { customStatus: { value: `step ${i}` } });
+      expect(await commitOne(s.store, op, at(i * 100))).toBe("ok");
+      if (op.type === "episode") expected.push(...op.result.newEvents);
+      expect(await s.store.getInstance("a")).toMatchObject({
+        runtimeStatus: "Running",
+        historyLength: expected.length,
+        customStatus: `step ${i}`,
+        lastUpdatedAt: at(i * 100),
+      });
+      // Consumed messages are gone: nothing to claim until a new message arrives.
+      expect((await s.store.claim(orchestrationClaim("w2", at(i * 100 + 1)))).orchestrations).toEqual([]);
+      await s.store.sendMessage("a", eventMessage(`e${i}`, i), at(i * 100 + 2));
+      // Released: another worker claims it at once, well within the old lease.
+      item = await claimInstance(s.store, "a", `w${i + 2}`, at(i * 100 + 3));
+      expect(item.historyLength).toBe(expected.length);
+      expect(item.messages.map((m) => m.message)).toEqual([eventMessage(`e${i}`, i)]);
+    }
+    expect(await s.store.getHistory("a")).toEqual(expected);
+    expect(expected.map((e) => e.type)).toEqual([
+      "EpisodeStarted", "ExecutionStarted", "CustomStatusSet",
+      "EpisodeStarted", "EventRaised", "CustomStatusSet",
+      "EpisodeStarted", "EventRaised", "CustomStatusSet",
+    ]);
+  });
+
+  it("a committed episode's lease token no longer commits", async () => {
+    await s.store.createInstance(createRequest("a"), at(0));
+    const item = await claimInstance(s.store, "a", "w1", at(0));
+    expect(await commitOne(s.store, episodeOp(item, at(1)), at(1))).toBe("ok");
+    const history = await s.store.getHistory("a");
+    // Same token, same history length as the instance now has: still fenced (the lease was released).
+    const replay = episodeOp(item, at(2), {}, { historyLengthBefore: history.length, consumedMessageIds: [] });
+    expect(await commitOne(s.store, replay, at(2))).toBe("leaseLost");
+    expect(await s.store.getHistory("a")).toEqual(history);
+  });
+
+  it("the ops of one commit are independent: a fenced one does not affect the others", async () => {
+    await s.store.createInstance(createRequest("a"), at(0));
+    await s.store.createInstance(createRequest("b"), at(0));
+    const { orchestrations } = await s.store.claim(orchestrationClaim("w1", at(0)));
+    const a = orchestrations.find((item) => item.instanceId === "a")!;
+    const b = orchestrations.find((item) => item.instanceId === "b")!;
+    expect(a && b).toBeTruthy();
+
+    const opB = episodeOp(b, at(5));
+    const { outcomes } = await s.store.commit([episodeOp(a, at(5), {}, { leaseToken: b.leaseToken }), opB], at(5));
+    expect(outcomes).toEqual(["leaseLost", "ok"]);
+    expect(await s.store.getHistory("a")).toEqual([]);
+    expect(await s.store.getInstance("a")).toMatchObject({ runtimeStatus: "Pending", historyLength: 0 });
+    expect(await s.store.getHistory("b")).toEqual(opB.type === "episode" ? opB.result.newEvents : []);
+    expect(await s.store.getInstance("b")).toMatchObject({ runtimeStatus: "Running", historyLength: 2 });
+  });
+
+  it("a commit with a claim returns the newly claimable work in the same call", async () => {
+    await s.store.createInstance(createRequest("a"), at(0));
+    const item = await claimInstance(s.store, "a", "w1", at(0));
+    await s.store.createInstance(createRequest("b"), at(1));
+    const { outcomes, claimed } = await s.store.commit([episodeOp(item, at(2))], at(2), orchestrationClaim("w1", at(2)));
+    expect(outcomes).toEqual(["ok"]);
+    expect(claimed.orchestrations.map((o) => o.instanceId)).toEqual(["b"]);
+    expect(claimed.activities).toEqual([]);
+    expect((await s.store.claim(orchestrationClaim("w2", at(LEASE_MS)))).orchestrations).toEqual([]);
+  });
+});
