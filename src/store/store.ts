@@ -10,6 +10,18 @@
  *   token no longer matches is rejected, so a worker that lost its lease cannot commit.
  *
  * All times are milliseconds since the epoch, passed in by the caller.
+ *
+ * Rules every implementation keeps (test/store/conformance checks them):
+ * - Leases: a lease runs `leaseMs` from when its write takes effect (the caller's `now`, or
+ *   later if the write waited for a lock); work is claimable again once its expiry is ≤ now.
+ * - Messages are delivered in order of `visibleAt`, then of commit; messages of one commit
+ *   keep their order.
+ * - A suspended instance takes messages (events, results, timers) but is not claimed until
+ *   resumed; an episode committed while it was suspended leaves it Suspended unless it ends it.
+ * - Ending an instance deletes its inbox and its tasks not leased at that moment; later results
+ *   of its calls commit as `ok` and are dropped. A stall releases the lease and keeps the first
+ *   `since`; a claim skips it unless `stalledBefore` is later than the stall.
+ * - After `close()`, calls reject; writes accepted before it still commit.
  */
 import type { ErrorDetails } from "../errors.js";
 import type { EpisodeResult } from "../engine/command.js";
