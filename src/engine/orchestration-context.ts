@@ -72,25 +72,19 @@ export function createOrchestrationContext(run: RunHooks): OrchestrationContext 
   // A call-level retryIf is code of this orchestration, so the orchestration itself decides
   // each retry (one task per attempt, a durable timer between); other retries run from the queue.
   async function retryInOrchestration(call: TaskCall, policy: RetryPolicy): Promise<unknown> {
-    const resolved = resolveRetryPolicy(policy);
-    const firstAttemptAt = run.nowMs;
     const onePerAttempt: RetryPolicy = { maxAttempts: 1 };
-    const first = run.scheduleTask({ ...call, policy: onePerAttempt });
-    const idempotencyKey = run.idempotencyKey(first.seq);
-    let task = first.task;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await task;
-      } catch (error) {
-        if (!(error instanceof ActivityFailedError)) throw error;
-        const delay = nextRetryDelayMs(resolved, attempt, run.nowMs - firstAttemptAt);
-        if (delay === null || !shouldRetry(policy.retryIf!, error.cause)) {
-          throw new ActivityFailedError(call.name, attempt, error.cause);
-        }
-        await run.scheduleTimer(run.nowMs + delay);
-        task = run.scheduleTask({ ...call, policy: onePerAttempt, attempt: attempt + 1, idempotencyKey }).task;
-      }
-    }
+    let idempotencyKey: string | undefined;
+    return retryDurably(
+      policy,
+      (attempt) => {
+        if (attempt > 1) return run.scheduleTask({ ...call, policy: onePerAttempt, attempt, idempotencyKey }).task;
+        const first = run.scheduleTask({ ...call, policy: onePerAttempt });
+        idempotencyKey = run.idempotencyKey(first.seq);
+        return first.task;
+      },
+      (error) => (error instanceof ActivityFailedError ? error.cause : undefined),
+      (error, attempts) => new ActivityFailedError(call.name, attempts, (error as ActivityFailedError).cause),
+    );
   }
 
   function callSubOrchestrator(
@@ -108,19 +102,36 @@ export function createOrchestrationContext(run: RunHooks): OrchestrationContext 
     return DurableTask.from(retrySubOrchestration(name, serialized, options?.instanceId, policy));
   }
 
-  // Each attempt is a child of its own (the first keeps the id; later ones add "~attempt"),
-  // with a durable timer between attempts, decided by this orchestration.
-  async function retrySubOrchestration(name: string, input: string | undefined, instanceId: string | undefined, policy: RetryPolicy): Promise<unknown> {
+  // Each attempt is a child of its own (the first keeps the id; later ones add "~attempt").
+  function retrySubOrchestration(name: string, input: string | undefined, instanceId: string | undefined, policy: RetryPolicy): Promise<unknown> {
+    return retryDurably(
+      policy,
+      (attempt) => run.scheduleSubOrchestration(name, input, instanceId === undefined || attempt === 1 ? instanceId : `${instanceId}~${attempt}`),
+      (error) => (error instanceof SubOrchestrationFailedError ? error.cause : undefined),
+      (error) => error,
+    );
+  }
+
+  /**
+   * Retries decided by this orchestration: attempt, and on a retryable failure wait on a
+   * durable timer for the policy's delay, then attempt again; `giveUp` makes the final error.
+   */
+  async function retryDurably(
+    policy: RetryPolicy,
+    attemptOnce: (attempt: number) => PromiseLike<unknown>,
+    causeOf: (error: unknown) => ErrorDetails | undefined,
+    giveUp: (error: unknown, attempts: number) => unknown,
+  ): Promise<unknown> {
     const resolved = resolveRetryPolicy(policy);
     const firstAttemptAt = run.nowMs;
     for (let attempt = 1; ; attempt++) {
-      const childId = instanceId === undefined ? undefined : attempt === 1 ? instanceId : `${instanceId}~${attempt}`;
       try {
-        return await run.scheduleSubOrchestration(name, input, childId);
+        return await attemptOnce(attempt);
       } catch (error) {
-        if (!(error instanceof SubOrchestrationFailedError)) throw error;
+        const cause = causeOf(error);
+        if (!cause) throw error;
         const delay = nextRetryDelayMs(resolved, attempt, run.nowMs - firstAttemptAt);
-        if (delay === null || (policy.retryIf && !shouldRetry(policy.retryIf, error.cause))) throw error;
+        if (delay === null || (policy.retryIf && !shouldRetry(policy.retryIf, cause))) throw giveUp(error, attempt);
         await run.scheduleTimer(run.nowMs + delay);
       }
     }

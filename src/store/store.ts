@@ -144,6 +144,16 @@ export interface RunningTask {
   leaseMs: number;
 }
 
+/**
+ * The inbox message an activity's final outcome becomes for its instance: written by the store
+ * for a task from the queue, fed straight to the run for an attempt that ran inline.
+ */
+export function outcomeMessage(op: Extract<CommitOp, { type: "activityCompleted" | "activityFailed" }>): InboxMessage {
+  const { seq, attempt } = op.task;
+  if (op.type === "activityFailed") return { type: "TaskFailed", seq, error: op.error, attempts: attempt };
+  return { type: "TaskCompleted", seq, ...(op.output === undefined ? {} : { output: op.output }) };
+}
+
 /** `ok`, or `leaseLost` when the op's lease token no longer matched (nothing was written). */
 export type CommitOutcome = "ok" | "leaseLost";
 

@@ -17,7 +17,7 @@ import type { InboxMessage } from "../engine/history-event.js";
 import type { OrchestrationRun } from "../engine/orchestration-run.js";
 import { ClosedError } from "../errors.js";
 import { faultPoint } from "../observability/fault-points.js";
-import type { ActivityWorkItem, CommitOp, OrchestrationWorkItem, RunningTask } from "../store/store.js";
+import { outcomeMessage, type ActivityWorkItem, type CommitOp, type OrchestrationWorkItem, type RunningTask } from "../store/store.js";
 import { executeAttempt, submitOutcome, type ActivityRunnerDeps } from "./activity-runner.js";
 import { AttemptAbort } from "./attempt-abort.js";
 import { afterMicrotasks } from "./microtasks.js";
@@ -193,9 +193,7 @@ function toWorkItem(command: ScheduleTask, item: OrchestrationWorkItem, now: num
 
 /** The inbox message a final outcome becomes; none for a retry, which goes through the queue. */
 function toMessage(op: CommitOp): InboxMessage | undefined {
-  if (op.type === "activityCompleted") return { type: "TaskCompleted", seq: op.task.seq, ...(op.output === undefined ? {} : { output: op.output }) };
-  if (op.type === "activityFailed") return { type: "TaskFailed", seq: op.task.seq, error: op.error, attempts: op.task.attempt };
-  return undefined;
+  return op.type === "activityCompleted" || op.type === "activityFailed" ? outcomeMessage(op) : undefined;
 }
 
 async function settleWithin(attempts: readonly InlineAttempt[], windowMs: number): Promise<void> {

@@ -14,8 +14,8 @@ import {
 } from "../../src/index.js";
 import { snapshotSqlite, pathOfUrl } from "../helpers/store-snapshot.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
+import { silentLogger as quiet } from "../../src/definitions/logger.js";
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 let runs = 0;
 const double = activity("Double", async (n: number) => {
   runs++;

@@ -14,8 +14,8 @@ import {
 } from "../../src/index.js";
 import { pathOfUrl, snapshotSqlite } from "../helpers/store-snapshot.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
+import { silentLogger as quiet } from "../../src/definitions/logger.js";
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const batons: Baton[] = [];
 afterEach(async () => {
   for (const baton of batons.splice(0)) await baton.stop({ timeoutMs: 2000 });

@@ -17,8 +17,8 @@ import {
 import { pathOfUrl, snapshotSqlite } from "../helpers/store-snapshot.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
 import { waitForHistoryEvent } from "../helpers/wait.js";
+import { silentLogger as quiet } from "../../src/definitions/logger.js";
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 let release: (() => void) | undefined;
 const gated = activity("Gated", async (n: number) => {

@@ -6,8 +6,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createBaton, createClient, orchestration, type Baton, type BatonClient } from "../../src/index.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
+import { silentLogger as quiet } from "../../src/definitions/logger.js";
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const WAITERS = 100;
 
 const waiter = orchestration("WaitForGo", async (ctx, n: number) => (await ctx.waitForExternalEvent<number>("Go")) + n);

@@ -5,8 +5,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { activity, createBaton, createClient, orchestration, type Baton, type BatonClient } from "../../src/index.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
+import { silentLogger as quiet } from "../../src/definitions/logger.js";
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const open: (Baton | BatonClient)[] = [];
 afterEach(async () => {
   for (const item of open.splice(0).reverse()) await ("stop" in item ? item.stop() : item.close());

@@ -13,8 +13,8 @@ import { createBaton, type Baton } from "../../src/index.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
 import { waitUntil } from "../helpers/wait.js";
 import { historyOf, startBaton } from "./kit.js";
+import { silentLogger as quiet } from "../../src/definitions/logger.js";
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const sumOf = (records: readonly DataRecord[]) => records.reduce((sum, record) => sum + record.value, 0);
 const expectedTotal = sumOf(RECORDS);
 const start: ProcessInput = { cursor: null, pageSize: 20, processed: 0 };

@@ -22,8 +22,8 @@ import * as records from "../../examples/process-records/functions.js";
 import { createBaton, type Baton, type FunctionDefinition, type InstanceStatus } from "../../src/index.js";
 import { openStore } from "../../src/store/open-store.js";
 import { FIXTURE_DIR, type HistoryFixture } from "./history-fixtures.js";
+import { silentLogger as quiet } from "../../src/definitions/logger.js";
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 interface Scenario {
   /** The file is <file>.json. */

@@ -30,8 +30,8 @@ import type { CreateInstanceRequest } from "../../src/store/store.js";
 import { pathOfUrl } from "../helpers/store-snapshot.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
 import { waitForStatus } from "../helpers/wait.js";
+import { silentLogger as quiet } from "../../src/definitions/logger.js";
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 const batons: Baton[] = [];
 afterEach(async () => {

@@ -2,8 +2,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { activity, createBaton, InvalidArgumentError, orchestration, type Baton } from "../../src/index.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
+import { silentLogger as quiet } from "../../src/definitions/logger.js";
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 let baton: Baton | undefined;
 afterEach(async () => {
   await baton?.stop();

@@ -6,8 +6,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { CompletionNotifier } from "../../src/worker/completion-notifier.js";
 import { activity, createBaton, orchestration, type Baton } from "../../src/index.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
+import { silentLogger as quiet } from "../../src/definitions/logger.js";
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const batons: Baton[] = [];
 afterEach(async () => {
   for (const baton of batons.splice(0)) await baton.stop({ timeoutMs: 2000 });

@@ -27,8 +27,8 @@ import {
 import { pathOfUrl } from "../helpers/store-snapshot.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
 import { waitUntil } from "../helpers/wait.js";
+import { silentLogger as quiet } from "../../src/definitions/logger.js";
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 const batons: Baton[] = [];
 afterEach(async () => {

@@ -36,7 +36,7 @@ import type {
   Store,
   StoredMessage,
 } from "../store.js";
-import { FINISHED_STATUSES } from "../store.js";
+import { FINISHED_STATUSES, outcomeMessage } from "../store.js";
 import { assertOpenable, enableWal, migrate } from "./migrate.js";
 import { SQL } from "./queries.js";
 import { rowToInstance, type InstanceRow } from "./rows.js";
@@ -540,11 +540,7 @@ export class SqliteStore implements Store {
       case "activityFailed": {
         const { task } = op;
         if (!this.sql.deleteLeasedTask.run(task.leaseToken).changes) return "leaseLost";
-        const message: InboxMessage =
-          op.type === "activityCompleted"
-            ? { type: "TaskCompleted", seq: task.seq, ...(op.output === undefined ? {} : { output: op.output }) }
-            : { type: "TaskFailed", seq: task.seq, error: op.error, attempts: task.attempt };
-        this.sql.insertMessageIfLive.run(task.instanceId, JSON.stringify(message), now, task.instanceId, task.executionId);
+        this.sql.insertMessageIfLive.run(task.instanceId, JSON.stringify(outcomeMessage(op)), now, task.instanceId, task.executionId);
         return "ok";
       }
       case "activityRetry": {
@@ -585,10 +581,11 @@ export class SqliteStore implements Store {
       return "ok";
     }
     for (const id of op.consumedMessageIds) this.sql.deleteMessage.run(id);
+    const runningBySeq = op.runningTasks && new Map(op.runningTasks.map((task) => [task.seq, task]));
     for (const command of result.commands) {
       if (command.type === "ScheduleTask") {
         const visibleAt = Math.max(command.visibleAt ?? now, now);
-        const running = op.runningTasks?.find((task) => task.seq === command.seq);
+        const running = runningBySeq?.get(command.seq);
         this.sql.insertTask.run(
           op.instanceId,
           op.executionId,
