@@ -43,3 +43,8 @@ export interface EpisodeResult {
   /** Present when the custom status changed in this episode (value may be undefined: cleared). */
   customStatus?: { value: string | undefined };
 }
+
+/** The idempotency key of an activity call unless the call gives its own: stable across attempts and replays. */
+export function callKey(instanceId: string, executionId: string, seq: number): string {
+  return `${instanceId}:${executionId}:${seq}`;
+}

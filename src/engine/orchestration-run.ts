@@ -17,7 +17,7 @@ import type { OrchestrationDefinition } from "../definitions/orchestration.js";
 import { deserialize, serialize } from "../definitions/payload.js";
 import { resolveRetryPolicy } from "../definitions/retry-policy.js";
 import { ActivityFailedError, NonDeterminismError, SubOrchestrationFailedError, toErrorDetails, type ErrorDetails } from "../errors.js";
-import type { Command, EpisodeResult, FinishedStatus } from "./command.js";
+import { callKey, type Command, type EpisodeResult, type FinishedStatus } from "./command.js";
 import { DeterministicRandom } from "./deterministic-random.js";
 import { DurableTask, DurableTimerTask } from "./durable-task.js";
 import { messageToEvent, type HistoryEvent, type InboxMessage } from "./history-event.js";
@@ -324,7 +324,7 @@ export class OrchestrationRun implements RunHooks {
   }
 
   idempotencyKey(seq: number): string {
-    return `${this.instanceId}:${this.executionId}:${seq}`;
+    return callKey(this.instanceId, this.executionId, seq);
   }
 
   scheduleTask(call: TaskCall): { seq: number; task: DurableTask<unknown> } {

@@ -39,8 +39,11 @@ import type {
 import { FINISHED_STATUSES, outcomeMessage } from "../store.js";
 import { assertOpenable, enableWal, migrate } from "./migrate.js";
 import { SQL } from "./queries.js";
-import { rowToInstance, type InstanceRow } from "./rows.js";
+import { rowToInstance, type InstanceRow } from "../instance-row.js";
 import { decodeToken, encodeToken } from "../continuation-token.js";
+import { filterTerms, finishedOnly } from "../instance-filter.js";
+import { rewindPlan } from "../rewind-plan.js";
+import { callKey } from "../../engine/command.js";
 
 export type SqliteSynchronous = "OFF" | "NORMAL" | "FULL" | "EXTRA";
 
@@ -136,10 +139,7 @@ export class SqliteStore implements Store {
         events: JSON.parse(segment.events) as HistoryEvent[],
       }));
       const history = segments.flatMap((segment) => segment.events);
-      // The failed episode: from the last EpisodeStarted to the end (ExecutionFailed is its last event).
-      let cut = history.length - 1;
-      while (cut > 0 && history[cut]!.type !== "EpisodeStarted") cut--;
-      const failed = history.slice(cut);
+      const { cut, messages, tasks } = rewindPlan(history);
       // Keep the segments before the cut, and the part of the one it falls in.
       this.sql.deleteHistoryFrom.run(instanceId, 0);
       for (const segment of segments) {
@@ -149,59 +149,20 @@ export class SqliteStore implements Store {
       const rewound: HistoryEvent = { type: "ExecutionRewound", timestamp: now, ...(reason === undefined ? {} : { reason }) };
       this.sql.insertHistorySegment.run(instanceId, cut, JSON.stringify([rewound]));
       this.sql.rewoundInstance.run(cut + 1, now, instanceId);
-      this.requeue(row, history.slice(0, cut), failed, now);
+      for (const task of tasks) {
+        const key = callKey(row.instance_id, row.execution_id, task.seq);
+        // A new first attempt under the definition's retry policy (null): the call's own is not in history.
+        this.sql.insertTask.run(row.instance_id, row.execution_id, task.seq, task.name, task.input ?? null, 1, key, null, now, now, null, null, 0, null);
+      }
+      for (const message of messages) this.sql.insertMessage.run(row.instance_id, JSON.stringify(message), now);
     });
   }
 
-  /** Queues again what the failed episode consumed; a failed activity becomes a new first attempt. */
-  private requeue(row: InstanceRow, kept: readonly HistoryEvent[], failed: readonly HistoryEvent[], now: number): void {
-    for (const event of failed) {
-      let message: InboxMessage | undefined;
-      switch (event.type) {
-        case "ExecutionStarted": {
-          const { timestamp: _t, type: _type, ...rest } = event;
-          message = { type: "ExecutionStarted", ...rest };
-          break;
-        }
-        case "TaskCompleted":
-          message = { type: "TaskCompleted", seq: event.seq, ...(event.output === undefined ? {} : { output: event.output }) };
-          break;
-        case "TimerFired":
-          message = { type: "TimerFired", seq: event.seq };
-          break;
-        case "EventRaised":
-          message = { type: "EventRaised", name: event.name, ...(event.data === undefined ? {} : { data: event.data }) };
-          break;
-        case "TaskFailed": {
-          const scheduled = kept.find((e) => e.type === "TaskScheduled" && e.seq === event.seq);
-          if (scheduled?.type !== "TaskScheduled") break;
-          this.sql.insertTask.run(
-            row.instance_id,
-            row.execution_id,
-            event.seq,
-            scheduled.name,
-            scheduled.input ?? null,
-            1,
-            `${row.instance_id}:${row.execution_id}:${event.seq}`, // the call's key, as the engine derives it
-            null, // the definition's retry policy
-            now,
-            now,
-            null,
-            null,
-            0,
-            null,
-          );
-          break;
-        }
-      }
-      if (message) this.sql.insertMessage.run(row.instance_id, JSON.stringify(message), now);
-    }
-  }
-
   async purgeInstances(filter: PurgeFilter, limit: number): Promise<number> {
-    const { where, params } = filterClause(filter);
-    where.push(`runtime_status IN (${FINISHED_STATUSES.map(() => "?").join(", ")})`);
-    params.push(...FINISHED_STATUSES);
+    const runtimeStatus = finishedOnly(filter.runtimeStatus);
+    if (runtimeStatus.length === 0) return 0;
+    const params: unknown[] = [];
+    const where = filterTerms({ ...filter, runtimeStatus }, (value) => (params.push(value), "?"));
     const select = this.db.prepare(`SELECT instance_id FROM instances WHERE ${where.join(" AND ")} LIMIT ?`);
     return this.write(() => {
       const ids = (select.all(...params, limit) as { instance_id: string }[]).map((row) => row.instance_id);
@@ -238,7 +199,8 @@ export class SqliteStore implements Store {
   }
 
   async listInstances(filter: InstanceFilter): Promise<{ instances: InstanceRecord[]; continuationToken: string | undefined }> {
-    const { where, params } = filterClause(filter);
+    const params: unknown[] = [];
+    const where = filterTerms(filter, (value) => (params.push(value), "?"));
     if (filter.continuationToken !== undefined) {
       const [createdAt, instanceId] = decodeToken(filter.continuationToken);
       where.push("(created_at > ? OR (created_at = ? AND instance_id > ?))");
@@ -783,26 +745,4 @@ function rowToTask(row: TaskRow, leaseToken: string): ActivityWorkItem {
     ...(row.heartbeat_details === null ? {} : { heartbeatDetails: row.heartbeat_details }),
     leaseToken,
   };
-}
-
-/** The WHERE terms of a list or purge filter, with their parameters. */
-function filterClause(filter: PurgeFilter): { where: string[]; params: unknown[] } {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (filter.runtimeStatus && filter.runtimeStatus.length > 0) {
-    where.push(`runtime_status IN (${filter.runtimeStatus.map(() => "?").join(", ")})`);
-    params.push(...filter.runtimeStatus);
-  }
-  const condition = (text: string, value: unknown): void => {
-    where.push(text);
-    params.push(value);
-  };
-  if (filter.name !== undefined) condition("name = ?", filter.name);
-  if (filter.createdFrom !== undefined) condition("created_at >= ?", filter.createdFrom);
-  if (filter.createdTo !== undefined) condition("created_at <= ?", filter.createdTo);
-  if (filter.instanceIdPrefix !== undefined) {
-    where.push("substr(instance_id, 1, ?) = ?");
-    params.push(filter.instanceIdPrefix.length, filter.instanceIdPrefix);
-  }
-  return { where, params };
 }

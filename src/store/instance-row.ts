@@ -1,6 +1,6 @@
-import type { FailureDetails, InstanceRecord, RuntimeStatus } from "../store.js";
+import type { FailureDetails, InstanceRecord, RuntimeStatus } from "./store.js";
 
-/** An `instances` row as SQLite returns it. */
+/** An `instances` row as a store reads it (both stores use the same columns; PostgreSQL BIGINTs are parsed to numbers). */
 export interface InstanceRow {
   instance_id: string;
   name: string;

@@ -1,0 +1,25 @@
+import { FINISHED_STATUSES, type PurgeFilter, type RuntimeStatus } from "./store.js";
+
+/**
+ * The WHERE terms of a list or purge filter. `param` registers a value and returns its
+ * placeholder (`?` in SQLite, `$n` in PostgreSQL), so both stores share one translation.
+ */
+export function filterTerms(filter: PurgeFilter, param: (value: unknown) => string): string[] {
+  const where: string[] = [];
+  if (filter.runtimeStatus && filter.runtimeStatus.length > 0) {
+    where.push(`runtime_status IN (${filter.runtimeStatus.map((status) => param(status)).join(", ")})`);
+  }
+  if (filter.name !== undefined) where.push(`name = ${param(filter.name)}`);
+  if (filter.createdFrom !== undefined) where.push(`created_at >= ${param(filter.createdFrom)}`);
+  if (filter.createdTo !== undefined) where.push(`created_at <= ${param(filter.createdTo)}`);
+  if (filter.instanceIdPrefix !== undefined) {
+    const length = param(filter.instanceIdPrefix.length);
+    where.push(`substr(instance_id, 1, ${length}) = ${param(filter.instanceIdPrefix)}`);
+  }
+  return where;
+}
+
+/** The statuses a purge may touch: the finished ones, narrowed by the filter's (empty: nothing to purge). */
+export function finishedOnly(statuses: readonly RuntimeStatus[] | undefined): RuntimeStatus[] {
+  return FINISHED_STATUSES.filter((status) => statuses === undefined || statuses.length === 0 || statuses.includes(status));
+}
