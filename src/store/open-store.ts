@@ -2,31 +2,62 @@ import { isAbsolute, resolve } from "node:path";
 import { StoreUnavailableError } from "../errors.js";
 import type { Store } from "./store.js";
 import { SqliteStore, type SqliteSynchronous } from "./sqlite/sqlite-store.js";
+import { PostgresStore, redact } from "./postgres/postgres-store.js";
 
 const SYNCHRONOUS = ["OFF", "NORMAL", "FULL", "EXTRA"];
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /**
  * Opens a store from its URL:
  * - `sqlite:./relative.db`, `sqlite:/absolute/path.db`, optionally `?synchronous=NORMAL`.
+ * - `postgres://user:password@host:5432/database`, optionally `?schema=baton` (the schema
+ *   holding this application's tables: applications sharing a database use one each) and
+ *   `&poolSize=10` (connections per process); other parameters go to the driver.
  */
 export async function openStore(url: string): Promise<Store> {
   if (typeof url !== "string" || url.length === 0) {
     throw new StoreUnavailableError(`store must be a URL such as "sqlite:./baton.db", got ${JSON.stringify(url)}.`);
   }
-  if (url.startsWith("sqlite:")) {
-    const [pathPart, query] = url.slice("sqlite:".length).split("?", 2) as [string, string | undefined];
-    if (pathPart.trim() === "") {
-      throw new StoreUnavailableError(`Store URL "${url}" has no file path. Use "sqlite:./baton.db" or "sqlite:/abs/path.db".`);
-    }
-    const params = new URLSearchParams(query ?? "");
-    const synchronous = (params.get("synchronous") ?? "FULL").toUpperCase();
-    if (!SYNCHRONOUS.includes(synchronous)) {
-      throw new StoreUnavailableError(`Store URL "${url}": synchronous must be one of ${SYNCHRONOUS.join(", ")}.`);
-    }
-    const path = isAbsolute(pathPart) ? pathPart : resolve(process.cwd(), pathPart);
-    return SqliteStore.open(url, path, { synchronous: synchronous as SqliteSynchronous });
-  }
+  if (url.startsWith("sqlite:")) return openSqlite(url);
+  if (url.startsWith("postgres://") || url.startsWith("postgresql://")) return openPostgres(url);
   throw new StoreUnavailableError(
-    `Store URL "${url}" is not supported. Use "sqlite:./baton.db" (embedded) — PostgreSQL URLs come with the PostgreSQL store.`,
+    `Store URL "${redact(url)}" is not supported. Use "sqlite:./baton.db" (embedded) or "postgres://user@host:5432/database".`,
   );
+}
+
+function openSqlite(url: string): Store {
+  const [pathPart, query] = url.slice("sqlite:".length).split("?", 2) as [string, string | undefined];
+  if (pathPart.trim() === "") {
+    throw new StoreUnavailableError(`Store URL "${url}" has no file path. Use "sqlite:./baton.db" or "sqlite:/abs/path.db".`);
+  }
+  const params = new URLSearchParams(query ?? "");
+  const synchronous = (params.get("synchronous") ?? "FULL").toUpperCase();
+  if (!SYNCHRONOUS.includes(synchronous)) {
+    throw new StoreUnavailableError(`Store URL "${url}": synchronous must be one of ${SYNCHRONOUS.join(", ")}.`);
+  }
+  const path = isAbsolute(pathPart) ? pathPart : resolve(process.cwd(), pathPart);
+  return SqliteStore.open(url, path, { synchronous: synchronous as SqliteSynchronous });
+}
+
+function openPostgres(url: string): Promise<Store> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new StoreUnavailableError(`Store URL "${redact(url)}" is not a valid URL. Use "postgres://user:password@host:5432/database".`);
+  }
+  const schema = parsed.searchParams.get("schema") ?? "baton";
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new StoreUnavailableError(
+      `Store URL "${redact(url)}": schema "${schema}" must be a plain identifier (letters, digits, _; at most 63 characters).`,
+    );
+  }
+  const poolText = parsed.searchParams.get("poolSize") ?? "10";
+  const poolSize = Number(poolText);
+  if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000) {
+    throw new StoreUnavailableError(`Store URL "${redact(url)}": poolSize must be a whole number from 1 to 1000, got "${poolText}".`);
+  }
+  parsed.searchParams.delete("schema");
+  parsed.searchParams.delete("poolSize");
+  return PostgresStore.open(url, { connectionString: parsed.toString(), schema, poolSize, retryForMs: 30_000 });
 }

@@ -178,6 +178,12 @@ export interface ClaimRequest {
   now: number;
 }
 
+/**
+ * A hint that another process wrote something: work may be claimable, or an instance ended.
+ * Only a shortcut: a hint can be lost, so whoever listens also polls.
+ */
+export type StoreHint = { type: "work" } | { type: "finished"; instanceId: string };
+
 export interface Store {
   readonly url: string;
 
@@ -236,6 +242,12 @@ export interface Store {
   commit(ops: readonly CommitOp[], now: number, claim?: WorkClaim): Promise<{ outcomes: CommitOutcome[]; claimed: ClaimedWork }>;
   /** The earliest time after `now` at which queued work for these names becomes visible. */
   nextVisibleAt(orchestrationNames: readonly string[], activityNames: readonly string[], now: number): Promise<number | null>;
+
+  /**
+   * Subscribes to hints of other processes' writes, where the database can push them
+   * (PostgreSQL LISTEN/NOTIFY); absent where it cannot. Returns the unsubscribe function.
+   */
+  watch?(listener: (hint: StoreHint) => void): () => void;
 
   close(): Promise<void>;
 }

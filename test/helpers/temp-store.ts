@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "vitest";
+import { tempPostgresUrl } from "./postgres.js";
 
 const dirs: string[] = [];
 
@@ -13,8 +14,16 @@ export function tempDir(prefix = "baton-test-"): string {
 }
 
 /** A store URL for a new SQLite file of its own. */
-export function tempStoreUrl(): string {
+export function tempSqliteUrl(): string {
   return `sqlite:${join(tempDir(), "baton.db")}`;
+}
+
+/**
+ * A new, empty store of its own for this test: SQLite, or a PostgreSQL schema when the run
+ * sets BATON_TEST_STORE=postgres (the "postgres" test project runs the suites again that way).
+ */
+export function tempStoreUrl(): string {
+  return process.env.BATON_TEST_STORE === "postgres" ? tempPostgresUrl() : tempSqliteUrl();
 }
 
 afterEach(() => {

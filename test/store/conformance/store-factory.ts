@@ -6,7 +6,8 @@
 import { afterEach, beforeEach } from "vitest";
 import { openStore } from "../../../src/store/open-store.js";
 import type { Store } from "../../../src/store/store.js";
-import { tempStoreUrl } from "../../helpers/temp-store.js";
+import { tempSqliteUrl } from "../../helpers/temp-store.js";
+import { postgresAvailable, tempPostgresUrl } from "../../helpers/postgres.js";
 
 export interface StoreFactory {
   name: string;
@@ -15,10 +16,9 @@ export interface StoreFactory {
 }
 
 export const STORE_FACTORIES: StoreFactory[] = [
-  { name: "sqlite", open: () => openStore(tempStoreUrl()) },
-  // The PostgreSQL factory goes here, once the PostgreSQL store exists: its open() must return an
-  // empty store of its own (for example a fresh schema or database per call) and its
-  // close() must leave nothing behind that a later open() could see.
+  { name: "sqlite", open: () => openStore(tempSqliteUrl()) },
+  // A schema of its own per store, dropped after the test (skipped, visibly, without a server).
+  ...(postgresAvailable ? [{ name: "postgres", open: () => openStore(tempPostgresUrl()) }] : []),
 ];
 
 /**

@@ -1,0 +1,150 @@
+/**
+ * The PostgreSQL connection pool and the one way the store talks through it: a transaction
+ * (or a single read) retried on transient failures — serialization failures, deadlocks, a
+ * dropped connection, a server restarting — with capped exponential backoff.
+ */
+import pg from "pg";
+import { BatonError, ClosedError, StoreUnavailableError } from "../../errors.js";
+
+export type Sql = Pick<pg.PoolClient, "query">;
+
+/** BIGINT (times in ms, serial ids) as numbers: every value Baton stores is far below 2^53. */
+const TYPES = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+};
+
+/** SQLSTATEs after which running the transaction again is safe and likely to succeed. */
+const TRANSIENT_SQLSTATES = new Set([
+  "40001", // serialization_failure
+  "40P01", // deadlock_detected
+  "55P03", // lock_not_available
+  "57P01", // admin_shutdown (pg_terminate_backend, server stopping)
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now (server starting up)
+  "53300", // too_many_connections
+]);
+
+const TRANSIENT_NODE_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENOTCONN"]);
+
+export function isTransient(error: unknown): boolean {
+  if (error instanceof BatonError) return false;
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === "string") {
+    if (TRANSIENT_SQLSTATES.has(code) || code.startsWith("08") || TRANSIENT_NODE_CODES.has(code)) return true;
+  }
+  const message = (error as Error)?.message ?? "";
+  // node-postgres reports a socket closed under it with these messages and no code.
+  return /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection/i.test(message);
+}
+
+export interface ConnectionOptions {
+  connectionString: string;
+  schema: string;
+  poolSize: number;
+  /** How long transient failures are retried before the call fails with StoreUnavailableError. */
+  retryForMs: number;
+}
+
+export class Connection {
+  readonly pool: pg.Pool;
+  private closed = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(readonly options: ConnectionOptions) {
+    this.pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize,
+      types: TYPES,
+      // Every connection of this store sees its own schema first: several apps share one database.
+      options: `-c search_path=${quoteIdent(options.schema)}`,
+      connectionTimeoutMillis: 10_000,
+    });
+    // An idle connection killed by the server (restart, pg_terminate_backend) must not crash the
+    // process: the pool drops it and the next checkout opens a new one.
+    this.pool.on("error", () => undefined);
+  }
+
+  /**
+   * Runs `body` in one transaction, again from the start after a transient failure. A failure
+   * while COMMIT was in flight leaves its outcome unknown: the body runs again only when
+   * `ambiguousCommitSafe` (its writes are fenced or idempotent); otherwise the call fails.
+   */
+  transaction<T>(body: (sql: Sql) => Promise<T>, ambiguousCommitSafe: boolean): Promise<T> {
+    return this.track(() =>
+      this.withRetry(async (state) => {
+        const client = await this.pool.connect();
+        let broken: unknown;
+        try {
+          await client.query("BEGIN");
+          const result = await body(client);
+          state.committing = true;
+          await client.query("COMMIT");
+          return result;
+        } catch (error) {
+          if (isTransient(error)) broken = error;
+          else await client.query("ROLLBACK").catch((rollbackError: unknown) => (broken = rollbackError));
+          if (state.committing && !ambiguousCommitSafe && isTransient(error)) {
+            throw new StoreUnavailableError(
+              `The connection to PostgreSQL was lost while committing; the write may or may not have been applied. Check its effect (e.g. getStatus) before repeating it.`,
+              { cause: error },
+            );
+          }
+          throw error;
+        } finally {
+          // A connection that failed mid-transaction is discarded, not returned to the pool.
+          client.release(broken instanceof Error ? broken : broken === undefined ? undefined : true);
+        }
+      }),
+    );
+  }
+
+  /** One statement outside a transaction (reads), retried like a transaction. */
+  query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
+    return this.track(() => this.withRetry(() => this.pool.query<R>(text, values)));
+  }
+
+  private async withRetry<T>(attempt: (state: { committing: boolean }) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.options.retryForMs;
+    for (let delayMs = 5; ; delayMs = Math.min(delayMs * 2, 1000)) {
+      const state = { committing: false };
+      try {
+        return await attempt(state);
+      } catch (error) {
+        if (!isTransient(error)) throw error;
+        if (Date.now() + delayMs > deadline) {
+          throw new StoreUnavailableError(
+            `PostgreSQL did not answer for ${this.options.retryForMs} ms (${(error as Error).message}). Check that the server is up and reachable.`,
+            { cause: error },
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, delayMs * (0.5 + Math.random())));
+      }
+    }
+  }
+
+  private track<T>(start: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new ClosedError("The store is closed."));
+    const work = start();
+    this.inFlight.add(work);
+    const forget = (): void => void this.inFlight.delete(work);
+    work.then(forget, forget);
+    return work;
+  }
+
+  /** Lets calls already made finish, then closes every connection; later calls reject. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
+    await this.pool.end();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

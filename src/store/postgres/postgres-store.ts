@@ -1,0 +1,962 @@
+/**
+ * The PostgreSQL store: for many worker processes on many machines sharing one database.
+ * Each method is one transaction (retried on transient failures); claims take rows with
+ * FOR UPDATE SKIP LOCKED so workers never wait on each other's claims, and every commit is
+ * fenced by lease token under the row lock, so a worker that lost its lease cannot commit.
+ * Writes that make work visible NOTIFY the store's channel: a hint that wakes idle workers
+ * elsewhere at once (polling still finds everything if a hint is lost).
+ */
+import { randomUUID } from "node:crypto";
+import type pg from "pg";
+import {
+  InstanceAlreadyExistsError,
+  InstanceNotFailedError,
+  InstanceNotFinishedError,
+  InstanceNotFoundError,
+  InstanceNotRunningError,
+  InstanceNotSuspendedError,
+  SchemaTooNewError,
+  StoreUnavailableError,
+  toErrorDetails,
+} from "../../errors.js";
+import { callKey, type Command, type EpisodeResult } from "../../engine/command.js";
+import type { HistoryEvent, InboxMessage } from "../../engine/history-event.js";
+import { faultPoint } from "../../observability/fault-points.js";
+import { decodeToken, encodeToken } from "../continuation-token.js";
+import { filterTerms, finishedOnly } from "../instance-filter.js";
+import { rowToInstance, type InstanceRow } from "../instance-row.js";
+import { rewindPlan } from "../rewind-plan.js";
+import type {
+  ActivityWorkItem,
+  ClaimedWork,
+  ClaimRequest,
+  CommitOp,
+  CommitOutcome,
+  CreateInstanceRequest,
+  InstanceFilter,
+  InstanceRecord,
+  OrchestrationWorkItem,
+  PurgeFilter,
+  RuntimeStatus,
+  Store,
+  StoreHint,
+  WorkClaim,
+} from "../store.js";
+import { FINISHED_STATUSES, outcomeMessage } from "../store.js";
+import { Connection, type ConnectionOptions, type Sql } from "./connection.js";
+import { migrate } from "./migrate.js";
+import { HintListener } from "./hint-listener.js";
+
+/** Statuses in which an instance still takes results and events (a suspended one keeps them for later). */
+const LIVE = `('Pending', 'Running', 'Suspended')`;
+
+type EpisodeOp = Extract<CommitOp, { type: "episode" }>;
+
+interface QueuedMessage {
+  instanceId: string;
+  message: InboxMessage;
+  visibleAt: number;
+}
+
+/** What one transaction wrote that other processes may want to hear about at once. */
+class Hints {
+  work = false;
+  readonly finished: string[] = [];
+}
+
+export class PostgresStore implements Store {
+  private readonly listener: HintListener;
+
+  private constructor(
+    readonly url: string,
+    private readonly db: Connection,
+  ) {
+    this.listener = new HintListener(db.options.connectionString, channelOf(db.options.schema));
+  }
+
+  static async open(url: string, options: ConnectionOptions): Promise<PostgresStore> {
+    const db = new Connection(options);
+    try {
+      await migrate(db, Date.now());
+      return new PostgresStore(url, db);
+    } catch (error) {
+      await db.close().catch(() => undefined);
+      if (error instanceof SchemaTooNewError || error instanceof StoreUnavailableError) throw error;
+      throw new StoreUnavailableError(
+        `Cannot open the PostgreSQL store at ${redact(url)}: ${(error as Error).message}. Check the URL, that the server is up and that the user may create a schema.`,
+        { cause: error },
+      );
+    }
+  }
+
+  // ---- instances -------------------------------------------------------------------------
+
+  async createInstance(request: CreateInstanceRequest, now: number): Promise<void> {
+    await this.transaction(async (sql, hints) => {
+      const existing = await one<{ runtime_status: string; execution_id: string }>(
+        sql,
+        "SELECT runtime_status, execution_id FROM instances WHERE instance_id = $1 FOR UPDATE",
+        [request.instanceId],
+      );
+      if (existing) {
+        // The same request again after a commit whose answer was lost: it is already done.
+        if (existing.execution_id === request.executionId) return;
+        const finished = FINISHED_STATUSES.includes(existing.runtime_status as RuntimeStatus);
+        if (!request.reuseFinished || !finished) throw new InstanceAlreadyExistsError(request.instanceId);
+        await deleteInstances(sql, [request.instanceId]);
+      }
+      if (!(await this.insertNewInstance(sql, request, now))) throw new InstanceAlreadyExistsError(request.instanceId);
+      hints.work = true;
+    }, true);
+  }
+
+  /** False when another transaction created the id first. */
+  private async insertNewInstance(sql: Sql, request: CreateInstanceRequest, now: number): Promise<boolean> {
+    const startAt = Math.max(request.startAt, now);
+    const inserted = await sql.query(
+      `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at)
+       VALUES ($1, $2, $3, 'Pending', $4, $5, $5, $6) ON CONFLICT (instance_id) DO NOTHING`,
+      [request.instanceId, request.name, request.executionId, request.input ?? null, now, startAt],
+    );
+    if (inserted.rowCount === 0) return false;
+    const started: InboxMessage = {
+      type: "ExecutionStarted",
+      name: request.name,
+      executionId: request.executionId,
+      ...(request.input === undefined ? {} : { input: request.input }),
+    };
+    await insertMessages(sql, [{ instanceId: request.instanceId, message: started, visibleAt: startAt }]);
+    return true;
+  }
+
+  async restartInstance(instanceId: string, executionId: string, now: number): Promise<void> {
+    await this.transaction(async (sql, hints) => {
+      const row = await one<InstanceRow>(sql, "SELECT * FROM instances WHERE instance_id = $1 FOR UPDATE", [instanceId]);
+      if (!row) throw new InstanceNotFoundError(instanceId);
+      if (row.execution_id === executionId) return; // a retry of a restart that committed
+      if (!FINISHED_STATUSES.includes(row.runtime_status as RuntimeStatus)) {
+        throw new InstanceNotFinishedError(instanceId, row.runtime_status, "restarting");
+      }
+      await deleteInstances(sql, [instanceId]);
+      const input = row.input ?? undefined;
+      await this.insertNewInstance(sql, { instanceId, name: row.name, executionId, input, startAt: now, reuseFinished: false }, now);
+      hints.work = true;
+    }, true);
+  }
+
+  async rewindInstance(instanceId: string, reason: string | undefined, now: number): Promise<void> {
+    await this.transaction(async (sql, hints) => {
+      const row = await one<InstanceRow>(sql, "SELECT * FROM instances WHERE instance_id = $1 FOR UPDATE", [instanceId]);
+      if (!row) throw new InstanceNotFoundError(instanceId);
+      if (row.runtime_status !== "Failed") throw new InstanceNotFailedError(instanceId, row.runtime_status);
+      const segments = (
+        await sql.query<{ first_position: number; events: string }>(
+          "SELECT first_position, events FROM history_segments WHERE instance_id = $1 ORDER BY first_position",
+          [instanceId],
+        )
+      ).rows.map((segment) => ({ first: segment.first_position, events: JSON.parse(segment.events) as HistoryEvent[] }));
+      const { cut, messages, tasks } = rewindPlan(segments.flatMap((segment) => segment.events));
+      // Keep the segments before the cut and the part of the one it falls in; the rewind event follows.
+      await sql.query("DELETE FROM history_segments WHERE instance_id = $1", [instanceId]);
+      const kept = segments
+        .map((segment) => ({ first: segment.first, events: segment.events.slice(0, Math.max(0, cut - segment.first)) }))
+        .filter((segment) => segment.events.length > 0);
+      const rewound: HistoryEvent = { type: "ExecutionRewound", timestamp: now, ...(reason === undefined ? {} : { reason }) };
+      kept.push({ first: cut, events: [rewound] });
+      await sql.query(
+        `INSERT INTO history_segments (instance_id, first_position, events)
+         SELECT $1, first, events FROM unnest($2::int[], $3::text[]) AS s(first, events)`,
+        [instanceId, kept.map((s) => s.first), kept.map((s) => JSON.stringify(s.events))],
+      );
+      await sql.query(
+        `UPDATE instances SET runtime_status = 'Running', output = NULL, failure = NULL, history_length = $1,
+           updated_at = $2, lease_owner = NULL, lease_token = NULL, lease_expires_at = 0
+         WHERE instance_id = $3`,
+        [cut + 1, now, instanceId],
+      );
+      // A failed activity is queued as a new first attempt under its definition's retry policy
+      // (null): the call's own policy is not in history.
+      await insertTasks(
+        sql,
+        tasks.map((task) => ({
+          instanceId,
+          executionId: row.execution_id,
+          seq: task.seq,
+          name: task.name,
+          input: task.input,
+          attempt: 1,
+          idempotencyKey: callKey(instanceId, row.execution_id, task.seq),
+          retry: null,
+          visibleAt: now,
+          lease: undefined,
+          timeoutMs: undefined,
+        })),
+      );
+      await insertMessages(sql, messages.map((message) => ({ instanceId, message, visibleAt: now })));
+      hints.work = true;
+    }, false);
+  }
+
+  async getInstance(instanceId: string): Promise<InstanceRecord | null> {
+    const result = await this.db.query<InstanceRow>("SELECT * FROM instances WHERE instance_id = $1", [instanceId]);
+    const row = result.rows[0];
+    return row ? rowToInstance(row) : null;
+  }
+
+  async runtimeStatuses(instanceIds: readonly string[]): Promise<Map<string, RuntimeStatus>> {
+    const result = await this.db.query<{ instance_id: string; runtime_status: RuntimeStatus }>(
+      "SELECT instance_id, runtime_status FROM instances WHERE instance_id = ANY($1::text[])",
+      [instanceIds],
+    );
+    return new Map(result.rows.map((row) => [row.instance_id, row.runtime_status]));
+  }
+
+  async getHistory(instanceId: string): Promise<HistoryEvent[]> {
+    const result = await this.db.query<{ events: string }>(
+      "SELECT events FROM history_segments WHERE instance_id = $1 ORDER BY first_position",
+      [instanceId],
+    );
+    return result.rows.flatMap((row) => JSON.parse(row.events) as HistoryEvent[]);
+  }
+
+  async listInstances(filter: InstanceFilter): Promise<{ instances: InstanceRecord[]; continuationToken: string | undefined }> {
+    const params: unknown[] = [];
+    const param = (value: unknown): string => `$${params.push(value)}`;
+    const where = filterTerms(filter, param);
+    if (filter.continuationToken !== undefined) {
+      const [createdAt, instanceId] = decodeToken(filter.continuationToken);
+      where.push(`(created_at, instance_id) > (${param(createdAt)}, ${param(instanceId)})`);
+    }
+    const text =
+      `SELECT * FROM instances ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ` +
+      `ORDER BY created_at, instance_id LIMIT ${param(filter.pageSize + 1)}`;
+    const rows = (await this.db.query<InstanceRow>(text, params)).rows;
+    const page = rows.slice(0, filter.pageSize);
+    const last = page[page.length - 1];
+    const continuationToken = rows.length > filter.pageSize && last ? encodeToken([last.created_at, last.instance_id]) : undefined;
+    return { instances: page.map(rowToInstance), continuationToken };
+  }
+
+  async sendMessage(instanceId: string, message: InboxMessage, now: number): Promise<void> {
+    // An event sent twice would be seen twice: only idempotent messages are sent again after a
+    // commit whose answer was lost.
+    const idempotent = message.type === "Terminate" || message.type === "Suspend";
+    await this.transaction(async (sql, hints) => {
+      const row = await one<{ runtime_status: string; start_at: number }>(
+        sql,
+        "SELECT runtime_status, start_at FROM instances WHERE instance_id = $1 FOR UPDATE",
+        [instanceId],
+      );
+      if (!row) throw new InstanceNotFoundError(instanceId);
+      if (FINISHED_STATUSES.includes(row.runtime_status as RuntimeStatus)) throw new InstanceNotRunningError(instanceId, row.runtime_status);
+      if (message.type === "Suspend" || message.type === "Resume") {
+        await this.suspendOrResume(sql, instanceId, row.runtime_status, message, now);
+      } else if (message.type === "Terminate") {
+        await insertMessages(sql, [{ instanceId, message, visibleAt: now }]);
+        await wakeForTermination(sql, [instanceId], now);
+      } else {
+        // Messages are consumed in visibleAt order: one sent to a scheduled instance follows its start.
+        const visibleAt = row.runtime_status === "Pending" ? Math.max(now, row.start_at) : now;
+        await insertMessages(sql, [{ instanceId, message, visibleAt }]);
+      }
+      hints.work = true;
+    }, idempotent);
+  }
+
+  /** As in the SQLite store: the status changes at once; the resume message queues right behind the suspension's. */
+  private async suspendOrResume(sql: Sql, instanceId: string, status: string, message: InboxMessage, now: number): Promise<void> {
+    const setStatus = (value: string): Promise<unknown> =>
+      sql.query("UPDATE instances SET runtime_status = $1, updated_at = $2 WHERE instance_id = $3", [value, now, instanceId]);
+    if (message.type === "Suspend") {
+      if (status === "Suspended") return;
+      if (status === "Pending") {
+        throw new InstanceNotRunningError(instanceId, status, "it has not started yet: suspend it once it runs, or terminate it");
+      }
+      if (status !== "Running") throw new InstanceNotRunningError(instanceId, status);
+      await setStatus("Suspended");
+      await insertMessages(sql, [{ instanceId, message, visibleAt: now }]);
+    } else {
+      if (status !== "Suspended") throw new InstanceNotSuspendedError(instanceId, status);
+      await setStatus("Running");
+      const suspended = await one<{ at: number | null }>(
+        sql,
+        "SELECT max(visible_at) AS at FROM inbox WHERE instance_id = $1 AND type = 'Suspend'",
+        [instanceId],
+      );
+      await insertMessages(sql, [{ instanceId, message, visibleAt: suspended?.at ?? now }]);
+    }
+  }
+
+  async purgeInstance(instanceId: string): Promise<boolean> {
+    return this.transaction(async (sql) => {
+      const row = await one<{ runtime_status: string }>(sql, "SELECT runtime_status FROM instances WHERE instance_id = $1 FOR UPDATE", [
+        instanceId,
+      ]);
+      if (!row) return false;
+      if (!FINISHED_STATUSES.includes(row.runtime_status as RuntimeStatus)) {
+        throw new InstanceNotFinishedError(instanceId, row.runtime_status);
+      }
+      await deleteInstances(sql, [instanceId]);
+      return true;
+    }, true);
+  }
+
+  async purgeInstances(filter: PurgeFilter, limit: number): Promise<number> {
+    const runtimeStatus = finishedOnly(filter.runtimeStatus);
+    if (runtimeStatus.length === 0) return 0;
+    const params: unknown[] = [];
+    const where = filterTerms({ ...filter, runtimeStatus }, (value) => `$${params.push(value)}`);
+    const select = `SELECT instance_id FROM instances WHERE ${where.join(" AND ")} LIMIT $${params.length + 1} FOR UPDATE SKIP LOCKED`;
+    return this.transaction(async (sql) => {
+      const ids = (await sql.query<{ instance_id: string }>(select, [...params, limit])).rows.map((row) => row.instance_id);
+      await deleteInstances(sql, ids);
+      return ids.length;
+    }, true);
+  }
+
+  // ---- workers and functions -------------------------------------------------------------
+
+  async announceFunctions(workerId: string, names: { activities: string[]; orchestrations: string[] }, now: number): Promise<void> {
+    const kinds = [...names.activities.map(() => "activity"), ...names.orchestrations.map(() => "orchestration")];
+    await this.db.query(
+      `INSERT INTO functions (kind, name, announced_by, announced_at)
+       SELECT kind, name, $3, $4 FROM unnest($1::text[], $2::text[]) AS f(kind, name)
+       ON CONFLICT (kind, name) DO UPDATE SET announced_by = excluded.announced_by, announced_at = excluded.announced_at`,
+      [kinds, [...names.activities, ...names.orchestrations], workerId, now],
+    );
+  }
+
+  async knownFunctions(): Promise<{ activities: string[]; orchestrations: string[] }> {
+    const rows = (await this.db.query<{ kind: string; name: string }>("SELECT kind, name FROM functions ORDER BY name")).rows;
+    return {
+      activities: rows.filter((r) => r.kind === "activity").map((r) => r.name),
+      orchestrations: rows.filter((r) => r.kind === "orchestration").map((r) => r.name),
+    };
+  }
+
+  async workerAlive(
+    workerId: string,
+    names: { activities: readonly string[]; orchestrations: readonly string[] },
+    leaseMs: number,
+    now: number,
+  ): Promise<void> {
+    await this.db.query(
+      `INSERT INTO workers (worker_id, activities, orchestrations, heartbeat_at, lease_ms) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (worker_id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`,
+      [workerId, JSON.stringify(names.activities), JSON.stringify(names.orchestrations), now, leaseMs],
+    );
+  }
+
+  async workerStopped(workerId: string): Promise<void> {
+    await this.db.query("DELETE FROM workers WHERE worker_id = $1", [workerId]);
+  }
+
+  async unhostedWork(instanceId: string, now: number): Promise<{ orchestration?: string; activities: string[] }> {
+    const row = (await this.db.query<InstanceRow>("SELECT * FROM instances WHERE instance_id = $1", [instanceId])).rows[0];
+    if (!row || !["Pending", "Running"].includes(row.runtime_status)) return { activities: [] };
+    const workers = await this.db.query<{ activities: string; orchestrations: string }>(
+      "SELECT activities, orchestrations FROM workers WHERE heartbeat_at + lease_ms >= $1",
+      [now],
+    );
+    const hosted = { activities: new Set<string>(), orchestrations: new Set<string>() };
+    for (const worker of workers.rows) {
+      for (const name of JSON.parse(worker.activities) as string[]) hosted.activities.add(name);
+      for (const name of JSON.parse(worker.orchestrations) as string[]) hosted.orchestrations.add(name);
+    }
+    const queued = await this.db.query<{ name: string }>(
+      "SELECT DISTINCT name FROM activity_tasks WHERE instance_id = $1 AND execution_id = $2 AND lease_expires_at <= $3",
+      [instanceId, row.execution_id, now],
+    );
+    return {
+      ...(hosted.orchestrations.has(row.name) ? {} : { orchestration: row.name }),
+      activities: queued.rows
+        .map((r) => r.name)
+        .filter((name) => !hosted.activities.has(name))
+        .sort(),
+    };
+  }
+
+  // ---- claims, leases and commits --------------------------------------------------------
+
+  async claim(request: WorkClaim): Promise<ClaimedWork> {
+    if (request.orchestrations.limit <= 0 && request.activities.limit <= 0) return { orchestrations: [], activities: [] };
+    // A claim whose answer was lost leaves its leases to expire; claiming again is safe.
+    return this.transaction((sql) => this.claimIn(sql, request), true);
+  }
+
+  private async claimIn(sql: Sql, request: WorkClaim): Promise<ClaimedWork> {
+    return {
+      orchestrations: await this.claimOrchestrations(sql, request.orchestrations),
+      activities: await this.claimActivities(sql, request.activities),
+    };
+  }
+
+  private async claimOrchestrations(sql: Sql, request: WorkClaim["orchestrations"]): Promise<OrchestrationWorkItem[]> {
+    if (request.limit <= 0 || request.names.length === 0) return [];
+    const { now } = request;
+    // Rows another worker is claiming are skipped, not waited for; the lease's condition is
+    // checked again on the row's latest version once it is locked.
+    const claimed = await sql.query<{ instance_id: string; name: string; execution_id: string; history_length: number; lease_token: string }>(
+      `WITH picked AS (
+         SELECT instance_id FROM instances i
+         WHERE name = ANY($1::text[])
+           AND (runtime_status = 'Running' OR (runtime_status = 'Pending' AND start_at <= $2))
+           AND lease_expires_at <= $2
+           AND (stalled_at IS NULL OR stalled_at < $3)
+           AND EXISTS (SELECT 1 FROM inbox m WHERE m.instance_id = i.instance_id AND m.visible_at <= $2)
+         LIMIT $4 FOR UPDATE SKIP LOCKED)
+       UPDATE instances i SET lease_owner = $5, lease_token = gen_random_uuid()::text, lease_expires_at = $6
+       FROM picked WHERE i.instance_id = picked.instance_id
+       RETURNING i.instance_id, i.name, i.execution_id, i.history_length, i.lease_token`,
+      [request.names, now, request.stalledBefore, request.limit, request.workerId, leaseStart(now) + request.leaseMs],
+    );
+    if (claimed.rows.length === 0) return [];
+    const messages = await sql.query<{ instance_id: string; id: number; message: string }>(
+      `SELECT instance_id, id, message FROM (
+         SELECT instance_id, id, message, row_number() OVER (PARTITION BY instance_id ORDER BY visible_at, id) AS n
+         FROM inbox WHERE instance_id = ANY($1::text[]) AND visible_at <= $2) visible
+       WHERE n <= $3 ORDER BY instance_id, n`,
+      [claimed.rows.map((row) => row.instance_id), now, request.maxMessages],
+    );
+    const byInstance = new Map<string, { id: number; message: InboxMessage }[]>();
+    for (const row of messages.rows) {
+      let list = byInstance.get(row.instance_id);
+      if (!list) byInstance.set(row.instance_id, (list = []));
+      list.push({ id: row.id, message: JSON.parse(row.message) as InboxMessage });
+    }
+    return claimed.rows.map((row) => ({
+      instanceId: row.instance_id,
+      name: row.name,
+      executionId: row.execution_id,
+      historyLength: row.history_length,
+      leaseToken: row.lease_token,
+      messages: byInstance.get(row.instance_id) ?? [],
+    }));
+  }
+
+  private async claimActivities(sql: Sql, request: ClaimRequest): Promise<ActivityWorkItem[]> {
+    if (request.limit <= 0 || request.names.length === 0) return [];
+    const caps = request.concurrency ?? {};
+    const free = request.names.filter((name) => caps[name] === undefined);
+    const capped = request.names.filter((name) => caps[name] !== undefined).sort();
+    const tasks = free.length > 0 ? await this.leaseTasks(sql, request, free, request.limit) : [];
+    for (const name of capped) {
+      if (tasks.length >= request.limit) break;
+      // Claims of a capped activity take turns (an advisory lock held until commit), so two
+      // workers never both count the same free slot. Names are locked in order: no deadlock.
+      await sql.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`batonjs:${this.db.options.schema}:activity:${name}`]);
+      const running = await one<{ n: number }>(
+        sql,
+        "SELECT count(*)::int AS n FROM activity_tasks WHERE name = $1 AND lease_expires_at > $2",
+        [name, request.now],
+      );
+      const room = Math.min(caps[name]! - (running?.n ?? 0), request.limit - tasks.length);
+      if (room > 0) tasks.push(...(await this.leaseTasks(sql, request, [name], room)));
+    }
+    return tasks;
+  }
+
+  private async leaseTasks(sql: Sql, request: ClaimRequest, names: readonly string[], limit: number): Promise<ActivityWorkItem[]> {
+    // A task of a finished instance (left leased by a worker that died) is never run again.
+    const result = await sql.query<TaskRow>(
+      `WITH picked AS (
+         SELECT id FROM activity_tasks t
+         WHERE name = ANY($1::text[]) AND visible_at <= $2 AND lease_expires_at <= $2
+           AND EXISTS (SELECT 1 FROM instances i WHERE i.instance_id = t.instance_id AND i.execution_id = t.execution_id
+             AND i.runtime_status IN ${LIVE})
+         ORDER BY visible_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+       UPDATE activity_tasks t SET lease_owner = $4, lease_token = gen_random_uuid()::text, lease_expires_at = $5
+       FROM picked WHERE t.id = picked.id
+       RETURNING t.*`,
+      [names, request.now, limit, request.workerId, leaseStart(request.now) + request.leaseMs],
+    );
+    return result.rows.sort((a, b) => a.visible_at - b.visible_at || a.id - b.id).map(rowToTask);
+  }
+
+  async renewLeases(
+    instanceTokens: readonly string[],
+    taskTokens: readonly string[],
+    now: number,
+    leaseMs: number,
+  ): Promise<{ endedTaskTokens: string[] }> {
+    if (instanceTokens.length === 0 && taskTokens.length === 0) return { endedTaskTokens: [] };
+    return this.transaction(async (sql) => {
+      const leaseExpiresAt = leaseStart(now) + leaseMs;
+      if (instanceTokens.length > 0) {
+        await sql.query("UPDATE instances SET lease_expires_at = $1 WHERE lease_token = ANY($2::text[])", [leaseExpiresAt, instanceTokens]);
+      }
+      if (taskTokens.length === 0) return { endedTaskTokens: [] };
+      await sql.query("UPDATE activity_tasks SET lease_expires_at = $1 WHERE lease_token = ANY($2::text[])", [leaseExpiresAt, taskTokens]);
+      // Leased tasks whose instance is gone, ended or replaced by a new execution.
+      const ended = await sql.query<{ lease_token: string }>(
+        `SELECT t.lease_token FROM activity_tasks t
+           LEFT JOIN instances i ON i.instance_id = t.instance_id AND i.execution_id = t.execution_id
+         WHERE t.lease_token = ANY($1::text[]) AND (i.instance_id IS NULL OR i.runtime_status NOT IN ${LIVE})`,
+        [taskTokens],
+      );
+      return { endedTaskTokens: ended.rows.map((row) => row.lease_token) };
+    }, true);
+  }
+
+  /**
+   * Ops are fenced: applied again after a commit whose answer was lost, each finds its lease
+   * gone and reports `leaseLost`, so the batch is safe to retry as a whole.
+   */
+  async commit(ops: readonly CommitOp[], now: number, claim?: WorkClaim): Promise<{ outcomes: CommitOutcome[]; claimed: ClaimedWork }> {
+    const result = await this.transaction(async (sql, hints) => {
+      const outcomes: CommitOutcome[] = [];
+      for (const op of ops) outcomes.push(await this.applyOp(sql, op, now, hints));
+      const claimed = claim ? await this.claimIn(sql, claim) : { orchestrations: [], activities: [] };
+      faultPoint("before-commit");
+      return { outcomes, claimed };
+    }, true);
+    faultPoint("after-commit");
+    return result;
+  }
+
+  private async applyOp(sql: Sql, op: CommitOp, now: number, hints: Hints): Promise<CommitOutcome> {
+    switch (op.type) {
+      case "episode":
+        return this.commitEpisode(sql, op, now, hints);
+      case "stall": {
+        const stalled = await sql.query(
+          `UPDATE instances SET stalled_code = $1, stalled_message = $2, stalled_since = coalesce(stalled_since, $3),
+             stalled_at = $3, lease_owner = NULL, lease_token = NULL, lease_expires_at = 0
+           WHERE instance_id = $4 AND lease_token = $5`,
+          [op.code, op.message, now, op.instanceId, op.leaseToken],
+        );
+        return stalled.rowCount ? "ok" : "leaseLost";
+      }
+      case "releaseInstance": {
+        const released = await sql.query(
+          "UPDATE instances SET lease_owner = NULL, lease_token = NULL, lease_expires_at = 0 WHERE instance_id = $1 AND lease_token = $2",
+          [op.instanceId, op.leaseToken],
+        );
+        if (!released.rowCount) return "leaseLost";
+        hints.work = true;
+        return "ok";
+      }
+      case "activityCompleted":
+      case "activityFailed": {
+        const { task } = op;
+        const deleted = await sql.query("DELETE FROM activity_tasks WHERE lease_token = $1", [task.leaseToken]);
+        if (!deleted.rowCount) return "leaseLost";
+        if (await insertMessageIfLive(sql, task.instanceId, task.executionId, outcomeMessage(op), now)) hints.work = true;
+        return "ok";
+      }
+      case "activityRetry": {
+        const { task } = op;
+        const retried = await sql.query(
+          `UPDATE activity_tasks SET attempt = $1, visible_at = $2, last_error = $3, heartbeat_details = coalesce($4, heartbeat_details),
+             lease_owner = NULL, lease_token = NULL, lease_expires_at = 0
+           WHERE lease_token = $5`,
+          [task.attempt + 1, op.visibleAt, JSON.stringify(op.error), op.heartbeatDetails ?? null, task.leaseToken],
+        );
+        if (!retried.rowCount) return "leaseLost";
+        hints.work = true;
+        return "ok";
+      }
+      case "releaseActivity": {
+        const released = await sql.query(
+          "UPDATE activity_tasks SET lease_owner = NULL, lease_token = NULL, lease_expires_at = 0 WHERE lease_token = $1",
+          [op.task.leaseToken],
+        );
+        if (!released.rowCount) return "leaseLost";
+        hints.work = true;
+        return "ok";
+      }
+    }
+  }
+
+  private async commitEpisode(sql: Sql, op: EpisodeOp, now: number, hints: Hints): Promise<CommitOutcome> {
+    const { result } = op;
+    if (result.runtimeStatus === "ContinuedAsNew") return this.startNextGeneration(sql, op, now, hints);
+    const finished = result.runtimeStatus !== "Running";
+    const updated = await sql.query<{ parent_instance_id: string | null; parent_execution_id: string | null; parent_seq: number | null }>(
+      `UPDATE instances SET
+         runtime_status = CASE WHEN runtime_status = 'Suspended' AND $1 = 'Running' THEN 'Suspended' ELSE $1 END,
+         output = CASE WHEN $1 = 'Running' THEN output ELSE $2 END,
+         failure = $3,
+         custom_status = CASE WHEN $4 THEN $5 ELSE custom_status END,
+         history_length = history_length + $6,
+         updated_at = $7,
+         lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
+         stalled_code = NULL, stalled_message = NULL, stalled_since = NULL, stalled_at = NULL
+       WHERE instance_id = $8 AND lease_token = $9 AND history_length = $10
+       RETURNING parent_instance_id, parent_execution_id, parent_seq`,
+      [
+        result.runtimeStatus,
+        result.output ?? null,
+        result.failure ? JSON.stringify(result.failure) : null,
+        result.customStatus !== undefined,
+        result.customStatus?.value ?? null,
+        result.newEvents.length,
+        now,
+        op.instanceId,
+        op.leaseToken,
+        op.historyLengthBefore,
+      ],
+    );
+    const instance = updated.rows[0];
+    if (!instance) return "leaseLost";
+    if (result.newEvents.length > 0) {
+      await sql.query("INSERT INTO history_segments (instance_id, first_position, events) VALUES ($1, $2, $3)", [
+        op.instanceId,
+        op.historyLengthBefore,
+        JSON.stringify(result.newEvents),
+      ]);
+    }
+    if (finished) {
+      // The consumed messages and any left over; tasks not running now (running ones finish and are dropped).
+      await sql.query(
+        `WITH inbox_gone AS (DELETE FROM inbox WHERE instance_id = $1)
+         DELETE FROM activity_tasks WHERE instance_id = $1 AND lease_expires_at <= $2`,
+        [op.instanceId, now],
+      );
+      hints.finished.push(op.instanceId);
+      if (instance.parent_instance_id !== null) {
+        const parent = { instanceId: instance.parent_instance_id, executionId: instance.parent_execution_id!, seq: instance.parent_seq! };
+        if (await insertMessageIfLive(sql, parent.instanceId, parent.executionId, childOutcome(parent.seq, result), now)) hints.work = true;
+      }
+      if (result.runtimeStatus === "Terminated") await this.terminateChildren(sql, op.instanceId, op.executionId, now, hints);
+      return "ok";
+    }
+    if (op.consumedMessageIds.length > 0) await sql.query("DELETE FROM inbox WHERE id = ANY($1::bigint[])", [op.consumedMessageIds]);
+    const runningBySeq = op.runningTasks && new Map(op.runningTasks.map((task) => [task.seq, task]));
+    const tasks: NewTask[] = [];
+    const messages: QueuedMessage[] = [];
+    const cancelledTimers: number[] = [];
+    for (const command of result.commands) {
+      if (command.type === "ScheduleTask") {
+        const running = runningBySeq?.get(command.seq);
+        tasks.push({
+          instanceId: op.instanceId,
+          executionId: op.executionId,
+          seq: command.seq,
+          name: command.name,
+          input: command.input,
+          attempt: command.attempt,
+          idempotencyKey: command.idempotencyKey,
+          retry: command.retry === null ? null : JSON.stringify(command.retry),
+          visibleAt: Math.max(command.visibleAt ?? now, now),
+          lease: running && { owner: running.leaseOwner, token: running.leaseToken, expiresAt: leaseStart(now) + running.leaseMs },
+          timeoutMs: command.timeoutMs,
+        });
+      } else if (command.type === "StartSubOrchestration") {
+        messages.push(...(await this.startChild(sql, op, command, now)));
+      } else if (command.type === "CreateTimer") {
+        messages.push({ instanceId: op.instanceId, message: { type: "TimerFired", seq: command.seq }, visibleAt: command.fireAt });
+      } else {
+        cancelledTimers.push(command.seq);
+      }
+    }
+    await insertTasks(sql, tasks);
+    await insertMessages(sql, messages);
+    if (cancelledTimers.length > 0) {
+      await sql.query("DELETE FROM inbox WHERE instance_id = $1 AND type = 'TimerFired' AND seq = ANY($2::int[])", [
+        op.instanceId,
+        cancelledTimers,
+      ]);
+    }
+    if (tasks.some((task) => !task.lease) || messages.length > 0) hints.work = true;
+    return "ok";
+  }
+
+  /**
+   * continueAsNew: the instance keeps its id and row; the ending generation's history, queued
+   * results and idle tasks go; the next generation's start message is queued first (visible
+   * at 0), then the events it inherits, then whatever was already waiting in the inbox.
+   */
+  private async startNextGeneration(sql: Sql, op: EpisodeOp, now: number, hints: Hints): Promise<CommitOutcome> {
+    const { result } = op;
+    const next = result.continuedAsNew!;
+    const updated = await sql.query<{ name: string }>(
+      `UPDATE instances SET
+         execution_id = $1,
+         runtime_status = CASE WHEN runtime_status = 'Suspended' THEN 'Suspended' ELSE 'Running' END,
+         input = $2, output = NULL, failure = NULL,
+         custom_status = CASE WHEN $3 THEN $4 ELSE custom_status END,
+         history_length = 0, updated_at = $5,
+         lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
+         stalled_code = NULL, stalled_message = NULL, stalled_since = NULL, stalled_at = NULL
+       WHERE instance_id = $6 AND lease_token = $7 AND history_length = $8
+       RETURNING name`,
+      [
+        op.newExecutionId!,
+        next.input ?? null,
+        result.customStatus !== undefined,
+        result.customStatus?.value ?? null,
+        now,
+        op.instanceId,
+        op.leaseToken,
+        op.historyLengthBefore,
+      ],
+    );
+    const row = updated.rows[0];
+    if (!row) return "leaseLost";
+    // Results of the ending generation's calls mean nothing to the next one; events go unless preserved.
+    const dropped = next.preserveEvents ? ["TaskCompleted", "TaskFailed", "TimerFired"] : ["TaskCompleted", "TaskFailed", "TimerFired", "EventRaised"];
+    await sql.query(
+      `WITH history_gone AS (DELETE FROM history_segments WHERE instance_id = $1),
+            tasks_gone AS (DELETE FROM activity_tasks WHERE instance_id = $1 AND lease_expires_at <= $2)
+       DELETE FROM inbox WHERE instance_id = $1 AND (id = ANY($3::bigint[]) OR type = ANY($4::text[]))`,
+      [op.instanceId, now, op.consumedMessageIds, dropped],
+    );
+    const started: InboxMessage = {
+      type: "ExecutionStarted",
+      name: row.name,
+      executionId: op.newExecutionId!,
+      ...(next.input === undefined ? {} : { input: next.input }),
+    };
+    await insertMessages(
+      sql,
+      [started, ...next.carried].map((message) => ({ instanceId: op.instanceId, message, visibleAt: 0 })),
+    );
+    hints.work = true;
+    return "ok";
+  }
+
+  /** Creates a child instance; if its id is taken, the parent's call fails instead. Returns the messages to queue. */
+  private async startChild(
+    sql: Sql,
+    op: EpisodeOp,
+    command: Extract<Command, { type: "StartSubOrchestration" }>,
+    now: number,
+  ): Promise<QueuedMessage[]> {
+    const executionId = randomUUID();
+    const inserted = await sql.query(
+      `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at,
+         parent_instance_id, parent_execution_id, parent_seq)
+       VALUES ($1, $2, $3, 'Pending', $4, $5, $5, $5, $6, $7, $8) ON CONFLICT (instance_id) DO NOTHING`,
+      [command.instanceId, command.name, executionId, command.input ?? null, now, op.instanceId, op.executionId, command.seq],
+    );
+    if (inserted.rowCount === 0) {
+      const error = toErrorDetails(new InstanceAlreadyExistsError(command.instanceId));
+      return [{ instanceId: op.instanceId, message: { type: "SubOrchestrationFailed", seq: command.seq, error }, visibleAt: now }];
+    }
+    const started: InboxMessage = {
+      type: "ExecutionStarted",
+      name: command.name,
+      executionId,
+      ...(command.input === undefined ? {} : { input: command.input }),
+    };
+    return [{ instanceId: command.instanceId, message: started, visibleAt: now }];
+  }
+
+  /** Terminating a parent terminates its running children (and, in turn, theirs). */
+  private async terminateChildren(sql: Sql, instanceId: string, executionId: string, now: number, hints: Hints): Promise<void> {
+    const children = await sql.query<{ instance_id: string }>(
+      `SELECT instance_id FROM instances WHERE parent_instance_id = $1 AND parent_execution_id = $2 AND runtime_status IN ${LIVE}
+       ORDER BY instance_id FOR UPDATE`,
+      [instanceId, executionId],
+    );
+    if (children.rows.length === 0) return;
+    const ids = children.rows.map((row) => row.instance_id);
+    const reason = `Parent instance "${instanceId}" was terminated.`;
+    await insertMessages(sql, ids.map((child) => ({ instanceId: child, message: { type: "Terminate", reason }, visibleAt: now })));
+    await wakeForTermination(sql, ids, now);
+    hints.work = true;
+  }
+
+  async nextVisibleAt(orchestrationNames: readonly string[], activityNames: readonly string[], now: number): Promise<number | null> {
+    const result = await this.db.query<{ at: number | null }>(
+      `SELECT least(
+         (SELECT min(m.visible_at) FROM inbox m JOIN instances i ON i.instance_id = m.instance_id
+           WHERE m.visible_at > $1 AND i.name = ANY($2::text[])),
+         (SELECT min(visible_at) FROM activity_tasks WHERE visible_at > $1 AND name = ANY($3::text[]))) AS at`,
+      [now, orchestrationNames, activityNames],
+    );
+    return result.rows[0]?.at ?? null;
+  }
+
+  watch(listener: (hint: StoreHint) => void): () => void {
+    return this.listener.subscribe(listener);
+  }
+
+  async close(): Promise<void> {
+    await this.listener.close();
+    await this.db.close();
+  }
+
+  /** One transaction; what it wrote is announced on the store's channel when it commits. */
+  private transaction<T>(body: (sql: Sql, hints: Hints) => Promise<T>, ambiguousCommitSafe: boolean): Promise<T> {
+    return this.db.transaction(async (sql) => {
+      const hints = new Hints();
+      const result = await body(sql, hints);
+      const payloads = [...(hints.work ? ["work"] : []), ...hints.finished.map((id) => `finished:${id}`)];
+      // NOTIFY is delivered at commit, and not at all if the transaction rolls back.
+      if (payloads.length > 0) await sql.query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", [this.listener.channel, payloads]);
+      return result;
+    }, ambiguousCommitSafe);
+  }
+}
+
+/** The LISTEN/NOTIFY channel of a store: one per schema, so task hubs do not wake each other. */
+function channelOf(schema: string): string {
+  return `batonjs_${schema}`.slice(0, 63);
+}
+
+/**
+ * A lease counts from when the claim takes effect. `now` was read before the transaction
+ * began, which may have waited for a connection or a lock.
+ */
+function leaseStart(now: number): number {
+  return Math.max(now, Date.now());
+}
+
+async function one<R extends pg.QueryResultRow>(sql: Sql, text: string, values: unknown[]): Promise<R | undefined> {
+  return (await sql.query<R>(text, values)).rows[0];
+}
+
+/** Queues messages in the given order (one statement): the serial ids keep it. */
+async function insertMessages(sql: Sql, messages: readonly QueuedMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  await sql.query(
+    `INSERT INTO inbox (instance_id, type, seq, message, visible_at)
+     SELECT instance_id, type, seq, message, visible_at
+     FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bigint[]) WITH ORDINALITY
+       AS m(instance_id, type, seq, message, visible_at, n)
+     ORDER BY n`,
+    [
+      messages.map((m) => m.instanceId),
+      messages.map((m) => m.message.type),
+      messages.map((m) => ("seq" in m.message ? m.message.seq : null)),
+      messages.map((m) => JSON.stringify(m.message)),
+      messages.map((m) => m.visibleAt),
+    ],
+  );
+}
+
+/**
+ * Queues a result for an instance's execution if it still takes results. The instance row is
+ * locked (FOR SHARE) so that an episode ending it concurrently is waited for, not raced.
+ */
+async function insertMessageIfLive(sql: Sql, instanceId: string, executionId: string, message: InboxMessage, now: number): Promise<boolean> {
+  const live = await one<{ instance_id: string }>(
+    sql,
+    `SELECT instance_id FROM instances WHERE instance_id = $1 AND execution_id = $2 AND runtime_status IN ${LIVE} FOR SHARE`,
+    [instanceId, executionId],
+  );
+  if (!live) return false;
+  await insertMessages(sql, [{ instanceId, message, visibleAt: now }]);
+  return true;
+}
+
+interface NewTask {
+  instanceId: string;
+  executionId: string;
+  seq: number;
+  name: string;
+  input: string | undefined;
+  attempt: number;
+  idempotencyKey: string;
+  /** Serialized policy, or null for the definition's. */
+  retry: string | null;
+  visibleAt: number;
+  /** Set when the first attempt already runs in the committing worker. */
+  lease: { owner: string; token: string; expiresAt: number } | undefined;
+  timeoutMs: number | undefined;
+}
+
+async function insertTasks(sql: Sql, tasks: readonly NewTask[]): Promise<void> {
+  if (tasks.length === 0) return;
+  await sql.query(
+    `INSERT INTO activity_tasks (instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
+       first_visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms)
+     SELECT instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
+       visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms
+     FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[],
+       $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::bigint[]) WITH ORDINALITY
+       AS t(instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
+         visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms, n)
+     ORDER BY n`,
+    [
+      tasks.map((t) => t.instanceId),
+      tasks.map((t) => t.executionId),
+      tasks.map((t) => t.seq),
+      tasks.map((t) => t.name),
+      tasks.map((t) => t.input ?? null),
+      tasks.map((t) => t.attempt),
+      tasks.map((t) => t.idempotencyKey),
+      tasks.map((t) => t.retry),
+      tasks.map((t) => t.visibleAt),
+      tasks.map((t) => t.lease?.owner ?? null),
+      tasks.map((t) => t.lease?.token ?? null),
+      tasks.map((t) => t.lease?.expiresAt ?? 0),
+      tasks.map((t) => t.timeoutMs ?? null),
+    ],
+  );
+}
+
+async function deleteInstances(sql: Sql, instanceIds: readonly string[]): Promise<void> {
+  if (instanceIds.length === 0) return;
+  await sql.query(
+    `WITH history_gone AS (DELETE FROM history_segments WHERE instance_id = ANY($1::text[])),
+          inbox_gone AS (DELETE FROM inbox WHERE instance_id = ANY($1::text[])),
+          tasks_gone AS (DELETE FROM activity_tasks WHERE instance_id = ANY($1::text[]))
+     DELETE FROM instances WHERE instance_id = ANY($1::text[])`,
+    [instanceIds],
+  );
+}
+
+/** A terminated instance must not wait for its start time, nor stay skipped as stalled, nor stay suspended. */
+async function wakeForTermination(sql: Sql, instanceIds: readonly string[], now: number): Promise<void> {
+  await sql.query(
+    `UPDATE instances SET start_at = least(start_at, $1), stalled_at = NULL,
+       runtime_status = CASE WHEN runtime_status = 'Suspended' THEN 'Running' ELSE runtime_status END
+     WHERE instance_id = ANY($2::text[])`,
+    [now, instanceIds],
+  );
+}
+
+/** The message a child's end becomes for its parent's call. */
+function childOutcome(seq: number, result: EpisodeResult): InboxMessage {
+  if (result.runtimeStatus === "Completed") {
+    return { type: "SubOrchestrationCompleted", seq, ...(result.output === undefined ? {} : { output: result.output }) };
+  }
+  if (result.runtimeStatus === "Failed") {
+    const { code: _code, ...error } = result.failure!;
+    return { type: "SubOrchestrationFailed", seq, error };
+  }
+  const reason = result.output === undefined ? "" : `: ${result.output}`;
+  return { type: "SubOrchestrationFailed", seq, error: { name: "Terminated", message: `The sub-orchestration was terminated${reason}` } };
+}
+
+interface TaskRow {
+  id: number;
+  instance_id: string;
+  execution_id: string;
+  seq: number;
+  name: string;
+  input: string | null;
+  attempt: number;
+  idempotency_key: string;
+  retry: string | null;
+  first_visible_at: number;
+  visible_at: number;
+  timeout_ms: number | null;
+  heartbeat_details: string | null;
+  lease_token: string;
+}
+
+function rowToTask(row: TaskRow): ActivityWorkItem {
+  return {
+    instanceId: row.instance_id,
+    executionId: row.execution_id,
+    seq: row.seq,
+    name: row.name,
+    input: row.input ?? undefined,
+    attempt: row.attempt,
+    idempotencyKey: row.idempotency_key,
+    retry: row.retry === null ? null : JSON.parse(row.retry),
+    firstVisibleAt: row.first_visible_at,
+    ...(row.timeout_ms === null ? {} : { timeoutMs: row.timeout_ms }),
+    ...(row.heartbeat_details === null ? {} : { heartbeatDetails: row.heartbeat_details }),
+    leaseToken: row.lease_token,
+  };
+}
+
+/** The URL without its password, for messages. */
+export function redact(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, "$1***@");
+}

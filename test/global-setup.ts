@@ -1,0 +1,26 @@
+/**
+ * Runs once around the whole test run: names the run (so its PostgreSQL schemas can be told
+ * apart from another run's) and drops every schema the run left behind.
+ */
+import pg from "pg";
+
+const POSTGRES_URL = process.env.BATON_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+export function setup(): () => Promise<void> {
+  const run = Date.now().toString(36);
+  process.env.BATON_TEST_RUN = run;
+  return async () => {
+    const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
+    try {
+      await client.connect();
+      const schemas = await client.query<{ nspname: string }>("SELECT nspname FROM pg_namespace WHERE nspname LIKE $1", [
+        `baton_t_${run}_%`,
+      ]);
+      for (const { nspname } of schemas.rows) await client.query(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);
+    } catch {
+      // No server: nothing was created on it.
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  };
+}
