@@ -7,8 +7,8 @@ import pg from "pg";
 const POSTGRES_URL = process.env.BATON_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 export function setup(): () => Promise<void> {
-  const run = Date.now().toString(36);
-  process.env.BATON_TEST_RUN = run;
+  // Each project runs this setup; they share the run's name.
+  const run = (process.env.BATON_TEST_RUN ??= Date.now().toString(36));
   return async () => {
     const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
     try {

@@ -2,8 +2,9 @@
  * Watches the instances that callers of waitForCompletion wait on. One store query checks
  * them all: at once (batched) when a wait begins, then at a polling interval that backs off
  * while nothing finishes. A thousand waiters cost one query per poll, not a thousand reads.
- * With a worker in this process, its commits wake waiters directly (the notifier); polling
- * then only covers instances that other processes finish.
+ * With a worker in this process, its commits wake waiters directly (the notifier); a store
+ * that pushes hints (PostgreSQL) wakes them when other processes finish an instance. Polling
+ * then only covers what a lost hint would miss.
  */
 import { FINISHED_STATUSES, type Store } from "../store/store.js";
 import type { CompletionNotifier } from "../worker/completion-notifier.js";
@@ -28,10 +29,13 @@ export class CompletionWatcher {
   constructor(
     private readonly store: Store,
     private readonly notifier: CompletionNotifier | undefined,
-    private readonly pace: PollPace = notifier ? POLL_WITH_NOTIFIER : POLL_WITHOUT_NOTIFIER,
+    private readonly pace: PollPace = notifier || store.watch ? POLL_WITH_NOTIFIER : POLL_WITHOUT_NOTIFIER,
   ) {
     this.pollMs = pace.firstMs;
   }
+
+  /** Hints from other processes, subscribed on the first wait; the store's close ends them. */
+  private hinted = false;
 
   /** Calls `wake` (possibly more than once) whenever `instanceId` may have finished; returns an unsubscribe function. */
   watch(instanceId: string, wake: () => void): () => void {
@@ -39,6 +43,12 @@ export class CompletionWatcher {
     if (!set) this.waiters.set(instanceId, (set = new Set()));
     set.add(wake);
     const unnotify = this.notifier?.once(instanceId, () => this.wake(instanceId));
+    if (!this.hinted && this.store.watch) {
+      this.hinted = true;
+      this.store.watch((hint) => {
+        if (hint.type === "finished") this.wake(hint.instanceId);
+      });
+    }
     this.fresh.add(instanceId);
     if (!this.freshCheckScheduled) {
       this.freshCheckScheduled = true;

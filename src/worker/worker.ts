@@ -54,6 +54,7 @@ export interface WorkerDeps {
 export class Worker {
   readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private state: "idle" | "running" | "draining" | "stopped" = "idle";
+  private unwatch: (() => void) | undefined;
   private readonly committer: Committer;
   private readonly cache: RunCache;
   /** Episodes in flight, by lease token (an instance may be claimed again as soon as its episode commits). */
@@ -103,6 +104,10 @@ export class Worker {
     const renewEveryMs = Math.max(50, Math.floor(this.deps.limits.leaseMs / 3));
     this.leaseTimer = setInterval(() => void this.renewLeases(), renewEveryMs);
     this.leaseTimer.unref();
+    // Another process queued work (a PostgreSQL NOTIFY): look now rather than at the next poll.
+    this.unwatch = this.deps.store.watch?.((hint) => {
+      if (hint.type === "work") this.wake();
+    });
     this.wake();
   }
 
@@ -111,6 +116,7 @@ export class Worker {
     if (this.state === "idle") this.state = "stopped";
     if (this.state !== "running") return;
     this.state = "draining";
+    this.unwatch?.();
     clearTimeout(this.wakeTimer);
     const running = Promise.all([...this.episodes, ...[...this.activities.values()].map((a) => a.done)]);
     let timer: NodeJS.Timeout | undefined;
