@@ -23,3 +23,5 @@ export type { InstanceStatus, HistoryEntry } from "./client/instance-status.js";
 export { RuntimeStatus } from "./store/store.js";
 export type { FailureDetails } from "./store/store.js";
 export * from "./errors.js";
+export { migrateStore } from "./store/migrate-store.js";
+export type { MigrateStoreOptions, MigrateStoreResult } from "./store/migrate-store.js";

@@ -3,6 +3,7 @@ import { StoreUnavailableError } from "../errors.js";
 import type { Store } from "./store.js";
 import { SqliteStore, type SqliteSynchronous } from "./sqlite/sqlite-store.js";
 import { PostgresStore, redact } from "./postgres/postgres-store.js";
+import type { ConnectionOptions } from "./postgres/connection.js";
 
 const SYNCHRONOUS = ["OFF", "NORMAL", "FULL", "EXTRA"];
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -40,6 +41,11 @@ function openSqlite(url: string): Store {
 }
 
 function openPostgres(url: string): Promise<Store> {
+  return PostgresStore.open(url, postgresOptions(url));
+}
+
+/** The connection options a `postgres://` store URL stands for (its own parameters taken out). */
+export function postgresOptions(url: string): ConnectionOptions {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -59,5 +65,5 @@ function openPostgres(url: string): Promise<Store> {
   }
   parsed.searchParams.delete("schema");
   parsed.searchParams.delete("poolSize");
-  return PostgresStore.open(url, { connectionString: parsed.toString(), schema, poolSize, retryForMs: 30_000 });
+  return { connectionString: parsed.toString(), schema, poolSize, retryForMs: 30_000 };
 }
