@@ -35,7 +35,7 @@ export function isTransient(error: unknown): boolean {
   }
   const message = (error as Error)?.message ?? "";
   // node-postgres reports a socket closed under it with these messages and no code.
-  return /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection/i.test(message);
+  return /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection|Client was closed/i.test(message);
 }
 
 export interface ConnectionOptions {
@@ -75,6 +75,10 @@ export class Connection {
       this.withRetry(async (state) => {
         const client = await this.pool.connect();
         let broken: unknown;
+        // The connection can die between two statements (no query to reject): without a
+        // listener that 'error' event would crash the process. The next statement then fails.
+        const onError = (error: Error): void => void (broken = error);
+        client.on("error", onError);
         try {
           await client.query("BEGIN");
           const result = await body(client);
@@ -92,6 +96,7 @@ export class Connection {
           }
           throw error;
         } finally {
+          client.off("error", onError);
           // A connection that failed mid-transaction is discarded, not returned to the pool.
           client.release(broken instanceof Error ? broken : broken === undefined ? undefined : true);
         }

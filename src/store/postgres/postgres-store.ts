@@ -51,6 +51,8 @@ import { HintListener } from "./hint-listener.js";
 const LIVE = `('Pending', 'Running', 'Suspended')`;
 
 type EpisodeOp = Extract<CommitOp, { type: "episode" }>;
+/** Every op but an activity's final outcome (those are committed together, see commitActivityOutcomes). */
+type OtherOp = Exclude<CommitOp, { type: "activityCompleted" | "activityFailed" }>;
 
 interface QueuedMessage {
   instanceId: string;
@@ -504,8 +506,11 @@ export class PostgresStore implements Store {
    */
   async commit(ops: readonly CommitOp[], now: number, claim?: WorkClaim): Promise<{ outcomes: CommitOutcome[]; claimed: ClaimedWork }> {
     const result = await this.transaction(async (sql, hints) => {
-      const outcomes: CommitOutcome[] = [];
-      for (const op of ops) outcomes.push(await this.applyOp(sql, op, now, hints));
+      // Activity outcomes go first, all in three statements (a fan-in commits hundreds at once).
+      // Applying them before the other ops leaves the same state: an episode never consumes a
+      // message of its own batch, and one that ends its instance deletes the inbox either way.
+      const outcomes = await this.commitActivityOutcomes(sql, ops, now, hints);
+      for (const [i, op] of ops.entries()) outcomes[i] ??= await this.applyOp(sql, op as OtherOp, now, hints);
       const claimed = claim ? await this.claimIn(sql, claim) : { orchestrations: [], activities: [] };
       faultPoint("before-commit");
       return { outcomes, claimed };
@@ -514,7 +519,38 @@ export class PostgresStore implements Store {
     return result;
   }
 
-  private async applyOp(sql: Sql, op: CommitOp, now: number, hints: Hints): Promise<CommitOutcome> {
+  /** The outcomes of the batch's activityCompleted/activityFailed ops, at their indexes (others left empty). */
+  private async commitActivityOutcomes(sql: Sql, ops: readonly CommitOp[], now: number, hints: Hints): Promise<CommitOutcome[]> {
+    const outcomes: CommitOutcome[] = new Array(ops.length);
+    const finals = ops.flatMap((op, index) => (op.type === "activityCompleted" || op.type === "activityFailed" ? [{ op, index }] : []));
+    if (finals.length === 0) return outcomes;
+    const deleted = await sql.query<{ lease_token: string }>(
+      "DELETE FROM activity_tasks WHERE lease_token = ANY($1::text[]) RETURNING lease_token",
+      [finals.map(({ op }) => op.task.leaseToken)],
+    );
+    const done = new Set(deleted.rows.map((row) => row.lease_token));
+    for (const { op, index } of finals) outcomes[index] = done.has(op.task.leaseToken) ? "ok" : "leaseLost";
+    const committed = finals.filter(({ op }) => done.has(op.task.leaseToken));
+    if (committed.length === 0) return outcomes;
+    // Results of executions still running; rows locked (in a fixed order) so that an episode
+    // ending one of them concurrently is waited for, not raced.
+    const live = await sql.query<{ instance_id: string; execution_id: string }>(
+      `SELECT instance_id, execution_id FROM instances
+       WHERE (instance_id, execution_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+         AND runtime_status IN ${LIVE}
+       ORDER BY instance_id FOR SHARE`,
+      [committed.map(({ op }) => op.task.instanceId), committed.map(({ op }) => op.task.executionId)],
+    );
+    const running = new Set(live.rows.map((row) => `${row.execution_id}\u0000${row.instance_id}`));
+    const messages = committed
+      .filter(({ op }) => running.has(`${op.task.executionId}\u0000${op.task.instanceId}`))
+      .map(({ op }) => ({ instanceId: op.task.instanceId, message: outcomeMessage(op), visibleAt: now }));
+    await insertMessages(sql, messages);
+    if (messages.length > 0) hints.work = true;
+    return outcomes;
+  }
+
+  private async applyOp(sql: Sql, op: OtherOp, now: number, hints: Hints): Promise<CommitOutcome> {
     switch (op.type) {
       case "episode":
         return this.commitEpisode(sql, op, now, hints);
@@ -534,14 +570,6 @@ export class PostgresStore implements Store {
         );
         if (!released.rowCount) return "leaseLost";
         hints.work = true;
-        return "ok";
-      }
-      case "activityCompleted":
-      case "activityFailed": {
-        const { task } = op;
-        const deleted = await sql.query("DELETE FROM activity_tasks WHERE lease_token = $1", [task.leaseToken]);
-        if (!deleted.rowCount) return "leaseLost";
-        if (await insertMessageIfLive(sql, task.instanceId, task.executionId, outcomeMessage(op), now)) hints.work = true;
         return "ok";
       }
       case "activityRetry": {
@@ -572,18 +600,27 @@ export class PostgresStore implements Store {
     const { result } = op;
     if (result.runtimeStatus === "ContinuedAsNew") return this.startNextGeneration(sql, op, now, hints);
     const finished = result.runtimeStatus !== "Running";
+    // One statement: the fenced update, the history segment and the consumed messages (the
+    // last two only when the update matched).
     const updated = await sql.query<{ parent_instance_id: string | null; parent_execution_id: string | null; parent_seq: number | null }>(
-      `UPDATE instances SET
-         runtime_status = CASE WHEN runtime_status = 'Suspended' AND $1 = 'Running' THEN 'Suspended' ELSE $1 END,
-         output = CASE WHEN $1 = 'Running' THEN output ELSE $2 END,
-         failure = $3,
-         custom_status = CASE WHEN $4 THEN $5 ELSE custom_status END,
-         history_length = history_length + $6,
-         updated_at = $7,
-         lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
-         stalled_code = NULL, stalled_message = NULL, stalled_since = NULL, stalled_at = NULL
-       WHERE instance_id = $8 AND lease_token = $9 AND history_length = $10
-       RETURNING parent_instance_id, parent_execution_id, parent_seq`,
+      `WITH updated AS (
+         UPDATE instances SET
+           runtime_status = CASE WHEN runtime_status = 'Suspended' AND $1 = 'Running' THEN 'Suspended' ELSE $1 END,
+           output = CASE WHEN $1 = 'Running' THEN output ELSE $2 END,
+           failure = $3,
+           custom_status = CASE WHEN $4 THEN $5 ELSE custom_status END,
+           history_length = history_length + $6,
+           updated_at = $7,
+           lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
+           stalled_code = NULL, stalled_message = NULL, stalled_since = NULL, stalled_at = NULL
+         WHERE instance_id = $8 AND lease_token = $9 AND history_length = $10
+         RETURNING parent_instance_id, parent_execution_id, parent_seq),
+       segment AS (
+         INSERT INTO history_segments (instance_id, first_position, events)
+         SELECT $8, $10, $11 FROM updated WHERE $6 > 0),
+       consumed AS (
+         DELETE FROM inbox WHERE id = ANY($12::bigint[]) AND EXISTS (SELECT 1 FROM updated))
+       SELECT * FROM updated`,
       [
         result.runtimeStatus,
         result.output ?? null,
@@ -595,17 +632,12 @@ export class PostgresStore implements Store {
         op.instanceId,
         op.leaseToken,
         op.historyLengthBefore,
+        JSON.stringify(result.newEvents),
+        op.consumedMessageIds,
       ],
     );
     const instance = updated.rows[0];
     if (!instance) return "leaseLost";
-    if (result.newEvents.length > 0) {
-      await sql.query("INSERT INTO history_segments (instance_id, first_position, events) VALUES ($1, $2, $3)", [
-        op.instanceId,
-        op.historyLengthBefore,
-        JSON.stringify(result.newEvents),
-      ]);
-    }
     if (finished) {
       // The consumed messages and any left over; tasks not running now (running ones finish and are dropped).
       await sql.query(
@@ -621,7 +653,6 @@ export class PostgresStore implements Store {
       if (result.runtimeStatus === "Terminated") await this.terminateChildren(sql, op.instanceId, op.executionId, now, hints);
       return "ok";
     }
-    if (op.consumedMessageIds.length > 0) await sql.query("DELETE FROM inbox WHERE id = ANY($1::bigint[])", [op.consumedMessageIds]);
     const runningBySeq = op.runningTasks && new Map(op.runningTasks.map((task) => [task.seq, task]));
     const tasks: NewTask[] = [];
     const messages: QueuedMessage[] = [];
