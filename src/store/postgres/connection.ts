@@ -70,9 +70,9 @@ export class Connection {
    * while COMMIT was in flight leaves its outcome unknown: the body runs again only when
    * `ambiguousCommitSafe` (its writes are fenced or idempotent); otherwise the call fails.
    */
-  transaction<T>(body: (sql: Sql) => Promise<T>, ambiguousCommitSafe: boolean): Promise<T> {
+  transaction<T>(body: (sql: Sql) => Promise<T>, ambiguousCommitSafe: boolean, retryForMs = this.options.retryForMs): Promise<T> {
     return this.track(() =>
-      this.withRetry(async (state) => {
+      this.withRetry(retryForMs, async (state) => {
         const client = await this.pool.connect();
         let broken: unknown;
         // The connection can die between two statements (no query to reject): without a
@@ -106,11 +106,11 @@ export class Connection {
 
   /** One statement outside a transaction (reads), retried like a transaction. */
   query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
-    return this.track(() => this.withRetry(() => this.pool.query<R>(text, values)));
+    return this.track(() => this.withRetry(this.options.retryForMs, () => this.pool.query<R>(text, values)));
   }
 
-  private async withRetry<T>(attempt: (state: { committing: boolean }) => Promise<T>): Promise<T> {
-    const deadline = Date.now() + this.options.retryForMs;
+  private async withRetry<T>(retryForMs: number, attempt: (state: { committing: boolean }) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + retryForMs;
     for (let delayMs = 5; ; delayMs = Math.min(delayMs * 2, 1000)) {
       const state = { committing: false };
       try {
@@ -119,7 +119,7 @@ export class Connection {
         if (!isTransient(error)) throw error;
         if (Date.now() + delayMs > deadline) {
           throw new StoreUnavailableError(
-            `PostgreSQL did not answer for ${this.options.retryForMs} ms (${(error as Error).message}). Check that the server is up and reachable.`,
+            `PostgreSQL did not answer for ${retryForMs} ms (${(error as Error).message}). Check that the server is up and reachable.`,
             { cause: error },
           );
         }
