@@ -15,7 +15,10 @@ import { CompletionNotifier } from "./worker/completion-notifier.js";
 import { Worker, type WorkerLimits } from "./worker/worker.js";
 
 export interface BatonOptions {
-  /** Store URL: "sqlite:./baton.db" or "sqlite:/abs/path.db" (add "?synchronous=NORMAL" to trade durability for speed). */
+  /**
+   * Store URL: "sqlite:./baton.db" or "sqlite:/abs/path.db" (add "?synchronous=NORMAL" to trade
+   * durability for speed), or "postgres://user@host:5432/db?schema=myapp" for many machines.
+   */
   store: string;
   /** The activities and orchestrations this process hosts. */
   functions: readonly FunctionDefinition[];

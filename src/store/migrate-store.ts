@@ -29,17 +29,19 @@ export async function migrateStore(fromUrl: string, toUrl: string, options: Migr
   if (!/^postgres(ql)?:\/\//.test(toUrl ?? "")) throw new InvalidArgumentError(`migrateStore copies to PostgreSQL: "to" must be a postgres:// URL.`);
   // Opening each store first brings its schema up to date (and refuses one newer than this code).
   const source = (await openStore(fromUrl)) as SqliteStore;
-  const target = await openStore(toUrl);
-  await target.close();
-  const db: Database.Database = source.database;
-  const connection = new Connection({ ...postgresOptions(toUrl), poolSize: 1 });
+  let connection: Connection | undefined;
   try {
+    await (await openStore(toUrl)).close();
+    connection = new Connection({ ...postgresOptions(toUrl), poolSize: 1 });
+    const db: Database.Database = source.database;
     const live = (db.prepare("SELECT count(*) AS n FROM workers WHERE heartbeat_at + lease_ms >= ?").get(Date.now()) as { n: number }).n;
     if (live > 0) {
       throw new InvalidArgumentError(
         `${live} worker(s) still run on the SQLite store: stop every worker before moving the store, then run the move again.`,
       );
     }
+    // One read transaction: every table is read as of the same moment.
+    db.exec("BEGIN");
     return await connection.transaction(async (sql) => {
       const counts = {} as MigrateStoreResult;
       for (const table of TABLES) {
@@ -75,7 +77,8 @@ export async function migrateStore(fromUrl: string, toUrl: string, options: Migr
       return counts;
     }, false);
   } finally {
-    await connection.close();
+    if (source.database.inTransaction) source.database.exec("COMMIT");
+    await connection?.close();
     await source.close();
   }
 }

@@ -58,6 +58,11 @@ export function postgresOptions(url: string): ConnectionOptions {
       `Store URL "${redact(url)}": schema "${schema}" must be a plain identifier (letters, digits, _; at most 63 characters).`,
     );
   }
+  if (parsed.searchParams.has("options")) {
+    throw new StoreUnavailableError(
+      `Store URL "${redact(url)}": remove "options": Baton sets the connection's search_path itself (use ?schema=… to choose the schema).`,
+    );
+  }
   const poolText = parsed.searchParams.get("poolSize") ?? "10";
   const poolSize = Number(poolText);
   if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000) {

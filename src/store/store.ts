@@ -14,8 +14,10 @@
  * Rules every implementation keeps (test/store/conformance checks them):
  * - Leases: a lease runs `leaseMs` from when its write takes effect (the caller's `now`, or
  *   later if the write waited for a lock); work is claimable again once its expiry is ≤ now.
- * - Messages are delivered in order of `visibleAt`, then of commit; messages of one commit
- *   keep their order.
+ * - Messages are delivered in order of `visibleAt`, then of insertion; messages of one commit
+ *   keep their order, and a message written after another's commit comes after it. (SQLite
+ *   serializes writers, so insertion order is commit order; PostgreSQL numbers messages at
+ *   insert, so two transactions committing at once may be seen in either order.)
  * - A suspended instance takes messages (events, results, timers) but is not claimed until
  *   resumed; an episode committed while it was suspended leaves it Suspended unless it ends it.
  * - Ending an instance deletes its inbox and its tasks not leased at that moment; later results

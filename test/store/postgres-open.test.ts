@@ -89,6 +89,7 @@ describe.skipIf(!postgresAvailable)("PostgreSQL store: opening and migrations", 
       [`${base}?schema=1abc`, /must be a plain identifier/],
       [`${base}?poolSize=0`, /poolSize must be a whole number from 1 to 1000/],
       [`${base}?poolSize=many`, /poolSize must be a whole number/],
+      [`${base}?options=-c%20search_path%3Dpublic`, /remove "options"/],
       ["postgres://app:s3cret-pw@[bad", /not a valid URL/],
       ["mysql://app:s3cret-pw@127.0.0.1/x", /not supported/],
     ] as const) {

@@ -25,7 +25,7 @@ const TRANSIENT_SQLSTATES = new Set([
   "53300", // too_many_connections
 ]);
 
-const TRANSIENT_NODE_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENOTCONN"]);
+const TRANSIENT_NODE_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENOTCONN", "EAI_AGAIN"]);
 
 export function isTransient(error: unknown): boolean {
   if (error instanceof BatonError) return false;
@@ -34,8 +34,9 @@ export function isTransient(error: unknown): boolean {
     if (TRANSIENT_SQLSTATES.has(code) || code.startsWith("08") || TRANSIENT_NODE_CODES.has(code)) return true;
   }
   const message = (error as Error)?.message ?? "";
-  // node-postgres reports a socket closed under it with these messages and no code.
-  return /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection|Client was closed/i.test(message);
+  // node-postgres reports a socket closed under it, or a pool with no free connection for
+  // connectionTimeoutMillis, with these messages and no code.
+  return /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection|Client was closed|timeout exceeded when trying to connect/i.test(message);
 }
 
 export interface ConnectionOptions {
@@ -59,6 +60,8 @@ export class Connection {
       // Every connection of this store sees its own schema first: several apps share one database.
       options: `-c search_path=${quoteIdent(options.schema)}`,
       connectionTimeoutMillis: 10_000,
+      // Detects a peer that vanished without closing (failover, network cut) instead of hanging.
+      keepAlive: true,
     });
     // An idle connection killed by the server (restart, pg_terminate_backend) must not crash the
     // process: the pool drops it and the next checkout opens a new one.

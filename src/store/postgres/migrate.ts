@@ -29,7 +29,17 @@ export async function migrate(connection: Connection, now: number): Promise<void
       if (current > MIGRATIONS.length) throw new SchemaTooNewError(current, MIGRATIONS.length);
     }
     if (current === MIGRATIONS.length) return;
-    await sql.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    // CREATE SCHEMA needs the CREATE privilege on the database even when the schema exists.
+    const exists = await sql.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]);
+    if (exists.rowCount === 0) await sql.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
+    // The schema is chosen by a startup parameter; a pooler that drops it would put the tables elsewhere.
+    const chosen = await sql.query<{ schema: string | null }>("SELECT current_schema() AS schema");
+    if (chosen.rows[0]?.schema !== schema) {
+      throw new StoreUnavailableError(
+        `The connection's search_path did not select schema "${schema}" (got ${JSON.stringify(chosen.rows[0]?.schema)}). ` +
+          `A connection pooler may drop the "options" startup parameter: connect directly, or let the pooler pass it.`,
+      );
+    }
     await sql.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)");
     for (let version = current + 1; version <= MIGRATIONS.length; version++) {
       await sql.query(MIGRATIONS[version - 1]!);
