@@ -25,3 +25,7 @@ export type { FailureDetails } from "./store/store.js";
 export * from "./errors.js";
 export { migrateStore } from "./store/migrate-store.js";
 export type { MigrateStoreOptions, MigrateStoreResult } from "./store/migrate-store.js";
+export { createHttpApi } from "./http/http-api.js";
+export type { HttpApiOptions } from "./http/http-api.js";
+export { serveHttpApi } from "./http/serve.js";
+export type { ServeHttpApiOptions, HttpApiServer } from "./http/serve.js";

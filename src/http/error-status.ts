@@ -1,0 +1,31 @@
+/**
+ * The one table from error code to HTTP status. Every error the API returns is a JSON body
+ * `{ code, message }`; a code missing here is a bug and answers 500 (the message hidden).
+ */
+export const STATUS_OF_CODE: Readonly<Record<string, number>> = {
+  // The request itself
+  INVALID_ARGUMENT: 400,
+  MALFORMED_JSON: 400,
+  SERIALIZATION_FAILED: 400,
+  UNAUTHORIZED: 401,
+  NOT_REGISTERED: 404,
+  INSTANCE_NOT_FOUND: 404,
+  ROUTE_NOT_FOUND: 404,
+  PAYLOAD_TOO_LARGE: 413,
+  // The instance's state does not allow it
+  INSTANCE_ALREADY_EXISTS: 409,
+  INSTANCE_NOT_FINISHED: 409,
+  INSTANCE_NOT_SUSPENDED: 409,
+  INSTANCE_NOT_FAILED: 409,
+  /** As in Azure Durable Functions: events and termination of an ended instance are 410 Gone. */
+  INSTANCE_NOT_RUNNING: 410,
+  // The service
+  STORE_UNAVAILABLE: 503,
+  SCHEMA_TOO_NEW: 503,
+  CLOSED: 503,
+  INTERNAL: 500,
+};
+
+export function statusOfCode(code: string): number {
+  return STATUS_OF_CODE[code] ?? 500;
+}

@@ -1,0 +1,291 @@
+/**
+ * The HTTP management API: everything the client offers, under /api, with the paths and
+ * status codes of Azure Durable Functions' HTTP API. A Hono app: mount it in your own
+ * Hono or Node server, or let `serveHttpApi` (and the `baton` command) listen for it.
+ *
+ * Every error is `{ code, message }` with the status from error-status.ts; bad input is
+ * rejected before the client (and so the store) is called.
+ */
+import { timingSafeEqual } from "node:crypto";
+import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { BatonClient, ListFilter, PurgeWhereFilter } from "../client/client.js";
+import type { InstanceStatus } from "../client/instance-status.js";
+import { toMs } from "../definitions/duration.js";
+import { BatonError, InvalidArgumentError, TimeoutError } from "../errors.js";
+import { RuntimeStatus } from "../store/store.js";
+import { statusOfCode } from "./error-status.js";
+import { openApiDocument } from "./openapi.js";
+
+export interface HttpApiOptions {
+  client: BatonClient;
+  /** Required as `Authorization: Bearer <token>` on every route but /api/health, when set. */
+  token?: string;
+  /** Largest request body accepted, in bytes (default 1 MiB; the client's payload limit still applies). */
+  maxBodyBytes?: number;
+  /** Longest wait a long-poll (`/wait?timeout=`) may ask for (default 60 s). */
+  maxWaitMs?: number;
+  /** Where unexpected errors (answered as 500) are reported. */
+  onUnexpectedError?: (error: unknown) => void;
+}
+
+/** An error of the HTTP layer itself, with a stable code like the library's errors. */
+class HttpError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+const DEFAULT_MAX_WAIT_MS = 60_000;
+const STATUSES = Object.values(RuntimeStatus) as string[];
+
+export function createHttpApi(options: HttpApiOptions): Hono {
+  const { client } = options;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+  const token = options.token === undefined || options.token === "" ? undefined : Buffer.from(options.token);
+  const app = new Hono();
+
+  app.onError((error, c) => {
+    if (error instanceof BatonError || error instanceof HttpError) {
+      return c.json({ code: error.code, message: error.message }, statusOfCode(error.code) as 400);
+    }
+    options.onUnexpectedError?.(error);
+    return c.json({ code: "INTERNAL", message: "An unexpected error occurred; the server log has the details." }, 500);
+  });
+  app.notFound((c) => c.json({ code: "ROUTE_NOT_FOUND", message: `No route ${c.req.method} ${c.req.path}. See /api/openapi.json.` }, 404));
+
+  app.get("/api/health", async (c) => {
+    await client.list({ pageSize: 1 }); // the store answers
+    return c.json({ status: "ok" });
+  });
+
+  app.use("/api/*", async (c, next) => {
+    if (token && !bearerMatches(c.req.header("authorization"), token)) {
+      c.header("WWW-Authenticate", 'Bearer realm="baton"');
+      throw new HttpError("UNAUTHORIZED", "Send the API token as `Authorization: Bearer <token>`.");
+    }
+    await next();
+  });
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: () => {
+        throw new HttpError("PAYLOAD_TOO_LARGE", `The request body is larger than ${maxBodyBytes} bytes.`);
+      },
+    }),
+  );
+
+  app.get("/api/openapi.json", (c) => c.json(openApiDocument()));
+
+  const start = async (c: Context): Promise<Response> => {
+    const name = c.req.param("name")!;
+    const instanceId = c.req.param("instanceId");
+    const input = await jsonBody(c);
+    const query = queryOf(c, ["startAt", "reuseFinished"]);
+    const id = await client.startNew(name, {
+      ...(input === undefined ? {} : { input }),
+      ...(instanceId === undefined ? {} : { instanceId }),
+      ...(query.startAt === undefined ? {} : { startAt: query.startAt }),
+      ...(query.reuseFinished === undefined ? {} : { reuseFinished: booleanParam("reuseFinished", query.reuseFinished) }),
+    });
+    return accepted(c, id, managementUrls(c, id));
+  };
+  app.post("/api/orchestrators/:name", start);
+  app.post("/api/orchestrators/:name/:instanceId", start);
+
+  app.get("/api/instances/:id", async (c) => {
+    const id = c.req.param("id");
+    const query = queryOf(c, ["showHistory", "showInput"]);
+    const status = await client.getStatus(id, {
+      showHistory: booleanParam("showHistory", query.showHistory ?? "false"),
+      showInput: booleanParam("showInput", query.showInput ?? "true"),
+    });
+    if (!status) throw new HttpError("INSTANCE_NOT_FOUND", `No instance "${id}". List instances with GET /api/instances.`);
+    return statusResponse(c, status);
+  });
+
+  app.get("/api/instances/:id/wait", async (c) => {
+    const id = c.req.param("id");
+    const { timeout } = queryOf(c, ["timeout"]);
+    const waitMs = timeout === undefined ? maxWaitMs : toMs(/^\d+$/.test(timeout) ? Number(timeout) : timeout, "timeout");
+    if (waitMs > maxWaitMs) throw new InvalidArgumentError(`timeout may be at most ${maxWaitMs} ms; poll again for longer waits.`);
+    try {
+      return statusResponse(c, await client.waitForCompletion(id, { timeout: waitMs }));
+    } catch (error) {
+      if (!(error instanceof TimeoutError)) throw error;
+      const status = await client.getStatus(id);
+      if (!status) throw new HttpError("INSTANCE_NOT_FOUND", `No instance "${id}".`);
+      return statusResponse(c, status);
+    }
+  });
+
+  app.post("/api/instances/:id/raiseEvent/:event", async (c) => {
+    queryOf(c, []);
+    await client.raiseEvent(c.req.param("id"), c.req.param("event"), await jsonBody(c));
+    return c.body(null, 202);
+  });
+
+  for (const action of ["terminate", "suspend", "resume", "rewind"] as const) {
+    app.post(`/api/instances/:id/${action}`, async (c) => {
+      const { reason } = queryOf(c, ["reason"]);
+      await noBody(c);
+      await client[action](c.req.param("id"), reason);
+      return c.body(null, 202);
+    });
+  }
+
+  app.post("/api/instances/:id/restart", async (c) => {
+    queryOf(c, []);
+    await noBody(c);
+    const id = await client.restart(c.req.param("id"));
+    return accepted(c, id, managementUrls(c, id));
+  });
+
+  app.delete("/api/instances/:id", async (c) => {
+    queryOf(c, []);
+    const id = c.req.param("id");
+    if (!(await client.purge(id))) throw new HttpError("INSTANCE_NOT_FOUND", `No instance "${id}" to purge.`);
+    return c.json({ instancesDeleted: 1 });
+  });
+
+  app.get("/api/instances", async (c) => {
+    const query = queryOf(c, ["runtimeStatus", "name", "createdFrom", "createdTo", "instanceIdPrefix", "pageSize", "continuationToken", "showInput"]);
+    const filter: ListFilter = { ...commonFilter(query) };
+    if (query.pageSize !== undefined) filter.pageSize = integerParam("pageSize", query.pageSize);
+    if (query.continuationToken !== undefined) filter.continuationToken = query.continuationToken;
+    const page = await client.list(filter);
+    const showInput = booleanParam("showInput", query.showInput ?? "false");
+    const instances = page.instances.map((status) => (showInput ? status : withoutInput(status)));
+    if (page.continuationToken) c.header("x-continuation-token", page.continuationToken);
+    return c.json({ instances, continuationToken: page.continuationToken ?? null });
+  });
+
+  app.delete("/api/instances", async (c) => {
+    const query = queryOf(c, ["runtimeStatus", "name", "createdFrom", "createdTo", "instanceIdPrefix"]);
+    if (Object.keys(query).length === 0) {
+      throw new InvalidArgumentError("Purging needs at least one filter (e.g. ?runtimeStatus=Completed or ?createdTo=…): refusing to purge everything.");
+    }
+    const { purged } = await client.purgeWhere(commonFilter(query) as PurgeWhereFilter);
+    return c.json({ instancesDeleted: purged });
+  });
+
+  return app;
+}
+
+function bearerMatches(header: string | undefined, token: Buffer): boolean {
+  const match = /^Bearer (.+)$/i.exec(header ?? "");
+  if (!match) return false;
+  const given = Buffer.from(match[1]!);
+  return given.length === token.length && timingSafeEqual(given, token);
+}
+
+/** The query parameters, refusing unknown and repeated ones (a typo must not be ignored). */
+function queryOf(c: Context, known: readonly string[]): Record<string, string | undefined> {
+  const all = c.req.queries();
+  const result: Record<string, string> = {};
+  for (const [key, values] of Object.entries(all)) {
+    if (!known.includes(key)) {
+      const hint = known.length ? `Known: ${known.join(", ")}.` : "This route takes none.";
+      throw new InvalidArgumentError(`Unknown query parameter "${key}". ${hint}`);
+    }
+    if (values.length > 1) throw new InvalidArgumentError(`Query parameter "${key}" is given ${values.length} times; give it once.`);
+    result[key] = values[0]!;
+  }
+  return result;
+}
+
+function booleanParam(name: string, value: string): boolean {
+  if (value === "true") return true;
+  if (value === "false") return false;
+  throw new InvalidArgumentError(`${name} must be true or false, got "${value}".`);
+}
+
+function integerParam(name: string, value: string): number {
+  if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number, got "${value}".`);
+  return Number(value);
+}
+
+function dateParam(name: string, value: string): Date {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError(`${name} must be an ISO 8601 date, got "${value}".`);
+  return date;
+}
+
+/** The filter keys shared by list and purge. */
+function commonFilter(query: Record<string, string | undefined>): Omit<ListFilter, "pageSize" | "continuationToken"> {
+  const filter: Omit<ListFilter, "pageSize" | "continuationToken"> = {};
+  if (query.runtimeStatus !== undefined) {
+    const statuses = query.runtimeStatus.split(",").map((s) => s.trim());
+    const unknown = statuses.find((s) => !STATUSES.includes(s));
+    if (unknown !== undefined) throw new InvalidArgumentError(`runtimeStatus: unknown status "${unknown}". Use ${STATUSES.join(", ")}.`);
+    filter.runtimeStatus = statuses as RuntimeStatus[];
+  }
+  if (query.name !== undefined) filter.name = query.name;
+  if (query.createdFrom !== undefined) filter.createdFrom = dateParam("createdFrom", query.createdFrom);
+  if (query.createdTo !== undefined) filter.createdTo = dateParam("createdTo", query.createdTo);
+  if (query.instanceIdPrefix !== undefined) filter.instanceIdPrefix = query.instanceIdPrefix;
+  return filter;
+}
+
+/**
+ * The request's JSON body: undefined when empty. Read as JSON whatever its Content-Type, so
+ * that `curl -d '"Tokyo"'` (form-encoded by default) works as users expect.
+ */
+async function jsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new HttpError("MALFORMED_JSON", `The body is not valid JSON: ${(error as Error).message}.`);
+  }
+}
+
+async function noBody(c: Context): Promise<void> {
+  if ((await c.req.text()).trim() !== "") {
+    throw new InvalidArgumentError("This route takes no body; give the reason as ?reason=….");
+  }
+}
+
+function withoutInput(status: InstanceStatus): InstanceStatus {
+  const { input: _input, ...rest } = status;
+  return rest as InstanceStatus;
+}
+
+/** As Azure does: 200 once the instance has ended, 202 (with Location) while it has not. */
+function statusResponse(c: Context, status: InstanceStatus): Response {
+  if (["Completed", "Failed", "Terminated"].includes(status.runtimeStatus)) return c.json(status, 200);
+  c.header("Location", instanceUrl(c, status.instanceId));
+  return c.json(status, 202);
+}
+
+function accepted(c: Context, id: string, urls: Record<string, string>): Response {
+  c.header("Location", urls.statusQueryGetUri!);
+  return c.json({ id, ...urls }, 202);
+}
+
+function instanceUrl(c: Context, id: string): string {
+  return `${new URL(c.req.url).origin}/api/instances/${encodeURIComponent(id)}`;
+}
+
+/** The URLs a caller needs to manage the instance, named as in Azure Durable Functions. */
+function managementUrls(c: Context, id: string): Record<string, string> {
+  const base = instanceUrl(c, id);
+  return {
+    statusQueryGetUri: base,
+    waitForCompletionGetUri: `${base}/wait`,
+    sendEventPostUri: `${base}/raiseEvent/{eventName}`,
+    terminatePostUri: `${base}/terminate?reason={text}`,
+    suspendPostUri: `${base}/suspend?reason={text}`,
+    resumePostUri: `${base}/resume?reason={text}`,
+    rewindPostUri: `${base}/rewind?reason={text}`,
+    restartPostUri: `${base}/restart`,
+    purgeHistoryDeleteUri: base,
+  };
+}

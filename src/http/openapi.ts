@@ -1,0 +1,204 @@
+/**
+ * The OpenAPI 3.1 description of the HTTP API, served at /api/openapi.json. The tests compare
+ * its paths and methods with the app's real routes, so the two cannot drift apart.
+ */
+import { STATUS_OF_CODE } from "./error-status.js";
+
+const json = (schema: object) => ({ "application/json": { schema } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const error = (description: string) => ({ description, content: json(ref("Error")) });
+const instanceId = { name: "id", in: "path", required: true, schema: { type: "string" } };
+const reason = { name: "reason", in: "query", required: false, schema: { type: "string" }, description: "Recorded in the history." };
+const filters = [
+  { name: "runtimeStatus", in: "query", schema: { type: "string" }, description: "Comma-separated statuses, e.g. Running,Pending." },
+  { name: "name", in: "query", schema: { type: "string" } },
+  { name: "createdFrom", in: "query", schema: { type: "string", format: "date-time" } },
+  { name: "createdTo", in: "query", schema: { type: "string", format: "date-time" } },
+  { name: "instanceIdPrefix", in: "query", schema: { type: "string" } },
+];
+const common = {
+  "400": error("Invalid input: a bad parameter, malformed JSON, a payload JSON cannot carry."),
+  "401": error("Missing or wrong bearer token."),
+  "503": error("The store is unavailable."),
+};
+const instanceAction = (summary: string, extra: Record<string, unknown> = {}) => ({
+  post: {
+    summary,
+    parameters: [instanceId, reason],
+    responses: { "202": { description: "Accepted." }, "404": error("No such instance."), ...extra, ...common },
+  },
+});
+const started = {
+  description: "Started. `Location` is the status URL.",
+  content: json(ref("ManagementUrls")),
+};
+
+export function openApiDocument(): object {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Baton HTTP management API",
+      version: "1",
+      description:
+        "Manage orchestrations: start, query, wait, raise events, terminate, suspend, resume, rewind, restart, purge. " +
+        `Errors are { code, message }; codes and statuses: ${Object.entries(STATUS_OF_CODE)
+          .map(([code, status]) => `${code} ${status}`)
+          .join(", ")}.`,
+    },
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      schemas: {
+        Error: {
+          type: "object",
+          required: ["code", "message"],
+          properties: { code: { type: "string", enum: Object.keys(STATUS_OF_CODE) }, message: { type: "string" } },
+        },
+        ManagementUrls: {
+          type: "object",
+          properties: Object.fromEntries(
+            [
+              "id",
+              "statusQueryGetUri",
+              "waitForCompletionGetUri",
+              "sendEventPostUri",
+              "terminatePostUri",
+              "suspendPostUri",
+              "resumePostUri",
+              "rewindPostUri",
+              "restartPostUri",
+              "purgeHistoryDeleteUri",
+            ].map((key) => [key, { type: "string" }]),
+          ),
+        },
+        InstanceStatus: {
+          type: "object",
+          required: ["instanceId", "name", "runtimeStatus", "createdAt", "lastUpdatedAt"],
+          properties: {
+            instanceId: { type: "string" },
+            name: { type: "string" },
+            runtimeStatus: { type: "string", enum: ["Pending", "Running", "Completed", "Failed", "Terminated", "Suspended", "ContinuedAsNew"] },
+            input: {},
+            output: {},
+            customStatus: {},
+            createdAt: { type: "string", format: "date-time" },
+            lastUpdatedAt: { type: "string", format: "date-time" },
+            failureDetails: { type: "object" },
+            stalled: { type: "object" },
+            waitingForWorker: { type: "object" },
+            history: { type: "array", items: { type: "object" } },
+          },
+        },
+      },
+    },
+    security: [{ bearer: [] }],
+    paths: {
+      "/api/health": {
+        get: { summary: "The API and its store answer.", security: [], responses: { "200": { description: "Healthy." }, "503": common["503"] } },
+      },
+      "/api/openapi.json": { get: { summary: "This document.", responses: { "200": { description: "OpenAPI 3.1." } } } },
+      "/api/orchestrators/{name}": {
+        post: {
+          summary: "Start an instance with a generated id. The body (JSON, optional) is the input.",
+          parameters: [
+            { name: "name", in: "path", required: true, schema: { type: "string" } },
+            { name: "startAt", in: "query", schema: { type: "string", format: "date-time" } },
+            { name: "reuseFinished", in: "query", schema: { type: "boolean" } },
+          ],
+          requestBody: { required: false, content: json({}) },
+          responses: { "202": started, "404": error("No orchestration of that name is registered."), "413": error("Body too large."), ...common },
+        },
+      },
+      "/api/orchestrators/{name}/{instanceId}": {
+        post: {
+          summary: "Start an instance with this id.",
+          parameters: [
+            { name: "name", in: "path", required: true, schema: { type: "string" } },
+            { name: "instanceId", in: "path", required: true, schema: { type: "string" } },
+            { name: "startAt", in: "query", schema: { type: "string", format: "date-time" } },
+            { name: "reuseFinished", in: "query", schema: { type: "boolean" } },
+          ],
+          requestBody: { required: false, content: json({}) },
+          responses: { "202": started, "404": error("Unknown orchestration."), "409": error("The id is taken."), ...common },
+        },
+      },
+      "/api/instances": {
+        get: {
+          summary: "List instances, oldest first, a page at a time.",
+          parameters: [
+            ...filters,
+            { name: "pageSize", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000 } },
+            { name: "continuationToken", in: "query", schema: { type: "string" } },
+            { name: "showInput", in: "query", schema: { type: "boolean" } },
+          ],
+          responses: {
+            "200": {
+              description: "A page; continuationToken is null on the last one.",
+              content: json({
+                type: "object",
+                properties: { instances: { type: "array", items: ref("InstanceStatus") }, continuationToken: { type: ["string", "null"] } },
+              }),
+            },
+            ...common,
+          },
+        },
+        delete: {
+          summary: "Purge the finished instances matching the filters (at least one filter is required).",
+          parameters: filters,
+          responses: { "200": { description: "{ instancesDeleted }" }, ...common },
+        },
+      },
+      "/api/instances/{id}": {
+        get: {
+          summary: "An instance's status: 200 once it has ended, 202 while it runs.",
+          parameters: [
+            instanceId,
+            { name: "showHistory", in: "query", schema: { type: "boolean" } },
+            { name: "showInput", in: "query", schema: { type: "boolean" } },
+          ],
+          responses: {
+            "200": { description: "Ended.", content: json(ref("InstanceStatus")) },
+            "202": { description: "Not ended yet.", content: json(ref("InstanceStatus")) },
+            "404": error("No such instance."),
+            ...common,
+          },
+        },
+        delete: {
+          summary: "Purge a finished instance and its history.",
+          parameters: [instanceId],
+          responses: { "200": { description: "{ instancesDeleted: 1 }" }, "404": error("No such instance."), "409": error("Not finished."), ...common },
+        },
+      },
+      "/api/instances/{id}/wait": {
+        get: {
+          summary: "Long-poll: answers when the instance ends or the timeout passes (bounded by the server).",
+          parameters: [instanceId, { name: "timeout", in: "query", schema: { type: "string" }, description: 'Milliseconds or a duration such as "30s".' }],
+          responses: {
+            "200": { description: "Ended.", content: json(ref("InstanceStatus")) },
+            "202": { description: "Still running at the timeout.", content: json(ref("InstanceStatus")) },
+            "404": error("No such instance."),
+            ...common,
+          },
+        },
+      },
+      "/api/instances/{id}/raiseEvent/{event}": {
+        post: {
+          summary: "Send an event; the body (JSON, optional) is its data.",
+          parameters: [instanceId, { name: "event", in: "path", required: true, schema: { type: "string" } }],
+          requestBody: { required: false, content: json({}) },
+          responses: { "202": { description: "Delivered." }, "404": error("No such instance."), "410": error("The instance has ended."), ...common },
+        },
+      },
+      "/api/instances/{id}/terminate": instanceAction("Terminate a running instance.", { "410": error("The instance has ended.") }),
+      "/api/instances/{id}/suspend": instanceAction("Suspend a running instance.", { "410": error("The instance has ended.") }),
+      "/api/instances/{id}/resume": instanceAction("Resume a suspended instance.", { "409": error("Not suspended.") }),
+      "/api/instances/{id}/rewind": instanceAction("Rewind a failed instance to before the failing episode.", { "409": error("Not failed.") }),
+      "/api/instances/{id}/restart": {
+        post: {
+          summary: "Start a finished instance over under the same id.",
+          parameters: [instanceId],
+          responses: { "202": started, "404": error("No such instance."), "409": error("Not finished."), ...common },
+        },
+      },
+    },
+  };
+}
