@@ -5,10 +5,14 @@
 import { DEFAULT_MAX_PAYLOAD_BYTES } from "./definitions/payload.js";
 import type { Logger } from "./definitions/logger.js";
 import type { FunctionDefinition } from "./definitions/orchestration.js";
+import { activity, type ActivityOptions } from "./definitions/activity.js";
+import type { RetryPolicy } from "./definitions/retry-policy.js";
+import type { HistoryEntry } from "./client/instance-status.js";
 import { Registry } from "./definitions/registry.js";
 import { toMs, type Duration } from "./definitions/duration.js";
 import { BatonClient } from "./client/client.js";
 import { InvalidArgumentError } from "./errors.js";
+import { closestKey } from "./did-you-mean.js";
 import { consoleLogger } from "./observability/console-logger.js";
 import { openStore } from "./store/open-store.js";
 import { CompletionNotifier } from "./worker/completion-notifier.js";
@@ -45,6 +49,19 @@ export interface BatonOptions {
    * it starts. Default true. See docs/guarantees.md, "Inline activities".
    */
   inlineActivities?: boolean;
+  /**
+   * Options for hosted activities by name, over those of their definitions (e.g. a
+   * `concurrency` cap or a `retry` policy set per deployment in baton.config). Each name must
+   * be an activity in `functions`.
+   */
+  activities?: Readonly<Record<string, ActivityOptions>>;
+  /** The retry policy of hosted activities whose definition sets none. Default: no retries. */
+  defaultActivityRetry?: RetryPolicy;
+  /**
+   * Called after each committed episode with the history events it appended, in order: for
+   * live logs (`baton dev` prints them) and metrics. Keep it quick; what it throws is logged.
+   */
+  onHistory?: (instanceId: string, events: readonly HistoryEntry[]) => void;
 }
 
 export interface Baton {
@@ -67,6 +84,9 @@ const BATON_OPTION_KEYS: readonly (keyof BatonOptions)[] = [
   "maxCachedOrchestrationBytes",
   "logger",
   "inlineActivities",
+  "activities",
+  "defaultActivityRetry",
+  "onHistory",
 ];
 
 /**
@@ -79,13 +99,16 @@ const BATON_OPTION_KEYS: readonly (keyof BatonOptions)[] = [
  */
 export async function createBaton(options: BatonOptions): Promise<Baton> {
   checkKeys(options, BATON_OPTION_KEYS, "createBaton");
-  const registry = new Registry(options.functions ?? []);
+  const registry = new Registry(withActivityOptions(options.functions ?? [], options.activities, options.defaultActivityRetry));
   const limits = resolveLimits(options);
   const logger = options.logger ?? consoleLogger();
   const store = await openStore(options.store);
   const notifier = new CompletionNotifier();
   const now = (): number => Date.now();
-  const worker = new Worker({ store, registry, logger, notifier, now, limits });
+  if (options.onHistory !== undefined && typeof options.onHistory !== "function") {
+    throw new InvalidArgumentError("createBaton: onHistory must be a function.");
+  }
+  const worker = new Worker({ store, registry, logger, notifier, now, limits, ...(options.onHistory ? { onHistory: options.onHistory } : {}) });
   const client = new BatonClient({
     store,
     registry,
@@ -116,6 +139,34 @@ export async function createClient(options: { store: string; maxPayloadBytes?: n
   return new BatonClient({ store, maxPayloadBytes, now: () => Date.now(), onClose: () => store.close() });
 }
 
+const ACTIVITY_OPTION_KEYS: readonly (keyof ActivityOptions)[] = ["retry", "timeout", "heartbeatTimeout", "concurrency"];
+
+/** The hosted definitions with per-name options and the default retry policy applied (validated as activity() does). */
+function withActivityOptions(
+  functions: readonly FunctionDefinition[],
+  overrides: BatonOptions["activities"],
+  defaultRetry: RetryPolicy | undefined,
+): readonly FunctionDefinition[] {
+  if (!Array.isArray(functions) || (overrides === undefined && defaultRetry === undefined)) return functions;
+  if (overrides !== undefined && (typeof overrides !== "object" || overrides === null)) {
+    throw new InvalidArgumentError("createBaton: activities must be an object of options by activity name.");
+  }
+  const hosted = new Set(functions.filter((fn) => fn?.kind === "activity").map((fn) => fn.name));
+  for (const [name, options] of Object.entries(overrides ?? {})) {
+    if (!hosted.has(name)) {
+      throw new InvalidArgumentError(`activities: "${name}" is not an activity in functions. Hosted activities: ${[...hosted].join(", ") || "none"}.`);
+    }
+    checkKeys(options, ACTIVITY_OPTION_KEYS, `activities.${name}`);
+  }
+  return functions.map((fn) => {
+    if (fn?.kind !== "activity") return fn;
+    const own = overrides?.[fn.name];
+    if (own === undefined && (defaultRetry === undefined || fn.options.retry !== undefined)) return fn;
+    const retry = own?.retry ?? fn.options.retry ?? defaultRetry;
+    return activity(fn.name, fn.fn, { ...fn.options, ...own, ...(retry === undefined ? {} : { retry }) });
+  });
+}
+
 function resolveLimits(options: BatonOptions): WorkerLimits {
   return {
     maxConcurrentActivities: positiveInt(options.maxConcurrentActivities ?? 100, "maxConcurrentActivities"),
@@ -134,7 +185,7 @@ function checkKeys(options: object, known: readonly string[], where: string): vo
   if (typeof options !== "object" || options === null) throw new InvalidArgumentError(`${where} needs an options object.`);
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
-    const close = known.find((k) => k.toLowerCase() === key.toLowerCase() || levenshtein(k, key) <= 2);
+    const close = closestKey(key, known);
     throw new InvalidArgumentError(
       `${where}: unknown option "${key}".${close ? ` Did you mean "${close}"?` : ""} Known options: ${known.join(", ")}.`,
     );
@@ -163,18 +214,4 @@ function boolean(value: unknown, what: string): boolean {
 function nonNegativeInt(value: number, what: string): number {
   if (!Number.isInteger(value) || value < 0) throw new InvalidArgumentError(`${what} must be a whole number >= 0, got ${value}.`);
   return value;
-}
-
-function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
 }

@@ -194,7 +194,7 @@ export class BatonClient {
    * purges every finished instance. Unknown keys are rejected: a misspelt filter must not
    * widen a purge.
    */
-  async purgeWhere(filter: PurgeWhereFilter): Promise<{ purged: number }> {
+  async purgeWhere(filter: PurgeWhereFilter, options: { onProgress?: (purged: number) => void } = {}): Promise<{ purged: number }> {
     this.assertOpen();
     if (typeof filter !== "object" || filter === null) throw new InvalidArgumentError("purgeWhere needs a filter object; {} purges every finished instance.");
     const unknown = Object.keys(filter).filter((key) => !PURGE_FILTER_KEYS.includes(key));
@@ -220,6 +220,7 @@ export class BatonClient {
     for (;;) {
       const batch = await this.options.store.purgeInstances(storeFilter, PURGE_BATCH);
       purged += batch;
+      options.onProgress?.(purged);
       if (batch < PURGE_BATCH) return { purged };
       this.assertOpen();
     }

@@ -53,7 +53,7 @@ export function toInstanceStatus(
   return status;
 }
 
-function toHistoryEntry(event: HistoryEvent): HistoryEntry {
+export function toHistoryEntry(event: HistoryEvent): HistoryEntry {
   const entry: Record<string, unknown> = { ...event, timestamp: new Date(event.timestamp) };
   for (const field of PAYLOAD_FIELDS) {
     if (typeof entry[field] === "string") entry[field] = deserialize(entry[field] as string);

@@ -2,7 +2,8 @@ import { isAbsolute, resolve } from "node:path";
 import { StoreUnavailableError } from "../errors.js";
 import type { Store } from "./store.js";
 import { SqliteStore, type SqliteSynchronous } from "./sqlite/sqlite-store.js";
-import { PostgresStore, redact } from "./postgres/postgres-store.js";
+import { PostgresStore } from "./postgres/postgres-store.js";
+import { redact } from "./redact-url.js";
 import type { ConnectionOptions } from "./postgres/connection.js";
 
 const SYNCHRONOUS = ["OFF", "NORMAL", "FULL", "EXTRA"];

@@ -7,6 +7,8 @@
  * (timers, retry backoff) is scheduled precisely; a poll with a deadline is the fallback
  * for work written by other processes.
  */
+import { toHistoryEntry, type HistoryEntry } from "../client/instance-status.js";
+import type { HistoryEvent } from "../engine/history-event.js";
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../definitions/logger.js";
@@ -49,6 +51,8 @@ export interface WorkerDeps {
   notifier: CompletionNotifier;
   now: () => number;
   limits: WorkerLimits;
+  /** Told the events each committed episode appended (BatonOptions.onHistory). */
+  onHistory?: (instanceId: string, events: readonly HistoryEntry[]) => void;
 }
 
 export class Worker {
@@ -308,6 +312,7 @@ export class Worker {
     ops.forEach((op, i) => {
       if (outcomes[i] !== "ok") return;
       if (op.type === "episode") {
+        this.reportHistory(op.instanceId, op.result.newEvents);
         const status = op.result.runtimeStatus;
         if (status !== "Running") this.cancelActivitiesOf(op.instanceId);
         // Only the end of an instance: a new generation is not what waiters wait for.
@@ -329,6 +334,15 @@ export class Worker {
     // Work these ops made visible was claimed in the same transaction, up to the free slots;
     // what did not fit is claimed when a slot frees. Without that claim, look now.
     if (moreWork && !claimed) this.wake();
+  }
+
+  private reportHistory(instanceId: string, events: readonly HistoryEvent[]): void {
+    if (!this.deps.onHistory || events.length === 0) return;
+    try {
+      this.deps.onHistory(instanceId, events.map(toHistoryEntry));
+    } catch (error) {
+      this.deps.logger.error(`worker: onHistory threw: ${(error as Error).message}`);
+    }
   }
 
   /** The instance ended: its activities running here get their signal fired (their results will be dropped). */

@@ -46,6 +46,7 @@ import { FINISHED_STATUSES, outcomeMessage } from "../store.js";
 import { Connection, type ConnectionOptions, type Sql } from "./connection.js";
 import { migrate } from "./migrate.js";
 import { HintListener } from "./hint-listener.js";
+import { redact } from "../redact-url.js";
 
 /** Statuses in which an instance still takes results and events (a suspended one keeps them for later). */
 const LIVE = `('Pending', 'Running', 'Suspended')`;
@@ -985,9 +986,4 @@ function rowToTask(row: TaskRow): ActivityWorkItem {
     ...(row.heartbeat_details === null ? {} : { heartbeatDetails: row.heartbeat_details }),
     leaseToken: row.lease_token,
   };
-}
-
-/** The URL without its password, for messages. */
-export function redact(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, "$1***@");
 }

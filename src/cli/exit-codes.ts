@@ -1,0 +1,43 @@
+/**
+ * The exit codes of the `baton` command, stable for scripts. An error's code decides it, the
+ * same way whether the command talked to the store or to a running HTTP API.
+ */
+export const EXIT = {
+  OK: 0,
+  /** Anything unexpected. */
+  FAILURE: 1,
+  /** Bad arguments, options or configuration. */
+  USAGE: 2,
+  /** The instance or function does not exist. */
+  NOT_FOUND: 3,
+  /** The instance's state does not allow it (already exists, not running, not finished…). */
+  CONFLICT: 4,
+  /** The store or the API cannot be reached. */
+  UNAVAILABLE: 5,
+  /** The API refused the token. */
+  UNAUTHORIZED: 6,
+} as const;
+
+const BY_CODE: Record<string, number> = {
+  INVALID_ARGUMENT: EXIT.USAGE,
+  MALFORMED_JSON: EXIT.USAGE,
+  SERIALIZATION_FAILED: EXIT.USAGE,
+  PAYLOAD_TOO_LARGE: EXIT.USAGE,
+  ROUTE_NOT_FOUND: EXIT.USAGE,
+  INSTANCE_NOT_FOUND: EXIT.NOT_FOUND,
+  NOT_REGISTERED: EXIT.NOT_FOUND,
+  INSTANCE_ALREADY_EXISTS: EXIT.CONFLICT,
+  INSTANCE_NOT_RUNNING: EXIT.CONFLICT,
+  INSTANCE_NOT_FINISHED: EXIT.CONFLICT,
+  INSTANCE_NOT_SUSPENDED: EXIT.CONFLICT,
+  INSTANCE_NOT_FAILED: EXIT.CONFLICT,
+  STORE_UNAVAILABLE: EXIT.UNAVAILABLE,
+  SCHEMA_TOO_NEW: EXIT.UNAVAILABLE,
+  CLOSED: EXIT.UNAVAILABLE,
+  API_UNREACHABLE: EXIT.UNAVAILABLE,
+  UNAUTHORIZED: EXIT.UNAUTHORIZED,
+};
+
+export function exitCodeOf(code: string | undefined): number {
+  return (code !== undefined && BY_CODE[code]) || EXIT.FAILURE;
+}

@@ -1,0 +1,310 @@
+/**
+ * The `baton` command. Serving: `dev`, `start`. Managing instances: `status`, `history`,
+ * `raise`, `terminate`, `suspend`, `resume`, `rewind`, `restart`, `purge`, `list`, against the
+ * store (from --store, BATON_STORE or baton.config) or a running API (--url). Moving a store:
+ * `migrate-store`. Exit codes: see exit-codes.ts.
+ */
+import { Command, CommanderError, InvalidArgumentError as CommanderArgumentError, Option } from "commander";
+import { loadConfig, type LoadedConfig } from "../config/config.js";
+import { BatonError } from "../errors.js";
+import { RuntimeStatus } from "../store/store.js";
+import { migrateStore } from "../store/migrate-store.js";
+import { CommandError, httpAdmin, storeAdmin, type Admin, type Filter, type StatusJson } from "./admin.js";
+import { EXIT, exitCodeOf } from "./exit-codes.js";
+import { short, statusCard, statusColor, table, timeline } from "./format.js";
+import { serve } from "./serve-command.js";
+
+const out = (line: string): void => void process.stdout.write(`${line}\n`);
+const STATUSES = Object.values(RuntimeStatus) as string[];
+
+interface GlobalOptions {
+  config?: string;
+  store?: string;
+  url?: string;
+  token?: string;
+  json?: boolean;
+}
+
+async function config(options: GlobalOptions): Promise<LoadedConfig> {
+  return loadConfig({ cwd: process.cwd(), ...(options.config ? { explicitPath: options.config } : {}), env: process.env });
+}
+
+/** The store or API the management commands talk to: --url wins, then --store, then the config. */
+async function admin(options: GlobalOptions): Promise<Admin> {
+  const url = options.url ?? process.env.BATON_URL;
+  if (url) return httpAdmin(url, options.token ?? process.env.BATON_HTTP_TOKEN);
+  const loaded = await config(options);
+  return storeAdmin(options.store ?? loaded.config.store ?? "sqlite:./baton.db");
+}
+
+async function withAdmin<T>(command: Command, run: (admin: Admin, options: GlobalOptions) => Promise<T>): Promise<T> {
+  const options = command.optsWithGlobals<GlobalOptions>();
+  const target = await admin(options);
+  try {
+    return await run(target, options);
+  } finally {
+    await target.close();
+  }
+}
+
+function print(options: GlobalOptions, json: unknown, human: () => string): void {
+  out(options.json ? JSON.stringify(json, null, 2) : human());
+}
+
+function notFound(instanceId: string): never {
+  throw new CommandError("INSTANCE_NOT_FOUND", `No instance "${instanceId}". List instances with \`baton list\`.`);
+}
+
+function parseJsonArgument(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new CommanderArgumentError(`not JSON: ${text} (strings need quotes: '"text"')`);
+  }
+}
+
+function parseDate(text: string): Date {
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime())) throw new CommanderArgumentError(`not a date: ${text} (use ISO 8601, e.g. 2026-01-31T00:00:00Z)`);
+  return date;
+}
+
+function parseStatuses(text: string): RuntimeStatus[] {
+  const statuses = text.split(",").map((s) => s.trim());
+  const unknown = statuses.find((s) => !STATUSES.includes(s));
+  if (unknown !== undefined) throw new CommanderArgumentError(`unknown status "${unknown}"; use ${STATUSES.join(", ")}`);
+  return statuses as RuntimeStatus[];
+}
+
+function parsePositive(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new CommanderArgumentError(`not a whole number >= 1: ${text}`);
+  return n;
+}
+
+function filterOf(options: Record<string, unknown>): Filter {
+  return {
+    ...(options.status ? { runtimeStatus: options.status as RuntimeStatus[] } : {}),
+    ...(options.name ? { name: options.name as string } : {}),
+    ...(options.createdAfter ? { createdFrom: options.createdAfter as Date } : {}),
+    ...(options.createdBefore ? { createdTo: options.createdBefore as Date } : {}),
+    ...(options.prefix ? { instanceIdPrefix: options.prefix as string } : {}),
+  };
+}
+
+function addFilterOptions(command: Command): Command {
+  return command
+    .option("--status <statuses>", `runtime statuses, comma-separated (${STATUSES.join(", ")})`, parseStatuses)
+    .option("--name <orchestration>", "orchestration name")
+    .option("--created-after <date>", "created at or after (ISO 8601)", parseDate)
+    .option("--created-before <date>", "created at or before (ISO 8601)", parseDate)
+    .option("--prefix <text>", "instance id prefix");
+}
+
+export function program(): Command {
+  const baton = new Command("baton")
+    .description("Durable functions for TypeScript: run workers and the HTTP API, manage instances.")
+    .option("--config <file>", "config file (default: baton.config.{ts,mts,js,mjs,json} in this directory)")
+    .option("--store <url>", "store URL (default: BATON_STORE, the config's store, or sqlite:./baton.db)")
+    .option("--url <url>", "talk to a running Baton API instead of the store (or BATON_URL)")
+    .option("--token <token>", "API bearer token (or BATON_HTTP_TOKEN)")
+    .option("--json", "machine-readable output")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+
+  for (const mode of ["dev", "start"] as const) {
+    baton
+      .command(mode)
+      .description(
+        mode === "dev"
+          ? "run a worker and the HTTP API on the embedded store, printing every instance's progress"
+          : "run a worker and the HTTP API for production; stops gracefully on SIGTERM",
+      )
+      .argument("[module]", "module exporting the functions (default: the config's functions)")
+      .option("--port <port>", "HTTP port (default 7071; 0 picks one)", (text) => {
+        const port = Number(text);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CommanderArgumentError(`not a port: ${text}`);
+        return port;
+      })
+      .option("--host <host>", "HTTP host (default 127.0.0.1; other hosts need a token)")
+      .addOption(new Option("--stop-timeout <ms>", "how long running work may take to finish on stop").default(30_000).argParser(parsePositive))
+      .action(async (module: string | undefined, options: { port?: number; host?: string; stopTimeout: number }, command: Command) => {
+        const globals = command.optsWithGlobals<GlobalOptions>();
+        const loaded = await config(globals);
+        const merged = {
+          ...loaded.config,
+          ...(globals.store ? { store: globals.store } : {}),
+          http: {
+            ...loaded.config.http,
+            ...(options.port !== undefined ? { port: options.port } : {}),
+            ...(options.host ? { host: options.host } : {}),
+            ...(globals.token ? { token: globals.token } : {}),
+          },
+        };
+        const running = await serve({ mode, config: merged, baseDir: loaded.baseDir, module, stopTimeoutMs: options.stopTimeout, out });
+        await new Promise<void>((resolve) => {
+          const onSignal = (): void => {
+            process.off("SIGTERM", onSignal);
+            process.off("SIGINT", onSignal);
+            void running.stop().then(resolve);
+          };
+          process.on("SIGTERM", onSignal);
+          process.on("SIGINT", onSignal);
+        });
+      });
+  }
+
+  baton
+    .command("status")
+    .description("show an instance's status")
+    .argument("<instanceId>")
+    .action((instanceId: string, _options: unknown, command: Command) =>
+      withAdmin(command, async (target, options) => {
+        const status = (await target.status(instanceId, false)) ?? notFound(instanceId);
+        print(options, status, () => statusCard(status));
+      }),
+    );
+
+  baton
+    .command("history")
+    .description("show an instance's history as a timeline")
+    .argument("<instanceId>")
+    .action((instanceId: string, _options: unknown, command: Command) =>
+      withAdmin(command, async (target, options) => {
+        const status = (await target.status(instanceId, true)) ?? notFound(instanceId);
+        print(options, status.history ?? [], () => `${statusCard(status)}\n\n${timeline(status.history ?? [])}`);
+      }),
+    );
+
+  baton
+    .command("raise")
+    .description("send an event to a running instance")
+    .argument("<instanceId>")
+    .argument("<event>", "event name")
+    .argument("[data]", "event data as JSON", parseJsonArgument)
+    .action((instanceId: string, event: string, data: unknown, _options: unknown, command: Command) =>
+      withAdmin(command, async (target, options) => {
+        await target.raise(instanceId, event, data);
+        print(options, { instanceId, event, raised: true }, () => `raised "${event}" on ${instanceId}`);
+      }),
+    );
+
+  for (const [action, description] of [
+    ["terminate", "terminate a running instance"],
+    ["suspend", "suspend a running instance"],
+    ["resume", "resume a suspended instance"],
+    ["rewind", "rewind a failed instance to before the failing step"],
+  ] as const) {
+    baton
+      .command(action)
+      .description(description)
+      .argument("<instanceId>")
+      .option("--reason <text>", "recorded in the history")
+      .action((instanceId: string, opts: { reason?: string }, command: Command) =>
+        withAdmin(command, async (target, options) => {
+          await target.act(action, instanceId, opts.reason);
+          print(options, { instanceId, action, accepted: true }, () => `${action}: ${instanceId}`);
+        }),
+      );
+  }
+
+  baton
+    .command("restart")
+    .description("start a finished instance over under the same id")
+    .argument("<instanceId>")
+    .action((instanceId: string, _options: unknown, command: Command) =>
+      withAdmin(command, async (target, options) => {
+        await target.restart(instanceId);
+        print(options, { instanceId, restarted: true }, () => `restarted ${instanceId}`);
+      }),
+    );
+
+  addFilterOptions(
+    baton
+      .command("purge")
+      .description("delete finished instances and their history: one by id, or all matching the filters")
+      .argument("[instanceId]"),
+  ).action((instanceId: string | undefined, opts: Record<string, unknown>, command: Command) =>
+    withAdmin(command, async (target, options) => {
+      const filter = filterOf(opts);
+      if (instanceId !== undefined) {
+        if (Object.keys(filter).length > 0) throw new CommandError("INVALID_ARGUMENT", "Give an instance id or filters, not both.");
+        if (!(await target.purge(instanceId))) notFound(instanceId);
+        print(options, { purged: 1 }, () => `purged ${instanceId}`);
+        return;
+      }
+      if (Object.keys(filter).length === 0) {
+        throw new CommandError("INVALID_ARGUMENT", "Purge what? Give an instance id, or filters such as --status Completed --created-before 2026-01-01.");
+      }
+      const progress = process.stderr.isTTY && !options.json;
+      const purged = await target.purgeWhere(filter, (count) => {
+        if (progress) process.stderr.write(`\rpurged ${count}…`);
+      });
+      if (progress) process.stderr.write("\r\u001b[K");
+      print(options, { purged }, () => `purged ${purged} instance${purged === 1 ? "" : "s"}`);
+    }),
+  );
+
+  addFilterOptions(baton.command("list").description("list instances, oldest first"))
+    .option("--limit <n>", "at most this many (default 100)", parsePositive)
+    .option("--all", "every matching instance, page after page")
+    .action((opts: Record<string, unknown>, command: Command) =>
+      withAdmin(command, async (target, options) => {
+        const limit = opts.all ? Infinity : ((opts.limit as number | undefined) ?? 100);
+        const instances: StatusJson[] = [];
+        let continuationToken: string | undefined;
+        do {
+          const page = await target.list({
+            ...filterOf(opts),
+            pageSize: Math.min(1000, limit - instances.length),
+            ...(continuationToken ? { continuationToken } : {}),
+          });
+          instances.push(...page.instances);
+          continuationToken = page.continuationToken;
+        } while (continuationToken && instances.length < limit);
+        print(options, instances, () =>
+          instances.length === 0
+            ? "no instances"
+            : table(
+                ["INSTANCE", "NAME", "STATUS", "CREATED", "OUTPUT"],
+                instances.map((s) => [s.instanceId, s.name, statusColor(s.runtimeStatus), s.createdAt, short(s.output ?? s.failureDetails?.message, 40)]),
+              ) + (continuationToken ? `\n(more: --limit or --all)` : ""),
+        );
+      }),
+    );
+
+  baton
+    .command("migrate-store")
+    .description("copy a SQLite store into an empty PostgreSQL schema (stop every worker first)")
+    .argument("<from>", "sqlite: URL")
+    .argument("<to>", "postgres:// URL")
+    .action(async (from: string, to: string, _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<GlobalOptions>();
+      const progress = process.stderr.isTTY && !options.json;
+      const counts = await migrateStore(from, to, {
+        onProgress: (tableName, copied, total) => {
+          if (progress) process.stderr.write(`\r${tableName}: ${copied}/${total}\u001b[K`);
+        },
+      });
+      if (progress) process.stderr.write("\r\u001b[K");
+      print(options, counts, () => table(["TABLE", "ROWS"], Object.entries(counts).map(([name, rows]) => [name, String(rows)])));
+    });
+
+  return baton;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv as string[], { from: "user" });
+    return EXIT.OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are successes; commander already printed its message.
+      return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    }
+    const code = error instanceof BatonError || error instanceof CommandError ? error.code : undefined;
+    process.stderr.write(`baton: ${code ? `${code}: ` : ""}${(error as Error).message}\n`);
+    if (code === undefined && process.env.BATON_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    return exitCodeOf(code);
+  }
+}

@@ -1,0 +1,18 @@
+/** The known key a misspelt one most likely meant: same letters in another case, or at most two edits away. */
+export function closestKey(key: string, known: readonly string[]): string | undefined {
+  return known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length]!;
+}
