@@ -1,6 +1,6 @@
 /**
- * The demo: the four seed patterns on one store (./baton.db, or the URL in BATON_STORE),
- * with one worker in this process, printing what happens.  npm run demo
+ * The tour: the four seed patterns on one store (./baton.db, or the URL in BATON_STORE),
+ * with one worker in this process, printing what happens.  npm run tour
  *
  * Every run uses new instance ids, so it can run again and again on the same store.
  */

@@ -9,7 +9,7 @@ import { tempStoreUrl } from "../helpers/temp-store.js";
 const root = join(import.meta.dirname, "..", "..");
 
 function runDemo(store: string) {
-  return promisify(execFile)("npx", ["tsx", "examples/demo.ts"], {
+  return promisify(execFile)("npx", ["tsx", "examples/tour.ts"], {
     cwd: root,
     env: { ...process.env, BATON_STORE: store },
     timeout: 60_000, // a demo that does not exit promptly fails here
@@ -24,7 +24,7 @@ function examplesBytes(): number {
     .reduce((sum, entry) => sum + statSync(join(entry.parentPath ?? entry.path, entry.name)).size, 0);
 }
 
-describe("the demo", () => {
+describe("the tour of the patterns", () => {
   it("runs every pattern, exits 0, and runs again on the same store", { timeout: 150_000 }, async () => {
     const store = tempStoreUrl();
     for (let run = 1; run <= 2; run++) {
@@ -47,5 +47,18 @@ describe("the demo", () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+describe("the demo module (npm run demo: baton dev examples/functions.ts)", () => {
+  it("exports every example's definitions, each once, with unique names", async () => {
+    const { loadFunctions } = await import("../../src/cli/load-functions.js");
+    const functions = await loadFunctions("examples/functions.ts", root);
+    const names = functions.map((fn) => `${fn.kind}:${fn.name}`);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of ["HelloCities", "BackupSiteContent", "ImageProcessing", "ApprovalWorkflow"]) {
+      expect(names).toContain(`orchestration:${name}`);
+    }
+    expect(functions.length).toBe(17);
   });
 });
