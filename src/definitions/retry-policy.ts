@@ -1,3 +1,4 @@
+import { closestKey } from "../did-you-mean.js";
 import { InvalidArgumentError } from "../errors.js";
 import { toMs, type Duration } from "./duration.js";
 
@@ -37,8 +38,16 @@ export const NO_RETRY: ResolvedRetryPolicy = {
   retryTimeoutMs: null,
 };
 
+const RETRY_POLICY_KEYS = ["maxAttempts", "firstRetryInterval", "backoffCoefficient", "maxRetryInterval", "retryTimeout", "retryIf"];
+
 export function resolveRetryPolicy(policy: RetryPolicy | undefined): ResolvedRetryPolicy {
   if (!policy) return NO_RETRY;
+  if (typeof policy !== "object") throw new InvalidArgumentError(`retry must be an object such as { maxAttempts: 3 }, got ${JSON.stringify(policy)}.`);
+  for (const key of Object.keys(policy)) {
+    if (RETRY_POLICY_KEYS.includes(key)) continue;
+    const close = closestKey(key, RETRY_POLICY_KEYS);
+    throw new InvalidArgumentError(`retry: unknown key "${key}".${close ? ` Did you mean "${close}"?` : ""} Known keys: ${RETRY_POLICY_KEYS.join(", ")}.`);
+  }
   const { maxAttempts, backoffCoefficient = 2 } = policy;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new InvalidArgumentError(`retry.maxAttempts must be a whole number >= 1 (it counts the first try), got ${maxAttempts}.`);

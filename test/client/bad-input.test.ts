@@ -1,7 +1,7 @@
 /**
  * Bad input gets a clear error and loses nothing (DESIGN): every call below is rejected with
  * a named error and its stable code, the message names the subject and the fix, and the store
- * file holds exactly the rows it held before the call.
+ * (SQLite file or PostgreSQL schema) holds exactly the rows it held before the call.
  *
  * Each test starts from a store with real data: one instance run to completion ("done-1") and
  * one Running, waiting for an event ("waiting-1"), with the baton still running.
@@ -25,7 +25,7 @@ import {
   type BatonClient,
   type RuntimeStatus,
 } from "../../src/index.js";
-import { pathOfUrl, snapshotSqlite } from "../helpers/store-snapshot.js";
+import { snapshotStore } from "../helpers/store-snapshot.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
 import { waitForStatus } from "../helpers/wait.js";
 
@@ -54,12 +54,10 @@ afterEach(async () => {
 });
 
 let url: string;
-let path: string;
 let client: BatonClient;
 
 beforeEach(async () => {
   url = tempStoreUrl();
-  path = pathOfUrl(url);
   // A short poll: startNew in this process does not wake the worker, the poll does.
   const baton = await createBaton({ store: url, functions: FUNCTIONS, logger: quiet, pollIntervalMs: 20 });
   batons.push(baton);
@@ -75,7 +73,7 @@ beforeEach(async () => {
 type ErrorClass = abstract new (...args: never[]) => BatonError;
 
 /**
- * Runs `call` between two snapshots of the store file and checks the rejection: its class,
+ * Runs `call` between two snapshots of the store and checks the rejection: its class,
  * its stable code, the parts its message must mention, and that no row changed.
  */
 async function expectRejectedUnchanged(
@@ -84,7 +82,7 @@ async function expectRejectedUnchanged(
   code: string,
   mentions: (string | RegExp)[],
 ): Promise<BatonError> {
-  const before = snapshotSqlite(path);
+  const before = await snapshotStore(url);
   const outcome = await Promise.resolve()
     .then(call)
     .then(
@@ -100,7 +98,7 @@ async function expectRejectedUnchanged(
     if (typeof mention === "string") expect(error.message).toContain(mention);
     else expect(error.message).toMatch(mention);
   }
-  expect(snapshotSqlite(path)).toEqual(before);
+  expect(await snapshotStore(url)).toEqual(before);
   return error;
 }
 
@@ -112,13 +110,13 @@ function cyclic(): Record<string, unknown> {
 
 describe("the store snapshot", () => {
   it("sees a call that does write (so the checks below can fail)", async () => {
-    const before = snapshotSqlite(path);
+    const before = await snapshotStore(url);
     await client.startNew(chain, { input: 1, instanceId: "written" });
-    expect(snapshotSqlite(path)).not.toEqual(before);
+    expect(await snapshotStore(url)).not.toEqual(before);
   });
 
-  it("holds the seeded data", () => {
-    const snapshot = snapshotSqlite(path) as Record<string, { instance_id?: string; runtime_status?: string }[]>;
+  it("holds the seeded data", async () => {
+    const snapshot = (await snapshotStore(url)) as Record<string, { instance_id?: string; runtime_status?: string }[]>;
     const statuses = Object.fromEntries(snapshot.instances!.map((row) => [row.instance_id, row.runtime_status]));
     expect(statuses).toEqual({ "done-1": "Completed", "waiting-1": "Running" });
     expect(snapshot.history_segments!.length).toBeGreaterThan(0);
@@ -178,10 +176,10 @@ describe("startNew", () => {
   });
 
   it("rejects input over a small maxPayloadBytes given to createBaton", async () => {
-    const before = snapshotSqlite(path);
+    const before = await snapshotStore(url);
     const small = await createBaton({ store: url, functions: FUNCTIONS, maxPayloadBytes: 64, logger: quiet });
     batons.push(small);
-    expect(snapshotSqlite(path)).toEqual(before); // opening an up-to-date store writes nothing
+    expect(await snapshotStore(url)).toEqual(before); // opening an up-to-date store writes nothing
     await expectRejectedUnchanged(
       () => small.client.startNew(echo, { input: { text: "y".repeat(64) } }),
       PayloadTooLargeError,
@@ -371,18 +369,18 @@ describe("purge", () => {
   });
 
   it("resolves false for a missing instance and writes nothing", async () => {
-    const before = snapshotSqlite(path);
+    const before = await snapshotStore(url);
     await expect(client.purge("no-such-instance")).resolves.toBe(false);
-    expect(snapshotSqlite(path)).toEqual(before);
+    expect(await snapshotStore(url)).toEqual(before);
   });
 });
 
 describe("getStatus", () => {
   it("returns null for a missing id and writes nothing", async () => {
-    const before = snapshotSqlite(path);
+    const before = await snapshotStore(url);
     await expect(client.getStatus("no-such-instance")).resolves.toBeNull();
     await expect(client.getStatus("no-such-instance", { showHistory: true })).resolves.toBeNull();
-    expect(snapshotSqlite(path)).toEqual(before);
+    expect(await snapshotStore(url)).toEqual(before);
   });
 
   it("rejects an invalid id", async () => {

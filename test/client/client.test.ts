@@ -3,7 +3,6 @@
  * waiting for them, scheduling, listing and paging, purging, a worker-less client in the same
  * process, closing, and activity retries as the client sees them.
  */
-import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   activity,
@@ -21,7 +20,7 @@ import {
   type BatonOptions,
   type InstanceStatus,
 } from "../../src/index.js";
-import { pathOfUrl } from "../helpers/store-snapshot.js";
+import { snapshotStore } from "../helpers/store-snapshot.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
 import { waitForStatus, waitUntil } from "../helpers/wait.js";
 
@@ -474,18 +473,15 @@ describe("list", () => {
 });
 
 describe("purge", () => {
-  function rowsOf(url: string, instanceId: string): Record<string, number> {
-    const db = new Database(pathOfUrl(url), { readonly: true });
-    try {
-      return Object.fromEntries(
-        ["instances", "history_segments", "inbox", "activity_tasks"].map((table) => [
-          table,
-          (db.prepare(`SELECT count(*) AS n FROM ${table} WHERE instance_id = ?`).get(instanceId) as { n: number }).n,
-        ]),
-      );
-    } finally {
-      db.close();
-    }
+  /** How many rows of each table that holds instance data belong to `instanceId`, read from the store itself. */
+  async function rowsOf(url: string, instanceId: string): Promise<Record<string, number>> {
+    const snapshot = (await snapshotStore(url)) as Record<string, { instance_id?: string }[]>;
+    return Object.fromEntries(
+      ["instances", "history_segments", "inbox", "activity_tasks"].map((table) => [
+        table,
+        snapshot[table]!.filter((row) => row.instance_id === instanceId).length,
+      ]),
+    );
   }
 
   it("removes a finished instance and its history", async () => {
@@ -495,12 +491,12 @@ describe("purge", () => {
     const keep = await client.startNew(hello, { input: "kept", instanceId: "to-keep" });
     await client.waitForCompletion(id, { timeout: 20_000 });
     await client.waitForCompletion(keep, { timeout: 20_000 });
-    expect(rowsOf(url, id).history_segments).toBeGreaterThan(0);
+    expect((await rowsOf(url, id)).history_segments).toBeGreaterThan(0);
 
     expect(await client.purge(id)).toBe(true);
     expect(await client.getStatus(id)).toBeNull();
     expect(await client.getStatus(id, { showHistory: true })).toBeNull();
-    expect(rowsOf(url, id)).toEqual({ instances: 0, history_segments: 0, inbox: 0, activity_tasks: 0 });
+    expect(await rowsOf(url, id)).toEqual({ instances: 0, history_segments: 0, inbox: 0, activity_tasks: 0 });
     expect(await client.purge(id)).toBe(false);
     expect((await client.getStatus(keep, { showHistory: true }))!.history!.length).toBeGreaterThan(0);
 

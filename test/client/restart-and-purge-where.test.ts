@@ -12,7 +12,7 @@ import {
   orchestration,
   type Baton,
 } from "../../src/index.js";
-import { snapshotSqlite, pathOfUrl } from "../helpers/store-snapshot.js";
+import { snapshotStore } from "../helpers/store-snapshot.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
 import { silentLogger as quiet } from "../../src/definitions/logger.js";
 
@@ -70,13 +70,13 @@ describe("restart", () => {
     const { client } = await newBaton(store);
     const id = await client.startNew(waiter, { instanceId: "still-waiting" });
     await expect.poll(async () => (await client.getStatus(id))!.runtimeStatus).toBe("Running");
-    const snapshot = snapshotSqlite(pathOfUrl(store));
+    const snapshot = await snapshotStore(store);
     const running = await client.restart(id).catch((error: unknown) => error);
     expect(running).toBeInstanceOf(InstanceNotFinishedError);
     expect((running as InstanceNotFinishedError).message).toContain("before restarting");
     await expect(client.restart("nobody")).rejects.toBeInstanceOf(InstanceNotFoundError);
     await expect(client.restart("")).rejects.toBeInstanceOf(InvalidArgumentError);
-    expect(snapshotSqlite(pathOfUrl(store))).toEqual(snapshot);
+    expect(await snapshotStore(store)).toEqual(snapshot);
   });
 });
 
@@ -124,10 +124,10 @@ describe("purgeWhere", () => {
     [null, "needs a filter object"],
   ])("rejects %j with InvalidArgumentError and deletes nothing", async (filter, message) => {
     const { store, client } = await seeded();
-    const snapshot = snapshotSqlite(pathOfUrl(store));
+    const snapshot = await snapshotStore(store);
     const error = await client.purgeWhere(filter as never).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect((error as Error).message).toContain(message);
-    expect(snapshotSqlite(pathOfUrl(store))).toEqual(snapshot);
+    expect(await snapshotStore(store)).toEqual(snapshot);
   });
 });

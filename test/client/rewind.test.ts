@@ -12,7 +12,7 @@ import {
   orchestration,
   type Baton,
 } from "../../src/index.js";
-import { pathOfUrl, snapshotSqlite } from "../helpers/store-snapshot.js";
+import { snapshotStore } from "../helpers/store-snapshot.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
 import { silentLogger as quiet } from "../../src/definitions/logger.js";
 
@@ -96,7 +96,7 @@ describe("rewind", () => {
     await client.waitForCompletion(done, { timeout: 10_000 });
     const waiting = await client.startNew(order, { input: 1 });
     await expect.poll(async () => (await client.getStatus(waiting))!.runtimeStatus).toBe("Running");
-    const snapshot = snapshotSqlite(pathOfUrl(store));
+    const snapshot = await snapshotStore(store);
     for (const id of [done, waiting]) {
       const error = await client.rewind(id).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InstanceNotFailedError);
@@ -104,6 +104,6 @@ describe("rewind", () => {
     }
     await expect(client.rewind("nobody")).rejects.toBeInstanceOf(InstanceNotFoundError);
     await expect(client.rewind(done, 5 as never)).rejects.toBeInstanceOf(InvalidArgumentError);
-    expect(snapshotSqlite(pathOfUrl(store))).toEqual(snapshot);
+    expect(await snapshotStore(store)).toEqual(snapshot);
   });
 });

@@ -14,7 +14,7 @@ import {
   type Baton,
   type HistoryEntry,
 } from "../../src/index.js";
-import { pathOfUrl, snapshotSqlite } from "../helpers/store-snapshot.js";
+import { snapshotStore } from "../helpers/store-snapshot.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
 import { waitForHistoryEvent } from "../helpers/wait.js";
 import { silentLogger as quiet } from "../../src/definitions/logger.js";
@@ -79,6 +79,9 @@ describe("suspend and resume", () => {
     const { client } = baton;
     const id = await client.startNew(stepper, { input: 4 });
     await expect.poll(() => release !== undefined).toBe(true);
+    // The attempt starts inline, inside the first episode: the instance is Running (suspendable)
+    // once that episode commits, handing the still-running attempt off. Until then it is Pending.
+    await expect.poll(async () => (await client.getStatus(id))!.runtimeStatus).toBe("Running");
     await client.suspend(id);
     release!();
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -120,7 +123,7 @@ describe("suspend and resume", () => {
     const { client } = await newBaton(store);
     const id = await client.startNew(collector);
     await expect.poll(async () => (await client.getStatus(id))!.runtimeStatus).toBe("Running");
-    const snapshot = snapshotSqlite(pathOfUrl(store));
+    const snapshot = await snapshotStore(store);
     const notSuspended = await client.resume(id).catch((e: unknown) => e);
     expect(notSuspended).toBeInstanceOf(InstanceNotSuspendedError);
     expect(notSuspended).toMatchObject({ code: "INSTANCE_NOT_SUSPENDED", instanceId: id, runtimeStatus: "Running" });
@@ -128,7 +131,7 @@ describe("suspend and resume", () => {
     await expect(client.resume("nobody")).rejects.toBeInstanceOf(InstanceNotFoundError);
     await expect(client.suspend(id, 42 as never)).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(client.suspend("")).rejects.toBeInstanceOf(InvalidArgumentError);
-    expect(snapshotSqlite(pathOfUrl(store))).toEqual(snapshot);
+    expect(await snapshotStore(store)).toEqual(snapshot);
 
     await client.suspend(id);
     await client.suspend(id);
@@ -145,10 +148,10 @@ describe("suspend of an instance that has not started", () => {
     const store = tempStoreUrl();
     const { client } = await newBaton(store);
     const id = await client.startNew(collector, { startAt: new Date(Date.now() + 60_000) });
-    const snapshot = snapshotSqlite(pathOfUrl(store));
+    const snapshot = await snapshotStore(store);
     const error = await client.suspend(id).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InstanceNotRunningError);
     expect((error as Error).message).toContain("has not started yet");
-    expect(snapshotSqlite(pathOfUrl(store))).toEqual(snapshot);
+    expect(await snapshotStore(store)).toEqual(snapshot);
   });
 });

@@ -4,8 +4,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createBaton, createClient, orchestration, type Baton, type BatonClient } from "../../src/index.js";
-import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
-import { tempStoreUrl } from "../helpers/temp-store.js";
+import { tempStoreUrl, TestStore } from "../helpers/temp-store.js";
 import { silentLogger as quiet } from "../../src/definitions/logger.js";
 
 const WAITERS = 100;
@@ -28,10 +27,12 @@ describe("waitForCompletion from a process without a worker", () => {
     const client = await createClient({ store });
     open.push(client);
 
-    const reads = vi.spyOn(SqliteStore.prototype, "getInstance");
-    const polls = vi.spyOn(SqliteStore.prototype, "runtimeStatuses");
+    const reads = vi.spyOn(TestStore.prototype, "getInstance");
+    const polls = vi.spyOn(TestStore.prototype, "runtimeStatuses");
     const waits = Promise.all(ids.map((id) => client.waitForCompletion<number>(id, { timeout: 20_000 })));
-    await new Promise((resolve) => setTimeout(resolve, 400)); // several polls find nothing finished
+    // Polls find nothing finished: the batched first check, then at least one timed poll (at 5 ms
+    // and backing off on SQLite; at 250 ms on PostgreSQL, whose finish hints wake the waiters).
+    await new Promise((resolve) => setTimeout(resolve, 400));
     await Promise.all(ids.map((id, i) => baton.client.raiseEvent(id, "Go", 1000 * i)));
     const statuses = await waits;
 

@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "vitest";
+import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { tempPostgresUrl } from "./postgres.js";
 
 const dirs: string[] = [];
@@ -25,6 +27,12 @@ export function tempSqliteUrl(): string {
 export function tempStoreUrl(): string {
   return process.env.BATON_TEST_STORE === "postgres" ? tempPostgresUrl() : tempSqliteUrl();
 }
+
+/**
+ * The store class tempStoreUrl() opens in this run, to spy on. Its `open` is sync for SQLite
+ * and async for PostgreSQL: await what a spy on it records.
+ */
+export const TestStore: typeof SqliteStore | typeof PostgresStore = process.env.BATON_TEST_STORE === "postgres" ? PostgresStore : SqliteStore;
 
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });

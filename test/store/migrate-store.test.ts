@@ -27,7 +27,7 @@ const flaky = activity(
     if (Date.now() < failUntil) throw new Error("not yet");
     return n + 1;
   },
-  { retry: { maxAttempts: 5, firstRetryIntervalMs: 1500, backoffCoefficient: 1 } },
+  { retry: { maxAttempts: 5, firstRetryInterval: 1500, backoffCoefficient: 1 } },
 );
 const approval = orchestration("Approval", async (ctx, n: number) => {
   const doubled = await ctx.callActivity(double, n);
@@ -94,13 +94,13 @@ describe.skipIf(!postgresAvailable)("migrateStore from SQLite to PostgreSQL", ()
     failUntil = 0;
     await target.start();
     await target.client.raiseEvent("waiting", "approve", true);
-    await expect(target.client.waitForCompletion("waiting", { timeoutMs: 20_000 })).resolves.toMatchObject({ output: 10 });
-    await expect(target.client.waitForCompletion("sleeping", { timeoutMs: 20_000 })).resolves.toMatchObject({ output: 14 });
-    await expect(target.client.waitForCompletion("retrying", { timeoutMs: 20_000 })).resolves.toMatchObject({ output: 10 });
+    await expect(target.client.waitForCompletion("waiting", { timeout: 20_000 })).resolves.toMatchObject({ output: 10 });
+    await expect(target.client.waitForCompletion("sleeping", { timeout: 20_000 })).resolves.toMatchObject({ output: 14 });
+    await expect(target.client.waitForCompletion("retrying", { timeout: 20_000 })).resolves.toMatchObject({ output: 10 });
     // The copied queue continues: a new instance on the target runs as well.
     await target.client.startNew(approval, { instanceId: "new", input: 2 });
     await target.client.raiseEvent("new", "approve", false);
-    await expect(target.client.waitForCompletion("new", { timeoutMs: 20_000 })).resolves.toMatchObject({ output: -1 });
+    await expect(target.client.waitForCompletion("new", { timeout: 20_000 })).resolves.toMatchObject({ output: -1 });
 
     async function waitUntilAttempted(): Promise<void> {
       await waitForHistoryEvent(source.client, "retrying", "TaskScheduled");

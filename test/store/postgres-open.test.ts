@@ -123,7 +123,7 @@ describe.skipIf(!postgresAvailable)("applications on separate schemas of one dat
     await a.start(); // only A runs a worker
     await a.client.startNew(hello, { instanceId: "same-id", input: "a" });
     await b.client.startNew(hello, { instanceId: "same-id", input: "b" });
-    await expect(a.client.waitForCompletion("same-id", { timeoutMs: 20_000 })).resolves.toMatchObject({ output: "hello a" });
+    await expect(a.client.waitForCompletion("same-id", { timeout: 20_000 })).resolves.toMatchObject({ output: "hello a" });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await b.client.getStatus("same-id")).toMatchObject({ runtimeStatus: "Pending", input: "b" });
     expect((await a.client.list({ pageSize: 10 })).instances.map((i) => i.output)).toEqual(["hello a"]);

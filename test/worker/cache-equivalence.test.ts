@@ -4,9 +4,8 @@
  * episode) or through the queue (one episode per result). Every path must write the same history.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { activity, createBaton, orchestration, type Baton, type HistoryEntry } from "../../src/index.js";
-import { tempStoreUrl } from "../helpers/temp-store.js";
+import { tempStoreUrl, TestStore } from "../helpers/temp-store.js";
 import { waitForHistoryEvent } from "../helpers/wait.js";
 
 const addOne = activity("AddOne", async (n: number) => n + 1);
@@ -106,7 +105,7 @@ describe("the live-run cache", () => {
     [10_000, 0],
     [0, 10],
   ])("with room for %i runs, a 10-step chain of queued activities reads its history %i times", async (maxCachedOrchestrations, reads) => {
-    const getHistory = vi.spyOn(SqliteStore.prototype, "getHistory");
+    const getHistory = vi.spyOn(TestStore.prototype, "getHistory");
     try {
       const baton = await createBaton({
         store: tempStoreUrl(),
@@ -135,7 +134,7 @@ const waiter = orchestration("Waiter", async (ctx) => {
 
 describe("runs waiting on an event", () => {
   it("are not kept in memory: the wake-up replays the history once", async () => {
-    const getHistory = vi.spyOn(SqliteStore.prototype, "getHistory");
+    const getHistory = vi.spyOn(TestStore.prototype, "getHistory");
     try {
       const baton = await createBaton({ store: tempStoreUrl(), functions: [addOne, waiter], logger: quiet });
       batons.push(baton);
@@ -160,7 +159,7 @@ const napper = orchestration("Napper", async (ctx) => {
 
 describe("runs waiting on a timer due soon", () => {
   it("stay live: the wake-up replays nothing", async () => {
-    const getHistory = vi.spyOn(SqliteStore.prototype, "getHistory");
+    const getHistory = vi.spyOn(TestStore.prototype, "getHistory");
     try {
       const baton = await createBaton({ store: tempStoreUrl(), functions: [addOne, napper], logger: quiet });
       batons.push(baton);
@@ -182,7 +181,7 @@ const fanOut = orchestration("FanOut", async (ctx, width: number) => {
 
 describe("a fan-in whose results arrive while its previous episode commits", () => {
   it("continues the live run instead of replaying it", async () => {
-    const getHistory = vi.spyOn(SqliteStore.prototype, "getHistory");
+    const getHistory = vi.spyOn(TestStore.prototype, "getHistory");
     try {
       const baton = await createBaton({
         store: tempStoreUrl(),

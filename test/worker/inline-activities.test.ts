@@ -7,13 +7,9 @@
  * afterwards as a normal activity op. `inlineActivities: false` sends every call through the
  * queue.
  */
-import Database from "better-sqlite3";
-import { readdirSync } from "node:fs";
 import { hostname } from "node:os";
-import { dirname } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
-import type { CommitOp } from "../../src/store/store.js";
+import type { CommitOp, Store } from "../../src/store/store.js";
 import {
   activity,
   ActivityFailedError,
@@ -24,8 +20,8 @@ import {
   type BatonOptions,
   type HistoryEntry,
 } from "../../src/index.js";
-import { pathOfUrl } from "../helpers/store-snapshot.js";
-import { tempStoreUrl } from "../helpers/temp-store.js";
+import { storeTraces, tableRows } from "../helpers/store-snapshot.js";
+import { tempStoreUrl, TestStore } from "../helpers/temp-store.js";
 import { waitUntil } from "../helpers/wait.js";
 import { silentLogger as quiet } from "../../src/definitions/logger.js";
 
@@ -45,9 +41,9 @@ async function newBaton(options: Partial<BatonOptions> & Pick<BatonOptions, "fun
 
 // ---- helpers ----
 
-/** Records every op handed to SqliteStore.commit; `of(id)` lists those of one instance, in commit order. */
+/** Records every op handed to the store's commit; `of(id)` lists those of one instance, in commit order. */
 function recordCommits() {
-  const commit = vi.spyOn(SqliteStore.prototype, "commit");
+  const commit = vi.spyOn(TestStore.prototype, "commit");
   return {
     spy: commit,
     of: (instanceId: string): CommitOp[] => commit.mock.calls.flatMap(([ops]) => ops.filter((op) => instanceOf(op) === instanceId)),
@@ -72,14 +68,9 @@ interface TaskRow {
   lease_expires_at: number;
 }
 
-/** The activity_tasks rows of one instance, read through a read-only connection of our own. */
-function taskRows(storeUrl: string, instanceId: string): TaskRow[] {
-  const db = new Database(pathOfUrl(storeUrl), { readonly: true });
-  try {
-    return db.prepare("SELECT * FROM activity_tasks WHERE instance_id = ? ORDER BY id").all(instanceId) as TaskRow[];
-  } finally {
-    db.close();
-  }
+/** The activity_tasks rows of one instance, in id order, read through a connection of our own. */
+async function taskRows(storeUrl: string, instanceId: string): Promise<TaskRow[]> {
+  return ((await tableRows(storeUrl, "activity_tasks")) as TaskRow[]).filter((row) => row.instance_id === instanceId);
 }
 
 /** History without what differs between two runs: timestamps and execution ids. */
@@ -211,8 +202,8 @@ describe("an inline attempt still running after the window", () => {
     await entered.promise;
     let row: TaskRow | undefined;
     try {
-      [row] = await waitUntil(() => {
-        const rows = taskRows(store, id);
+      [row] = await waitUntil(async () => {
+        const rows = await taskRows(store, id);
         return rows.length > 0 ? rows : undefined;
       }, "the task row to be committed");
       expect(row).toMatchObject({ instance_id: id, name: "SlowDouble", attempt: 1 });
@@ -235,7 +226,7 @@ describe("an inline attempt still running after the window", () => {
     const completed = ofType(commits.of(id), "activityCompleted") as Extract<CommitOp, { type: "activityCompleted" }>[];
     expect(completed).toHaveLength(1);
     expect(completed[0]!.task.leaseToken).toBe(row!.lease_token);
-    expect(taskRows(store, id)).toEqual([]);
+    expect(await taskRows(store, id)).toEqual([]);
   });
 });
 
@@ -359,7 +350,7 @@ describe("activity slots", () => {
 describe("an activity this process does not host", () => {
   it("goes through the queue and runs in the process that hosts it", async () => {
     const commits = recordCommits();
-    const opened = vi.spyOn(SqliteStore, "open");
+    const opened = vi.spyOn(TestStore, "open");
     const ranBy: string[] = [];
     const remote = activity("Remote", async (text: string) => {
       ranBy.push("B");
@@ -369,8 +360,9 @@ describe("an activity this process does not host", () => {
     const store = tempStoreUrl();
     const a = await newBaton({ store, functions: [callRemote], pollIntervalMs: 20 });
     const b = await newBaton({ store, functions: [remote], pollIntervalMs: 20 });
-    const storeOfA = opened.mock.results[0]!.value as SqliteStore;
-    const storeOfB = opened.mock.results[1]!.value as SqliteStore;
+    // PostgresStore.open resolves to the store; SqliteStore.open returns it (await takes both).
+    const storeOfA: Store = await opened.mock.results[0]!.value;
+    const storeOfB: Store = await opened.mock.results[1]!.value;
     expect(storeOfA).not.toBe(storeOfB);
 
     const id = await a.client.startNew(callRemote, { input: "call", instanceId: "remote-call" });
@@ -379,7 +371,7 @@ describe("an activity this process does not host", () => {
     expect(ranBy).toEqual(["B"]);
 
     // A committed the call unleased (nothing handed off); B committed its result.
-    const byStore = (store: SqliteStore) =>
+    const byStore = (store: Store) =>
       commits.spy.mock.calls
         .filter((_, i) => commits.spy.mock.contexts[i] === store)
         .flatMap(([ops]) => ops.filter((op) => instanceOf(op) === id));
@@ -441,9 +433,9 @@ describe("stopping while an inline attempt runs", () => {
     const first = await newBaton({ store, functions, leaseMs: 60_000 });
     const id = await first.client.startNew(chain, { input: 0, instanceId: "stopped-past-timeout" });
     await entered[0]!.promise;
-    await waitUntil(() => (taskRows(store, id).some((r) => r.lease_token !== null) ? true : undefined), "the handed-off task row");
+    await waitUntil(async () => ((await taskRows(store, id)).some((r) => r.lease_token !== null) ? true : undefined), "the handed-off task row");
     await first.stop({ timeoutMs: 20 });
-    expect(taskRows(store, id)).toMatchObject([{ attempt: 1, lease_owner: null, lease_token: null }]);
+    expect(await taskRows(store, id)).toMatchObject([{ attempt: 1, lease_owner: null, lease_token: null }]);
 
     const second = await newBaton({ store, functions, leaseMs: 60_000 });
     const done = await second.client.waitForCompletion(id, { timeout: 20_000 });
@@ -521,7 +513,7 @@ describe("stop({ timeoutMs: 0 }) while an inline attempt is inside its settle wi
     const id = await first.client.startNew(callDeaf, { input: 1, instanceId: "deaf-in-window" });
     await entered.promise;
     await first.stop({ timeoutMs: 0 });
-    expect(taskRows(store, id)).toMatchObject([{ attempt: 1, lease_owner: null, lease_token: null }]);
+    expect(await taskRows(store, id)).toMatchObject([{ attempt: 1, lease_owner: null, lease_token: null }]);
 
     const second = await newBaton({ store, functions, leaseMs: 60_000 });
     const done = await second.client.waitForCompletion(id, { timeout: 5_000 });
@@ -533,7 +525,6 @@ describe("stop({ timeoutMs: 0 }) while an inline attempt is inside its settle wi
 describe("the inlineActivities option", () => {
   it("rejects a value that is not a boolean, before the store is opened", async () => {
     const store = tempStoreUrl();
-    const dir = dirname(pathOfUrl(store));
     const outcome = await createBaton({
       store,
       functions: [addOne, chain10],
@@ -551,6 +542,6 @@ describe("the inlineActivities option", () => {
     expect(error.code).toBe("INVALID_ARGUMENT");
     expect(error.message).toContain("inlineActivities");
     expect(error.message).toContain('"yes"');
-    expect(readdirSync(dir)).toEqual([]); // no database file: validation came first
+    expect(await storeTraces(store)).toEqual([]); // no database file (or schema): validation came first
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { activity, createBaton, orchestration, type Baton } from "../../src/index.js";
-import { pathOfUrl, snapshotSqlite } from "../helpers/store-snapshot.js";
+import { snapshotStore } from "../helpers/store-snapshot.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
 import { waitUntil } from "../helpers/wait.js";
 
@@ -30,7 +30,7 @@ describe("a cancelled durable timer", () => {
       const status = await baton.client.getStatus(id, { showHistory: true });
       return status?.history?.some((e) => e.type === "TaskCompleted") ? true : undefined;
     }, "the activity to win");
-    await waitUntil(() => (snapshotSqlite(pathOfUrl(store)).inbox!.length === 0 ? true : undefined), "the inbox to empty");
+    await waitUntil(async () => ((await snapshotStore(store)).inbox!.length === 0 ? true : undefined), "the inbox to empty");
 
     const before = (await baton.client.getStatus(id, { showHistory: true }))!.history!;
     const timer = before.find((e) => e.type === "TimerCreated")!;
