@@ -8,6 +8,8 @@ export const STATUS_OF_CODE: Readonly<Record<string, number>> = {
   MALFORMED_JSON: 400,
   SERIALIZATION_FAILED: 400,
   UNAUTHORIZED: 401,
+  /** Without a token: a request to a non-local host name, or from another site's web page. */
+  FORBIDDEN: 403,
   NOT_REGISTERED: 404,
   INSTANCE_NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,

@@ -9,6 +9,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { basePath } from "hono/route";
 import type { BatonClient, ListFilter, PurgeWhereFilter } from "../client/client.js";
 import type { InstanceStatus } from "../client/instance-status.js";
 import { toMs } from "../definitions/duration.js";
@@ -69,6 +70,7 @@ export function createHttpApi(options: HttpApiOptions): Hono {
       c.header("WWW-Authenticate", 'Bearer realm="baton"');
       throw new HttpError("UNAUTHORIZED", "Send the API token as `Authorization: Bearer <token>`.");
     }
+    if (!token) refuseNonLocal(c);
     await next();
   });
   app.use(
@@ -161,7 +163,8 @@ export function createHttpApi(options: HttpApiOptions): Hono {
     if (query.continuationToken !== undefined) filter.continuationToken = query.continuationToken;
     const page = await client.list(filter);
     const showInput = booleanParam("showInput", query.showInput ?? "false");
-    const instances = page.instances.map((status) => (showInput ? status : withoutInput(status)));
+    // client.list() never returns inputs: read them one instance at a time when asked for.
+    const instances = showInput ? await Promise.all(page.instances.map((status) => withInput(client, status))) : page.instances.map(withoutInput);
     if (page.continuationToken) c.header("x-continuation-token", page.continuationToken);
     return c.json({ instances, continuationToken: page.continuationToken ?? null });
   });
@@ -171,11 +174,44 @@ export function createHttpApi(options: HttpApiOptions): Hono {
     if (Object.keys(query).length === 0) {
       throw new InvalidArgumentError("Purging needs at least one filter (e.g. ?runtimeStatus=Completed or ?createdTo=…): refusing to purge everything.");
     }
+    if (query.instanceIdPrefix === "") {
+      throw new InvalidArgumentError("instanceIdPrefix is empty: it would match every instance. Give a prefix, or another filter.");
+    }
     const { purged } = await client.purgeWhere(commonFilter(query) as PurgeWhereFilter);
     return c.json({ instancesDeleted: purged });
   });
 
   return app;
+}
+
+/**
+ * Without a token, only requests addressed to this machine by a local name, and not sent by a
+ * web page of another site, are answered: a page in the developer's browser cannot drive the
+ * API (cross-site requests carry their Origin), nor read it through DNS rebinding (the Host
+ * header then names the attacker's domain).
+ */
+function refuseNonLocal(c: Context): void {
+  const host = c.req.header("host");
+  if (host !== undefined && !isLocalName(hostnameOf(`http://${host}`))) {
+    throw new HttpError("FORBIDDEN", `Without a token the API answers only requests to localhost, not to "${host}". Set a token to serve other names.`);
+  }
+  const origin = c.req.header("origin");
+  if (origin !== undefined && origin !== "null" && !isLocalName(hostnameOf(origin))) {
+    throw new HttpError("FORBIDDEN", `Requests from web pages of ${origin} are refused. Set a token to allow other callers.`);
+  }
+  if (origin === "null") throw new HttpError("FORBIDDEN", "Requests from sandboxed or file:// pages are refused without a token.");
+}
+
+function hostnameOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+function isLocalName(hostname: string | undefined): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || (hostname !== undefined && /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname));
 }
 
 function bearerMatches(header: string | undefined, token: Buffer): boolean {
@@ -253,6 +289,11 @@ async function noBody(c: Context): Promise<void> {
   }
 }
 
+async function withInput(client: BatonClient, status: InstanceStatus): Promise<InstanceStatus> {
+  const full = await client.getStatus(status.instanceId, { showInput: true });
+  return full ? { ...status, input: full.input } : status; // purged meanwhile: listed without input
+}
+
 function withoutInput(status: InstanceStatus): InstanceStatus {
   const { input: _input, ...rest } = status;
   return rest as InstanceStatus;
@@ -271,7 +312,9 @@ function accepted(c: Context, id: string, urls: Record<string, string>): Respons
 }
 
 function instanceUrl(c: Context, id: string): string {
-  return `${new URL(c.req.url).origin}/api/instances/${encodeURIComponent(id)}`;
+  // Mounted with parent.route("/admin", api), the API is under /admin: keep that in the URLs.
+  const mountedAt = basePath(c).replace(/\/$/, "");
+  return `${new URL(c.req.url).origin}${mountedAt}/api/instances/${encodeURIComponent(id)}`;
 }
 
 /** The URLs a caller needs to manage the instance, named as in Azure Durable Functions. */

@@ -19,13 +19,16 @@ const filters = [
 const common = {
   "400": error("Invalid input: a bad parameter, malformed JSON, a payload JSON cannot carry."),
   "401": error("Missing or wrong bearer token."),
+  "403": error("Without a token: a request to a non-local host name or from another site's web page."),
   "503": error("The store is unavailable."),
 };
+/** Any route that takes a request body: the HTTP layer refuses one over maxBodyBytes before the route runs. */
+const tooLarge = { "413": error("The body is over maxBodyBytes (or, as input or event data, over the payload limit).") };
 const instanceAction = (summary: string, extra: Record<string, unknown> = {}) => ({
   post: {
     summary,
     parameters: [instanceId, reason],
-    responses: { "202": { description: "Accepted." }, "404": error("No such instance."), ...extra, ...common },
+    responses: { "202": { description: "Accepted." }, "404": error("No such instance."), ...extra, ...tooLarge, ...common },
   },
 });
 const started = {
@@ -95,7 +98,7 @@ export function openApiDocument(): object {
       "/api/health": {
         get: { summary: "The API and its store answer.", security: [], responses: { "200": { description: "Healthy." }, "503": common["503"] } },
       },
-      "/api/openapi.json": { get: { summary: "This document.", responses: { "200": { description: "OpenAPI 3.1." } } } },
+      "/api/openapi.json": { get: { summary: "This document.", responses: { "200": { description: "OpenAPI 3.1." }, "401": common["401"], "403": common["403"] } } },
       "/api/orchestrators/{name}": {
         post: {
           summary: "Start an instance with a generated id. The body (JSON, optional) is the input.",
@@ -105,7 +108,7 @@ export function openApiDocument(): object {
             { name: "reuseFinished", in: "query", schema: { type: "boolean" } },
           ],
           requestBody: { required: false, content: json({}) },
-          responses: { "202": started, "404": error("No orchestration of that name is registered."), "413": error("Body too large."), ...common },
+          responses: { "202": started, "404": error("No orchestration of that name is registered."), ...tooLarge, ...common },
         },
       },
       "/api/orchestrators/{name}/{instanceId}": {
@@ -118,7 +121,7 @@ export function openApiDocument(): object {
             { name: "reuseFinished", in: "query", schema: { type: "boolean" } },
           ],
           requestBody: { required: false, content: json({}) },
-          responses: { "202": started, "404": error("Unknown orchestration."), "409": error("The id is taken."), ...common },
+          responses: { "202": started, "404": error("Unknown orchestration."), "409": error("The id is taken."), ...tooLarge, ...common },
         },
       },
       "/api/instances": {
@@ -144,7 +147,7 @@ export function openApiDocument(): object {
         delete: {
           summary: "Purge the finished instances matching the filters (at least one filter is required).",
           parameters: filters,
-          responses: { "200": { description: "{ instancesDeleted }" }, ...common },
+          responses: { "200": { description: "{ instancesDeleted }" }, ...tooLarge, ...common },
         },
       },
       "/api/instances/{id}": {
@@ -165,7 +168,7 @@ export function openApiDocument(): object {
         delete: {
           summary: "Purge a finished instance and its history.",
           parameters: [instanceId],
-          responses: { "200": { description: "{ instancesDeleted: 1 }" }, "404": error("No such instance."), "409": error("Not finished."), ...common },
+          responses: { "200": { description: "{ instancesDeleted: 1 }" }, "404": error("No such instance."), "409": error("Not finished."), ...tooLarge, ...common },
         },
       },
       "/api/instances/{id}/wait": {
@@ -185,18 +188,18 @@ export function openApiDocument(): object {
           summary: "Send an event; the body (JSON, optional) is its data.",
           parameters: [instanceId, { name: "event", in: "path", required: true, schema: { type: "string" } }],
           requestBody: { required: false, content: json({}) },
-          responses: { "202": { description: "Delivered." }, "404": error("No such instance."), "410": error("The instance has ended."), ...common },
+          responses: { "202": { description: "Delivered." }, "404": error("No such instance."), "410": error("The instance has ended."), ...tooLarge, ...common },
         },
       },
       "/api/instances/{id}/terminate": instanceAction("Terminate a running instance.", { "410": error("The instance has ended.") }),
       "/api/instances/{id}/suspend": instanceAction("Suspend a running instance.", { "410": error("The instance has ended.") }),
-      "/api/instances/{id}/resume": instanceAction("Resume a suspended instance.", { "409": error("Not suspended.") }),
+      "/api/instances/{id}/resume": instanceAction("Resume a suspended instance.", { "409": error("Not suspended."), "410": error("The instance has ended.") }),
       "/api/instances/{id}/rewind": instanceAction("Rewind a failed instance to before the failing episode.", { "409": error("Not failed.") }),
       "/api/instances/{id}/restart": {
         post: {
           summary: "Start a finished instance over under the same id.",
           parameters: [instanceId],
-          responses: { "202": started, "404": error("No such instance."), "409": error("Not finished."), ...common },
+          responses: { "202": started, "404": error("No such instance."), "409": error("Not finished."), ...tooLarge, ...common },
         },
       },
     },

@@ -3,7 +3,8 @@
  * other address requires a bearer token, so the API is never reachable from the network
  * without one.
  */
-import { serve, type ServerType } from "@hono/node-server";
+import { getRequestListener, RequestError } from "@hono/node-server";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { BatonClient } from "../client/client.js";
 import { InvalidArgumentError } from "../errors.js";
@@ -21,6 +22,7 @@ export interface ServeHttpApiOptions extends Omit<HttpApiOptions, "client"> {
 export interface HttpApiServer {
   /** Where it listens, e.g. http://127.0.0.1:7071 */
   readonly url: string;
+  /** Stops listening and ends open connections, pending long-polls included. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -45,19 +47,34 @@ export async function serveHttpApi(client: BatonClient, options: ServeHttpApiOpt
     throw new InvalidArgumentError("http.requireToken is set but no token is: set http.token in baton.config or BATON_HTTP_TOKEN.");
   }
   const app = createHttpApi({ ...options, client });
-  const server = await new Promise<ServerType>((resolve, reject) => {
-    const listening = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(listening));
+  // As @hono/node-server's serve(), plus an errorHandler: a request the adapter cannot turn into
+  // a Request (a backslash in the path, a malformed Host) gets a JSON error like any other.
+  const listener = getRequestListener(app.fetch, {
+    hostname: host,
+    errorHandler: (error) => {
+      if (error instanceof RequestError) {
+        return Response.json({ code: "INVALID_ARGUMENT", message: `Malformed request: ${error.message}.` }, { status: 400 });
+      }
+      options.onUnexpectedError?.(error);
+      return Response.json({ code: "INTERNAL", message: "An unexpected error occurred; the server log has the details." }, { status: 500 });
+    },
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = createServer(listener);
     listening.once("error", reject);
+    listening.listen(port, host, () => resolve(listening));
   });
   const address = server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
   return {
     url: `http://${shownHost}:${address.port}`,
+    // Idempotent, like client.close(): a second call resolves with the first.
     close: () =>
-      new Promise<void>((resolve, reject) => {
-        // Long-polls would hold close() for up to a minute: end idle and active connections.
-        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      (closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
-      }),
+        // Long-polls would hold close() for up to a minute: end idle and active connections.
+        server.closeAllConnections();
+      })),
   };
 }
