@@ -21,6 +21,9 @@ export function validateInstanceId(id: unknown): asserts id is string {
   if (id.length > MAX_INSTANCE_ID_LENGTH) {
     throw new InvalidArgumentError(`Instance id is ${id.length} characters long; the limit is ${MAX_INSTANCE_ID_LENGTH}.`);
   }
+  if (id === "." || id === "..") {
+    throw new InvalidArgumentError(`Instance id ${JSON.stringify(id)} is not allowed: URLs would read it as a path step. Use letters or digits too.`);
+  }
   if (!INSTANCE_ID.test(id)) {
     throw new InvalidArgumentError(
       `Instance id ${JSON.stringify(id)} has characters that are not allowed. Use letters, digits and _ . : @ ~ + = -`,

@@ -203,6 +203,8 @@ describe("startNew", () => {
     ["with a slash", "orders/1", ['"orders/1"', "Use letters, digits"]],
     ["with a space", "order 1", ['"order 1"', "Use letters, digits"]],
     ["with a newline", "order\n1", ['"order\\n1"', "Use letters, digits"]],
+    ["a single dot", ".", ['"."', "path step"]],
+    ["two dots", "..", ['".."', "path step"]],
   ])("rejects an instance id that is %s", async (_what, instanceId, mentions) => {
     await expectRejectedUnchanged(
       () => client.startNew(chain, { input: 1, instanceId }),
