@@ -130,3 +130,24 @@ describe.skipIf(!postgresAvailable)("applications on separate schemas of one dat
     expect((await b.client.list({ pageSize: 10 })).instances.map((i) => i.runtimeStatus)).toEqual(["Pending"]);
   });
 });
+
+describe.skipIf(!postgresAvailable)("hints between processes (LISTEN/NOTIFY)", () => {
+  const echo = activity("Echo", async (text: string) => text);
+  const hello = orchestration("Hello", async (ctx, who: string) => ctx.callActivity(echo, `hello ${who}`));
+
+  it("wake a worker for work another store wrote, and a waiter for an instance another store finished, long before a poll", async () => {
+    const url = tempPostgresUrl();
+    // Polls every 20 s: only a hint can make these finish within the timeouts below.
+    const worker = await createBaton({ store: url, functions: [echo, hello], logger: quiet, pollIntervalMs: 20_000 });
+    const client = await createBaton({ store: url, functions: [echo, hello], logger: quiet, pollIntervalMs: 20_000 });
+    opened.push(worker, client);
+    await worker.start();
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the worker's LISTEN is in place
+    for (let i = 0; i < 3; i++) {
+      const startedAt = Date.now();
+      await client.client.startNew(hello, { instanceId: `hinted-${i}`, input: String(i) });
+      await expect(client.client.waitForCompletion(`hinted-${i}`, { timeout: 8000 })).resolves.toMatchObject({ output: `hello ${i}` });
+      expect(Date.now() - startedAt).toBeLessThan(8000);
+    }
+  });
+});

@@ -107,6 +107,11 @@ export class Connection {
     );
   }
 
+  /** Statements without parameters, sent together in one round trip as one transaction; not retried. */
+  async simpleTransaction(statements: string): Promise<void> {
+    await this.track(() => this.pool.query(`BEGIN; ${statements} COMMIT;`));
+  }
+
   /** One statement outside a transaction (reads), retried like a transaction. */
   query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
     return this.track(() => this.withRetry(this.options.retryForMs, () => this.pool.query<R>(text, values)));

@@ -3,8 +3,8 @@
  * Each method is one transaction (retried on transient failures); claims take rows with
  * FOR UPDATE SKIP LOCKED so workers never wait on each other's claims, and every commit is
  * fenced by lease token under the row lock, so a worker that lost its lease cannot commit.
- * Writes that make work visible NOTIFY the store's channel: a hint that wakes idle workers
- * elsewhere at once (polling still finds everything if a hint is lost).
+ * Writes that make work visible are followed by a NOTIFY on the store's channel: a hint that
+ * wakes idle workers elsewhere at once (polling still finds everything if a hint is lost).
  */
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
@@ -46,6 +46,7 @@ import { FINISHED_STATUSES, outcomeMessage } from "../store.js";
 import { Connection, type ConnectionOptions, type Sql } from "./connection.js";
 import { migrate } from "./migrate.js";
 import { HintListener } from "./hint-listener.js";
+import { HintSender } from "./hint-sender.js";
 import { redact } from "../redact-url.js";
 
 /** Statuses in which an instance still takes results and events (a suspended one keeps them for later). */
@@ -69,12 +70,14 @@ class Hints {
 
 export class PostgresStore implements Store {
   private readonly listener: HintListener;
+  private readonly hints: HintSender;
 
   private constructor(
     readonly url: string,
     private readonly db: Connection,
   ) {
     this.listener = new HintListener(db.options.connectionString, channelOf(db.options.schema));
+    this.hints = new HintSender(db, channelOf(db.options.schema));
   }
 
   static async open(url: string, options: ConnectionOptions): Promise<PostgresStore> {
@@ -815,11 +818,11 @@ export class PostgresStore implements Store {
     return this.db.transaction(async (sql) => {
       const hints = new Hints();
       const result = await body(sql, hints);
-      const payloads = [...(hints.work ? ["work"] : []), ...hints.finished.map((id) => `finished:${id}`)];
-      // NOTIFY is delivered at commit, and not at all if the transaction rolls back.
-      if (payloads.length > 0) await sql.query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", [this.listener.channel, payloads]);
+      return { result, hints };
+    }, ambiguousCommitSafe).then(({ result, hints }) => {
+      this.hints.send([...(hints.work ? ["work"] : []), ...hints.finished.map((id) => `finished:${id}`)]);
       return result;
-    }, ambiguousCommitSafe);
+    });
   }
 }
 
