@@ -34,7 +34,8 @@ export function describeMachine(storeDir: string): MachineInfo {
   };
 }
 
-function fileSystemOf(dir: string): string {
+/** The file system under `dir` ("unknown file system" when it cannot be read). */
+export function fileSystemOf(dir: string): string {
   try {
     const kind = statfsSync(dir).type;
     return FILE_SYSTEMS[kind] ?? `fs type 0x${kind.toString(16)}`;

@@ -6,14 +6,18 @@
  *   npm run bench -- --runs 5         more runs
  *   npm run bench -- W7 --w7-size 200000   a smaller "large" store for W7 (default 1,000,000)
  *   npm run bench -- --no-write       print only, leave BENCHMARKS.md alone
+ *   npm run bench -- --store postgres every scenario on PostgreSQL (BATON_BENCH_POSTGRES_URL,
+ *                                     default postgres://postgres@127.0.0.1:5432/test)
+ *   npm run bench -- --store both     each scenario on SQLite, then on PostgreSQL
  *
  * Each run of each scenario is a fresh child process (`node --expose-gc --import tsx
- * bench/child.ts <id> <storeFile>`) with its own temporary SQLite file, printing one JSON
+ * bench/child.ts <id> <storeUrl>`) on its own new store: a temporary SQLite file, or a fresh
+ * PostgreSQL schema dropped after the run (also when it fails or hangs), printing one JSON
  * line of metrics. The runner takes the median of each metric over the runs, prints a
- * table, and records the figures in BENCHMARKS.md with the command, date, machine and store.
+ * table, and records the figures in BENCHMARKS.md with the command, date, machine and store
+ * (for PostgreSQL, the server's synchronous_commit and fsync, read before each scenario).
  */
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,6 +26,7 @@ import { consoleTable, updateBenchmarksFile, type ScenarioResult } from "./repor
 import type { Scenario } from "./scenario.js";
 import { SCENARIOS, findScenario } from "./scenarios/index.js";
 import { median } from "./stats.js";
+import { POSTGRES_URL, STORE_KINDS, describePostgres, newRunStore, type RunStore, type StoreKind } from "./stores.js";
 
 /** Printed by child.ts before its error; kept here so the runner does not load the child. */
 const FAILURE_MARK = "scenario failed: ";
@@ -31,6 +36,7 @@ const BENCHMARKS_FILE = join(ROOT, "BENCHMARKS.md");
 
 interface Options {
   scenarios: Scenario[];
+  stores: StoreKind[];
   runs: number;
   w7Size: number | undefined;
   write: boolean;
@@ -38,7 +44,7 @@ interface Options {
 }
 
 function parseArgs(args: readonly string[]): Options {
-  const options: Options = { scenarios: [], runs: 3, w7Size: undefined, write: true, timeoutMs: 20 * 60_000 };
+  const options: Options = { scenarios: [], stores: ["sqlite"], runs: 3, w7Size: undefined, write: true, timeoutMs: 20 * 60_000 };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const value = (): number => {
@@ -50,6 +56,12 @@ function parseArgs(args: readonly string[]): Options {
     else if (arg === "--w7-size") options.w7Size = value();
     else if (arg === "--timeout-min") options.timeoutMs = value() * 60_000;
     else if (arg === "--no-write") options.write = false;
+    else if (arg === "--store") {
+      const store = args[++i];
+      if (store === "both") options.stores = [...STORE_KINDS];
+      else if (STORE_KINDS.includes(store as StoreKind)) options.stores = [store as StoreKind];
+      else throw new Error(`--store takes ${STORE_KINDS.join(", ")} or both, got ${store ?? "nothing"}`);
+    }
     else if (arg.startsWith("--")) throw new Error(`unknown option ${arg}`);
     else {
       const scenario = findScenario(arg);
@@ -74,14 +86,15 @@ function codeVersion(): string {
 
 type ChildOutcome = { ok: true; metrics: Record<string, number> } | { ok: false; error: string };
 
-/** Runs one scenario once in a fresh process on its own store file. */
-function runChild(id: string, storeFile: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ChildOutcome> {
+/** Runs one scenario once in a fresh process on its own store. */
+function runChild(id: string, storeUrl: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ChildOutcome> {
   return new Promise((resolveOutcome) => {
-    const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", CHILD, id, storeFile], {
+    const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", CHILD, id, storeUrl], {
       cwd: ROOT,
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
+    currentChild = child;
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -96,6 +109,7 @@ function runChild(id: string, storeFile: string, env: NodeJS.ProcessEnv, timeout
     }, timeoutMs);
     child.on("close", (code, signal) => {
       clearTimeout(timer);
+      if (currentChild === child) currentChild = undefined;
       if (timedOut) return resolveOutcome({ ok: false, error: `no result after ${timeoutMs / 60_000} min (hang?); killed` });
       const line = stdout.trim().split("\n").pop() ?? "";
       if (code === 0) {
@@ -113,7 +127,21 @@ function runChild(id: string, storeFile: string, env: NodeJS.ProcessEnv, timeout
   });
 }
 
-async function runScenario(scenario: Scenario, options: Options, command: string): Promise<ScenarioResult> {
+/** The store of the run in progress and its child process: on Ctrl-C the child is killed, then the store removed. */
+let current: RunStore | undefined;
+let currentChild: ChildProcess | undefined;
+/** Set on Ctrl-C: nothing more is run or written (a killed run is not a failed one). */
+let interrupted = false;
+
+async function removeStore(store: RunStore): Promise<void> {
+  try {
+    await store.cleanup();
+  } catch (error) {
+    console.error(`could not remove ${store.where}: ${(error as Error).message}; remove it by hand`);
+  }
+}
+
+async function runScenario(scenario: Scenario, kind: StoreKind, options: Options, command: string): Promise<ScenarioResult> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   const settings: Record<string, string> = {};
   if (scenario.id === "W7" && options.w7Size !== undefined) {
@@ -130,15 +158,27 @@ async function runScenario(scenario: Scenario, options: Options, command: string
     loadAverages: [],
     ...(Object.keys(settings).length ? { settings } : {}),
   };
+  if (kind === "postgres") {
+    try {
+      result.store = { kind: "postgres", ...(await describePostgres()) };
+    } catch (error) {
+      result.store = { kind: "postgres", server: "unreachable", version: "?", settings: {} };
+      result.failure = `PostgreSQL did not answer (${(error as Error).message}); set BATON_BENCH_POSTGRES_URL or start the server`;
+      result.code = codeVersion();
+      return result;
+    }
+  }
   const versions = new Set<string>();
   for (let run = 1; run <= options.runs; run++) {
     versions.add(codeVersion());
-    const dir = mkdtempSync(join(tmpdir(), `baton-bench-${scenario.id.toLowerCase()}-`));
+    const store = newRunStore(kind, scenario.id, run);
+    current = store;
     result.loadAverages.push(loadavg()[0]!);
     const startedAt = Date.now();
-    process.stdout.write(`${scenario.id} run ${run}/${options.runs} … `);
+    process.stdout.write(`${scenario.id} on ${kind} run ${run}/${options.runs} … `);
     try {
-      const outcome = await runChild(scenario.id, join(dir, "store.db"), env, options.timeoutMs);
+      const outcome = await runChild(scenario.id, store.url, env, options.timeoutMs);
+      if (interrupted) return new Promise<never>(() => undefined); // the SIGINT handler removes the store and exits
       const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
       if (!outcome.ok) {
         process.stdout.write(`failed after ${seconds} s\n`);
@@ -148,7 +188,8 @@ async function runScenario(scenario: Scenario, options: Options, command: string
       process.stdout.write(`${seconds} s\n`);
       result.runs.push(outcome.metrics);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      current = undefined;
+      await removeStore(store);
     }
   }
   versions.add(codeVersion());
@@ -164,17 +205,40 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const options = parseArgs(args);
   const command = `npm run bench${args.length ? ` -- ${args.join(" ")}` : ""}`;
+  if (options.stores.includes("postgres")) {
+    // An unreachable server is not a result: stop before anything is run or written.
+    await describePostgres().catch((error: unknown) => {
+      throw new Error(`PostgreSQL at ${POSTGRES_URL} did not answer (${(error as Error).message}); start it or set BATON_BENCH_POSTGRES_URL`);
+    });
+  }
   const results: ScenarioResult[] = [];
+  process.once("SIGINT", () => {
+    interrupted = true;
+    const store = current;
+    const child = currentChild;
+    console.error(`\ninterrupted${store ? `: removing ${store.where}` : ""}`);
+    // The child first: while it runs it may still be creating the schema the drop removes.
+    const childGone = new Promise<void>((resolve) => {
+      if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("close", () => resolve());
+      child.kill("SIGKILL");
+    });
+    void childGone
+      .then(() => (store ? removeStore(store) : undefined))
+      .finally(() => process.exit(130));
+  });
   for (const scenario of options.scenarios) {
-    const result = await runScenario(scenario, options, command);
-    results.push(result);
-    console.log(`\n${consoleTable(scenario, result)}\n`);
-    if (options.write) updateBenchmarksFile(BENCHMARKS_FILE, SCENARIOS, [result]); // keep what is done if a later scenario hangs
+    for (const kind of options.stores) {
+      const result = await runScenario(scenario, kind, options, command);
+      results.push(result);
+      console.log(`\n${consoleTable(scenario, result)}\n`);
+      if (options.write) updateBenchmarksFile(BENCHMARKS_FILE, SCENARIOS, [result]); // keep what is done if a later scenario hangs
+    }
   }
   if (options.write) console.log(`Figures written to ${BENCHMARKS_FILE}`);
   const failed = results.filter((r) => r.failure);
   if (failed.length > 0) {
-    console.error(`Failed: ${failed.map((r) => `${r.id} (${r.failure})`).join("; ")}`);
+    console.error(`Failed: ${failed.map((r) => `${r.id}${r.store ? ` on ${r.store.kind}` : ""} (${r.failure})`).join("; ")}`);
     process.exitCode = 1;
   }
 }

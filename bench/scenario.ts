@@ -5,6 +5,8 @@
  * checks its own results (a fast wrong answer must not pass), and returns named metrics.
  * The runner (`bench/run.ts`) runs each scenario in fresh child processes and takes medians.
  */
+import { statSync } from "node:fs";
+import pg from "pg";
 import { createBaton, type Baton, type BatonOptions, type FunctionDefinition, type Logger } from "../src/index.js";
 
 /** How one metric is shown and judged. */
@@ -30,8 +32,9 @@ export interface Scenario {
   metrics: Record<string, MetricSpec>;
   /**
    * Runs the workload on a fresh store and returns its metrics. Throws when a result is
-   * wrong. The directory holding the store file belongs to this run: a scenario may put
-   * more files beside it, and the runner removes the directory afterwards.
+   * wrong. The store belongs to this run: a scenario may open more stores beside it with
+   * `siblingStoreUrl` (files in the run's directory, or schemas named after the run's), and
+   * the runner removes them all afterwards.
    */
   run(storeUrl: string): Promise<Record<string, number>>;
 }
@@ -57,10 +60,66 @@ export async function startBaton(storeUrl: string, functions: readonly FunctionD
   return baton;
 }
 
+/** Which store a URL opens. */
+export function storeKindOf(storeUrl: string): "sqlite" | "postgres" {
+  if (storeUrl.startsWith("sqlite:")) return "sqlite";
+  if (storeUrl.startsWith("postgres://") || storeUrl.startsWith("postgresql://")) return "postgres";
+  throw new CheckFailedError(`benchmarks run on sqlite: or postgres:// store URLs, got ${storeUrl}`);
+}
+
 /** The file path of a `sqlite:` store URL. */
 export function storePath(storeUrl: string): string {
-  check(storeUrl.startsWith("sqlite:"), `benchmarks run on SQLite store URLs, got ${storeUrl}`);
+  check(storeKindOf(storeUrl) === "sqlite", `expected a SQLite store URL, got ${storeUrl}`);
   return storeUrl.slice("sqlite:".length).split("?")[0]!;
+}
+
+/** The schema of a `postgres://` store URL (the store's default, "baton", when it names none). */
+export function storeSchema(storeUrl: string): string {
+  check(storeKindOf(storeUrl) === "postgres", `expected a PostgreSQL store URL, got ${storeUrl}`);
+  return new URL(storeUrl).searchParams.get("schema") ?? "baton";
+}
+
+/**
+ * A second store beside `storeUrl`, belonging to the same run: `<file>-<suffix>.db` for SQLite
+ * (in the run's directory), schema `<schema>_<suffix>` for PostgreSQL (dropped with the run's).
+ */
+export function siblingStoreUrl(storeUrl: string, suffix: string): string {
+  if (storeKindOf(storeUrl) === "sqlite") return storeUrl.replace(/(\.db)?(\?.*)?$/, (_, _db, query = "") => `-${suffix}.db${query}`);
+  const url = new URL(storeUrl);
+  url.searchParams.set("schema", `${storeSchema(storeUrl)}_${suffix}`);
+  return url.toString();
+}
+
+/**
+ * A new connection to the server of a `postgres://` store URL, its search path set to the
+ * store's schema, for scenario setup (seeding) and inspection only.
+ */
+export async function connectPostgres(storeUrl: string): Promise<pg.Client> {
+  const url = new URL(storeUrl);
+  const schema = storeSchema(storeUrl);
+  for (const name of ["schema", "poolSize"]) url.searchParams.delete(name);
+  const client = new pg.Client({ connectionString: url.toString(), options: `-c search_path="${schema.replace(/"/g, '""')}"` });
+  await client.connect();
+  return client;
+}
+
+/**
+ * What the store takes on disk, in MB: the SQLite file (its WAL checkpointed by whoever
+ * wrote it), or every table of the PostgreSQL schema with its indexes and TOAST.
+ */
+export async function storeSizeMB(storeUrl: string): Promise<number> {
+  if (storeKindOf(storeUrl) === "sqlite") return statSync(storePath(storeUrl)).size / 2 ** 20;
+  const client = await connectPostgres(storeUrl);
+  try {
+    const result = await client.query<{ bytes: string | null }>(
+      `SELECT sum(pg_total_relation_size(c.oid))::bigint AS bytes FROM pg_class c
+         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'`,
+      [storeSchema(storeUrl)],
+    );
+    return Number(result.rows[0]?.bytes ?? 0) / 2 ** 20;
+  } finally {
+    await client.end();
+  }
 }
 
 export function range(n: number): number[] {

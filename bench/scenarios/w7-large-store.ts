@@ -1,7 +1,9 @@
 /**
  * W7: does Baton slow down as finished instances pile up? Two stores, one with 10,000
- * finished instances and one with 1,000,000 (6 history rows each), seeded directly with SQL
- * (setup only, see seed-finished-instances.ts). On each, with a started baton:
+ * finished instances and one with 1,000,000 (6 history events each, in 2 segment rows),
+ * seeded directly with SQL (setup only, see seed-finished-instances.ts). On SQLite the large
+ * store is a second file beside the run's; on PostgreSQL a second schema (`<schema>_large`).
+ * On each, with a started baton:
  * - getStatus latency: median over 1,000 random seeded ids, one call at a time;
  * - claim latency: startNew → first activity call, median over 100 new instances run one at
  *   a time (this includes the worker noticing the new instance);
@@ -13,9 +15,8 @@
  * (the runner passes it as BATON_BENCH_W7_SIZE).
  */
 import { randomUUID } from "node:crypto";
-import { statSync } from "node:fs";
 import { activity, orchestration, type Baton } from "../../src/index.js";
-import { WAIT_TIMEOUT_MS, check, startBaton, storePath, type Scenario } from "../scenario.js";
+import { WAIT_TIMEOUT_MS, check, siblingStoreUrl, startBaton, storeSizeMB, type Scenario } from "../scenario.js";
 import { seedFinishedInstances, type SeededInstance } from "../seed-finished-instances.js";
 import { median } from "../stats.js";
 
@@ -96,14 +97,14 @@ export const w7: Scenario = {
     claimLargeMs: { unit: "ms", about: "median startNew → first activity call, large store" },
     stepSmallMs: { unit: "ms", about: "median first → second activity call, small store" },
     stepLargeMs: { unit: "ms", about: "median first → second activity call, large store" },
-    seedLargeS: { unit: "s", about: "seeding the large store (setup, synchronous=OFF)" },
-    largeStoreMB: { unit: "MB", about: "size of the large store file" },
+    seedLargeS: { unit: "s", about: "seeding the large store (setup; durability off on the seeding connection)" },
+    largeStoreMB: { unit: "MB", about: "size of the large store (SQLite file; PostgreSQL tables with indexes)" },
     largeInstances: { unit: "count", about: "finished instances in the large store" },
   },
 
   async run(storeUrl) {
     check(Number.isInteger(LARGE) && LARGE > SMALL, `W7: the large size must be a whole number above ${SMALL}, got ${LARGE}`);
-    const largeUrl = storeUrl.replace(/(\.db)?$/, "-large.db");
+    const largeUrl = siblingStoreUrl(storeUrl, "large");
     const seedOptions = { name: probe.name, activityName: increment.name, sampleSize: STATUS_SAMPLES };
     const small = await seedFinishedInstances(storeUrl, { ...seedOptions, count: SMALL });
     const large = await seedFinishedInstances(largeUrl, { ...seedOptions, count: LARGE });
@@ -115,7 +116,6 @@ export const w7: Scenario = {
     }
     const onSmall = await measure(storeUrl, small.sample);
     const onLarge = await measure(largeUrl, large.sample);
-    const file = storePath(largeUrl);
     return {
       getStatusRatio: onLarge.getStatusMs / onSmall.getStatusMs,
       claimRatio: onLarge.claimMs / onSmall.claimMs,
@@ -127,7 +127,7 @@ export const w7: Scenario = {
       stepSmallMs: onSmall.stepMs,
       stepLargeMs: onLarge.stepMs,
       seedLargeS: large.seedMs / 1000,
-      largeStoreMB: statSync(file).size / 2 ** 20,
+      largeStoreMB: await storeSizeMB(largeUrl),
       largeInstances: LARGE,
     };
   },
