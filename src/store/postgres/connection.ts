@@ -73,7 +73,13 @@ export class Connection {
    * while COMMIT was in flight leaves its outcome unknown: the body runs again only when
    * `ambiguousCommitSafe` (its writes are fenced or idempotent); otherwise the call fails.
    */
-  transaction<T>(body: (sql: Sql) => Promise<T>, ambiguousCommitSafe: boolean, retryForMs = this.options.retryForMs): Promise<T> {
+  transaction<T>(
+    body: (sql: Sql) => Promise<T>,
+    ambiguousCommitSafe: boolean,
+    retryForMs = this.options.retryForMs,
+    /** False for transactions that write only leases: their commit does not wait for the WAL flush. */
+    durable = true,
+  ): Promise<T> {
     return this.track(() =>
       this.withRetry(retryForMs, async (state) => {
         const client = await this.pool.connect();
@@ -83,7 +89,8 @@ export class Connection {
         const onError = (error: Error): void => void (broken = error);
         client.on("error", onError);
         try {
-          await client.query("BEGIN");
+          // One round trip either way: a simple query may hold several statements.
+          await client.query(durable ? "BEGIN" : "BEGIN; SET LOCAL synchronous_commit TO off");
           const result = await body(client);
           state.committing = true;
           await client.query("COMMIT");

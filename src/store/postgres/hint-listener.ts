@@ -18,6 +18,8 @@ export class HintListener {
   constructor(
     private readonly connectionString: string,
     readonly channel: string,
+    /** Hints this store sent itself are ignored: its own process already knows. */
+    private readonly origin: string,
   ) {}
 
   subscribe(listener: (hint: StoreHint) => void): () => void {
@@ -42,9 +44,12 @@ export class HintListener {
     client.on("end", lost);
     client.on("notification", (notification) => {
       if (notification.channel !== this.channel) return;
+      // "<origin> work" or "<origin> finished:<instance id>"
       const payload = notification.payload ?? "";
-      const hint: StoreHint = payload.startsWith("finished:") ? { type: "finished", instanceId: payload.slice(9) } : { type: "work" };
-      this.emit(hint);
+      const space = payload.indexOf(" ");
+      if (payload.slice(0, space) === this.origin) return;
+      const what = payload.slice(space + 1);
+      this.emit(what.startsWith("finished:") ? { type: "finished", instanceId: what.slice(9) } : { type: "work" });
     });
     try {
       await client.connect();

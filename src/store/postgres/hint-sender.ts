@@ -15,6 +15,8 @@ export class HintSender {
   constructor(
     private readonly db: Connection,
     readonly channel: string,
+    /** Names the sending store in each payload, so that its own listener can skip it. */
+    private readonly origin: string,
   ) {}
 
   send(payloads: readonly string[]): void {
@@ -29,7 +31,7 @@ export class HintSender {
     const payloads = [...this.pending];
     this.pending.clear();
     // One round trip: the payloads are our own (the channel, "work", instance ids), quoted anyway.
-    const notifies = payloads.map((payload) => `NOTIFY ${pg.escapeIdentifier(this.channel)}, ${pg.escapeLiteral(payload)};`).join(" ");
+    const notifies = payloads.map((payload) => `NOTIFY ${pg.escapeIdentifier(this.channel)}, ${pg.escapeLiteral(`${this.origin} ${payload}`)};`).join(" ");
     try {
       await this.db.simpleTransaction(`SET LOCAL synchronous_commit TO off; ${notifies}`);
     } catch {

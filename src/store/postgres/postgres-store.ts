@@ -76,8 +76,9 @@ export class PostgresStore implements Store {
     readonly url: string,
     private readonly db: Connection,
   ) {
-    this.listener = new HintListener(db.options.connectionString, channelOf(db.options.schema));
-    this.hints = new HintSender(db, channelOf(db.options.schema));
+    const origin = randomUUID();
+    this.listener = new HintListener(db.options.connectionString, channelOf(db.options.schema), origin);
+    this.hints = new HintSender(db, channelOf(db.options.schema), origin);
   }
 
   static async open(url: string, options: ConnectionOptions): Promise<PostgresStore> {
@@ -98,6 +99,24 @@ export class PostgresStore implements Store {
   // ---- instances -------------------------------------------------------------------------
 
   async createInstance(request: CreateInstanceRequest, now: number): Promise<void> {
+    // The usual case, a new id, in one statement (one round trip, committed on its own); a taken
+    // id (a duplicate, a finished instance to replace, or this request again after a lost
+    // answer) goes the way below.
+    const startAt = Math.max(request.startAt, now);
+    const inserted = await this.db.query<{ instance_id: string }>(
+      `WITH inserted AS (
+         INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at)
+         VALUES ($1, $2, $3, 'Pending', $4, $5, $5, $6) ON CONFLICT (instance_id) DO NOTHING
+         RETURNING instance_id),
+       started AS (
+         INSERT INTO inbox (instance_id, type, message, visible_at) SELECT instance_id, 'ExecutionStarted', $7, $6 FROM inserted)
+       SELECT instance_id FROM inserted`,
+      [request.instanceId, request.name, request.executionId, request.input ?? null, now, startAt, JSON.stringify(startMessage(request))],
+    );
+    if (inserted.rows.length > 0) {
+      this.hints.send(["work"]);
+      return;
+    }
     await this.transaction(async (sql, hints) => {
       const existing = await one<{ runtime_status: string; execution_id: string }>(
         sql,
@@ -125,13 +144,7 @@ export class PostgresStore implements Store {
       [request.instanceId, request.name, request.executionId, request.input ?? null, now, startAt],
     );
     if (inserted.rowCount === 0) return false;
-    const started: InboxMessage = {
-      type: "ExecutionStarted",
-      name: request.name,
-      executionId: request.executionId,
-      ...(request.input === undefined ? {} : { input: request.input }),
-    };
-    await insertMessages(sql, [{ instanceId: request.instanceId, message: started, visibleAt: startAt }]);
+    await insertMessages(sql, [{ instanceId: request.instanceId, message: startMessage(request), visibleAt: startAt }]);
     return true;
   }
 
@@ -386,8 +399,11 @@ export class PostgresStore implements Store {
 
   async claim(request: WorkClaim): Promise<ClaimedWork> {
     if (request.orchestrations.limit <= 0 && request.activities.limit <= 0) return { orchestrations: [], activities: [] };
-    // A claim whose answer was lost leaves its leases to expire; claiming again is safe.
-    return this.transaction((sql) => this.claimIn(sql, request), true);
+    // A claim whose answer was lost leaves its leases to expire; claiming again is safe. Leases
+    // only: like SQLite's lease-only transactions, it does not wait for its WAL flush (a lease
+    // lost in a server crash belonged to a claim nobody acted on durably; the next durable
+    // commit flushes it).
+    return this.transaction((sql) => this.claimIn(sql, request), true, false);
   }
 
   private async claimIn(sql: Sql, request: WorkClaim): Promise<ClaimedWork> {
@@ -501,7 +517,7 @@ export class PostgresStore implements Store {
         [taskTokens],
       );
       return { endedTaskTokens: ended.rows.map((row) => row.lease_token) };
-    }, true);
+    }, true, false);
   }
 
   /**
@@ -813,13 +829,13 @@ export class PostgresStore implements Store {
     await this.db.close();
   }
 
-  /** One transaction; what it wrote is announced on the store's channel when it commits. */
-  private transaction<T>(body: (sql: Sql, hints: Hints) => Promise<T>, ambiguousCommitSafe: boolean): Promise<T> {
+  /** One transaction; what it wrote is announced on the store's channel once it has committed. */
+  private transaction<T>(body: (sql: Sql, hints: Hints) => Promise<T>, ambiguousCommitSafe: boolean, durable = true): Promise<T> {
     return this.db.transaction(async (sql) => {
       const hints = new Hints();
       const result = await body(sql, hints);
       return { result, hints };
-    }, ambiguousCommitSafe).then(({ result, hints }) => {
+    }, ambiguousCommitSafe, undefined, durable).then(({ result, hints }) => {
       this.hints.send([...(hints.work ? ["work"] : []), ...hints.finished.map((id) => `finished:${id}`)]);
       return result;
     });
@@ -942,6 +958,15 @@ async function wakeForTermination(sql: Sql, instanceIds: readonly string[], now:
      WHERE instance_id = ANY($2::text[])`,
     [now, instanceIds],
   );
+}
+
+function startMessage(request: Pick<CreateInstanceRequest, "name" | "executionId" | "input">): InboxMessage {
+  return {
+    type: "ExecutionStarted",
+    name: request.name,
+    executionId: request.executionId,
+    ...(request.input === undefined ? {} : { input: request.input }),
+  };
 }
 
 /** The message a child's end becomes for its parent's call. */
