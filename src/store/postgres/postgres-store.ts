@@ -616,31 +616,36 @@ export class PostgresStore implements Store {
     }
   }
 
+  /**
+   * One statement for the episode's own writes: the fenced update and, only when it matched,
+   * the history segment, the consumed messages (or, when it ended, the whole inbox and idle
+   * tasks), the new tasks and timers and the cancelled timers. Children and the parent are
+   * written after it, only once the lease is known to hold.
+   */
   private async commitEpisode(sql: Sql, op: EpisodeOp, now: number, hints: Hints): Promise<CommitOutcome> {
     const { result } = op;
     if (result.runtimeStatus === "ContinuedAsNew") return this.startNextGeneration(sql, op, now, hints);
     const finished = result.runtimeStatus !== "Running";
-    // One statement: the fenced update, the history segment and the consumed messages (the
-    // last two only when the update matched).
+    const runningBySeq = op.runningTasks && new Map(op.runningTasks.map((task) => [task.seq, task]));
+    const tasks: Extract<Command, { type: "ScheduleTask" }>[] = [];
+    const timers: Extract<Command, { type: "CreateTimer" }>[] = [];
+    const children: Extract<Command, { type: "StartSubOrchestration" }>[] = [];
+    const cancelled = new Set<number>();
+    if (!finished) {
+      for (const command of result.commands) {
+        if (command.type === "ScheduleTask") tasks.push(command);
+        else if (command.type === "CreateTimer") timers.push(command);
+        else if (command.type === "StartSubOrchestration") children.push(command);
+        else cancelled.add(command.seq);
+      }
+    }
+    // A timer created and cancelled in the same episode is never queued (the statement's
+    // delete could not see the row its own insert adds).
+    const queuedTimers = timers.filter((timer) => !cancelled.has(timer.seq));
+    const cancelledEarlier = [...cancelled].filter((seq) => !timers.some((timer) => timer.seq === seq));
+    const leaseOf = (seq: number) => runningBySeq?.get(seq);
     const updated = await sql.query<{ parent_instance_id: string | null; parent_execution_id: string | null; parent_seq: number | null }>(
-      `WITH updated AS (
-         UPDATE instances SET
-           runtime_status = CASE WHEN runtime_status = 'Suspended' AND $1 = 'Running' THEN 'Suspended' ELSE $1 END,
-           output = CASE WHEN $1 = 'Running' THEN output ELSE $2 END,
-           failure = $3,
-           custom_status = CASE WHEN $4 THEN $5 ELSE custom_status END,
-           history_length = history_length + $6,
-           updated_at = $7,
-           lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
-           stalled_code = NULL, stalled_message = NULL, stalled_since = NULL, stalled_at = NULL
-         WHERE instance_id = $8 AND lease_token = $9 AND history_length = $10
-         RETURNING parent_instance_id, parent_execution_id, parent_seq),
-       segment AS (
-         INSERT INTO history_segments (instance_id, first_position, events)
-         SELECT $8, $10, $11 FROM updated WHERE $6 > 0),
-       consumed AS (
-         DELETE FROM inbox WHERE id = ANY($12::bigint[]) AND EXISTS (SELECT 1 FROM updated))
-       SELECT * FROM updated`,
+      EPISODE_STATEMENT,
       [
         result.runtimeStatus,
         result.output ?? null,
@@ -654,17 +659,31 @@ export class PostgresStore implements Store {
         op.historyLengthBefore,
         JSON.stringify(result.newEvents),
         op.consumedMessageIds,
+        finished,
+        tasks.map((t) => t.seq),
+        tasks.map((t) => t.name),
+        tasks.map((t) => t.input ?? null),
+        tasks.map((t) => t.attempt),
+        tasks.map((t) => t.idempotencyKey),
+        tasks.map((t) => (t.retry === null ? null : JSON.stringify(t.retry))),
+        tasks.map((t) => Math.max(t.visibleAt ?? now, now)),
+        tasks.map((t) => leaseOf(t.seq)?.leaseOwner ?? null),
+        tasks.map((t) => leaseOf(t.seq)?.leaseToken ?? null),
+        tasks.map((t) => {
+          const running = leaseOf(t.seq);
+          return running ? leaseStart(now) + running.leaseMs : 0;
+        }),
+        tasks.map((t) => t.timeoutMs ?? null),
+        op.executionId,
+        queuedTimers.map((t) => t.seq),
+        queuedTimers.map((t) => JSON.stringify({ type: "TimerFired", seq: t.seq } satisfies InboxMessage)),
+        queuedTimers.map((t) => t.fireAt),
+        cancelledEarlier,
       ],
     );
     const instance = updated.rows[0];
     if (!instance) return "leaseLost";
     if (finished) {
-      // The consumed messages and any left over; tasks not running now (running ones finish and are dropped).
-      await sql.query(
-        `WITH inbox_gone AS (DELETE FROM inbox WHERE instance_id = $1)
-         DELETE FROM activity_tasks WHERE instance_id = $1 AND lease_expires_at <= $2`,
-        [op.instanceId, now],
-      );
       hints.finished.push(op.instanceId);
       if (instance.parent_instance_id !== null) {
         const parent = { instanceId: instance.parent_instance_id, executionId: instance.parent_execution_id!, seq: instance.parent_seq! };
@@ -673,43 +692,10 @@ export class PostgresStore implements Store {
       if (result.runtimeStatus === "Terminated") await this.terminateChildren(sql, op.instanceId, op.executionId, now, hints);
       return "ok";
     }
-    const runningBySeq = op.runningTasks && new Map(op.runningTasks.map((task) => [task.seq, task]));
-    const tasks: NewTask[] = [];
-    const messages: QueuedMessage[] = [];
-    const cancelledTimers: number[] = [];
-    for (const command of result.commands) {
-      if (command.type === "ScheduleTask") {
-        const running = runningBySeq?.get(command.seq);
-        tasks.push({
-          instanceId: op.instanceId,
-          executionId: op.executionId,
-          seq: command.seq,
-          name: command.name,
-          input: command.input,
-          attempt: command.attempt,
-          idempotencyKey: command.idempotencyKey,
-          retry: command.retry === null ? null : JSON.stringify(command.retry),
-          visibleAt: Math.max(command.visibleAt ?? now, now),
-          lease: running && { owner: running.leaseOwner, token: running.leaseToken, expiresAt: leaseStart(now) + running.leaseMs },
-          timeoutMs: command.timeoutMs,
-        });
-      } else if (command.type === "StartSubOrchestration") {
-        messages.push(...(await this.startChild(sql, op, command, now)));
-      } else if (command.type === "CreateTimer") {
-        messages.push({ instanceId: op.instanceId, message: { type: "TimerFired", seq: command.seq }, visibleAt: command.fireAt });
-      } else {
-        cancelledTimers.push(command.seq);
-      }
-    }
-    await insertTasks(sql, tasks);
-    await insertMessages(sql, messages);
-    if (cancelledTimers.length > 0) {
-      await sql.query("DELETE FROM inbox WHERE instance_id = $1 AND type = 'TimerFired' AND seq = ANY($2::int[])", [
-        op.instanceId,
-        cancelledTimers,
-      ]);
-    }
-    if (tasks.some((task) => !task.lease) || messages.length > 0) hints.work = true;
+    const childMessages: QueuedMessage[] = [];
+    for (const command of children) childMessages.push(...(await this.startChild(sql, op, command, now)));
+    await insertMessages(sql, childMessages);
+    if (tasks.some((t) => !leaseOf(t.seq)) || queuedTimers.length > 0 || childMessages.length > 0) hints.work = true;
     return "ok";
   }
 
@@ -841,6 +827,47 @@ export class PostgresStore implements Store {
     });
   }
 }
+
+/** An episode's writes in one statement (see commitEpisode); each part runs only if the fenced update matched. */
+const EPISODE_STATEMENT = `
+  WITH updated AS (
+    UPDATE instances SET
+      runtime_status = CASE WHEN runtime_status = 'Suspended' AND $1 = 'Running' THEN 'Suspended' ELSE $1 END,
+      output = CASE WHEN $1 = 'Running' THEN output ELSE $2 END,
+      failure = $3,
+      custom_status = CASE WHEN $4 THEN $5 ELSE custom_status END,
+      history_length = history_length + $6,
+      updated_at = $7,
+      lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
+      stalled_code = NULL, stalled_message = NULL, stalled_since = NULL, stalled_at = NULL
+    WHERE instance_id = $8 AND lease_token = $9 AND history_length = $10
+    RETURNING parent_instance_id, parent_execution_id, parent_seq),
+  segment AS (
+    INSERT INTO history_segments (instance_id, first_position, events) SELECT $8, $10, $11 FROM updated WHERE $6 > 0),
+  consumed AS (
+    DELETE FROM inbox WHERE id = ANY($12::bigint[]) AND EXISTS (SELECT 1 FROM updated)),
+  inbox_gone AS (
+    DELETE FROM inbox WHERE $13 AND instance_id = $8 AND EXISTS (SELECT 1 FROM updated)),
+  idle_tasks_gone AS (
+    DELETE FROM activity_tasks WHERE $13 AND instance_id = $8 AND lease_expires_at <= $7 AND EXISTS (SELECT 1 FROM updated)),
+  new_tasks AS (
+    INSERT INTO activity_tasks (instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
+      first_visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms)
+    SELECT $8, $25, seq, name, input, attempt, idempotency_key, retry, visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms
+    FROM unnest($14::int[], $15::text[], $16::text[], $17::int[], $18::text[], $19::text[], $20::bigint[], $21::text[], $22::text[],
+      $23::bigint[], $24::bigint[]) WITH ORDINALITY
+      AS t(seq, name, input, attempt, idempotency_key, retry, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms, n)
+    WHERE EXISTS (SELECT 1 FROM updated)
+    ORDER BY n),
+  new_timers AS (
+    INSERT INTO inbox (instance_id, type, seq, message, visible_at)
+    SELECT $8, 'TimerFired', seq, message, visible_at
+    FROM unnest($26::int[], $27::text[], $28::bigint[]) WITH ORDINALITY AS m(seq, message, visible_at, n)
+    WHERE EXISTS (SELECT 1 FROM updated)
+    ORDER BY n),
+  cancelled_timers AS (
+    DELETE FROM inbox WHERE instance_id = $8 AND type = 'TimerFired' AND seq = ANY($29::int[]) AND EXISTS (SELECT 1 FROM updated))
+  SELECT * FROM updated`;
 
 /** The LISTEN/NOTIFY channel of a store: one per schema, so task hubs do not wake each other. */
 function channelOf(schema: string): string {
