@@ -102,12 +102,12 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   const registry = new Registry(withActivityOptions(options.functions ?? [], options.activities, options.defaultActivityRetry));
   const limits = resolveLimits(options);
   const logger = options.logger ?? consoleLogger();
-  const store = await openStore(options.store);
-  const notifier = new CompletionNotifier();
-  const now = (): number => Date.now();
   if (options.onHistory !== undefined && typeof options.onHistory !== "function") {
     throw new InvalidArgumentError("createBaton: onHistory must be a function.");
   }
+  const store = await openStore(options.store);
+  const notifier = new CompletionNotifier();
+  const now = (): number => Date.now();
   const worker = new Worker({ store, registry, logger, notifier, now, limits, ...(options.onHistory ? { onHistory: options.onHistory } : {}) });
   const client = new BatonClient({
     store,

@@ -29,3 +29,5 @@ export { createHttpApi } from "./http/http-api.js";
 export type { HttpApiOptions } from "./http/http-api.js";
 export { serveHttpApi } from "./http/serve.js";
 export type { ServeHttpApiOptions, HttpApiServer } from "./http/serve.js";
+export { defineConfig } from "./config/config.js";
+export type { BatonConfig, HttpConfig } from "./config/config.js";

@@ -138,7 +138,8 @@ export function httpAdmin(baseUrl: string, token: string | undefined): Admin {
         ...filterParams(filter),
         pageSize: String(filter.pageSize),
         continuationToken: filter.continuationToken,
-        showInput: "true",
+        // As client.list() (the store route): no inputs, and no read per instance on the server.
+        showInput: "false",
       })}`;
       const page = (await request("GET", path)).json as { instances: StatusJson[]; continuationToken: string | null };
       return { instances: page.instances, continuationToken: page.continuationToken ?? undefined };

@@ -14,7 +14,7 @@ export const EXIT = {
   CONFLICT: 4,
   /** The store or the API cannot be reached. */
   UNAVAILABLE: 5,
-  /** The API refused the token. */
+  /** The API refused the request: a missing or wrong token (or, without one, a non-local host name). */
   UNAUTHORIZED: 6,
 } as const;
 
@@ -36,6 +36,7 @@ const BY_CODE: Record<string, number> = {
   CLOSED: EXIT.UNAVAILABLE,
   API_UNREACHABLE: EXIT.UNAVAILABLE,
   UNAUTHORIZED: EXIT.UNAUTHORIZED,
+  FORBIDDEN: EXIT.UNAUTHORIZED,
 };
 
 export function exitCodeOf(code: string | undefined): number {

@@ -29,12 +29,18 @@ async function config(options: GlobalOptions): Promise<LoadedConfig> {
   return loadConfig({ cwd: process.cwd(), ...(options.config ? { explicitPath: options.config } : {}), env: process.env });
 }
 
-/** The store or API the management commands talk to: --url wins, then --store, then the config. */
+/**
+ * The store or API the management commands talk to: --url, then --store, then BATON_URL, then
+ * the config's store (BATON_STORE over the file), then sqlite:./baton.db. A flag wins over the
+ * environment.
+ */
 async function admin(options: GlobalOptions): Promise<Admin> {
-  const url = options.url ?? process.env.BATON_URL;
-  if (url) return httpAdmin(url, options.token ?? process.env.BATON_HTTP_TOKEN);
+  const token = options.token ?? process.env.BATON_HTTP_TOKEN;
+  if (options.url) return httpAdmin(options.url, token);
+  if (options.store) return storeAdmin(options.store);
+  if (process.env.BATON_URL) return httpAdmin(process.env.BATON_URL, token);
   const loaded = await config(options);
-  return storeAdmin(options.store ?? loaded.config.store ?? "sqlite:./baton.db");
+  return storeAdmin(loaded.config.store ?? "sqlite:./baton.db");
 }
 
 async function withAdmin<T>(command: Command, run: (admin: Admin, options: GlobalOptions) => Promise<T>): Promise<T> {

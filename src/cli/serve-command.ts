@@ -8,8 +8,8 @@
 import { createBaton, type BatonOptions } from "../baton.js";
 import type { HistoryEntry } from "../client/instance-status.js";
 import type { BatonConfig } from "../config/config.js";
-import { consoleLogger } from "../observability/console-logger.js";
-import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, serveHttpApi } from "../http/serve.js";
+import { consoleLogger, type LogLevel } from "../observability/console-logger.js";
+import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, isLoopback, serveHttpApi } from "../http/serve.js";
 import { InvalidArgumentError } from "../errors.js";
 import { redact } from "../store/redact-url.js";
 import { bold, describeEvent, dim } from "./format.js";
@@ -35,6 +35,8 @@ export async function serve(options: ServeOptions): Promise<{ stop(): Promise<vo
       `Which functions should run? Pass the module that exports them (baton ${options.mode} ./src/functions.ts) or set "functions" in baton.config.`,
     );
   }
+  checkHttp(config.http);
+  const level = logLevel(options.mode);
   const functions = await loadFunctions(modulePath, options.module !== undefined ? process.cwd() : options.baseDir);
   const store = config.store ?? DEFAULT_STORE;
   const names = new Map<string, string>();
@@ -43,7 +45,7 @@ export async function serve(options: ServeOptions): Promise<{ stop(): Promise<vo
     ...limits,
     store,
     functions,
-    logger: consoleLogger(options.mode === "dev" ? "info" : "warn"),
+    logger: consoleLogger(level),
     ...(options.mode === "dev"
       ? { onHistory: (instanceId: string, events: readonly HistoryEntry[]) => printEvents(out, names, instanceId, events) }
       : {}),
@@ -84,6 +86,34 @@ export async function serve(options: ServeOptions): Promise<{ stop(): Promise<vo
       out(`baton ${options.mode}: stopped`);
     })());
   return { stop };
+}
+
+/** BATON_LOG_LEVEL, as for any console logger; else info in dev (ctx.log lines show), warn in start. */
+function logLevel(mode: ServeOptions["mode"]): LogLevel {
+  const text = process.env.BATON_LOG_LEVEL;
+  if (text === undefined || text === "") return mode === "dev" ? "info" : "warn";
+  const levels: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+  if (!levels.includes(text as LogLevel)) throw new InvalidArgumentError(`BATON_LOG_LEVEL must be one of ${levels.join(", ")}, got "${text}".`);
+  return text as LogLevel;
+}
+
+/**
+ * The HTTP settings serveHttpApi would refuse, refused before the store is opened (opening
+ * creates a SQLite file): a configuration error must leave nothing behind.
+ */
+function checkHttp(http: BatonConfig["http"]): void {
+  const host = http?.host ?? DEFAULT_HTTP_HOST;
+  const port = http?.port ?? DEFAULT_HTTP_PORT;
+  const hasToken = http?.token !== undefined && http.token !== "";
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`http port must be 0–65535, got ${port}.`);
+  if (!hasToken && !isLoopback(host)) {
+    throw new InvalidArgumentError(
+      `Binding the HTTP API to ${host} needs a token: set http.token in baton.config or BATON_HTTP_TOKEN, or bind to 127.0.0.1.`,
+    );
+  }
+  if (!hasToken && http?.requireToken) {
+    throw new InvalidArgumentError("http.requireToken is set but no token is: set http.token in baton.config or BATON_HTTP_TOKEN.");
+  }
 }
 
 function printEvents(out: (line: string) => void, names: Map<string, string>, instanceId: string, events: readonly HistoryEntry[]): void {

@@ -125,7 +125,8 @@ export async function loadConfig(options: { cwd: string; explicitPath?: string; 
   for (const [variable, { path, kind }] of Object.entries(ENVIRONMENT)) {
     const text = options.env[variable];
     if (text === undefined || text === "") continue;
-    const value = parseEnv(variable, text, kind);
+    // A path in the environment is the caller's, relative to the working directory (the file's are relative to the file).
+    const value = variable === "BATON_FUNCTIONS" ? resolve(options.cwd, text) : parseEnv(variable, text, kind);
     if (path[0] === "http") (merged.http ??= {})[path[1] as keyof HttpConfig] = value as never;
     else (merged as Record<string, unknown>)[path[0]] = value;
   }
@@ -162,11 +163,32 @@ async function readConfigFile(file: string): Promise<unknown> {
 
 /** Imports a JavaScript or TypeScript module (TypeScript through tsx, no build step needed). */
 export async function importModule(path: string): Promise<Record<string, unknown>> {
-  if (/\.(c|m)?tsx?$/.test(path)) {
-    const { tsImport } = await import("tsx/esm/api");
-    return (await tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>;
+  const url = pathToFileURL(path).href;
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(url)) as Record<string, unknown>;
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ERR_UNKNOWN_FILE_EXTENSION") throw error;
+    // Plain Node cannot load TypeScript: hook tsx into this process's loader once, so that the
+    // user's modules share this process's batonjs (its error classes work with instanceof).
+    await registerTypeScript();
+    // Node remembers the failed load of `url`: the same file under another URL loads afresh.
+    module = (await import(`${url}?typescript`)) as Record<string, unknown>;
   }
-  return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  // Outside a "type": "module" package, tsx compiles the file to CommonJS: the namespace's
+  // default is then the whole exports object (marked __esModule), not the default export.
+  const exports = module.default as { __esModule?: unknown } | undefined;
+  if (typeof exports === "object" && exports !== null && exports.__esModule === true) return { ...exports } as Record<string, unknown>;
+  return module;
+}
+
+let typeScriptRegistered = false;
+
+async function registerTypeScript(): Promise<void> {
+  if (typeScriptRegistered) return;
+  const { register } = await import("tsx/esm/api");
+  register();
+  typeScriptRegistered = true;
 }
 
 function checkObject(value: unknown, shape: Record<string, Kind>, where: string, prefix: string): void {
