@@ -1,10 +1,13 @@
 import pg from "pg";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 const POSTGRES_URL = process.env.BATON_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 /** Suites that reach the store only through Baton's API: they run once per store. */
 const SUITES_ON_EVERY_STORE = ["test/engine/**/*.test.ts", "test/worker/**/*.test.ts", "test/client/**/*.test.ts", "test/examples/**/*.test.ts"];
+
+/** Restarts the PostgreSQL server, disrupting every other test that uses it: its own project, run separately. */
+const SERVER_RESTART = "test/scale-out/server-restart.test.ts";
 
 async function postgresReachable(): Promise<boolean> {
   const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
@@ -32,10 +35,12 @@ export default defineConfig(async () => ({
     maxWorkers: 2,
     globalSetup: ["test/global-setup.ts"],
     projects: [
-      { extends: true, test: { name: "main", include: ["test/**/*.test.ts"] } },
+      { extends: true, test: { name: "main", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, SERVER_RESTART] } },
       ...((await postgresReachable())
         ? [{ extends: true, test: { name: "postgres", include: SUITES_ON_EVERY_STORE, env: { BATON_TEST_STORE: "postgres" } } }]
         : []),
+      // Restarts the PostgreSQL server: run on its own, after the rest (npm test does), never alongside other tests.
+      ...(process.env.BATON_SERVER_RESTART === "1" ? [{ extends: true, test: { name: "server-restart", include: [SERVER_RESTART] } }] : []),
     ],
   },
 }));

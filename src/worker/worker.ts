@@ -370,7 +370,20 @@ export class Worker {
     }, Math.max(0, at - this.deps.now()));
   }
 
+  /** One renewal at a time: a slow store must not pile renewals up on its connections. */
+  private renewing = false;
+
   private async renewLeases(): Promise<void> {
+    if (this.renewing) return;
+    this.renewing = true;
+    try {
+      await this.renewLeasesOnce();
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  private async renewLeasesOnce(): Promise<void> {
     try {
       await this.deps.store.workerAlive(this.workerId, this.deps.registry.names(), this.deps.limits.leaseMs, this.deps.now());
     } catch (error) {

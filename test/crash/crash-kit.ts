@@ -5,15 +5,19 @@
  * - no history holds a step twice (no TaskScheduled or TaskCompleted seq appears twice);
  * - every activity call ran, and ran more than once only where a process lost its work;
  * - nothing committed before a crash was rewritten or run again after it;
- * - the store file is self-consistent (history_length matches the rows, no gaps) and,
- *   once everything completed, holds no queued work.
+ * - the store is self-consistent (history_length matches the rows, no gaps) and, once
+ *   everything completed, holds no queued work.
+ * The store checks read either store, SQLite or PostgreSQL, by URL; kit/stores.ts gives a
+ * world on each, for tests that run on both.
  */
 import { join } from "node:path";
 
 export * from "./kit/activity-log.js";
 export * from "./kit/instances.js";
 export * from "./kit/processes.js";
-export * from "./kit/store-file.js";
+export * from "./kit/store-inspection.js";
+export { backendsOf, terminateBackends, withPostgres, type Backend } from "./kit/store-postgres.js";
+export { sqlitePath, withStoreFile } from "./kit/store-sqlite.js";
 
 export const quietLogger = { debug() {}, info() {}, warn() {}, error() {} };
 

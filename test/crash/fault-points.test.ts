@@ -63,8 +63,8 @@ async function runWithFault(faultPoint: string): Promise<FaultRun> {
   await armed.ready();
   expect(await armed.waitForExit(20_000)).toEqual({ code: null, signal: "SIGKILL" });
   const logAtDeath = readActivityLog(logFile);
-  const atDeath = readCommitted(storeUrl);
-  expect(storeProblems(storeUrl)).toEqual([]);
+  const atDeath = await readCommitted(storeUrl);
+  expect(await storeProblems(storeUrl)).toEqual([]);
 
   const clean = spawnWorker(storeUrl, logFile, WORKER_ENV);
   await clean.ready();
@@ -74,11 +74,11 @@ async function runWithFault(faultPoint: string): Promise<FaultRun> {
   const keys = expectAllCompleted(statuses, instances);
   const log = readActivityLog(logFile);
   expect(activityLogProblems(log, keys, new Set([armed.pid]))).toEqual([]);
-  expect(storeProblems(storeUrl)).toEqual([]);
-  expect(leftoverWork(storeUrl)).toEqual({ tasks: 0, messages: 0 });
+  expect(await storeProblems(storeUrl)).toEqual([]);
+  expect(await leftoverWork(storeUrl)).toEqual({ tasks: 0, messages: 0 });
   expect(storeErrors([armed, clean])).toEqual([]);
   // Whatever was committed when the armed worker died stays as it was, and is not run again.
-  expect(redoneProblems(atDeath, readCommitted(storeUrl), log.slice(logAtDeath.length))).toEqual([]);
+  expect(redoneProblems(atDeath, await readCommitted(storeUrl), log.slice(logAtDeath.length))).toEqual([]);
   return { instances, keys, log, logAtDeath, atDeath, deadPid: armed.pid };
 }
 

@@ -67,9 +67,9 @@ describe("graceful stop while activities are in flight", () => {
     const ranBeforeStop = logAtStop.filter((e) => e.kind === "start").map((e) => e.key);
     expect(ranBeforeStop.length).toBeGreaterThan(0);
     expect(unended(logAtStop)).toEqual([]);
-    const committed = readCommitted(world.storeUrl);
+    const committed = await readCommitted(world.storeUrl);
     expect(ranBeforeStop.filter((key) => !committed.completedKeys.has(key))).toEqual([]);
-    expect(heldLeases(world.storeUrl)).toEqual({ instances: 0, tasks: 0 });
+    expect(await heldLeases(world.storeUrl)).toEqual({ instances: 0, tasks: 0 });
 
     const next = spawnWorker(world.storeUrl, world.logFile, WORKER_ENV);
     await next.ready();
@@ -80,8 +80,8 @@ describe("graceful stop while activities are in flight", () => {
     const log = readActivityLog(world.logFile);
     expect(duplicatedKeys(log)).toEqual([]);
     expect(activityLogProblems(log, keys, new Set())).toEqual([]);
-    expect(storeProblems(world.storeUrl)).toEqual([]);
-    expect(leftoverWork(world.storeUrl)).toEqual({ tasks: 0, messages: 0 });
+    expect(await storeProblems(world.storeUrl)).toEqual([]);
+    expect(await leftoverWork(world.storeUrl)).toEqual({ tasks: 0, messages: 0 });
     expect(storeErrors([stopped, next])).toEqual([]);
   });
 
@@ -90,7 +90,7 @@ describe("graceful stop while activities are in flight", () => {
     const logAtStop = readActivityLog(world.logFile);
     const interrupted = unended(logAtStop, stopped.pid).map((e) => e.key);
     expect(interrupted.length).toBeGreaterThan(0);
-    expect(heldLeases(world.storeUrl)).toEqual({ instances: 0, tasks: 0 });
+    expect(await heldLeases(world.storeUrl)).toEqual({ instances: 0, tasks: 0 });
 
     const next = spawnWorker(world.storeUrl, world.logFile, WORKER_ENV);
     await next.ready();
@@ -106,8 +106,8 @@ describe("graceful stop while activities are in flight", () => {
     // Only the interrupted calls ran again, each once more, in the new worker.
     expect(duplicatedKeys(log).sort()).toEqual([...interrupted].sort());
     for (const key of interrupted) expect(startsByKey(log).get(key)!.map((s) => s.pid)).toEqual([stopped.pid, next.pid]);
-    expect(storeProblems(world.storeUrl)).toEqual([]);
-    expect(leftoverWork(world.storeUrl)).toEqual({ tasks: 0, messages: 0 });
+    expect(await storeProblems(world.storeUrl)).toEqual([]);
+    expect(await leftoverWork(world.storeUrl)).toEqual({ tasks: 0, messages: 0 });
     expect(storeErrors([stopped, next])).toEqual([]);
   });
 });

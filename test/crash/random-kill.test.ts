@@ -62,7 +62,7 @@ describe("workers killed with SIGKILL at random moments", () => {
       const exit = await worker.kill("SIGKILL");
       expect(exit.signal).toBe("SIGKILL");
       killed.add(worker.pid);
-      atKills.push({ committed: readCommitted(storeUrl), logLength: readActivityLog(logFile).length });
+      atKills.push({ committed: await readCommitted(storeUrl), logLength: readActivityLog(logFile).length });
     }
     // Every kill landed while work was left.
     expect(unfinishedAtKill.every((n) => n > 0), `unfinished instances at each kill: ${unfinishedAtKill}`).toBe(true);
@@ -82,10 +82,10 @@ describe("workers killed with SIGKILL at random moments", () => {
     expect(interrupted.length).toBeGreaterThan(0);
     for (const { key } of interrupted) expect(duplicatedKeys(log)).toContain(key);
     // What was committed when a worker died stayed so, and no call it had completed ran again.
-    const final = readCommitted(storeUrl);
+    const final = await readCommitted(storeUrl);
     for (const { committed, logLength } of atKills) expect(redoneProblems(committed, final, log.slice(logLength))).toEqual([]);
-    expect(storeProblems(storeUrl)).toEqual([]);
-    expect(leftoverWork(storeUrl)).toEqual({ tasks: 0, messages: 0 });
+    expect(await storeProblems(storeUrl)).toEqual([]);
+    expect(await leftoverWork(storeUrl)).toEqual({ tasks: 0, messages: 0 });
     expect(storeErrors(workers)).toEqual([]);
   });
 });

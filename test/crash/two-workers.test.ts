@@ -1,13 +1,14 @@
 /**
- * Two worker processes on one SQLite file at once: they share the work through leases,
- * without lock errors, and every instance completes once with every step committed once.
+ * Two worker processes on one store at once (a SQLite file; a PostgreSQL schema on the real
+ * server): they share the work through leases, without lock errors, and every instance
+ * completes once with every step committed once.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient, type BatonClient } from "../../src/index.js";
 import { tempDir } from "../helpers/temp-store.js";
+import { CRASH_STORES } from "./kit/stores.js";
 import {
   activityLogProblems,
-  crashWorld,
   duplicatedKeys,
   expectAllCompleted,
   readActivityLog,
@@ -32,9 +33,9 @@ afterEach(async () => {
   client = undefined;
 });
 
-describe("two worker processes on the same file", () => {
+for (const store of CRASH_STORES) describe.skipIf(store.skip)(`two worker processes on the same store (${store.name})`, () => {
   it("finish every instance with the right output, each step committed once and each call run once", async () => {
-    const { storeUrl, logFile } = crashWorld(tempDir("baton-two-"));
+    const { storeUrl, logFile } = store.world(tempDir("baton-two-"));
     const first = spawnWorker(storeUrl, logFile, WORKER_ENV);
     const second = spawnWorker(storeUrl, logFile, WORKER_ENV);
     await Promise.all([first.ready(), second.ready()]);
@@ -56,8 +57,8 @@ describe("two worker processes on the same file", () => {
     // Both processes did part of the work.
     const pids = new Set(log.map((e) => e.pid));
     expect([...pids].sort()).toEqual([first.pid, second.pid].sort());
-    expect(storeProblems(storeUrl)).toEqual([]);
-    expect(leftoverWork(storeUrl)).toEqual({ tasks: 0, messages: 0 });
+    expect(await storeProblems(storeUrl)).toEqual([]);
+    expect(await leftoverWork(storeUrl)).toEqual({ tasks: 0, messages: 0 });
     expect(storeErrors([first, second])).toEqual([]);
   });
 });

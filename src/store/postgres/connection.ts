@@ -66,6 +66,9 @@ export class Connection {
     // An idle connection killed by the server (restart, pg_terminate_backend) must not crash the
     // process: the pool drops it and the next checkout opens a new one.
     this.pool.on("error", () => undefined);
+    // Nor one killed just as it opened: pg-pool hands a new connection over (dropping its own
+    // listener) while still reading the server's first answer, which may carry the FATAL.
+    this.pool.on("connect", (client) => client.on("error", () => undefined));
   }
 
   /**

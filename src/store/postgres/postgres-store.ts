@@ -492,11 +492,22 @@ export class PostgresStore implements Store {
     if (instanceTokens.length === 0 && taskTokens.length === 0) return { endedTaskTokens: [] };
     return this.transaction(async (sql) => {
       const leaseExpiresAt = leaseStart(now) + leaseMs;
+      // Rows a commit holds are skipped, not waited for: that commit is about to end or change
+      // the lease, and waiting would lock in the opposite order to commits (deadlocks). A lease
+      // skipped now is renewed at the next round, well before it expires.
       if (instanceTokens.length > 0) {
-        await sql.query("UPDATE instances SET lease_expires_at = $1 WHERE lease_token = ANY($2::text[])", [leaseExpiresAt, instanceTokens]);
+        await sql.query(
+          `UPDATE instances SET lease_expires_at = $1
+           WHERE instance_id IN (SELECT instance_id FROM instances WHERE lease_token = ANY($2::text[]) FOR UPDATE SKIP LOCKED)`,
+          [leaseExpiresAt, instanceTokens],
+        );
       }
       if (taskTokens.length === 0) return { endedTaskTokens: [] };
-      await sql.query("UPDATE activity_tasks SET lease_expires_at = $1 WHERE lease_token = ANY($2::text[])", [leaseExpiresAt, taskTokens]);
+      await sql.query(
+        `UPDATE activity_tasks SET lease_expires_at = $1
+         WHERE id IN (SELECT id FROM activity_tasks WHERE lease_token = ANY($2::text[]) FOR UPDATE SKIP LOCKED)`,
+        [leaseExpiresAt, taskTokens],
+      );
       // Leased tasks whose instance is gone, ended or replaced by a new execution.
       const ended = await sql.query<{ lease_token: string }>(
         `SELECT t.lease_token FROM activity_tasks t
@@ -514,6 +525,12 @@ export class PostgresStore implements Store {
    */
   async commit(ops: readonly CommitOp[], now: number, claim?: WorkClaim): Promise<{ outcomes: CommitOutcome[]; claimed: ClaimedWork }> {
     const result = await this.transaction(async (sql, hints) => {
+      // Every instance the ops touch is locked first, in one order: two workers' batches then
+      // wait for each other instead of deadlocking (each deadlock costs a second and a retry).
+      const touched = [...new Set(ops.map((op) => ("task" in op ? op.task.instanceId : op.instanceId)))].sort();
+      if (touched.length > 1) {
+        await sql.query("SELECT 1 FROM instances WHERE instance_id = ANY($1::text[]) ORDER BY instance_id FOR UPDATE", [touched]);
+      }
       // Activity outcomes go first, all in three statements (a fan-in commits hundreds at once).
       // Applying them before the other ops leaves the same state: an episode never consumes a
       // message of its own batch, and one that ends its instance deletes the inbox either way.

@@ -53,32 +53,47 @@ export function duplicatedKeys(entries: readonly LogEntry[]): string[] {
 export function activityLogProblems(entries: readonly LogEntry[], keys: readonly string[], lostPids: ReadonlySet<number>): string[] {
   const problems: string[] = [];
   const starts = startsByKey(entries);
-  const ends = entries.filter((e) => e.kind === "end");
+  const endLines = endLinesByRun(entries);
   const known = new Set(keys);
   for (const key of keys) if (!starts.has(key)) problems.push(`${key}: never started`);
   for (const key of starts.keys()) if (!known.has(key)) problems.push(`${key}: started but in no history`);
-  for (const end of ends) {
-    if (!entries.some((s) => s.kind === "start" && s.key === end.key && s.pid === end.pid && s.line < end.line)) {
-      problems.push(`${end.key}: ended in ${end.pid} without starting there`);
-    }
+  // The first start of each call in each process, for ends: an end needs an earlier start there.
+  const firstStartLine = new Map<string, number>();
+  for (const entry of entries) {
+    if (entry.kind === "start" && !firstStartLine.has(runOf(entry))) firstStartLine.set(runOf(entry), entry.line);
+  }
+  for (const end of entries) {
+    if (end.kind !== "end") continue;
+    const first = firstStartLine.get(runOf(end));
+    if (first === undefined || first >= end.line) problems.push(`${end.key}: ended in ${end.pid} without starting there`);
   }
   for (const [key, runs] of starts) {
     const byKeepers = runs.filter((r) => !lostPids.has(r.pid));
     if (byKeepers.length > 1) {
       problems.push(`${key}: ran ${byKeepers.length} times in processes that kept their leases (lines ${byKeepers.map((r) => r.line).join(", ")})`);
     }
-    if (!runs.some((r) => ends.some((e) => e.key === key && e.pid === r.pid && e.line > r.line))) problems.push(`${key}: no run of it ended`);
+    if (!runs.some((r) => hasLaterEnd(endLines, r))) problems.push(`${key}: no run of it ended`);
   }
   return problems;
 }
 
 /** Starts in `entries` (by `pid`, when given) with no later end in the same process. */
 export function unended(entries: readonly LogEntry[], pid?: number): LogEntry[] {
-  return entries.filter(
-    (s) =>
-      s.kind === "start" &&
-      (pid === undefined || s.pid === pid) &&
-      !entries.some((e) => e.kind === "end" && e.key === s.key && e.pid === s.pid && e.line > s.line),
-  );
+  const endLines = endLinesByRun(entries);
+  return entries.filter((s) => s.kind === "start" && (pid === undefined || s.pid === pid) && !hasLaterEnd(endLines, s));
 }
 
+/** A call in one process: runs of the same call in the same process share it. */
+const runOf = (entry: LogEntry): string => `${entry.key} ${entry.pid}`;
+
+/** The line of the last end of each call in each process (logs of thousands of lines: no quadratic scans). */
+function endLinesByRun(entries: readonly LogEntry[]): Map<string, number> {
+  const last = new Map<string, number>();
+  for (const entry of entries) if (entry.kind === "end") last.set(runOf(entry), entry.line);
+  return last;
+}
+
+/** Whether the same call ended in the same process after `start`. */
+function hasLaterEnd(lastEndLine: ReadonlyMap<string, number>, start: LogEntry): boolean {
+  return (lastEndLine.get(runOf(start)) ?? -1) > start.line;
+}

@@ -23,14 +23,38 @@ export async function startInstances(client: BatonClient, count: number, prefix 
   return started;
 }
 
+/**
+ * Starts `count` instances at once (one turn of the event loop: the client commits them in
+ * batches, not one transaction each), named and numbered as startInstances does.
+ */
+export async function startInstancesTogether(client: BatonClient, count: number, prefix = "crash"): Promise<Started[]> {
+  return Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const input = i * 1000;
+      const instanceId = await client.startNew(ORCHESTRATION_NAME, { input, instanceId: `${prefix}-${i}` });
+      return { instanceId, input };
+    }),
+  );
+}
+
 const FINISHED = ["Completed", "Failed", "Terminated"];
 
-/** Polls until every instance has finished (any terminal status); returns their statuses with history. */
-export async function waitAllFinished(client: BatonClient, instances: readonly Started[], timeoutMs: number): Promise<InstanceStatus<ChainOutput>[]> {
+/**
+ * Polls until every instance has finished (any terminal status); returns their statuses with
+ * history. `pollMs` spaces the looks (each lists up to 1,000 instances) when there are many.
+ */
+export async function waitAllFinished(
+  client: BatonClient,
+  instances: readonly Started[],
+  timeoutMs: number,
+  pollMs = 0,
+): Promise<InstanceStatus<ChainOutput>[]> {
   await waitUntil(
     async () => {
       const page = await client.list({ runtimeStatus: ["Completed", "Failed", "Terminated"], pageSize: 1000 });
-      return page.instances.length >= instances.length ? true : undefined;
+      if (page.instances.length >= instances.length) return true;
+      if (pollMs > 0) await new Promise((resolve) => setTimeout(resolve, pollMs));
+      return undefined;
     },
     `${instances.length} instances to finish`,
     timeoutMs,

@@ -1,14 +1,18 @@
 /**
  * Child processes for crash tests: workers (and other fixtures) started with
  * `node --import tsx`, killed for real with SIGKILL, stopped with SIGTERM, frozen with
- * SIGSTOP. Every child still running after a test is SIGKILLed.
+ * SIGSTOP. Every child still running after a test is SIGKILLed. Each child's PostgreSQL
+ * connections carry an application_name of its own (PGAPPNAME), so a test can find (and
+ * terminate) that process's backends and no other.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach } from "vitest";
-import { sqlitePath } from "./store-file.js";
+import { backendsOf } from "./store-postgres.js";
+import { storeKind } from "./store-inspection.js";
+import { sqlitePath } from "./store-sqlite.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = resolve(HERE, "../../..");
@@ -28,7 +32,11 @@ export class FixtureProcess {
   readonly exited: Promise<Exit>;
   private exit: Exit | undefined;
 
-  constructor(private readonly proc: ChildProcess) {
+  constructor(
+    private readonly proc: ChildProcess,
+    /** The application_name of the process's PostgreSQL connections. */
+    readonly appName: string,
+  ) {
     if (proc.pid === undefined) throw new Error("the child process did not start");
     this.pid = proc.pid;
     proc.stdout!.setEncoding("utf8").on("data", (chunk: string) => (this.stdout += chunk));
@@ -86,6 +94,7 @@ export class FixtureProcess {
 }
 
 const children = new Set<FixtureProcess>();
+let spawned = 0;
 
 /** Starts `node --import tsx worker.ts <storeUrl> <logFile>`; `env` adds CRASH_* tuning or BATON_FAULT_POINT. */
 export function spawnWorker(storeUrl: string, logFile: string, env: Record<string, string> = {}): FixtureProcess {
@@ -94,14 +103,16 @@ export function spawnWorker(storeUrl: string, logFile: string, env: Record<strin
 
 /** Starts `node --import tsx fixtures/<script> ...args`, killed after the test if still running. */
 export function spawnFixture(script: string, args: readonly string[], env: Record<string, string> = {}): FixtureProcess {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  // Unique on the server while this test process runs: the test's pid and a counter.
+  const appName = `baton-crash-${process.pid}-${++spawned}`;
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, PGAPPNAME: appName, ...env };
   if (env.BATON_FAULT_POINT === undefined) delete childEnv.BATON_FAULT_POINT;
   const proc = spawn(process.execPath, ["--import", "tsx", join(FIXTURES, script), ...args], {
     cwd: REPO_ROOT,
     env: childEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const child = new FixtureProcess(proc);
+  const child = new FixtureProcess(proc, appName);
   children.add(child);
   return child;
 }
@@ -112,22 +123,37 @@ afterEach(async () => {
   await Promise.all(all.map((child) => child.kill("SIGKILL")));
 });
 
-/** Store trouble a worker reported: lock errors, failed commits, claims or renewals. Expected: none. */
+/** What SQLite reports when a write waits too long for the lock. */
+const SQLITE_TROUBLE = /SQLITE_BUSY|database is locked/i;
+/**
+ * What PostgreSQL and its driver report: failed statements or connections that the store's
+ * retries did not absorb (StoreUnavailableError messages name PostgreSQL), lock and
+ * serialization failures, a schema gone, a constraint broken.
+ */
+const POSTGRES_TROUBLE =
+  /PostgreSQL|deadlock detected|could not serialize|could not obtain lock|canceling statement|terminating connection|Connection terminated|connection error|not queryable|too many clients|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|does not exist|violates|duplicate key/i;
+
+/**
+ * Store trouble a worker reported on stderr (its logger writes `error:` and `warn:` lines
+ * there): errors, lock errors, failed commits, claims, renewals or heartbeats. Expected: none.
+ */
 export function storeErrors(workers: readonly FixtureProcess[]): string[] {
   return workers.flatMap((w) =>
     w.stderr
       .split("\n")
-      .filter((line) => /^error:|SQLITE_BUSY|database is locked|renewing leases failed/i.test(line))
+      .filter((line) => /^error:|renewing leases failed|heartbeat failed/i.test(line) || SQLITE_TROUBLE.test(line) || POSTGRES_TROUBLE.test(line))
       .map((line) => `worker ${w.pid}: ${line}`),
   );
 }
 
 /**
- * Freezes `worker` (SIGSTOP) at a moment it holds no write lock on the file: a process frozen
- * inside a transaction would block every other process, which is not what a test of lost
- * leases wants. Tries again, briefly thawed, while the lock is held.
+ * Freezes `worker` (SIGSTOP) at a moment it is inside no transaction: a process frozen inside
+ * one would block every other process (SQLite: the write lock; PostgreSQL: the rows it
+ * locked), which is not what a test of lost leases wants. Tries again, briefly thawed, while
+ * it is inside one.
  */
 export async function freezeOutsideTransaction(worker: FixtureProcess, storeUrl: string, attempts = 200): Promise<void> {
+  if (storeKind(storeUrl) === "postgres") return freezeOutsidePostgresTransaction(worker, storeUrl, attempts);
   const db = new Database(sqlitePath(storeUrl), { fileMustExist: true });
   try {
     db.pragma("busy_timeout = 0");
@@ -149,3 +175,30 @@ export async function freezeOutsideTransaction(worker: FixtureProcess, storeUrl:
   }
 }
 
+/**
+ * PostgreSQL: once stopped, the worker sends nothing more, but what it sent before may still
+ * be on its way (a BEGIN, a statement, a COMMIT). It is frozen outside a transaction when,
+ * after that has settled, every backend of its connections is `idle`: none `active` (a
+ * statement running: it may leave the transaction open) or `idle in transaction` (open, and
+ * with the client stopped, open until it wakes).
+ */
+async function freezeOutsidePostgresTransaction(worker: FixtureProcess, storeUrl: string, attempts: number): Promise<void> {
+  let last: string[] = [];
+  for (let i = 0; i < attempts; i++) {
+    worker.signal("SIGSTOP");
+    // Two looks in a row with every backend idle, the first after what was sent had time to arrive.
+    let idleLooks = 0;
+    for (let look = 0; look < 10 && idleLooks < 2; look++) {
+      await sleep(10);
+      const backends = await backendsOf(storeUrl, [worker.appName]);
+      if (backends.length === 0) throw new Error(`worker ${worker.pid} (${worker.appName}) has no PostgreSQL backend`);
+      last = backends.map((b) => `${b.pid}: ${b.state}`);
+      idleLooks = backends.every((b) => b.state === "idle") ? idleLooks + 1 : 0;
+      if (backends.some((b) => b.state?.startsWith("idle in transaction"))) break;
+    }
+    if (idleLooks >= 2) return;
+    worker.signal("SIGCONT");
+    await sleep(2 + Math.random() * 10);
+  }
+  throw new Error(`worker ${worker.pid} was inside a transaction at each of ${attempts} tries; last look: ${last.join(", ")}`);
+}

@@ -1,13 +1,12 @@
 /**
- * Read-only looks at a SQLite store file from the test process: its structure, what is
- * committed at a given moment (to check later that nothing committed was redone), leases
- * still held, and work left queued.
+ * Read-only looks at a SQLite store file from the test process (see store-inspection.ts for
+ * what each one is for; the functions there dispatch on the store URL).
  */
 import Database from "better-sqlite3";
-import type { LogEntry } from "./activity-log.js";
+import type { CommittedState } from "./store-inspection.js";
 
 export function sqlitePath(storeUrl: string): string {
-  return storeUrl.slice("sqlite:".length);
+  return storeUrl.slice("sqlite:".length).split("?")[0]!;
 }
 
 /** Read-only look at the store file, for what a test must see as committed at a given moment. */
@@ -20,8 +19,7 @@ export function withStoreFile<T>(storeUrl: string, read: (db: Database.Database)
   }
 }
 
-/** Problems with the file's structure; [] when every history is gapless and matches history_length. */
-export function storeProblems(storeUrl: string): string[] {
+export function sqliteStoreProblems(storeUrl: string): string[] {
   return withStoreFile(storeUrl, (db) => {
     const problems: string[] = [];
     const instances = db.prepare("SELECT instance_id, history_length FROM instances").all() as { instance_id: string; history_length: number }[];
@@ -39,14 +37,7 @@ export function storeProblems(storeUrl: string): string[] {
   });
 }
 
-/** The committed state that must survive a crash: histories, and the calls whose result is committed. */
-export interface CommittedState {
-  histories: Map<string, string[]>;
-  /** Idempotency keys of calls whose TaskCompleted is in a history or waiting in an inbox. */
-  completedKeys: Set<string>;
-}
-
-export function readCommitted(storeUrl: string): CommittedState {
+export function sqliteReadCommitted(storeUrl: string): CommittedState {
   return withStoreFile(storeUrl, (db) => {
     const histories = new Map<string, string[]>();
     const executions = new Map<string, string>();
@@ -74,32 +65,14 @@ export function readCommitted(storeUrl: string): CommittedState {
   });
 }
 
-/** Problems if anything committed at `before` was rewritten or redone by `after` (a later snapshot and the log since). */
-export function redoneProblems(before: CommittedState, after: CommittedState, logSince: readonly LogEntry[]): string[] {
-  const problems: string[] = [];
-  for (const [instanceId, events] of before.histories) {
-    const later = after.histories.get(instanceId) ?? [];
-    const prefix = later.slice(0, events.length);
-    if (JSON.stringify(prefix) !== JSON.stringify(events)) problems.push(`${instanceId}: committed history was rewritten`);
-  }
-  for (const entry of logSince) {
-    if (entry.kind === "start" && before.completedKeys.has(entry.key)) {
-      problems.push(`${entry.key}: ran again although its completion was committed (line ${entry.line})`);
-    }
-  }
-  return problems;
-}
-
-/** Leases still held on instances and activity tasks at `now` (a stopped worker should hold none). */
-export function heldLeases(storeUrl: string, now = Date.now()): { instances: number; tasks: number } {
+export function sqliteHeldLeases(storeUrl: string, now: number): { instances: number; tasks: number } {
   return withStoreFile(storeUrl, (db) => ({
     instances: (db.prepare("SELECT count(*) AS n FROM instances WHERE lease_expires_at > ?").get(now) as { n: number }).n,
     tasks: (db.prepare("SELECT count(*) AS n FROM activity_tasks WHERE lease_expires_at > ?").get(now) as { n: number }).n,
   }));
 }
 
-/** Queued work left in the file. Once every instance has completed (and none awaits an unfinished call), none is expected. */
-export function leftoverWork(storeUrl: string): { tasks: number; messages: number } {
+export function sqliteLeftoverWork(storeUrl: string): { tasks: number; messages: number } {
   return withStoreFile(storeUrl, (db) => ({
     tasks: (db.prepare("SELECT count(*) AS n FROM activity_tasks").get() as { n: number }).n,
     messages: (db.prepare("SELECT count(*) AS n FROM inbox").get() as { n: number }).n,
