@@ -26,6 +26,7 @@ import { decodeToken, encodeToken } from "../continuation-token.js";
 import { filterTerms, finishedOnly } from "../instance-filter.js";
 import { rowToInstance, type InstanceRow } from "../instance-row.js";
 import { rewindPlan } from "../rewind-plan.js";
+import { rowToTask, type TaskRow } from "../task-row.js";
 import type {
   ActivityWorkItem,
   ClaimedWork,
@@ -468,7 +469,7 @@ export class PostgresStore implements Store {
 
   private async leaseTasks(sql: Sql, request: ClaimRequest, names: readonly string[], limit: number): Promise<ActivityWorkItem[]> {
     // A task of a finished instance (left leased by a worker that died) is never run again.
-    const result = await sql.query<TaskRow>(
+    const result = await sql.query<TaskRow & { lease_token: string }>(
       `WITH picked AS (
          SELECT id FROM activity_tasks t
          WHERE name = ANY($1::text[]) AND visible_at <= $2 AND lease_expires_at <= $2
@@ -480,7 +481,7 @@ export class PostgresStore implements Store {
        RETURNING t.*`,
       [names, request.now, limit, request.workerId, leaseStart(request.now) + request.leaseMs],
     );
-    return result.rows.sort((a, b) => a.visible_at - b.visible_at || a.id - b.id).map(rowToTask);
+    return result.rows.sort((a, b) => a.visible_at - b.visible_at || a.id - b.id).map((row) => rowToTask(row, row.lease_token));
   }
 
   async renewLeases(
@@ -1091,36 +1092,3 @@ function childOutcome(seq: number, result: EpisodeResult): InboxMessage {
   return { type: "SubOrchestrationFailed", seq, error: { name: "Terminated", message: `The sub-orchestration was terminated${reason}` } };
 }
 
-interface TaskRow {
-  id: number;
-  instance_id: string;
-  execution_id: string;
-  seq: number;
-  name: string;
-  input: string | null;
-  attempt: number;
-  idempotency_key: string;
-  retry: string | null;
-  first_visible_at: number;
-  visible_at: number;
-  timeout_ms: number | null;
-  heartbeat_details: string | null;
-  lease_token: string;
-}
-
-function rowToTask(row: TaskRow): ActivityWorkItem {
-  return {
-    instanceId: row.instance_id,
-    executionId: row.execution_id,
-    seq: row.seq,
-    name: row.name,
-    input: row.input ?? undefined,
-    attempt: row.attempt,
-    idempotencyKey: row.idempotency_key,
-    retry: row.retry === null ? null : JSON.parse(row.retry),
-    firstVisibleAt: row.first_visible_at,
-    ...(row.timeout_ms === null ? {} : { timeoutMs: row.timeout_ms }),
-    ...(row.heartbeat_details === null ? {} : { heartbeatDetails: row.heartbeat_details }),
-    leaseToken: row.lease_token,
-  };
-}

@@ -43,6 +43,7 @@ import { rowToInstance, type InstanceRow } from "../instance-row.js";
 import { decodeToken, encodeToken } from "../continuation-token.js";
 import { filterTerms, finishedOnly } from "../instance-filter.js";
 import { rewindPlan } from "../rewind-plan.js";
+import { rowToTask, type TaskRow } from "../task-row.js";
 import { callKey } from "../../engine/command.js";
 
 export type SqliteSynchronous = "OFF" | "NORMAL" | "FULL" | "EXTRA";
@@ -715,34 +716,3 @@ function leaseStart(now: number): number {
   return Math.max(now, Date.now());
 }
 
-interface TaskRow {
-  id: number;
-  instance_id: string;
-  execution_id: string;
-  seq: number;
-  name: string;
-  input: string | null;
-  attempt: number;
-  idempotency_key: string;
-  retry: string | null;
-  first_visible_at: number;
-  timeout_ms: number | null;
-  heartbeat_details: string | null;
-}
-
-function rowToTask(row: TaskRow, leaseToken: string): ActivityWorkItem {
-  return {
-    instanceId: row.instance_id,
-    executionId: row.execution_id,
-    seq: row.seq,
-    name: row.name,
-    input: row.input ?? undefined,
-    attempt: row.attempt,
-    idempotencyKey: row.idempotency_key,
-    retry: row.retry === null ? null : JSON.parse(row.retry),
-    firstVisibleAt: row.first_visible_at,
-    ...(row.timeout_ms === null ? {} : { timeoutMs: row.timeout_ms }),
-    ...(row.heartbeat_details === null ? {} : { heartbeatDetails: row.heartbeat_details }),
-    leaseToken,
-  };
-}
