@@ -3,6 +3,8 @@
  * API. Both give the same JSON-shaped answers (dates as ISO strings) and fail with errors
  * carrying the same codes, so commands, output and exit codes do not depend on the route.
  */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { createClient } from "../baton.js";
 import type { BatonClient, ListFilter } from "../client/client.js";
 import type { RuntimeStatus } from "../store/store.js";
@@ -55,6 +57,13 @@ export class CommandError extends Error {
 const asJson = <T>(value: unknown): T => JSON.parse(JSON.stringify(value)) as T;
 
 export async function storeAdmin(storeUrl: string): Promise<Admin> {
+  // Managing never creates a store: a mistyped file name must not become a new, empty one.
+  if (storeUrl.startsWith("sqlite:")) {
+    const path = resolve(storeUrl.slice("sqlite:".length).split("?")[0]!);
+    if (!existsSync(path)) {
+      throw new CommandError("STORE_UNAVAILABLE", `No store at ${path}. Check --store (or BATON_STORE, or the config's store).`);
+    }
+  }
   const client: BatonClient = await createClient({ store: storeUrl });
   return {
     status: async (id, showHistory) => {
