@@ -5,6 +5,8 @@
  * Leases are cleared: they belonged to workers that must be stopped before the move.
  */
 import Database from "better-sqlite3";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { InvalidArgumentError } from "../errors.js";
 import { openStore, postgresOptions } from "./open-store.js";
 import { Connection } from "./postgres/connection.js";
@@ -27,6 +29,8 @@ export type MigrateStoreResult = Record<Table, number>;
 export async function migrateStore(fromUrl: string, toUrl: string, options: MigrateStoreOptions = {}): Promise<MigrateStoreResult> {
   if (!fromUrl?.startsWith?.("sqlite:")) throw new InvalidArgumentError(`migrateStore copies from a SQLite store: "from" must be a sqlite: URL.`);
   if (!/^postgres(ql)?:\/\//.test(toUrl ?? "")) throw new InvalidArgumentError(`migrateStore copies to PostgreSQL: "to" must be a postgres:// URL.`);
+  const sourcePath = resolve(fromUrl.slice("sqlite:".length).split("?")[0]!);
+  if (!existsSync(sourcePath)) throw new InvalidArgumentError(`No SQLite store at ${sourcePath}: check the "from" URL.`);
   // Opening each store first brings its schema up to date (and refuses one newer than this code).
   const source = (await openStore(fromUrl)) as SqliteStore;
   let connection: Connection | undefined;

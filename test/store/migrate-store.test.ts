@@ -3,6 +3,7 @@
  * instances with their histories and outputs, and running ones with what they wait for (an
  * event, a durable timer, a queued activity retry), which then finish on PostgreSQL.
  */
+import { existsSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   activity,
@@ -137,6 +138,12 @@ describe.skipIf(!postgresAvailable)("migrateStore from SQLite to PostgreSQL", ()
     const target = await createClient({ store: to });
     expect((await target.list({ pageSize: 10 })).instances).toEqual([]);
     await target.close();
+  });
+
+  it("rejects a SQLite path with no store, creating no file", async () => {
+    const from = tempSqliteUrl();
+    await expect(migrateStore(from, tempPostgresUrl())).rejects.toThrow(/No SQLite store at/);
+    expect(existsSync(from.slice("sqlite:".length))).toBe(false);
   });
 
   it("rejects URLs of the wrong kinds", async () => {
