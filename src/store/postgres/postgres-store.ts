@@ -582,8 +582,12 @@ export class PostgresStore implements Store {
         return this.commitEpisode(sql, op, now, hints);
       case "stall": {
         const stalled = await sql.query(
+          // A termination queued after the stalled episode was claimed keeps the instance
+          // claimable: the next episode ends it without running its code.
           `UPDATE instances SET stalled_code = $1, stalled_message = $2, stalled_since = coalesce(stalled_since, $3),
-             stalled_at = $3, lease_owner = NULL, lease_token = NULL, lease_expires_at = 0
+             stalled_at = CASE WHEN EXISTS (SELECT 1 FROM inbox WHERE inbox.instance_id = $4 AND inbox.type = 'Terminate')
+               THEN NULL ELSE $3 END,
+             lease_owner = NULL, lease_token = NULL, lease_expires_at = 0
            WHERE instance_id = $4 AND lease_token = $5`,
           [op.code, op.message, now, op.instanceId, op.leaseToken],
         );

@@ -83,8 +83,12 @@ export const SQL = {
     WHERE instance_id = ? AND parent_instance_id IS NOT NULL`,
   selectLiveChildren: `SELECT instance_id FROM instances
     WHERE parent_instance_id = ? AND parent_execution_id = ? AND runtime_status IN ${LIVE}`,
+  // An instance with a termination waiting (queued after the stalled episode was claimed) stays
+  // claimable: the next episode ends it without running its code.
   stallInstance: `UPDATE instances SET stalled_code = ?, stalled_message = ?, stalled_since = coalesce(stalled_since, ?),
-      stalled_at = ?, lease_owner = NULL, lease_token = NULL, lease_expires_at = 0
+      stalled_at = CASE WHEN EXISTS (SELECT 1 FROM inbox WHERE inbox.instance_id = instances.instance_id
+        AND json_extract(inbox.message, '$.type') = 'Terminate') THEN NULL ELSE ? END,
+      lease_owner = NULL, lease_token = NULL, lease_expires_at = 0
     WHERE instance_id = ? AND lease_token = ?`,
 
   insertTask: `INSERT INTO activity_tasks (instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,

@@ -105,6 +105,17 @@ describe.each(STORE_FACTORIES)("store conformance ($name): claims and leases", (
     expect((await s.store.getInstance("a"))?.stalled).toBeUndefined();
   });
 
+  it("a termination sent while the stalling episode ran keeps the instance claimable, so it can end", async () => {
+    await s.store.createInstance(createRequest("a"), at(0));
+    const item = await claimInstance(s.store, "a", "w1", at(0));
+    // Terminated while the episode that will stall runs (its claim saw no Terminate).
+    await s.store.sendMessage("a", { type: "Terminate", reason: "bad deploy" }, at(5));
+    expect(await commitOne(s.store, { type: "stall", instanceId: "a", leaseToken: item.leaseToken, code: "X", message: "m" }, at(10))).toBe("ok");
+    // Even a worker started before the stall takes it, and gets the termination.
+    const next = await claimInstance(s.store, "a", "w2", at(20), { stalledBefore: at(1) });
+    expect(next.messages.map((m) => m.message.type)).toContain("Terminate");
+  });
+
   it("a new message does not make a stalled instance claimable by a worker started before the stall", async () => {
     await s.store.createInstance(createRequest("a"), at(0));
     const item = await claimInstance(s.store, "a", "w1", at(0));
