@@ -79,7 +79,7 @@ export async function migrateStore(fromUrl: string, toUrl: string, options: Migr
         await sql.query(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), coalesce(max(id), 0) + 1, false) FROM ${table}`);
       }
       return counts;
-    }, false);
+    }, { ambiguousCommitSafe: false });
   } finally {
     if (source.database.inTransaction) source.database.exec("COMMIT");
     await connection?.close();

@@ -47,6 +47,15 @@ export interface ConnectionOptions {
   retryForMs: number;
 }
 
+export interface TransactionOptions {
+  /** Its writes are fenced or idempotent: safe to run again after a COMMIT whose answer was lost. */
+  ambiguousCommitSafe: boolean;
+  /** How long transient failures are retried (default: the connection's retryForMs). */
+  retryForMs?: number;
+  /** It writes only leases: its commit does not wait for the WAL flush. */
+  leasesOnly?: boolean;
+}
+
 export class Connection {
   readonly pool: pg.Pool;
   private closed = false;
@@ -76,13 +85,8 @@ export class Connection {
    * while COMMIT was in flight leaves its outcome unknown: the body runs again only when
    * `ambiguousCommitSafe` (its writes are fenced or idempotent); otherwise the call fails.
    */
-  transaction<T>(
-    body: (sql: Sql) => Promise<T>,
-    ambiguousCommitSafe: boolean,
-    retryForMs = this.options.retryForMs,
-    /** False for transactions that write only leases: their commit does not wait for the WAL flush. */
-    durable = true,
-  ): Promise<T> {
+  transaction<T>(body: (sql: Sql) => Promise<T>, options: TransactionOptions): Promise<T> {
+    const { ambiguousCommitSafe, retryForMs = this.options.retryForMs, leasesOnly = false } = options;
     return this.track(() =>
       this.withRetry(retryForMs, async (state) => {
         const client = await this.pool.connect();
@@ -93,7 +97,7 @@ export class Connection {
         client.on("error", onError);
         try {
           // One round trip either way: a simple query may hold several statements.
-          await client.query(durable ? "BEGIN" : "BEGIN; SET LOCAL synchronous_commit TO off");
+          await client.query(leasesOnly ? "BEGIN; SET LOCAL synchronous_commit TO off" : "BEGIN");
           const result = await body(client);
           state.committing = true;
           await client.query("COMMIT");

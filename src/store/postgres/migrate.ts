@@ -45,7 +45,7 @@ export async function migrate(connection: Connection, now: number): Promise<void
       await sql.query(MIGRATIONS[version - 1]!);
       await sql.query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", [version, now]);
     }
-  }, true, OPEN_RETRY_MS);
+  }, { ambiguousCommitSafe: true, retryForMs: OPEN_RETRY_MS });
 }
 
 /** At open, a server that does not answer is more often a wrong URL than a restart: fail sooner. */

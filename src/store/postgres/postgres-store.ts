@@ -44,7 +44,7 @@ import type {
   WorkClaim,
 } from "../store.js";
 import { FINISHED_STATUSES, outcomeMessage } from "../store.js";
-import { Connection, type ConnectionOptions, type Sql } from "./connection.js";
+import { Connection, type ConnectionOptions, type Sql, type TransactionOptions } from "./connection.js";
 import { migrate } from "./migrate.js";
 import { HintListener } from "./hint-listener.js";
 import { HintSender } from "./hint-sender.js";
@@ -121,7 +121,7 @@ export class PostgresStore implements Store {
       }
       if (!(await this.insertNewInstance(sql, request, now))) throw new InstanceAlreadyExistsError(request.instanceId);
       hints.work = true;
-    }, true);
+    }, { ambiguousCommitSafe: true });
   }
 
   /** False when another transaction created the id first. */
@@ -149,7 +149,7 @@ export class PostgresStore implements Store {
       const input = row.input ?? undefined;
       await this.insertNewInstance(sql, { instanceId, name: row.name, executionId, input, startAt: now, reuseFinished: false }, now);
       hints.work = true;
-    }, true);
+    }, { ambiguousCommitSafe: true });
   }
 
   async rewindInstance(instanceId: string, reason: string | undefined, now: number): Promise<void> {
@@ -202,7 +202,7 @@ export class PostgresStore implements Store {
       );
       await insertMessages(sql, messages.map((message) => ({ instanceId, message, visibleAt: now })));
       hints.work = true;
-    }, false);
+    }, { ambiguousCommitSafe: false });
   }
 
   async getInstance(instanceId: string): Promise<InstanceRecord | null> {
@@ -268,7 +268,7 @@ export class PostgresStore implements Store {
         await insertMessages(sql, [{ instanceId, message, visibleAt }]);
       }
       hints.work = true;
-    }, idempotent);
+    }, { ambiguousCommitSafe: idempotent });
   }
 
   /** As in the SQLite store: the status changes at once; the resume message queues right behind the suspension's. */
@@ -306,7 +306,7 @@ export class PostgresStore implements Store {
       }
       await deleteInstances(sql, [instanceId]);
       return true;
-    }, true);
+    }, { ambiguousCommitSafe: true });
   }
 
   async purgeInstances(filter: PurgeFilter, limit: number): Promise<number> {
@@ -319,7 +319,7 @@ export class PostgresStore implements Store {
       const ids = (await sql.query<{ instance_id: string }>(select, [...params, limit])).rows.map((row) => row.instance_id);
       await deleteInstances(sql, ids);
       return ids.length;
-    }, true);
+    }, { ambiguousCommitSafe: true });
   }
 
   // ---- workers and functions -------------------------------------------------------------
@@ -392,7 +392,7 @@ export class PostgresStore implements Store {
     // only: like SQLite's lease-only transactions, it does not wait for its WAL flush (a lease
     // lost in a server crash belonged to a claim nobody acted on durably; the next durable
     // commit flushes it).
-    return this.transaction((sql) => this.claimIn(sql, request), true, false);
+    return this.transaction((sql) => this.claimIn(sql, request), { ambiguousCommitSafe: true, leasesOnly: true });
   }
 
   private async claimIn(sql: Sql, request: WorkClaim): Promise<ClaimedWork> {
@@ -517,7 +517,7 @@ export class PostgresStore implements Store {
         [taskTokens],
       );
       return { endedTaskTokens: ended.rows.map((row) => row.lease_token) };
-    }, true, false);
+    }, { ambiguousCommitSafe: true, leasesOnly: true });
   }
 
   /**
@@ -540,7 +540,7 @@ export class PostgresStore implements Store {
       const claimed = claim ? await this.claimIn(sql, claim) : { orchestrations: [], activities: [] };
       faultPoint("before-commit");
       return { outcomes, claimed };
-    }, true);
+    }, { ambiguousCommitSafe: true });
     faultPoint("after-commit");
     return result;
   }
@@ -827,12 +827,12 @@ export class PostgresStore implements Store {
   }
 
   /** One transaction; what it wrote is announced on the store's channel once it has committed. */
-  private transaction<T>(body: (sql: Sql, hints: Hints) => Promise<T>, ambiguousCommitSafe: boolean, durable = true): Promise<T> {
+  private transaction<T>(body: (sql: Sql, hints: Hints) => Promise<T>, options: TransactionOptions): Promise<T> {
     return this.db.transaction(async (sql) => {
       const hints = new Hints();
       const result = await body(sql, hints);
       return { result, hints };
-    }, ambiguousCommitSafe, undefined, durable).then(({ result, hints }) => {
+    }, options).then(({ result, hints }) => {
       this.hints.send([...(hints.work ? ["work"] : []), ...hints.finished.map((id) => `finished:${id}`)]);
       return result;
     });
