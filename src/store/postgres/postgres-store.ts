@@ -9,6 +9,7 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import {
+  BatonError,
   InstanceAlreadyExistsError,
   InstanceNotFailedError,
   InstanceNotFinishedError,
@@ -49,6 +50,8 @@ import { migrate } from "./migrate.js";
 import { HintListener } from "./hint-listener.js";
 import { HintSender } from "./hint-sender.js";
 import { redact } from "../redact-url.js";
+import { insertEvents, insertStarts, readInstances, startMessage, type RaisedEvent, type StartRequest } from "./client-batches.js";
+import { TurnBatcher } from "./turn-batcher.js";
 
 /** Statuses in which an instance still takes results and events (a suspended one keeps them for later). */
 const LIVE = `('Pending', 'Running', 'Suspended')`;
@@ -72,7 +75,10 @@ class Hints {
 export class PostgresStore implements Store {
   private readonly listener: HintListener;
   private readonly hints: HintSender;
-  private readonly starts: StartBatcher;
+  /** Client calls of one event-loop turn, each kind in one statement. */
+  private readonly starts: TurnBatcher<StartRequest, boolean>;
+  private readonly reads: TurnBatcher<string, InstanceRecord | null>;
+  private readonly events: TurnBatcher<RaisedEvent, BatonError | null>;
 
   private constructor(
     readonly url: string,
@@ -81,7 +87,17 @@ export class PostgresStore implements Store {
     const origin = randomUUID();
     this.listener = new HintListener(db.options.connectionString, channelOf(db.options.schema), origin);
     this.hints = new HintSender(db, channelOf(db.options.schema), origin);
-    this.starts = new StartBatcher(db, () => this.hints.send(["work"]));
+    this.starts = new TurnBatcher(async (requests) => {
+      const inserted = await insertStarts(db, requests);
+      if (inserted.includes(true)) this.hints.send(["work"]);
+      return inserted;
+    });
+    this.reads = new TurnBatcher((instanceIds) => readInstances(db, instanceIds));
+    this.events = new TurnBatcher(async (events) => {
+      const refusals = await insertEvents(db, events);
+      if (refusals.includes(null)) this.hints.send(["work"]);
+      return refusals;
+    });
   }
 
   static async open(url: string, options: ConnectionOptions): Promise<PostgresStore> {
@@ -105,7 +121,7 @@ export class PostgresStore implements Store {
     // The usual case, a new id: the starts of one event-loop turn go in one statement. A taken
     // id (a duplicate, a finished instance to replace, or this request again after a lost
     // answer) goes the way below.
-    if (await this.starts.insert(request, now)) return;
+    if (await this.starts.add({ request, now })) return;
     await this.transaction(async (sql, hints) => {
       const existing = await one<{ runtime_status: string; execution_id: string }>(
         sql,
@@ -205,10 +221,8 @@ export class PostgresStore implements Store {
     }, { ambiguousCommitSafe: false });
   }
 
-  async getInstance(instanceId: string): Promise<InstanceRecord | null> {
-    const result = await this.db.query<InstanceRow>("SELECT * FROM instances WHERE instance_id = $1", [instanceId]);
-    const row = result.rows[0];
-    return row ? rowToInstance(row) : null;
+  getInstance(instanceId: string): Promise<InstanceRecord | null> {
+    return this.reads.add(instanceId);
   }
 
   async runtimeStatuses(instanceIds: readonly string[]): Promise<Map<string, RuntimeStatus>> {
@@ -246,6 +260,11 @@ export class PostgresStore implements Store {
   }
 
   async sendMessage(instanceId: string, message: InboxMessage, now: number): Promise<void> {
+    if (message.type === "EventRaised") {
+      const refusal = await this.events.add({ instanceId, message, now });
+      if (refusal) throw refusal;
+      return;
+    }
     // An event sent twice would be seen twice: only idempotent messages are sent again after a
     // commit whose answer was lost.
     const idempotent = message.type === "Terminate" || message.type === "Suspend";
@@ -821,7 +840,7 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.starts.drain();
+    await Promise.all([this.starts.drain(), this.reads.drain(), this.events.drain()]);
     await this.listener.close();
     await this.db.close();
   }
@@ -836,82 +855,6 @@ export class PostgresStore implements Store {
       this.hints.send([...(hints.work ? ["work"] : []), ...hints.finished.map((id) => `finished:${id}`)]);
       return result;
     });
-  }
-}
-
-/**
- * Inserts the new instances asked for in one event-loop turn with one statement (committed on
- * its own): a burst of starts costs one round trip and one WAL flush, not one each. Resolves
- * each request with whether its id was free (false: the caller handles the taken id).
- */
-class StartBatcher {
-  private pending: { request: CreateInstanceRequest; now: number; resolve: (inserted: boolean) => void; reject: (error: unknown) => void }[] = [];
-
-  constructor(
-    private readonly db: Connection,
-    private readonly onInserted: () => void,
-  ) {}
-
-  private readonly flushing = new Set<Promise<void>>();
-
-  insert(request: CreateInstanceRequest, now: number): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ request, now, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => this.flushSoon());
-    });
-  }
-
-  /** Writes what was asked before a close: accepted writes still commit. */
-  async drain(): Promise<void> {
-    while (this.pending.length > 0) this.flushSoon();
-    await Promise.allSettled([...this.flushing]);
-  }
-
-  private flushSoon(): void {
-    if (this.pending.length === 0) return;
-    const flushed = this.flush();
-    this.flushing.add(flushed);
-    void flushed.finally(() => this.flushing.delete(flushed));
-  }
-
-  private async flush(): Promise<void> {
-    const batch = this.pending.splice(0, 1000);
-    if (this.pending.length > 0) setImmediate(() => this.flushSoon());
-    // The same id twice in one batch: the first is inserted, the second finds it taken.
-    const rows = batch.map(({ request, now }) => ({ request, now, startAt: Math.max(request.startAt, now) }));
-    try {
-      const inserted = await this.db.query<{ instance_id: string }>(
-        `WITH requested AS (
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[]) WITH ORDINALITY
-             AS r(instance_id, name, execution_id, input, created_at, start_at, message, n)),
-         inserted AS (
-           INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at)
-           SELECT DISTINCT ON (instance_id) instance_id, name, execution_id, 'Pending', input, created_at, created_at, start_at
-           FROM requested ORDER BY instance_id, n
-           ON CONFLICT (instance_id) DO NOTHING
-           RETURNING instance_id, execution_id),
-         started AS (
-           INSERT INTO inbox (instance_id, type, message, visible_at)
-           SELECT r.instance_id, 'ExecutionStarted', r.message, r.start_at
-           FROM requested r JOIN inserted i ON i.instance_id = r.instance_id AND i.execution_id = r.execution_id
-           ORDER BY r.n)
-         SELECT instance_id, execution_id FROM inserted`,
-        [
-          rows.map((r) => r.request.instanceId),
-          rows.map((r) => r.request.name),
-          rows.map((r) => r.request.executionId),
-          rows.map((r) => r.request.input ?? null),
-          rows.map((r) => r.now),
-          rows.map((r) => r.startAt),
-          rows.map((r) => JSON.stringify(startMessage(r.request))),
-        ],
-      );
-      const done = new Set(inserted.rows.map((row) => `${row.instance_id}\u0000${(row as { execution_id?: string }).execution_id}`));
-      if (done.size > 0) this.onInserted();
-      for (const { request, resolve } of batch) resolve(done.has(`${request.instanceId}\u0000${request.executionId}`));
-    } catch (error) {
-      for (const { reject } of batch) reject(error);
-    }
   }
 }
 
@@ -1072,15 +1015,6 @@ async function wakeForTermination(sql: Sql, instanceIds: readonly string[], now:
      WHERE instance_id = ANY($2::text[])`,
     [now, instanceIds],
   );
-}
-
-function startMessage(request: Pick<CreateInstanceRequest, "name" | "executionId" | "input">): InboxMessage {
-  return {
-    type: "ExecutionStarted",
-    name: request.name,
-    executionId: request.executionId,
-    ...(request.input === undefined ? {} : { input: request.input }),
-  };
 }
 
 /** The message a child's end becomes for its parent's call. */

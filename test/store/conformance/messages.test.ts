@@ -44,6 +44,44 @@ describe.each(STORE_FACTORIES)("store conformance ($name): messages", (factory) 
     expect(item.messages.map((m) => m.message)).toEqual(sent);
   });
 
+  it("events sent in one turn to several instances: each call gets its own answer; the accepted are queued in order", async () => {
+    await startRunning(s.store, "a", at(0));
+    await startRunning(s.store, "b", at(0));
+    await startRunning(s.store, "done", at(0));
+    await finish(s.store, "done", at(5));
+    const calls = [
+      s.store.sendMessage("a", eventMessage("a1", 1), at(10)),
+      s.store.sendMessage("missing", eventMessage("x"), at(10)),
+      s.store.sendMessage("b", eventMessage("b1", 1), at(10)),
+      s.store.sendMessage("done", eventMessage("late"), at(10)),
+      s.store.sendMessage("a", eventMessage("a2", 2), at(10)),
+      s.store.sendMessage("b", eventMessage("b2", 2), at(10)),
+    ];
+    const settled = await Promise.allSettled(calls);
+    expect(settled.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled", "rejected", "fulfilled", "fulfilled"]);
+    expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(InstanceNotFoundError);
+    expect((settled[3] as PromiseRejectedResult).reason).toBeInstanceOf(InstanceNotRunningError);
+    expect(await s.store.getInstance("missing")).toBeNull();
+    const { orchestrations } = await s.store.claim(orchestrationClaim("w1", at(20)));
+    const delivered = Object.fromEntries(orchestrations.map((item) => [item.instanceId, item.messages.map((m) => m.message)]));
+    expect(delivered).toEqual({ a: [eventMessage("a1", 1), eventMessage("a2", 2)], b: [eventMessage("b1", 1), eventMessage("b2", 2)] });
+  });
+
+  it("reads made in one turn each answer for their own instance, null for a missing one", async () => {
+    await startRunning(s.store, "a", at(0));
+    await s.store.createInstance(createRequest("b"), at(0));
+    const [a, missing, b, again] = await Promise.all([
+      s.store.getInstance("a"),
+      s.store.getInstance("missing"),
+      s.store.getInstance("b"),
+      s.store.getInstance("a"),
+    ]);
+    expect([a?.instanceId, a?.runtimeStatus]).toEqual(["a", "Running"]);
+    expect(missing).toBeNull();
+    expect([b?.instanceId, b?.runtimeStatus]).toEqual(["b", "Pending"]);
+    expect(again).toEqual(a);
+  });
+
   it("an event sent after a message became due is delivered after it", async () => {
     await startRunning(s.store, "a", at(0), { commands: [createTimer(1, at(100))] });
     await s.store.sendMessage("a", eventMessage("late"), at(150));

@@ -1,0 +1,125 @@
+/**
+ * The set-based statements behind the client calls that the store gathers per event-loop turn
+ * (see TurnBatcher): new instances, instance reads and raised events. Each takes the turn's
+ * requests and answers one result per request, in order.
+ */
+import type { InboxMessage } from "../../engine/history-event.js";
+import { type BatonError, InstanceNotFoundError, InstanceNotRunningError } from "../../errors.js";
+import { rowToInstance, type InstanceRow } from "../instance-row.js";
+import type { CreateInstanceRequest, InstanceRecord } from "../store.js";
+import type { Connection } from "./connection.js";
+
+/** Statuses in which an instance still takes events (a suspended one keeps them for later). */
+const LIVE = `('Pending', 'Running', 'Suspended')`;
+
+export interface StartRequest {
+  request: CreateInstanceRequest;
+  now: number;
+}
+
+/**
+ * Inserts new instances with their start messages; answers, for each request, whether its id
+ * was free (false: the caller handles the taken id). The same id twice in one batch: the first
+ * is inserted, the second finds it taken. Safe to run again after a lost answer: a request
+ * already inserted finds its id taken by its own execution id, which the caller accepts.
+ */
+export async function insertStarts(db: Connection, starts: readonly StartRequest[]): Promise<boolean[]> {
+  const inserted = await db.query<{ instance_id: string; execution_id: string }>(
+    `WITH requested AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[]) WITH ORDINALITY
+         AS r(instance_id, name, execution_id, input, created_at, start_at, message, n)),
+     inserted AS (
+       INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at)
+       SELECT DISTINCT ON (instance_id) instance_id, name, execution_id, 'Pending', input, created_at, created_at, start_at
+       FROM requested ORDER BY instance_id, n
+       ON CONFLICT (instance_id) DO NOTHING
+       RETURNING instance_id, execution_id),
+     started AS (
+       INSERT INTO inbox (instance_id, type, message, visible_at)
+       SELECT r.instance_id, 'ExecutionStarted', r.message, r.start_at
+       FROM requested r JOIN inserted i ON i.instance_id = r.instance_id AND i.execution_id = r.execution_id
+       ORDER BY r.n)
+     SELECT instance_id, execution_id FROM inserted`,
+    [
+      starts.map((s) => s.request.instanceId),
+      starts.map((s) => s.request.name),
+      starts.map((s) => s.request.executionId),
+      starts.map((s) => s.request.input ?? null),
+      starts.map((s) => s.now),
+      starts.map((s) => Math.max(s.request.startAt, s.now)),
+      starts.map((s) => JSON.stringify(startMessage(s.request))),
+    ],
+  );
+  const done = new Set(inserted.rows.map((row) => `${row.instance_id}\u0000${row.execution_id}`));
+  return starts.map((s) => done.has(`${s.request.instanceId}\u0000${s.request.executionId}`));
+}
+
+export function startMessage(request: Pick<CreateInstanceRequest, "name" | "executionId" | "input">): InboxMessage {
+  return {
+    type: "ExecutionStarted",
+    name: request.name,
+    executionId: request.executionId,
+    ...(request.input === undefined ? {} : { input: request.input }),
+  };
+}
+
+/** Reads instances by id: null for an id with no instance. */
+export async function readInstances(db: Connection, instanceIds: readonly string[]): Promise<(InstanceRecord | null)[]> {
+  const result = await db.query<InstanceRow>("SELECT * FROM instances WHERE instance_id = ANY($1::text[])", [[...new Set(instanceIds)]]);
+  const byId = new Map(result.rows.map((row) => [row.instance_id, row]));
+  return instanceIds.map((id) => {
+    const row = byId.get(id);
+    return row ? rowToInstance(row) : null;
+  });
+}
+
+export interface RaisedEvent {
+  instanceId: string;
+  message: Extract<InboxMessage, { type: "EventRaised" }>;
+  now: number;
+}
+
+/**
+ * Queues raised events, in the order asked, for the instances that still take them; answers
+ * null for each event queued and the error for each refused. The instances' rows are locked
+ * (in one order) so that an episode ending one concurrently is waited for, not raced. An event
+ * sent to a scheduled instance becomes visible at its start, so that it follows the start.
+ *
+ * Not safe to repeat (an event sent twice is seen twice): run it in a transaction that is not
+ * retried after an ambiguous commit.
+ */
+export async function insertEvents(
+  db: Connection,
+  events: readonly RaisedEvent[],
+): Promise<(BatonError | null)[]> {
+  const targets = await db.transaction(
+    async (sql) =>
+      (
+        await sql.query<{ instance_id: string; runtime_status: string }>(
+          `WITH requested AS (
+             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS r(instance_id, message, now, n)),
+           target AS (
+             SELECT instance_id, runtime_status, start_at FROM instances
+             WHERE instance_id IN (SELECT instance_id FROM requested)
+             ORDER BY instance_id FOR UPDATE),
+           queued AS (
+             INSERT INTO inbox (instance_id, type, message, visible_at)
+             SELECT r.instance_id, 'EventRaised', r.message,
+               CASE WHEN t.runtime_status = 'Pending' THEN greatest(r.now, t.start_at) ELSE r.now END
+             FROM requested r JOIN target t ON t.instance_id = r.instance_id
+             WHERE t.runtime_status IN ${LIVE}
+             ORDER BY r.n)
+           SELECT instance_id, runtime_status FROM target`,
+          [events.map((e) => e.instanceId), events.map((e) => JSON.stringify(e.message)), events.map((e) => e.now)],
+        )
+      ).rows,
+    { ambiguousCommitSafe: false },
+  );
+  const statusOf = new Map(targets.map((row) => [row.instance_id, row.runtime_status]));
+  return events.map(({ instanceId }) => {
+    const status = statusOf.get(instanceId);
+    if (status === undefined) return new InstanceNotFoundError(instanceId);
+    if (!["Pending", "Running", "Suspended"].includes(status)) return new InstanceNotRunningError(instanceId, status);
+    return null;
+  });
+}
