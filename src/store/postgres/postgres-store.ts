@@ -52,11 +52,11 @@ import { HintSender } from "./hint-sender.js";
 import { redact } from "../redact-url.js";
 import { insertEvents, insertStarts, readInstances, startMessage, type RaisedEvent, type StartRequest } from "./client-batches.js";
 import { TurnBatcher } from "./turn-batcher.js";
+import { commitEpisodes, episodeWrites, type CommittedEpisode, type EpisodeOp, type EpisodeWrites } from "./episode-commit.js";
 
 /** Statuses in which an instance still takes results and events (a suspended one keeps them for later). */
 const LIVE = `('Pending', 'Running', 'Suspended')`;
 
-type EpisodeOp = Extract<CommitOp, { type: "episode" }>;
 /** Every op but an activity's final outcome (those are committed together, see commitActivityOutcomes). */
 type OtherOp = Exclude<CommitOp, { type: "activityCompleted" | "activityFailed" }>;
 
@@ -555,6 +555,9 @@ export class PostgresStore implements Store {
       // Applying them before the other ops leaves the same state: an episode never consumes a
       // message of its own batch, and one that ends its instance deletes the inbox either way.
       const outcomes = await this.commitActivityOutcomes(sql, ops, now, hints);
+      // Then the episodes, all in one statement (each instance has at most one op in a batch:
+      // one lease, one episode), then the rest in order.
+      await this.commitEpisodeBatch(sql, ops, outcomes, now, hints);
       for (const [i, op] of ops.entries()) outcomes[i] ??= await this.applyOp(sql, op as OtherOp, now, hints);
       const claimed = claim ? await this.claimIn(sql, claim) : { orchestrations: [], activities: [] };
       faultPoint("before-commit");
@@ -598,7 +601,7 @@ export class PostgresStore implements Store {
   private async applyOp(sql: Sql, op: OtherOp, now: number, hints: Hints): Promise<CommitOutcome> {
     switch (op.type) {
       case "episode":
-        return this.commitEpisode(sql, op, now, hints);
+        return this.commitEpisodeAlone(sql, op, now, hints);
       case "stall": {
         const stalled = await sql.query(
           // A termination queued after the stalled episode was claimed keeps the instance
@@ -646,85 +649,54 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * One statement for the episode's own writes: the fenced update and, only when it matched,
-   * the history segment, the consumed messages (or, when it ended, the whole inbox and idle
-   * tasks), the new tasks and timers and the cancelled timers. Children and the parent are
-   * written after it, only once the lease is known to hold.
+   * Writes the batch's episodes (but continueAsNew, written apart) with one statement, then,
+   * for those whose lease held, what they send elsewhere: a parent's result, children started
+   * or terminated. Fills their outcomes.
    */
-  private async commitEpisode(sql: Sql, op: EpisodeOp, now: number, hints: Hints): Promise<CommitOutcome> {
-    const { result } = op;
-    if (result.runtimeStatus === "ContinuedAsNew") return this.startNextGeneration(sql, op, now, hints);
-    const finished = result.runtimeStatus !== "Running";
-    const runningBySeq = op.runningTasks && new Map(op.runningTasks.map((task) => [task.seq, task]));
-    const tasks: Extract<Command, { type: "ScheduleTask" }>[] = [];
-    const timers: Extract<Command, { type: "CreateTimer" }>[] = [];
-    const children: Extract<Command, { type: "StartSubOrchestration" }>[] = [];
-    const cancelled = new Set<number>();
-    if (!finished) {
-      for (const command of result.commands) {
-        if (command.type === "ScheduleTask") tasks.push(command);
-        else if (command.type === "CreateTimer") timers.push(command);
-        else if (command.type === "StartSubOrchestration") children.push(command);
-        else cancelled.add(command.seq);
-      }
+  private async commitEpisodeBatch(sql: Sql, ops: readonly CommitOp[], outcomes: CommitOutcome[], now: number, hints: Hints): Promise<void> {
+    const perInstance = new Map<string, number>();
+    for (const op of ops) {
+      if ("instanceId" in op) perInstance.set(op.instanceId, (perInstance.get(op.instanceId) ?? 0) + 1);
     }
-    // A timer created and cancelled in the same episode is never queued (the statement's
-    // delete could not see the row its own insert adds).
-    const queuedTimers = timers.filter((timer) => !cancelled.has(timer.seq));
-    const cancelledEarlier = [...cancelled].filter((seq) => !timers.some((timer) => timer.seq === seq));
-    const leaseOf = (seq: number) => runningBySeq?.get(seq);
-    const updated = await sql.query<{ parent_instance_id: string | null; parent_execution_id: string | null; parent_seq: number | null }>(
-      EPISODE_STATEMENT,
-      [
-        result.runtimeStatus,
-        result.output ?? null,
-        result.failure ? JSON.stringify(result.failure) : null,
-        result.customStatus !== undefined,
-        result.customStatus?.value ?? null,
-        result.newEvents.length,
-        now,
-        op.instanceId,
-        op.leaseToken,
-        op.historyLengthBefore,
-        JSON.stringify(result.newEvents),
-        op.consumedMessageIds,
-        finished,
-        tasks.map((t) => t.seq),
-        tasks.map((t) => t.name),
-        tasks.map((t) => t.input ?? null),
-        tasks.map((t) => t.attempt),
-        tasks.map((t) => t.idempotencyKey),
-        tasks.map((t) => (t.retry === null ? null : JSON.stringify(t.retry))),
-        tasks.map((t) => Math.max(t.visibleAt ?? now, now)),
-        tasks.map((t) => leaseOf(t.seq)?.leaseOwner ?? null),
-        tasks.map((t) => leaseOf(t.seq)?.leaseToken ?? null),
-        tasks.map((t) => {
-          const running = leaseOf(t.seq);
-          return running ? leaseStart(now) + running.leaseMs : 0;
-        }),
-        tasks.map((t) => t.timeoutMs ?? null),
-        op.executionId,
-        queuedTimers.map((t) => t.seq),
-        queuedTimers.map((t) => JSON.stringify({ type: "TimerFired", seq: t.seq } satisfies InboxMessage)),
-        queuedTimers.map((t) => t.fireAt),
-        cancelledEarlier,
-      ],
+    const episodes = ops.flatMap((op, index) =>
+      op.type === "episode" && op.result.runtimeStatus !== "ContinuedAsNew" && perInstance.get(op.instanceId) === 1
+        ? [{ op, index, writes: episodeWrites(op) }]
+        : [],
     );
-    const instance = updated.rows[0];
-    if (!instance) return "leaseLost";
-    if (finished) {
+    if (episodes.length === 0) return;
+    const committed = await commitEpisodes(sql, episodes, now, (leaseMs) => leaseStart(now) + leaseMs);
+    for (const { op, index, writes } of episodes) {
+      const episode = committed.get(op.instanceId);
+      outcomes[index] = episode ? "ok" : "leaseLost";
+      if (episode) await this.afterEpisode(sql, op, writes, episode, now, hints);
+    }
+  }
+
+  /** What a committed episode sends to other instances. */
+  private async afterEpisode(sql: Sql, op: EpisodeOp, writes: EpisodeWrites, episode: CommittedEpisode, now: number, hints: Hints): Promise<void> {
+    const { result } = op;
+    if (result.runtimeStatus !== "Running") {
       hints.finished.push(op.instanceId);
-      if (instance.parent_instance_id !== null) {
-        const parent = { instanceId: instance.parent_instance_id, executionId: instance.parent_execution_id!, seq: instance.parent_seq! };
-        if (await insertMessageIfLive(sql, parent.instanceId, parent.executionId, childOutcome(parent.seq, result), now)) hints.work = true;
+      if (episode.parentInstanceId !== null) {
+        const message = childOutcome(episode.parentSeq!, result);
+        if (await insertMessageIfLive(sql, episode.parentInstanceId, episode.parentExecutionId!, message, now)) hints.work = true;
       }
       if (result.runtimeStatus === "Terminated") await this.terminateChildren(sql, op.instanceId, op.executionId, now, hints);
-      return "ok";
+      return;
     }
     const childMessages: QueuedMessage[] = [];
-    for (const command of children) childMessages.push(...(await this.startChild(sql, op, command, now)));
+    for (const command of writes.children) childMessages.push(...(await this.startChild(sql, op, command, now)));
     await insertMessages(sql, childMessages);
-    if (tasks.some((t) => !leaseOf(t.seq)) || queuedTimers.length > 0 || childMessages.length > 0) hints.work = true;
+    if (writes.queuesWork) hints.work = true;
+  }
+
+  /** An episode written on its own: a continueAsNew, or one whose instance has another op in the batch. */
+  private async commitEpisodeAlone(sql: Sql, op: EpisodeOp, now: number, hints: Hints): Promise<CommitOutcome> {
+    if (op.result.runtimeStatus === "ContinuedAsNew") return this.startNextGeneration(sql, op, now, hints);
+    const writes = episodeWrites(op);
+    const episode = (await commitEpisodes(sql, [{ op, writes }], now, (leaseMs) => leaseStart(now) + leaseMs)).get(op.instanceId);
+    if (!episode) return "leaseLost";
+    await this.afterEpisode(sql, op, writes, episode, now, hints);
     return "ok";
   }
 
@@ -857,47 +829,6 @@ export class PostgresStore implements Store {
     });
   }
 }
-
-/** An episode's writes in one statement (see commitEpisode); each part runs only if the fenced update matched. */
-const EPISODE_STATEMENT = `
-  WITH updated AS (
-    UPDATE instances SET
-      runtime_status = CASE WHEN runtime_status = 'Suspended' AND $1 = 'Running' THEN 'Suspended' ELSE $1 END,
-      output = CASE WHEN $1 = 'Running' THEN output ELSE $2 END,
-      failure = $3,
-      custom_status = CASE WHEN $4 THEN $5 ELSE custom_status END,
-      history_length = history_length + $6,
-      updated_at = $7,
-      lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
-      stalled_code = NULL, stalled_message = NULL, stalled_since = NULL, stalled_at = NULL
-    WHERE instance_id = $8 AND lease_token = $9 AND history_length = $10
-    RETURNING parent_instance_id, parent_execution_id, parent_seq),
-  segment AS (
-    INSERT INTO history_segments (instance_id, first_position, events) SELECT $8, $10, $11 FROM updated WHERE $6 > 0),
-  consumed AS (
-    DELETE FROM inbox WHERE id = ANY($12::bigint[]) AND EXISTS (SELECT 1 FROM updated)),
-  inbox_gone AS (
-    DELETE FROM inbox WHERE $13 AND instance_id = $8 AND EXISTS (SELECT 1 FROM updated)),
-  idle_tasks_gone AS (
-    DELETE FROM activity_tasks WHERE $13 AND instance_id = $8 AND lease_expires_at <= $7 AND EXISTS (SELECT 1 FROM updated)),
-  new_tasks AS (
-    INSERT INTO activity_tasks (instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
-      first_visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms)
-    SELECT $8, $25, seq, name, input, attempt, idempotency_key, retry, visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms
-    FROM unnest($14::int[], $15::text[], $16::text[], $17::int[], $18::text[], $19::text[], $20::bigint[], $21::text[], $22::text[],
-      $23::bigint[], $24::bigint[]) WITH ORDINALITY
-      AS t(seq, name, input, attempt, idempotency_key, retry, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms, n)
-    WHERE EXISTS (SELECT 1 FROM updated)
-    ORDER BY n),
-  new_timers AS (
-    INSERT INTO inbox (instance_id, type, seq, message, visible_at)
-    SELECT $8, 'TimerFired', seq, message, visible_at
-    FROM unnest($26::int[], $27::text[], $28::bigint[]) WITH ORDINALITY AS m(seq, message, visible_at, n)
-    WHERE EXISTS (SELECT 1 FROM updated)
-    ORDER BY n),
-  cancelled_timers AS (
-    DELETE FROM inbox WHERE instance_id = $8 AND type = 'TimerFired' AND seq = ANY($29::int[]) AND EXISTS (SELECT 1 FROM updated))
-  SELECT * FROM updated`;
 
 /** The LISTEN/NOTIFY channel of a store: one per schema, so task hubs do not wake each other. */
 function channelOf(schema: string): string {

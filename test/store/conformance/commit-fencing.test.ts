@@ -1,7 +1,22 @@
 /** Episode commits are fenced by lease token and history length; a fenced op writes nothing. */
 import { describe, expect, it } from "vitest";
 import type { HistoryEvent } from "../../../src/engine/history-event.js";
-import { at, claimInstance, commitOne, createRequest, episodeOp, eventMessage, LEASE_MS, orchestrationClaim } from "./ops.js";
+import {
+  activityClaim,
+  at,
+  cancelTimer,
+  claimInstance,
+  commitOne,
+  createRequest,
+  createTimer,
+  episodeOp,
+  eventMessage,
+  LEASE_MS,
+  ORCH,
+  orchestrationClaim,
+  scheduleTask,
+  startRunning,
+} from "./ops.js";
 import { STORE_FACTORIES, useStore } from "./store-factory.js";
 
 describe.each(STORE_FACTORIES)("store conformance ($name): commit fencing", (factory) => {
@@ -97,6 +112,49 @@ describe.each(STORE_FACTORIES)("store conformance ($name): commit fencing", (fac
     expect(await s.store.getInstance("a")).toMatchObject({ runtimeStatus: "Pending", historyLength: 0 });
     expect(await s.store.getHistory("b")).toEqual(opB.type === "episode" ? opB.result.newEvents : []);
     expect(await s.store.getInstance("b")).toMatchObject({ runtimeStatus: "Running", historyLength: 2 });
+  });
+
+  it("one commit of many episodes of every kind writes each as committing it alone would", async () => {
+    await startRunning(s.store, "tasks", at(0));
+    await startRunning(s.store, "ends", at(0));
+    await startRunning(s.store, "cancels", at(0), { commands: [createTimer(1, at(5000))] });
+    await startRunning(s.store, "stale", at(0));
+    await startRunning(s.store, "custom", at(0));
+    for (const id of ["tasks", "ends", "cancels", "stale", "custom"]) await s.store.sendMessage(id, eventMessage("go"), at(10));
+    const { orchestrations } = await s.store.claim(orchestrationClaim("w1", at(20)));
+    const item = (id: string) => orchestrations.find((o) => o.instanceId === id)!;
+    expect(orchestrations).toHaveLength(5);
+    // Arrives after the claim: the ending episode did not consume it, and its end removes it.
+    await s.store.sendMessage("ends", eventMessage("late"), at(25));
+    const staleBefore = await s.store.getInstance("stale");
+    const historiesBefore = new Map<string, HistoryEvent[]>();
+    for (const o of orchestrations) historiesBefore.set(o.instanceId, await s.store.getHistory(o.instanceId));
+
+    const ops = [
+      episodeOp(item("tasks"), at(30), { commands: [scheduleTask(2), scheduleTask(3), createTimer(4, at(900))] }),
+      episodeOp(item("ends"), at(30), { runtimeStatus: "Completed", output: '"out"' }),
+      episodeOp(item("cancels"), at(30), { commands: [cancelTimer(1)] }),
+      episodeOp(item("stale"), at(30), {}, { leaseToken: "not-the-token" }),
+      episodeOp(item("custom"), at(30), { customStatus: { value: '"half way"' } }),
+    ];
+    const { outcomes } = await s.store.commit(ops, at(30));
+    expect(outcomes).toEqual(["ok", "ok", "ok", "leaseLost", "ok"]);
+
+    for (const op of ops) {
+      if (op.type !== "episode" || op.instanceId === "stale") continue;
+      expect(await s.store.getHistory(op.instanceId)).toEqual([...historiesBefore.get(op.instanceId)!, ...op.result.newEvents]);
+    }
+    expect(await s.store.getInstance("ends")).toMatchObject({ runtimeStatus: "Completed", output: '"out"' });
+    expect(await s.store.getInstance("custom")).toMatchObject({ runtimeStatus: "Running", customStatus: '"half way"' });
+    expect(await s.store.getInstance("stale")).toEqual(staleBefore);
+    expect(await s.store.getHistory("stale")).toEqual(historiesBefore.get("stale"));
+    const tasks = (await s.store.claim(activityClaim("w2", at(40)))).activities;
+    expect(tasks.map((t) => [t.instanceId, t.seq])).toEqual([["tasks", 2], ["tasks", 3]]);
+    // Only the new timer is left to fire: the cancelled one and the late event are gone.
+    expect(await s.store.nextVisibleAt([ORCH], [], at(40))).toBe(at(900));
+    expect((await s.store.claim(orchestrationClaim("w2", at(6000)))).orchestrations.map((o) => [o.instanceId, o.messages.map((m) => m.message)])).toEqual([
+      ["tasks", [{ type: "TimerFired", seq: 4 }]],
+    ]);
   });
 
   it("a commit with a claim returns the newly claimable work in the same call", async () => {

@@ -1,0 +1,183 @@
+/**
+ * The episodes of one group commit, written by one statement whatever their number: the
+ * fenced updates of the instances and, for each update that matched, the history segment,
+ * the consumed messages (or, for an instance that ended, its whole inbox and idle tasks), the
+ * new tasks and timers and the cancelled timers. A batch of a hundred episodes then costs one
+ * round trip while it holds its row locks, not a hundred.
+ *
+ * Each instance may appear once per call (an UPDATE … FROM matches a row once); continueAsNew
+ * episodes are written apart (see PostgresStore.startNextGeneration).
+ */
+import type { Command } from "../../engine/command.js";
+import type { InboxMessage } from "../../engine/history-event.js";
+import type { CommitOp } from "../store.js";
+import type { Sql } from "./connection.js";
+
+export type EpisodeOp = Extract<CommitOp, { type: "episode" }>;
+type ScheduleTask = Extract<Command, { type: "ScheduleTask" }>;
+type CreateTimer = Extract<Command, { type: "CreateTimer" }>;
+export type StartSubOrchestration = Extract<Command, { type: "StartSubOrchestration" }>;
+
+/** An episode's commands, sorted by what each writes. */
+export interface EpisodeWrites {
+  tasks: ScheduleTask[];
+  /** Timers to queue: those created and not cancelled in the same episode. */
+  timers: CreateTimer[];
+  /** Timers of earlier episodes that this one cancels. */
+  cancelledTimers: number[];
+  children: StartSubOrchestration[];
+  /** It queues work some worker may take at once (an unleased task, a timer, a child). */
+  queuesWork: boolean;
+}
+
+export function episodeWrites(op: EpisodeOp): EpisodeWrites {
+  const tasks: ScheduleTask[] = [];
+  const timers: CreateTimer[] = [];
+  const children: StartSubOrchestration[] = [];
+  const cancelled = new Set<number>();
+  // An episode that ends its instance leaves its last commands unwritten: nothing would run them.
+  if (op.result.runtimeStatus === "Running") {
+    for (const command of op.result.commands) {
+      if (command.type === "ScheduleTask") tasks.push(command);
+      else if (command.type === "CreateTimer") timers.push(command);
+      else if (command.type === "StartSubOrchestration") children.push(command);
+      else cancelled.add(command.seq);
+    }
+  }
+  // A timer created and cancelled in the same episode is never queued (the statement's delete
+  // could not see the row its own insert adds).
+  const queuedTimers = timers.filter((timer) => !cancelled.has(timer.seq));
+  const leased = new Set(op.runningTasks?.map((task) => task.seq));
+  return {
+    tasks,
+    timers: queuedTimers,
+    cancelledTimers: [...cancelled].filter((seq) => !timers.some((timer) => timer.seq === seq)),
+    children,
+    queuesWork: tasks.some((task) => !leased.has(task.seq)) || queuedTimers.length > 0 || children.length > 0,
+  };
+}
+
+export interface CommittedEpisode {
+  parentInstanceId: string | null;
+  parentExecutionId: string | null;
+  parentSeq: number | null;
+}
+
+/**
+ * Writes the episodes; answers, by instance id, those whose lease and history length still
+ * held (the others wrote nothing: their lease was lost). `leaseStart` turns a handed-off
+ * task's lease length into its expiry.
+ */
+export async function commitEpisodes(
+  sql: Sql,
+  episodes: readonly { op: EpisodeOp; writes: EpisodeWrites }[],
+  now: number,
+  leaseExpiry: (leaseMs: number) => number,
+): Promise<Map<string, CommittedEpisode>> {
+  const tasks = episodes.flatMap(({ op, writes }) => {
+    const running = new Map(op.runningTasks?.map((task) => [task.seq, task]));
+    return writes.tasks.map((task) => ({ op, task, running: running.get(task.seq) }));
+  });
+  const timers = episodes.flatMap(({ op, writes }) => writes.timers.map((timer) => ({ op, timer })));
+  const cancelled = episodes.flatMap(({ op, writes }) => writes.cancelledTimers.map((seq) => ({ op, seq })));
+  const ops = episodes.map(({ op }) => op);
+  const updated = await sql.query<{
+    instance_id: string;
+    parent_instance_id: string | null;
+    parent_execution_id: string | null;
+    parent_seq: number | null;
+  }>(EPISODES_STATEMENT, [
+    ops.map((op) => op.instanceId),
+    ops.map((op) => op.leaseToken),
+    ops.map((op) => op.historyLengthBefore),
+    ops.map((op) => op.result.runtimeStatus),
+    ops.map((op) => op.result.output ?? null),
+    ops.map((op) => (op.result.failure ? JSON.stringify(op.result.failure) : null)),
+    ops.map((op) => op.result.customStatus !== undefined),
+    ops.map((op) => op.result.customStatus?.value ?? null),
+    ops.map((op) => op.result.newEvents.length),
+    ops.map((op) => JSON.stringify(op.result.newEvents)),
+    ops.map((op) => op.result.runtimeStatus !== "Running"),
+    now,
+    ops.flatMap((op) => op.consumedMessageIds),
+    tasks.map(({ op }) => op.instanceId),
+    tasks.map(({ op }) => op.executionId),
+    tasks.map(({ task }) => task.seq),
+    tasks.map(({ task }) => task.name),
+    tasks.map(({ task }) => task.input ?? null),
+    tasks.map(({ task }) => task.attempt),
+    tasks.map(({ task }) => task.idempotencyKey),
+    tasks.map(({ task }) => (task.retry === null ? null : JSON.stringify(task.retry))),
+    tasks.map(({ task }) => Math.max(task.visibleAt ?? now, now)),
+    tasks.map(({ running }) => running?.leaseOwner ?? null),
+    tasks.map(({ running }) => running?.leaseToken ?? null),
+    tasks.map(({ running }) => (running ? leaseExpiry(running.leaseMs) : 0)),
+    tasks.map(({ task }) => task.timeoutMs ?? null),
+    timers.map(({ op }) => op.instanceId),
+    timers.map(({ timer }) => timer.seq),
+    timers.map(({ timer }) => JSON.stringify({ type: "TimerFired", seq: timer.seq } satisfies InboxMessage)),
+    timers.map(({ timer }) => timer.fireAt),
+    cancelled.map(({ op }) => op.instanceId),
+    cancelled.map(({ seq }) => seq),
+  ]);
+  return new Map(
+    updated.rows.map((row) => [
+      row.instance_id,
+      { parentInstanceId: row.parent_instance_id, parentExecutionId: row.parent_execution_id, parentSeq: row.parent_seq },
+    ]),
+  );
+}
+
+/** Every part but the update runs only for the instances whose fenced update matched. */
+const EPISODES_STATEMENT = `
+  WITH episode AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::text[],
+      $9::int[], $10::text[], $11::bool[])
+      AS e(instance_id, lease_token, history_before, status, output, failure, has_custom, custom, new_events, events, finished)),
+  updated AS (
+    UPDATE instances i SET
+      runtime_status = CASE WHEN i.runtime_status = 'Suspended' AND e.status = 'Running' THEN 'Suspended' ELSE e.status END,
+      output = CASE WHEN e.status = 'Running' THEN i.output ELSE e.output END,
+      failure = e.failure,
+      custom_status = CASE WHEN e.has_custom THEN e.custom ELSE i.custom_status END,
+      history_length = i.history_length + e.new_events,
+      updated_at = $12,
+      lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
+      stalled_code = NULL, stalled_message = NULL, stalled_since = NULL, stalled_at = NULL
+    FROM episode e
+    WHERE i.instance_id = e.instance_id AND i.lease_token = e.lease_token AND i.history_length = e.history_before
+    RETURNING i.instance_id, i.parent_instance_id, i.parent_execution_id, i.parent_seq),
+  committed AS (
+    SELECT e.* FROM episode e JOIN updated u ON u.instance_id = e.instance_id),
+  segments AS (
+    INSERT INTO history_segments (instance_id, first_position, events)
+    SELECT instance_id, history_before, events FROM committed WHERE new_events > 0),
+  consumed AS (
+    DELETE FROM inbox WHERE id = ANY($13::bigint[]) AND instance_id IN (SELECT instance_id FROM updated)),
+  inbox_gone AS (
+    DELETE FROM inbox WHERE instance_id IN (SELECT instance_id FROM committed WHERE finished)),
+  idle_tasks_gone AS (
+    DELETE FROM activity_tasks
+    WHERE instance_id IN (SELECT instance_id FROM committed WHERE finished) AND lease_expires_at <= $12),
+  new_tasks AS (
+    INSERT INTO activity_tasks (instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
+      first_visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms)
+    SELECT instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
+      visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms
+    FROM unnest($14::text[], $15::text[], $16::int[], $17::text[], $18::text[], $19::int[], $20::text[], $21::text[],
+      $22::bigint[], $23::text[], $24::text[], $25::bigint[], $26::bigint[]) WITH ORDINALITY
+      AS t(instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
+        visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms, n)
+    WHERE instance_id IN (SELECT instance_id FROM updated)
+    ORDER BY n),
+  new_timers AS (
+    INSERT INTO inbox (instance_id, type, seq, message, visible_at)
+    SELECT instance_id, 'TimerFired', seq, message, visible_at
+    FROM unnest($27::text[], $28::int[], $29::text[], $30::bigint[]) WITH ORDINALITY AS m(instance_id, seq, message, visible_at, n)
+    WHERE instance_id IN (SELECT instance_id FROM updated)
+    ORDER BY n),
+  cancelled_timers AS (
+    DELETE FROM inbox USING unnest($31::text[], $32::int[]) AS c(instance_id, seq)
+    WHERE inbox.instance_id = c.instance_id AND inbox.type = 'TimerFired' AND inbox.seq = c.seq
+      AND c.instance_id IN (SELECT instance_id FROM updated))
+  SELECT * FROM updated`;
