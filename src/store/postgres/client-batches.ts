@@ -1,9 +1,10 @@
 /**
  * The set-based statements behind the client calls that the store gathers per event-loop turn
- * (see TurnBatcher): new instances, instance reads and raised events. Each takes the turn's
+ * (see TurnBatcher): new instances, instance and history reads (a worker replaying many
+ * instances at once reads their histories together) and raised events. Each takes the turn's
  * requests and answers one result per request, in order.
  */
-import type { InboxMessage } from "../../engine/history-event.js";
+import type { HistoryEvent, InboxMessage } from "../../engine/history-event.js";
 import { type BatonError, InstanceNotFoundError, InstanceNotRunningError } from "../../errors.js";
 import { rowToInstance, type InstanceRow } from "../instance-row.js";
 import type { CreateInstanceRequest, InstanceRecord } from "../store.js";
@@ -71,6 +72,22 @@ export async function readInstances(db: Connection, instanceIds: readonly string
     const row = byId.get(id);
     return row ? rowToInstance(row) : null;
   });
+}
+
+/** Reads histories by instance id: empty for an id with none. */
+export async function readHistories(db: Connection, instanceIds: readonly string[]): Promise<HistoryEvent[][]> {
+  const result = await db.query<{ instance_id: string; events: string }>(
+    "SELECT instance_id, events FROM history_segments WHERE instance_id = ANY($1::text[]) ORDER BY instance_id, first_position",
+    [[...new Set(instanceIds)]],
+  );
+  const byId = new Map<string, HistoryEvent[]>();
+  for (const row of result.rows) {
+    let events = byId.get(row.instance_id);
+    if (!events) byId.set(row.instance_id, (events = []));
+    for (const event of JSON.parse(row.events) as HistoryEvent[]) events.push(event);
+  }
+  // Each caller gets its own array: the same id read twice in one turn must not share one.
+  return instanceIds.map((id) => [...(byId.get(id) ?? [])]);
 }
 
 export interface RaisedEvent {

@@ -50,7 +50,7 @@ import { migrate } from "./migrate.js";
 import { HintListener } from "./hint-listener.js";
 import { HintSender } from "./hint-sender.js";
 import { redact } from "../redact-url.js";
-import { insertEvents, insertStarts, readInstances, startMessage, type RaisedEvent, type StartRequest } from "./client-batches.js";
+import { insertEvents, insertStarts, readHistories, readInstances, startMessage, type RaisedEvent, type StartRequest } from "./client-batches.js";
 import { TurnBatcher } from "./turn-batcher.js";
 import { commitEpisodes, episodeWrites, type CommittedEpisode, type EpisodeOp, type EpisodeWrites } from "./episode-commit.js";
 
@@ -78,6 +78,7 @@ export class PostgresStore implements Store {
   /** Client calls of one event-loop turn, each kind in one statement. */
   private readonly starts: TurnBatcher<StartRequest, boolean>;
   private readonly reads: TurnBatcher<string, InstanceRecord | null>;
+  private readonly histories: TurnBatcher<string, HistoryEvent[]>;
   private readonly events: TurnBatcher<RaisedEvent, BatonError | null>;
 
   private constructor(
@@ -93,6 +94,7 @@ export class PostgresStore implements Store {
       return inserted;
     });
     this.reads = new TurnBatcher((instanceIds) => readInstances(db, instanceIds));
+    this.histories = new TurnBatcher((instanceIds) => readHistories(db, instanceIds));
     this.events = new TurnBatcher(async (events) => {
       const refusals = await insertEvents(db, events);
       if (refusals.includes(null)) this.hints.send(["work"]);
@@ -233,12 +235,8 @@ export class PostgresStore implements Store {
     return new Map(result.rows.map((row) => [row.instance_id, row.runtime_status]));
   }
 
-  async getHistory(instanceId: string): Promise<HistoryEvent[]> {
-    const result = await this.db.query<{ events: string }>(
-      "SELECT events FROM history_segments WHERE instance_id = $1 ORDER BY first_position",
-      [instanceId],
-    );
-    return result.rows.flatMap((row) => JSON.parse(row.events) as HistoryEvent[]);
+  getHistory(instanceId: string): Promise<HistoryEvent[]> {
+    return this.histories.add(instanceId);
   }
 
   async listInstances(filter: InstanceFilter): Promise<{ instances: InstanceRecord[]; continuationToken: string | undefined }> {
@@ -812,7 +810,7 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.starts.drain(), this.reads.drain(), this.events.drain()]);
+    await Promise.all([this.starts.drain(), this.reads.drain(), this.histories.drain(), this.events.drain()]);
     await this.listener.close();
     await this.db.close();
   }

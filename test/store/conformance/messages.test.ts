@@ -67,7 +67,7 @@ describe.each(STORE_FACTORIES)("store conformance ($name): messages", (factory) 
     expect(delivered).toEqual({ a: [eventMessage("a1", 1), eventMessage("a2", 2)], b: [eventMessage("b1", 1), eventMessage("b2", 2)] });
   });
 
-  it("reads made in one turn each answer for their own instance, null for a missing one", async () => {
+  it("reads made in one turn each answer for their own instance (null or no history for a missing one)", async () => {
     await startRunning(s.store, "a", at(0));
     await s.store.createInstance(createRequest("b"), at(0));
     const [a, missing, b, again] = await Promise.all([
@@ -80,6 +80,12 @@ describe.each(STORE_FACTORIES)("store conformance ($name): messages", (factory) 
     expect(missing).toBeNull();
     expect([b?.instanceId, b?.runtimeStatus]).toEqual(["b", "Pending"]);
     expect(again).toEqual(a);
+
+    const aHistory = await s.store.getHistory("a");
+    expect(aHistory.length).toBeGreaterThan(0);
+    const histories = await Promise.all([s.store.getHistory("a"), s.store.getHistory("missing"), s.store.getHistory("b"), s.store.getHistory("a")]);
+    expect(histories).toEqual([aHistory, [], [], aHistory]);
+    expect(histories[0]).not.toBe(histories[3]);
   });
 
   it("an event sent after a message became due is delivered after it", async () => {
