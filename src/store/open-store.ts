@@ -14,7 +14,8 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
  * - `sqlite:./relative.db`, `sqlite:/absolute/path.db`, optionally `?synchronous=NORMAL`.
  * - `postgres://user:password@host:5432/database`, optionally `?schema=baton` (the schema
  *   holding this application's tables: applications sharing a database use one each) and
- *   `&poolSize=10` (connections per process); other parameters go to the driver.
+ *   `&poolSize=10` (connections per process), `&preparedStatements=false` (for a pooler in
+ *   transaction mode that cannot keep them); other parameters go to the driver.
  */
 export async function openStore(url: string): Promise<Store> {
   if (typeof url !== "string" || url.length === 0) {
@@ -69,7 +70,12 @@ export function postgresOptions(url: string): ConnectionOptions {
   if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000) {
     throw new StoreUnavailableError(`Store URL "${redact(url)}": poolSize must be a whole number from 1 to 1000, got "${poolText}".`);
   }
+  const prepared = parsed.searchParams.get("preparedStatements") ?? "true";
+  if (prepared !== "true" && prepared !== "false") {
+    throw new StoreUnavailableError(`Store URL "${redact(url)}": preparedStatements must be "true" or "false", got "${prepared}".`);
+  }
   parsed.searchParams.delete("schema");
   parsed.searchParams.delete("poolSize");
-  return { connectionString: parsed.toString(), schema, poolSize, retryForMs: 30_000 };
+  parsed.searchParams.delete("preparedStatements");
+  return { connectionString: parsed.toString(), schema, poolSize, retryForMs: 30_000, preparedStatements: prepared === "true" };
 }

@@ -89,6 +89,7 @@ describe.skipIf(!postgresAvailable)("PostgreSQL store: opening and migrations", 
       [`${base}?schema=1abc`, /must be a plain identifier/],
       [`${base}?poolSize=0`, /poolSize must be a whole number from 1 to 1000/],
       [`${base}?poolSize=many`, /poolSize must be a whole number/],
+      [`${base}?preparedStatements=no`, /preparedStatements must be "true" or "false", got "no"/],
       [`${base}?options=-c%20search_path%3Dpublic`, /remove "options"/],
       ["postgres://app:s3cret-pw@[bad", /not a valid URL/],
       ["mysql://app:s3cret-pw@127.0.0.1/x", /not supported/],
@@ -98,6 +99,23 @@ describe.skipIf(!postgresAvailable)("PostgreSQL store: opening and migrations", 
       expect((error as Error).message, url).toMatch(pattern);
       expect((error as Error).message, url).not.toContain("s3cret-pw");
     }
+  });
+
+  it("prepares its frequent statements on its connections, unless preparedStatements=false", async () => {
+    const preparedOn = async (url: string): Promise<string[]> => {
+      const store = await openStore(`${url}&poolSize=1`);
+      try {
+        await store.createInstance({ instanceId: "a", name: "Orch", executionId: "e1", input: undefined, startAt: 0, reuseFinished: false }, Date.now());
+        await store.getInstance("a");
+        // The store's only connection: what it has prepared is visible to its own session.
+        const pool = (store as unknown as { db: { pool: pg.Pool } }).db.pool;
+        return (await pool.query<{ name: string }>("SELECT name FROM pg_prepared_statements ORDER BY name")).rows.map((r) => r.name);
+      } finally {
+        await store.close();
+      }
+    };
+    expect(await preparedOn(tempPostgresUrl())).toEqual(expect.arrayContaining(["baton_insert_starts", "baton_read_instances"]));
+    expect(await preparedOn(`${tempPostgresUrl()}&preparedStatements=false`)).toEqual([]);
   });
 
   it("fails with StoreUnavailableError, without the password, when nothing listens at the address", async () => {

@@ -8,7 +8,7 @@ import type { HistoryEvent, InboxMessage } from "../../engine/history-event.js";
 import { type BatonError, InstanceNotFoundError, InstanceNotRunningError } from "../../errors.js";
 import { rowToInstance, type InstanceRow } from "../instance-row.js";
 import type { CreateInstanceRequest, InstanceRecord } from "../store.js";
-import type { Connection } from "./connection.js";
+import type { Connection, Statement } from "./connection.js";
 
 /** Statuses in which an instance still takes events (a suspended one keeps them for later). */
 const LIVE = `('Pending', 'Running', 'Suspended')`;
@@ -25,35 +25,38 @@ export interface StartRequest {
  * already inserted finds its id taken by its own execution id, which the caller accepts.
  */
 export async function insertStarts(db: Connection, starts: readonly StartRequest[]): Promise<boolean[]> {
-  const inserted = await db.query<{ instance_id: string; execution_id: string }>(
-    `WITH requested AS (
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[]) WITH ORDINALITY
-         AS r(instance_id, name, execution_id, input, created_at, start_at, message, n)),
-     inserted AS (
-       INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at)
-       SELECT DISTINCT ON (instance_id) instance_id, name, execution_id, 'Pending', input, created_at, created_at, start_at
-       FROM requested ORDER BY instance_id, n
-       ON CONFLICT (instance_id) DO NOTHING
-       RETURNING instance_id, execution_id),
-     started AS (
-       INSERT INTO inbox (instance_id, type, message, visible_at)
-       SELECT r.instance_id, 'ExecutionStarted', r.message, r.start_at
-       FROM requested r JOIN inserted i ON i.instance_id = r.instance_id AND i.execution_id = r.execution_id
-       ORDER BY r.n)
-     SELECT instance_id, execution_id FROM inserted`,
-    [
-      starts.map((s) => s.request.instanceId),
-      starts.map((s) => s.request.name),
-      starts.map((s) => s.request.executionId),
-      starts.map((s) => s.request.input ?? null),
-      starts.map((s) => s.now),
-      starts.map((s) => Math.max(s.request.startAt, s.now)),
-      starts.map((s) => JSON.stringify(startMessage(s.request))),
-    ],
-  );
+  const inserted = await db.run<{ instance_id: string; execution_id: string }>(INSERT_STARTS, [
+    starts.map((s) => s.request.instanceId),
+    starts.map((s) => s.request.name),
+    starts.map((s) => s.request.executionId),
+    starts.map((s) => s.request.input ?? null),
+    starts.map((s) => s.now),
+    starts.map((s) => Math.max(s.request.startAt, s.now)),
+    starts.map((s) => JSON.stringify(startMessage(s.request))),
+  ]);
   const done = new Set(inserted.rows.map((row) => `${row.instance_id}\u0000${row.execution_id}`));
   return starts.map((s) => done.has(`${s.request.instanceId}\u0000${s.request.executionId}`));
 }
+
+const INSERT_STARTS: Statement = {
+  name: "baton_insert_starts",
+  text: `
+    WITH requested AS (
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[]) WITH ORDINALITY
+        AS r(instance_id, name, execution_id, input, created_at, start_at, message, n)),
+    inserted AS (
+      INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at)
+      SELECT DISTINCT ON (instance_id) instance_id, name, execution_id, 'Pending', input, created_at, created_at, start_at
+      FROM requested ORDER BY instance_id, n
+      ON CONFLICT (instance_id) DO NOTHING
+      RETURNING instance_id, execution_id),
+    started AS (
+      INSERT INTO inbox (instance_id, type, message, visible_at)
+      SELECT r.instance_id, 'ExecutionStarted', r.message, r.start_at
+      FROM requested r JOIN inserted i ON i.instance_id = r.instance_id AND i.execution_id = r.execution_id
+      ORDER BY r.n)
+    SELECT instance_id, execution_id FROM inserted`,
+};
 
 export function startMessage(request: Pick<CreateInstanceRequest, "name" | "executionId" | "input">): InboxMessage {
   return {
@@ -66,7 +69,10 @@ export function startMessage(request: Pick<CreateInstanceRequest, "name" | "exec
 
 /** Reads instances by id: null for an id with no instance. */
 export async function readInstances(db: Connection, instanceIds: readonly string[]): Promise<(InstanceRecord | null)[]> {
-  const result = await db.query<InstanceRow>("SELECT * FROM instances WHERE instance_id = ANY($1::text[])", [[...new Set(instanceIds)]]);
+  const result = await db.run<InstanceRow>(
+    { name: "baton_read_instances", text: "SELECT * FROM instances WHERE instance_id = ANY($1::text[])" },
+    [[...new Set(instanceIds)]],
+  );
   const byId = new Map(result.rows.map((row) => [row.instance_id, row]));
   return instanceIds.map((id) => {
     const row = byId.get(id);
@@ -76,8 +82,11 @@ export async function readInstances(db: Connection, instanceIds: readonly string
 
 /** Reads histories by instance id: empty for an id with none. */
 export async function readHistories(db: Connection, instanceIds: readonly string[]): Promise<HistoryEvent[][]> {
-  const result = await db.query<{ instance_id: string; events: string }>(
-    "SELECT instance_id, events FROM history_segments WHERE instance_id = ANY($1::text[]) ORDER BY instance_id, first_position",
+  const result = await db.run<{ instance_id: string; events: string }>(
+    {
+      name: "baton_read_histories",
+      text: "SELECT instance_id, events FROM history_segments WHERE instance_id = ANY($1::text[]) ORDER BY instance_id, first_position",
+    },
     [[...new Set(instanceIds)]],
   );
   const byId = new Map<string, HistoryEvent[]>();
@@ -112,23 +121,11 @@ export async function insertEvents(
   const targets = await db.transaction(
     async (sql) =>
       (
-        await sql.query<{ instance_id: string; runtime_status: string }>(
-          `WITH requested AS (
-             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS r(instance_id, message, now, n)),
-           target AS (
-             SELECT instance_id, runtime_status, start_at FROM instances
-             WHERE instance_id IN (SELECT instance_id FROM requested)
-             ORDER BY instance_id FOR UPDATE),
-           queued AS (
-             INSERT INTO inbox (instance_id, type, message, visible_at)
-             SELECT r.instance_id, 'EventRaised', r.message,
-               CASE WHEN t.runtime_status = 'Pending' THEN greatest(r.now, t.start_at) ELSE r.now END
-             FROM requested r JOIN target t ON t.instance_id = r.instance_id
-             WHERE t.runtime_status IN ${LIVE}
-             ORDER BY r.n)
-           SELECT instance_id, runtime_status FROM target`,
-          [events.map((e) => e.instanceId), events.map((e) => JSON.stringify(e.message)), events.map((e) => e.now)],
-        )
+        await sql.run<{ instance_id: string; runtime_status: string }>(INSERT_EVENTS, [
+          events.map((e) => e.instanceId),
+          events.map((e) => JSON.stringify(e.message)),
+          events.map((e) => e.now),
+        ])
       ).rows,
     { ambiguousCommitSafe: false },
   );
@@ -140,3 +137,22 @@ export async function insertEvents(
     return null;
   });
 }
+
+const INSERT_EVENTS: Statement = {
+  name: "baton_insert_events",
+  text: `
+    WITH requested AS (
+      SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS r(instance_id, message, now, n)),
+  target AS (
+    SELECT instance_id, runtime_status, start_at FROM instances
+    WHERE instance_id IN (SELECT instance_id FROM requested)
+    ORDER BY instance_id FOR UPDATE),
+  queued AS (
+    INSERT INTO inbox (instance_id, type, message, visible_at)
+    SELECT r.instance_id, 'EventRaised', r.message,
+      CASE WHEN t.runtime_status = 'Pending' THEN greatest(r.now, t.start_at) ELSE r.now END
+    FROM requested r JOIN target t ON t.instance_id = r.instance_id
+    WHERE t.runtime_status IN ${LIVE}
+    ORDER BY r.n)
+  SELECT instance_id, runtime_status FROM target`,
+};

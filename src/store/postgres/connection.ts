@@ -6,7 +6,22 @@
 import pg from "pg";
 import { BatonError, ClosedError, StoreUnavailableError } from "../../errors.js";
 
-export type Sql = Pick<pg.PoolClient, "query">;
+/**
+ * A statement the store sends often. With prepared statements on (the default) it is parsed
+ * and planned once per connection under its name, then only executed: for the store's larger
+ * statements that halves their time on the server. Off, each is sent as unnamed (a pooler in
+ * transaction mode that cannot keep prepared statements needs that).
+ */
+export interface Statement {
+  name: string;
+  text: string;
+}
+
+/** What a transaction body talks through: any SQL, or one of the store's frequent statements. */
+export interface Sql {
+  query: pg.PoolClient["query"];
+  run<R extends pg.QueryResultRow>(statement: Statement, values: unknown[]): Promise<pg.QueryResult<R>>;
+}
 
 /** BIGINT (times in ms, serial ids) as numbers: every value Baton stores is far below 2^53. */
 const TYPES = {
@@ -45,6 +60,8 @@ export interface ConnectionOptions {
   poolSize: number;
   /** How long transient failures are retried before the call fails with StoreUnavailableError. */
   retryForMs: number;
+  /** Send frequent statements as named prepared statements (see Statement). */
+  preparedStatements: boolean;
 }
 
 export interface TransactionOptions {
@@ -98,7 +115,7 @@ export class Connection {
         try {
           // One round trip either way: a simple query may hold several statements.
           await client.query(leasesOnly ? "BEGIN; SET LOCAL synchronous_commit TO off" : "BEGIN");
-          const result = await body(client);
+          const result = await body({ query: client.query.bind(client), run: (statement, values) => client.query(this.config(statement, values)) });
           state.committing = true;
           await client.query("COMMIT");
           return result;
@@ -129,6 +146,15 @@ export class Connection {
   /** One statement outside a transaction (reads), retried like a transaction. */
   query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
     return this.track(() => this.withRetry(this.options.retryForMs, () => this.pool.query<R>(text, values)));
+  }
+
+  /** One of the store's frequent statements outside a transaction (reads), retried like one. */
+  run<R extends pg.QueryResultRow>(statement: Statement, values: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.track(() => this.withRetry(this.options.retryForMs, () => this.pool.query<R>(this.config(statement, values))));
+  }
+
+  private config(statement: Statement, values: unknown[]): pg.QueryConfig {
+    return this.options.preparedStatements ? { name: statement.name, text: statement.text, values } : { text: statement.text, values };
   }
 
   private async withRetry<T>(retryForMs: number, attempt: (state: { committing: boolean }) => Promise<T>): Promise<T> {

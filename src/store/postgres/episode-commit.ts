@@ -11,7 +11,7 @@
 import type { Command } from "../../engine/command.js";
 import type { InboxMessage } from "../../engine/history-event.js";
 import type { CommitOp } from "../store.js";
-import type { Sql } from "./connection.js";
+import type { Sql, Statement } from "./connection.js";
 
 export type EpisodeOp = Extract<CommitOp, { type: "episode" }>;
 type ScheduleTask = Extract<Command, { type: "ScheduleTask" }>;
@@ -81,7 +81,7 @@ export async function commitEpisodes(
   const timers = episodes.flatMap(({ op, writes }) => writes.timers.map((timer) => ({ op, timer })));
   const cancelled = episodes.flatMap(({ op, writes }) => writes.cancelledTimers.map((seq) => ({ op, seq })));
   const ops = episodes.map(({ op }) => op);
-  const updated = await sql.query<{
+  const updated = await sql.run<{
     instance_id: string;
     parent_instance_id: string | null;
     parent_execution_id: string | null;
@@ -129,7 +129,7 @@ export async function commitEpisodes(
 }
 
 /** Every part but the update runs only for the instances whose fenced update matched. */
-const EPISODES_STATEMENT = `
+const EPISODES_STATEMENT: Statement = { name: "baton_episodes", text: `
   WITH episode AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::text[],
       $9::int[], $10::text[], $11::bool[])
@@ -180,4 +180,4 @@ const EPISODES_STATEMENT = `
     DELETE FROM inbox USING unnest($31::text[], $32::int[]) AS c(instance_id, seq)
     WHERE inbox.instance_id = c.instance_id AND inbox.type = 'TimerFired' AND inbox.seq = c.seq
       AND c.instance_id IN (SELECT instance_id FROM updated))
-  SELECT * FROM updated`;
+  SELECT * FROM updated` };

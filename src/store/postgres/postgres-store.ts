@@ -27,17 +27,13 @@ import { decodeToken, encodeToken } from "../continuation-token.js";
 import { filterTerms, finishedOnly } from "../instance-filter.js";
 import { rowToInstance, type InstanceRow } from "../instance-row.js";
 import { rewindPlan } from "../rewind-plan.js";
-import { rowToTask, type TaskRow } from "../task-row.js";
 import type {
-  ActivityWorkItem,
   ClaimedWork,
-  ClaimRequest,
   CommitOp,
   CommitOutcome,
   CreateInstanceRequest,
   InstanceFilter,
   InstanceRecord,
-  OrchestrationWorkItem,
   PurgeFilter,
   RuntimeStatus,
   Store,
@@ -52,6 +48,7 @@ import { HintSender } from "./hint-sender.js";
 import { redact } from "../redact-url.js";
 import { insertEvents, insertStarts, readHistories, readInstances, startMessage, type RaisedEvent, type StartRequest } from "./client-batches.js";
 import { TurnBatcher } from "./turn-batcher.js";
+import { claimWork, leaseStart } from "./claim.js";
 import { commitEpisodes, episodeWrites, type CommittedEpisode, type EpisodeOp, type EpisodeWrites } from "./episode-commit.js";
 
 /** Statuses in which an instance still takes results and events (a suspended one keeps them for later). */
@@ -228,8 +225,8 @@ export class PostgresStore implements Store {
   }
 
   async runtimeStatuses(instanceIds: readonly string[]): Promise<Map<string, RuntimeStatus>> {
-    const result = await this.db.query<{ instance_id: string; runtime_status: RuntimeStatus }>(
-      "SELECT instance_id, runtime_status FROM instances WHERE instance_id = ANY($1::text[])",
+    const result = await this.db.run<{ instance_id: string; runtime_status: RuntimeStatus }>(
+      { name: "baton_runtime_statuses", text: "SELECT instance_id, runtime_status FROM instances WHERE instance_id = ANY($1::text[])" },
       [instanceIds],
     );
     return new Map(result.rows.map((row) => [row.instance_id, row.runtime_status]));
@@ -412,93 +409,8 @@ export class PostgresStore implements Store {
     return this.transaction((sql) => this.claimIn(sql, request), { ambiguousCommitSafe: true, leasesOnly: true });
   }
 
-  private async claimIn(sql: Sql, request: WorkClaim): Promise<ClaimedWork> {
-    return {
-      orchestrations: await this.claimOrchestrations(sql, request.orchestrations),
-      activities: await this.claimActivities(sql, request.activities),
-    };
-  }
-
-  private async claimOrchestrations(sql: Sql, request: WorkClaim["orchestrations"]): Promise<OrchestrationWorkItem[]> {
-    if (request.limit <= 0 || request.names.length === 0) return [];
-    const { now } = request;
-    // Rows another worker is claiming are skipped, not waited for; the lease's condition is
-    // checked again on the row's latest version once it is locked.
-    const claimed = await sql.query<{ instance_id: string; name: string; execution_id: string; history_length: number; lease_token: string }>(
-      `WITH picked AS (
-         SELECT instance_id FROM instances i
-         WHERE name = ANY($1::text[])
-           AND (runtime_status = 'Running' OR (runtime_status = 'Pending' AND start_at <= $2))
-           AND lease_expires_at <= $2
-           AND (stalled_at IS NULL OR stalled_at < $3)
-           AND EXISTS (SELECT 1 FROM inbox m WHERE m.instance_id = i.instance_id AND m.visible_at <= $2)
-         LIMIT $4 FOR UPDATE SKIP LOCKED)
-       UPDATE instances i SET lease_owner = $5, lease_token = gen_random_uuid()::text, lease_expires_at = $6
-       FROM picked WHERE i.instance_id = picked.instance_id
-       RETURNING i.instance_id, i.name, i.execution_id, i.history_length, i.lease_token`,
-      [request.names, now, request.stalledBefore, request.limit, request.workerId, leaseStart(now) + request.leaseMs],
-    );
-    if (claimed.rows.length === 0) return [];
-    const messages = await sql.query<{ instance_id: string; id: number; message: string }>(
-      `SELECT instance_id, id, message FROM (
-         SELECT instance_id, id, message, row_number() OVER (PARTITION BY instance_id ORDER BY visible_at, id) AS n
-         FROM inbox WHERE instance_id = ANY($1::text[]) AND visible_at <= $2) visible
-       WHERE n <= $3 ORDER BY instance_id, n`,
-      [claimed.rows.map((row) => row.instance_id), now, request.maxMessages],
-    );
-    const byInstance = new Map<string, { id: number; message: InboxMessage }[]>();
-    for (const row of messages.rows) {
-      let list = byInstance.get(row.instance_id);
-      if (!list) byInstance.set(row.instance_id, (list = []));
-      list.push({ id: row.id, message: JSON.parse(row.message) as InboxMessage });
-    }
-    return claimed.rows.map((row) => ({
-      instanceId: row.instance_id,
-      name: row.name,
-      executionId: row.execution_id,
-      historyLength: row.history_length,
-      leaseToken: row.lease_token,
-      messages: byInstance.get(row.instance_id) ?? [],
-    }));
-  }
-
-  private async claimActivities(sql: Sql, request: ClaimRequest): Promise<ActivityWorkItem[]> {
-    if (request.limit <= 0 || request.names.length === 0) return [];
-    const caps = request.concurrency ?? {};
-    const free = request.names.filter((name) => caps[name] === undefined);
-    const capped = request.names.filter((name) => caps[name] !== undefined).sort();
-    const tasks = free.length > 0 ? await this.leaseTasks(sql, request, free, request.limit) : [];
-    for (const name of capped) {
-      if (tasks.length >= request.limit) break;
-      // Claims of a capped activity take turns (an advisory lock held until commit), so two
-      // workers never both count the same free slot. Names are locked in order: no deadlock.
-      await sql.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`batonjs:${this.db.options.schema}:activity:${name}`]);
-      const running = await one<{ n: number }>(
-        sql,
-        "SELECT count(*)::int AS n FROM activity_tasks WHERE name = $1 AND lease_expires_at > $2",
-        [name, request.now],
-      );
-      const room = Math.min(caps[name]! - (running?.n ?? 0), request.limit - tasks.length);
-      if (room > 0) tasks.push(...(await this.leaseTasks(sql, request, [name], room)));
-    }
-    return tasks;
-  }
-
-  private async leaseTasks(sql: Sql, request: ClaimRequest, names: readonly string[], limit: number): Promise<ActivityWorkItem[]> {
-    // A task of a finished instance (left leased by a worker that died) is never run again.
-    const result = await sql.query<TaskRow & { lease_token: string }>(
-      `WITH picked AS (
-         SELECT id FROM activity_tasks t
-         WHERE name = ANY($1::text[]) AND visible_at <= $2 AND lease_expires_at <= $2
-           AND EXISTS (SELECT 1 FROM instances i WHERE i.instance_id = t.instance_id AND i.execution_id = t.execution_id
-             AND i.runtime_status IN ${LIVE})
-         ORDER BY visible_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
-       UPDATE activity_tasks t SET lease_owner = $4, lease_token = gen_random_uuid()::text, lease_expires_at = $5
-       FROM picked WHERE t.id = picked.id
-       RETURNING t.*`,
-      [names, request.now, limit, request.workerId, leaseStart(request.now) + request.leaseMs],
-    );
-    return result.rows.sort((a, b) => a.visible_at - b.visible_at || a.id - b.id).map((row) => rowToTask(row, row.lease_token));
+  private claimIn(sql: Sql, request: WorkClaim): Promise<ClaimedWork> {
+    return claimWork(sql, request, (activityName) => `batonjs:${this.db.options.schema}:activity:${activityName}`);
   }
 
   async renewLeases(
@@ -514,23 +426,32 @@ export class PostgresStore implements Store {
       // the lease, and waiting would lock in the opposite order to commits (deadlocks). A lease
       // skipped now is renewed at the next round, well before it expires.
       if (instanceTokens.length > 0) {
-        await sql.query(
-          `UPDATE instances SET lease_expires_at = $1
-           WHERE instance_id IN (SELECT instance_id FROM instances WHERE lease_token = ANY($2::text[]) FOR UPDATE SKIP LOCKED)`,
+        await sql.run(
+          {
+            name: "baton_renew_instances",
+            text: `UPDATE instances SET lease_expires_at = $1
+                   WHERE instance_id IN (SELECT instance_id FROM instances WHERE lease_token = ANY($2::text[]) FOR UPDATE SKIP LOCKED)`,
+          },
           [leaseExpiresAt, instanceTokens],
         );
       }
       if (taskTokens.length === 0) return { endedTaskTokens: [] };
-      await sql.query(
-        `UPDATE activity_tasks SET lease_expires_at = $1
-         WHERE id IN (SELECT id FROM activity_tasks WHERE lease_token = ANY($2::text[]) FOR UPDATE SKIP LOCKED)`,
+      await sql.run(
+        {
+          name: "baton_renew_tasks",
+          text: `UPDATE activity_tasks SET lease_expires_at = $1
+                 WHERE id IN (SELECT id FROM activity_tasks WHERE lease_token = ANY($2::text[]) FOR UPDATE SKIP LOCKED)`,
+        },
         [leaseExpiresAt, taskTokens],
       );
       // Leased tasks whose instance is gone, ended or replaced by a new execution.
-      const ended = await sql.query<{ lease_token: string }>(
-        `SELECT t.lease_token FROM activity_tasks t
-           LEFT JOIN instances i ON i.instance_id = t.instance_id AND i.execution_id = t.execution_id
-         WHERE t.lease_token = ANY($1::text[]) AND (i.instance_id IS NULL OR i.runtime_status NOT IN ${LIVE})`,
+      const ended = await sql.run<{ lease_token: string }>(
+        {
+          name: "baton_ended_tasks",
+          text: `SELECT t.lease_token FROM activity_tasks t
+                   LEFT JOIN instances i ON i.instance_id = t.instance_id AND i.execution_id = t.execution_id
+                 WHERE t.lease_token = ANY($1::text[]) AND (i.instance_id IS NULL OR i.runtime_status NOT IN ${LIVE})`,
+        },
         [taskTokens],
       );
       return { endedTaskTokens: ended.rows.map((row) => row.lease_token) };
@@ -547,7 +468,9 @@ export class PostgresStore implements Store {
       // wait for each other instead of deadlocking (each deadlock costs a second and a retry).
       const touched = [...new Set(ops.map((op) => ("task" in op ? op.task.instanceId : op.instanceId)))].sort();
       if (touched.length > 1) {
-        await sql.query("SELECT 1 FROM instances WHERE instance_id = ANY($1::text[]) ORDER BY instance_id FOR UPDATE", [touched]);
+        await sql.run({ name: "baton_lock_instances", text: "SELECT 1 FROM instances WHERE instance_id = ANY($1::text[]) ORDER BY instance_id FOR UPDATE" }, [
+          touched,
+        ]);
       }
       // Activity outcomes go first, all in three statements (a fan-in commits hundreds at once).
       // Applying them before the other ops leaves the same state: an episode never consumes a
@@ -570,8 +493,8 @@ export class PostgresStore implements Store {
     const outcomes: CommitOutcome[] = new Array(ops.length);
     const finals = ops.flatMap((op, index) => (op.type === "activityCompleted" || op.type === "activityFailed" ? [{ op, index }] : []));
     if (finals.length === 0) return outcomes;
-    const deleted = await sql.query<{ lease_token: string }>(
-      "DELETE FROM activity_tasks WHERE lease_token = ANY($1::text[]) RETURNING lease_token",
+    const deleted = await sql.run<{ lease_token: string }>(
+      { name: "baton_delete_tasks", text: "DELETE FROM activity_tasks WHERE lease_token = ANY($1::text[]) RETURNING lease_token" },
       [finals.map(({ op }) => op.task.leaseToken)],
     );
     const done = new Set(deleted.rows.map((row) => row.lease_token));
@@ -580,11 +503,14 @@ export class PostgresStore implements Store {
     if (committed.length === 0) return outcomes;
     // Results of executions still running; rows locked (in a fixed order) so that an episode
     // ending one of them concurrently is waited for, not raced.
-    const live = await sql.query<{ instance_id: string; execution_id: string }>(
-      `SELECT instance_id, execution_id FROM instances
-       WHERE (instance_id, execution_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-         AND runtime_status IN ${LIVE}
-       ORDER BY instance_id FOR SHARE`,
+    const live = await sql.run<{ instance_id: string; execution_id: string }>(
+      {
+        name: "baton_live_executions",
+        text: `SELECT instance_id, execution_id FROM instances
+               WHERE (instance_id, execution_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+                 AND runtime_status IN ${LIVE}
+               ORDER BY instance_id FOR SHARE`,
+      },
       [committed.map(({ op }) => op.task.instanceId), committed.map(({ op }) => op.task.executionId)],
     );
     const running = new Set(live.rows.map((row) => `${row.execution_id}\u0000${row.instance_id}`));
@@ -795,11 +721,14 @@ export class PostgresStore implements Store {
   }
 
   async nextVisibleAt(orchestrationNames: readonly string[], activityNames: readonly string[], now: number): Promise<number | null> {
-    const result = await this.db.query<{ at: number | null }>(
-      `SELECT least(
+    const result = await this.db.run<{ at: number | null }>(
+      {
+        name: "baton_next_visible_at",
+        text: `SELECT least(
          (SELECT min(m.visible_at) FROM inbox m JOIN instances i ON i.instance_id = m.instance_id
            WHERE m.visible_at > $1 AND i.name = ANY($2::text[])),
          (SELECT min(visible_at) FROM activity_tasks WHERE visible_at > $1 AND name = ANY($3::text[]))) AS at`,
+      },
       [now, orchestrationNames, activityNames],
     );
     return result.rows[0]?.at ?? null;
@@ -833,14 +762,6 @@ function channelOf(schema: string): string {
   return `batonjs_${schema}`.slice(0, 63);
 }
 
-/**
- * A lease counts from when the claim takes effect. `now` was read before the transaction
- * began, which may have waited for a connection or a lock.
- */
-function leaseStart(now: number): number {
-  return Math.max(now, Date.now());
-}
-
 async function one<R extends pg.QueryResultRow>(sql: Sql, text: string, values: unknown[]): Promise<R | undefined> {
   return (await sql.query<R>(text, values)).rows[0];
 }
@@ -848,12 +769,15 @@ async function one<R extends pg.QueryResultRow>(sql: Sql, text: string, values: 
 /** Queues messages in the given order (one statement): the serial ids keep it. */
 async function insertMessages(sql: Sql, messages: readonly QueuedMessage[]): Promise<void> {
   if (messages.length === 0) return;
-  await sql.query(
-    `INSERT INTO inbox (instance_id, type, seq, message, visible_at)
-     SELECT instance_id, type, seq, message, visible_at
-     FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bigint[]) WITH ORDINALITY
-       AS m(instance_id, type, seq, message, visible_at, n)
-     ORDER BY n`,
+  await sql.run(
+    {
+      name: "baton_insert_messages",
+      text: `INSERT INTO inbox (instance_id, type, seq, message, visible_at)
+             SELECT instance_id, type, seq, message, visible_at
+             FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bigint[]) WITH ORDINALITY
+               AS m(instance_id, type, seq, message, visible_at, n)
+             ORDER BY n`,
+    },
     [
       messages.map((m) => m.instanceId),
       messages.map((m) => m.message.type),

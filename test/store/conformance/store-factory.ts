@@ -18,7 +18,13 @@ export interface StoreFactory {
 export const STORE_FACTORIES: StoreFactory[] = [
   { name: "sqlite", open: () => openStore(tempSqliteUrl()) },
   // A schema of its own per store, dropped after the test (skipped, visibly, without a server).
-  ...(postgresAvailable ? [{ name: "postgres", open: () => openStore(tempPostgresUrl()) }] : []),
+  ...(postgresAvailable
+    ? [
+        { name: "postgres", open: () => openStore(tempPostgresUrl()) },
+        // As behind a pooler in transaction mode: every statement sent unnamed.
+        { name: "postgres without prepared statements", open: () => openStore(`${tempPostgresUrl()}&preparedStatements=false`) },
+      ]
+    : []),
 ];
 
 /**

@@ -1,0 +1,157 @@
+/**
+ * Claims: orchestration episodes (with their visible messages) and activity tasks, leased to a
+ * worker. Rows another worker is claiming are skipped, not waited for (FOR UPDATE SKIP
+ * LOCKED); the lease's condition is checked again on the row's latest version once locked.
+ *
+ * Everything but capped activities is claimed by ONE statement: a claim is a round trip
+ * whatever it takes, which matters on the latency path (start → first episode) and inside a
+ * group commit, whose row locks are held meanwhile. Capped activities count their running
+ * attempts under an advisory lock first (see claimCapped).
+ */
+import type { InboxMessage } from "../../engine/history-event.js";
+import { rowToTask, type TaskRow } from "../task-row.js";
+import type { ActivityWorkItem, ClaimedWork, ClaimRequest, OrchestrationWorkItem, WorkClaim } from "../store.js";
+import type { Sql, Statement } from "./connection.js";
+
+/** Statuses in which an instance still runs (a suspended one keeps its tasks). */
+const LIVE = `('Pending', 'Running', 'Suspended')`;
+
+/**
+ * A lease counts from when the claim takes effect. `now` was read before the transaction
+ * began, which may have waited for a connection or a lock.
+ */
+export function leaseStart(now: number): number {
+  return Math.max(now, Date.now());
+}
+
+/** `advisoryKey(name)`: the advisory lock under which claims of a capped activity take turns. */
+export async function claimWork(sql: Sql, request: WorkClaim, advisoryKey: (activityName: string) => string): Promise<ClaimedWork> {
+  const { orchestrations, activities } = request;
+  const caps = activities.concurrency ?? {};
+  const wantsOrchestrations = orchestrations.limit > 0 && orchestrations.names.length > 0;
+  const wantsActivities = activities.limit > 0 && activities.names.length > 0;
+  const free = wantsActivities ? activities.names.filter((name) => caps[name] === undefined) : [];
+  const capped = wantsActivities ? activities.names.filter((name) => caps[name] !== undefined).sort() : [];
+  const claimed: ClaimedWork =
+    wantsOrchestrations || free.length > 0
+      ? await claimUncapped(sql, wantsOrchestrations ? orchestrations : { ...orchestrations, limit: 0 }, { ...activities, names: free })
+      : { orchestrations: [], activities: [] };
+  for (const name of capped) {
+    if (claimed.activities.length >= activities.limit) break;
+    claimed.activities.push(...(await claimCapped(sql, activities, name, caps[name]!, activities.limit - claimed.activities.length, advisoryKey(name))));
+  }
+  return claimed;
+}
+
+async function claimUncapped(sql: Sql, orchestrations: WorkClaim["orchestrations"], activities: ClaimRequest): Promise<ClaimedWork> {
+  const taskLimit = activities.names.length > 0 ? activities.limit : 0;
+  const result = await sql.run<{ orchestrations: ClaimedInstance[]; activities: (TaskRow & { lease_token: string })[] }>(CLAIM_STATEMENT, [
+    orchestrations.names,
+    orchestrations.now,
+    orchestrations.stalledBefore,
+    orchestrations.limit,
+    orchestrations.workerId,
+    leaseStart(orchestrations.now) + orchestrations.leaseMs,
+    orchestrations.maxMessages,
+    activities.names,
+    activities.now,
+    taskLimit,
+    activities.workerId,
+    leaseStart(activities.now) + activities.leaseMs,
+  ]);
+  const row = result.rows[0]!;
+  return {
+    orchestrations: row.orchestrations.map(
+      (instance): OrchestrationWorkItem => ({
+        instanceId: instance.instance_id,
+        name: instance.name,
+        executionId: instance.execution_id,
+        historyLength: instance.history_length,
+        leaseToken: instance.lease_token,
+        messages: instance.messages.map(([id, message]) => ({ id, message })),
+      }),
+    ),
+    activities: row.activities.map((task) => rowToTask(task, task.lease_token)),
+  };
+}
+
+interface ClaimedInstance {
+  instance_id: string;
+  name: string;
+  execution_id: string;
+  history_length: number;
+  lease_token: string;
+  /** [inbox id, message], in delivery order. */
+  messages: [number, InboxMessage][];
+}
+
+/**
+ * Claims of a capped activity take turns (an advisory lock held until commit), so two workers
+ * never both count the same free slot. Names are locked in order: no deadlock.
+ */
+async function claimCapped(sql: Sql, request: ClaimRequest, name: string, cap: number, limit: number, lockKey: string): Promise<ActivityWorkItem[]> {
+  await sql.query("SELECT pg_advisory_xact_lock(hashtext($1))", [lockKey]);
+  const running = await sql.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM activity_tasks WHERE name = $1 AND lease_expires_at > $2",
+    [name, request.now],
+  );
+  const room = Math.min(cap - (running.rows[0]?.n ?? 0), limit);
+  if (room <= 0) return [];
+  const result = await sql.query<TaskRow & { lease_token: string }>(
+    `WITH picked AS (${pickTasks("$1", "$2", "$3")})
+     UPDATE activity_tasks t SET lease_owner = $4, lease_token = gen_random_uuid()::text, lease_expires_at = $5
+     FROM picked WHERE t.id = picked.id
+     RETURNING t.*`,
+    [[name], request.now, room, request.workerId, leaseStart(request.now) + request.leaseMs],
+  );
+  return result.rows.sort((a, b) => a.visible_at - b.visible_at || a.id - b.id).map((row) => rowToTask(row, row.lease_token));
+}
+
+/**
+ * Tasks due and unleased, oldest first (arguments: the placeholders of the names, now and the
+ * limit). A task of a finished instance (left leased by a worker that died) is never run again.
+ */
+function pickTasks(names: string, now: string, limit: string): string {
+  return `
+    SELECT id FROM activity_tasks t
+    WHERE name = ANY(${names}::text[]) AND visible_at <= ${now} AND lease_expires_at <= ${now}
+      AND EXISTS (SELECT 1 FROM instances i WHERE i.instance_id = t.instance_id AND i.execution_id = t.execution_id
+        AND i.runtime_status IN ${LIVE})
+    ORDER BY visible_at, id LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+}
+
+/**
+ * Orchestrations ($1 names, $2 now, $3 stalledBefore, $4 limit, $5 worker, $6 lease expiry,
+ * $7 max messages each) and tasks ($8 names, $9 now, $10 limit, $11 worker, $12 lease expiry),
+ * answered as one row of two JSON arrays. Messages are read by the same statement, so they
+ * are exactly those visible to it.
+ */
+const CLAIM_STATEMENT: Statement = { name: "baton_claim", text: `
+  WITH picked AS (
+    SELECT instance_id FROM instances i
+    WHERE name = ANY($1::text[])
+      AND (runtime_status = 'Running' OR (runtime_status = 'Pending' AND start_at <= $2))
+      AND lease_expires_at <= $2
+      AND (stalled_at IS NULL OR stalled_at < $3)
+      AND EXISTS (SELECT 1 FROM inbox m WHERE m.instance_id = i.instance_id AND m.visible_at <= $2)
+    LIMIT $4 FOR UPDATE SKIP LOCKED),
+  claimed AS (
+    UPDATE instances i SET lease_owner = $5, lease_token = gen_random_uuid()::text, lease_expires_at = $6
+    FROM picked WHERE i.instance_id = picked.instance_id
+    RETURNING i.instance_id, i.name, i.execution_id, i.history_length, i.lease_token),
+  visible AS (
+    SELECT instance_id, id, message, row_number() OVER (PARTITION BY instance_id ORDER BY visible_at, id) AS n
+    FROM inbox WHERE instance_id IN (SELECT instance_id FROM claimed) AND visible_at <= $2),
+  picked_tasks AS (${pickTasks("$8", "$9", "$10")}),
+  tasks AS (
+    UPDATE activity_tasks t SET lease_owner = $11, lease_token = gen_random_uuid()::text, lease_expires_at = $12
+    FROM picked_tasks WHERE t.id = picked_tasks.id
+    RETURNING t.*)
+  SELECT
+    (SELECT coalesce(json_agg(json_build_object(
+        'instance_id', c.instance_id, 'name', c.name, 'execution_id', c.execution_id,
+        'history_length', c.history_length, 'lease_token', c.lease_token,
+        'messages', (SELECT coalesce(json_agg(json_build_array(v.id, v.message::json) ORDER BY v.n), '[]')
+                     FROM visible v WHERE v.instance_id = c.instance_id AND v.n <= $7))), '[]')
+     FROM claimed c) AS orchestrations,
+    (SELECT coalesce(json_agg(t ORDER BY t.visible_at, t.id), '[]') FROM tasks t) AS activities` };
