@@ -142,6 +142,9 @@ const CLAIM_STATEMENT: Statement = { name: "baton_claim", text: `
   visible AS (
     SELECT instance_id, id, message, row_number() OVER (PARTITION BY instance_id ORDER BY visible_at, id) AS n
     FROM inbox WHERE instance_id IN (SELECT instance_id FROM claimed) AND visible_at <= $2),
+  messages AS (
+    SELECT instance_id, json_agg(json_build_array(id, message::json) ORDER BY n) AS messages
+    FROM visible WHERE n <= $7 GROUP BY instance_id),
   picked_tasks AS (${pickTasks("$8", "$9", "$10")}),
   tasks AS (
     UPDATE activity_tasks t SET lease_owner = $11, lease_token = gen_random_uuid()::text, lease_expires_at = $12
@@ -151,7 +154,6 @@ const CLAIM_STATEMENT: Statement = { name: "baton_claim", text: `
     (SELECT coalesce(json_agg(json_build_object(
         'instance_id', c.instance_id, 'name', c.name, 'execution_id', c.execution_id,
         'history_length', c.history_length, 'lease_token', c.lease_token,
-        'messages', (SELECT coalesce(json_agg(json_build_array(v.id, v.message::json) ORDER BY v.n), '[]')
-                     FROM visible v WHERE v.instance_id = c.instance_id AND v.n <= $7))), '[]')
-     FROM claimed c) AS orchestrations,
+        'messages', coalesce(m.messages, '[]'))), '[]')
+     FROM claimed c LEFT JOIN messages m ON m.instance_id = c.instance_id) AS orchestrations,
     (SELECT coalesce(json_agg(t ORDER BY t.visible_at, t.id), '[]') FROM tasks t) AS activities` };
