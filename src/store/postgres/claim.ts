@@ -45,7 +45,11 @@ export async function claimWork(sql: Sql, request: WorkClaim, advisoryKey: (acti
 
 async function claimUncapped(sql: Sql, orchestrations: WorkClaim["orchestrations"], activities: ClaimRequest): Promise<ClaimedWork> {
   const taskLimit = activities.names.length > 0 ? activities.limit : 0;
-  const result = await sql.run<{ orchestrations: ClaimedInstance[]; activities: (TaskRow & { lease_token: string })[] }>(CLAIM_STATEMENT, [
+  const result = await sql.run<{
+    orchestrations: ClaimedInstance[];
+    messages: [instanceId: string, id: number, message: InboxMessage][];
+    activities: (TaskRow & { lease_token: string })[];
+  }>(CLAIM_STATEMENT, [
     orchestrations.names,
     orchestrations.now,
     orchestrations.stalledBefore,
@@ -60,6 +64,12 @@ async function claimUncapped(sql: Sql, orchestrations: WorkClaim["orchestrations
     leaseStart(activities.now) + activities.leaseMs,
   ]);
   const row = result.rows[0]!;
+  const messagesOf = new Map<string, { id: number; message: InboxMessage }[]>();
+  for (const [instanceId, id, message] of row.messages) {
+    let list = messagesOf.get(instanceId);
+    if (!list) messagesOf.set(instanceId, (list = []));
+    list.push({ id, message });
+  }
   return {
     orchestrations: row.orchestrations.map(
       (instance): OrchestrationWorkItem => ({
@@ -68,7 +78,7 @@ async function claimUncapped(sql: Sql, orchestrations: WorkClaim["orchestrations
         executionId: instance.execution_id,
         historyLength: instance.history_length,
         leaseToken: instance.lease_token,
-        messages: instance.messages.map(([id, message]) => ({ id, message })),
+        messages: messagesOf.get(instance.instance_id) ?? [],
       }),
     ),
     activities: row.activities.map((task) => rowToTask(task, task.lease_token)),
@@ -81,8 +91,6 @@ interface ClaimedInstance {
   execution_id: string;
   history_length: number;
   lease_token: string;
-  /** [inbox id, message], in delivery order. */
-  messages: [number, InboxMessage][];
 }
 
 /**
@@ -123,10 +131,12 @@ function pickTasks(names: string, now: string, limit: string): string {
 /**
  * Orchestrations ($1 names, $2 now, $3 stalledBefore, $4 limit, $5 worker, $6 lease expiry,
  * $7 max messages each) and tasks ($8 names, $9 now, $10 limit, $11 worker, $12 lease expiry),
- * answered as one row of two JSON arrays. Messages are read by the same statement, so they
- * are exactly those visible to it.
+ * answered as one row of JSON arrays: the instances, their messages (flat, in delivery order
+ * per instance: a join of the two would be planned from a CTE's poor row estimate, as a
+ * nested loop, quadratic in the batch) and the tasks. Messages are read by the same
+ * statement, so they are exactly those visible to it.
  */
-const CLAIM_STATEMENT: Statement = { name: "baton_claim", text: `
+export const CLAIM_TEXT = `
   WITH picked AS (
     SELECT instance_id FROM instances i
     WHERE name = ANY($1::text[])
@@ -142,18 +152,15 @@ const CLAIM_STATEMENT: Statement = { name: "baton_claim", text: `
   visible AS (
     SELECT instance_id, id, message, row_number() OVER (PARTITION BY instance_id ORDER BY visible_at, id) AS n
     FROM inbox WHERE instance_id IN (SELECT instance_id FROM claimed) AND visible_at <= $2),
-  messages AS (
-    SELECT instance_id, json_agg(json_build_array(id, message::json) ORDER BY n) AS messages
-    FROM visible WHERE n <= $7 GROUP BY instance_id),
+
   picked_tasks AS (${pickTasks("$8", "$9", "$10")}),
   tasks AS (
     UPDATE activity_tasks t SET lease_owner = $11, lease_token = gen_random_uuid()::text, lease_expires_at = $12
     FROM picked_tasks WHERE t.id = picked_tasks.id
     RETURNING t.*)
   SELECT
-    (SELECT coalesce(json_agg(json_build_object(
-        'instance_id', c.instance_id, 'name', c.name, 'execution_id', c.execution_id,
-        'history_length', c.history_length, 'lease_token', c.lease_token,
-        'messages', coalesce(m.messages, '[]'))), '[]')
-     FROM claimed c LEFT JOIN messages m ON m.instance_id = c.instance_id) AS orchestrations,
-    (SELECT coalesce(json_agg(t ORDER BY t.visible_at, t.id), '[]') FROM tasks t) AS activities` };
+    (SELECT coalesce(json_agg(c), '[]') FROM claimed c) AS orchestrations,
+    (SELECT coalesce(json_agg(json_build_array(v.instance_id, v.id, v.message::json) ORDER BY v.instance_id, v.n), '[]')
+     FROM visible v WHERE v.n <= $7) AS messages,
+    (SELECT coalesce(json_agg(t ORDER BY t.visible_at, t.id), '[]') FROM tasks t) AS activities`;
+const CLAIM_STATEMENT: Statement = { name: "baton_claim", text: CLAIM_TEXT };
