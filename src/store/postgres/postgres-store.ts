@@ -296,7 +296,8 @@ export class PostgresStore implements Store {
       }
       if (status !== "Running") throw new InstanceNotRunningError(instanceId, status);
       await setStatus("Suspended");
-      await insertMessages(sql, [{ instanceId, message, visibleAt: now }]);
+      // A millisecond early, as in the SQLite store: what arrives in the same millisecond sorts after the resumption.
+      await insertMessages(sql, [{ instanceId, message, visibleAt: now - 1 }]);
     } else {
       if (status !== "Suspended") throw new InstanceNotSuspendedError(instanceId, status);
       await setStatus("Running");

@@ -241,7 +241,9 @@ export class SqliteStore implements Store {
    * Suspending sets the status at once, so no further episode is claimed; its message waits
    * in the inbox with everything that arrives meanwhile. The resume message is queued at the
    * suspension's time, right behind it, so the first episode after the resume records the
-   * suspension, the resumption, then what arrived meanwhile, in the order it arrived.
+   * suspension, the resumption, then what arrived meanwhile, in the order it arrived. The
+   * suspension is queued a millisecond early: what arrives in its own millisecond, after it,
+   * must sort after the resumption too.
    */
   private suspendOrResume(instanceId: string, status: string, message: InboxMessage, now: number): void {
     if (message.type === "Suspend") {
@@ -251,7 +253,7 @@ export class SqliteStore implements Store {
       }
       if (status !== "Running") throw new InstanceNotRunningError(instanceId, status);
       this.sql.setRuntimeStatus.run("Suspended", now, instanceId);
-      this.sql.insertMessage.run(instanceId, JSON.stringify(message), now);
+      this.sql.insertMessage.run(instanceId, JSON.stringify(message), now - 1);
     } else {
       if (status !== "Suspended") throw new InstanceNotSuspendedError(instanceId, status);
       this.sql.setRuntimeStatus.run("Running", now, instanceId);

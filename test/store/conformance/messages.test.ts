@@ -88,6 +88,22 @@ describe.each(STORE_FACTORIES)("store conformance ($name): messages", (factory) 
     expect(histories[0]).not.toBe(histories[3]);
   });
 
+  it("what arrives while suspended, even in the suspension's millisecond, is delivered after the resumption", async () => {
+    await startRunning(s.store, "a", at(0));
+    await s.store.sendMessage("a", { type: "Suspend", reason: "maintenance" }, at(10));
+    await s.store.sendMessage("a", eventMessage("same-ms"), at(10));
+    await s.store.sendMessage("a", eventMessage("later"), at(15));
+    expect((await s.store.claim(orchestrationClaim("w1", at(16)))).orchestrations).toEqual([]);
+    await s.store.sendMessage("a", { type: "Resume", reason: "done" }, at(20));
+    const item = await claimInstance(s.store, "a", "w1", at(21));
+    expect(item.messages.map((m) => m.message)).toEqual([
+      { type: "Suspend", reason: "maintenance" },
+      { type: "Resume", reason: "done" },
+      eventMessage("same-ms"),
+      eventMessage("later"),
+    ]);
+  });
+
   it("an event sent after a message became due is delivered after it", async () => {
     await startRunning(s.store, "a", at(0), { commands: [createTimer(1, at(100))] });
     await s.store.sendMessage("a", eventMessage("late"), at(150));
