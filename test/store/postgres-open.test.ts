@@ -118,6 +118,24 @@ describe.skipIf(!postgresAvailable)("PostgreSQL store: opening and migrations", 
     expect(await preparedOn(`${tempPostgresUrl()}&preparedStatements=false`)).toEqual([]);
   });
 
+  it("a claim on its own skips its WAL flush for its own transaction only: the connection's setting stays on", async () => {
+    const store = await openStore(`${tempPostgresUrl()}&poolSize=1`);
+    try {
+      await store.createInstance({ instanceId: "a", name: "Orch", executionId: "e1", input: undefined, startAt: 0, reuseFinished: false }, Date.now());
+      const now = Date.now() + 1;
+      const claimed = await store.claim({
+        orchestrations: { workerId: "w", names: ["Orch"], limit: 10, leaseMs: 10_000, now, stalledBefore: 0, maxMessages: 10 },
+        activities: { workerId: "w", names: [], limit: 0, leaseMs: 10_000, now },
+      });
+      expect(claimed.orchestrations.map((item) => item.instanceId)).toEqual(["a"]);
+      // The store's only connection, used by that claim: later transactions (commits) still wait for their flush.
+      const pool = (store as unknown as { db: { pool: pg.Pool } }).db.pool;
+      expect((await pool.query<{ synchronous_commit: string }>("SHOW synchronous_commit")).rows[0]?.synchronous_commit).toBe("on");
+    } finally {
+      await store.close();
+    }
+  });
+
   it("fails with StoreUnavailableError, without the password, when nothing listens at the address", async () => {
     const startedAt = Date.now();
     const error = await openStore("postgres://app:s3cret-pw@127.0.0.1:1/test").catch((e: unknown) => e);

@@ -11,7 +11,7 @@
 import type { InboxMessage } from "../../engine/history-event.js";
 import { rowToTask, type TaskRow } from "../task-row.js";
 import type { ActivityWorkItem, ClaimedWork, ClaimRequest, OrchestrationWorkItem, WorkClaim } from "../store.js";
-import type { Sql, Statement } from "./connection.js";
+import type { Connection, Sql, Statement } from "./connection.js";
 
 /** Statuses in which an instance still runs (a suspended one keeps its tasks). */
 const LIVE = `('Pending', 'Running', 'Suspended')`;
@@ -34,7 +34,7 @@ export async function claimWork(sql: Sql, request: WorkClaim, advisoryKey: (acti
   const capped = wantsActivities ? activities.names.filter((name) => caps[name] !== undefined).sort() : [];
   const claimed: ClaimedWork =
     wantsOrchestrations || free.length > 0
-      ? await claimUncapped(sql, wantsOrchestrations ? orchestrations : { ...orchestrations, limit: 0 }, { ...activities, names: free })
+      ? await claimUncapped(sql, CLAIM, wantsOrchestrations ? orchestrations : { ...orchestrations, limit: 0 }, { ...activities, names: free })
       : { orchestrations: [], activities: [] };
   for (const name of capped) {
     if (claimed.activities.length >= activities.limit) break;
@@ -43,13 +43,40 @@ export async function claimWork(sql: Sql, request: WorkClaim, advisoryKey: (acti
   return claimed;
 }
 
-async function claimUncapped(sql: Sql, orchestrations: WorkClaim["orchestrations"], activities: ClaimRequest): Promise<ClaimedWork> {
+/**
+ * A claim on its own, outside any other transaction. Without capped activities it is one
+ * statement in a transaction of its own that does not wait for its WAL flush (it writes only
+ * leases: like SQLite's lease-only transactions; a lease lost in a server crash belonged to a
+ * claim nobody acted on durably, and the next durable commit flushes it). Safe to repeat: a
+ * claim whose answer was lost leaves its leases to expire.
+ */
+export async function claimAlone(db: Connection, request: WorkClaim, advisoryKey: (activityName: string) => string): Promise<ClaimedWork> {
+  const { orchestrations, activities } = request;
+  const capped = activities.limit > 0 && activities.names.some((name) => activities.concurrency?.[name] !== undefined);
+  if (capped) return db.transaction((sql) => claimWork(sql, request, advisoryKey), { ambiguousCommitSafe: true, leasesOnly: true });
+  const wantsOrchestrations = orchestrations.limit > 0 && orchestrations.names.length > 0;
+  const wantsActivities = activities.limit > 0 && activities.names.length > 0;
+  if (!wantsOrchestrations && !wantsActivities) return { orchestrations: [], activities: [] };
+  return claimUncapped(
+    db,
+    LEASES_ONLY_CLAIM,
+    wantsOrchestrations ? orchestrations : { ...orchestrations, limit: 0 },
+    wantsActivities ? activities : { ...activities, limit: 0 },
+  );
+}
+
+async function claimUncapped(
+  sql: Pick<Sql, "run">,
+  statement: Statement,
+  orchestrations: WorkClaim["orchestrations"],
+  activities: ClaimRequest,
+): Promise<ClaimedWork> {
   const taskLimit = activities.names.length > 0 ? activities.limit : 0;
   const result = await sql.run<{
     orchestrations: ClaimedInstance[];
     messages: [instanceId: string, id: number, message: InboxMessage][];
     activities: (TaskRow & { lease_token: string })[];
-  }>(CLAIM_STATEMENT, [
+  }>(statement, [
     orchestrations.names,
     orchestrations.now,
     orchestrations.stalledBefore,
@@ -136,7 +163,7 @@ function pickTasks(names: string, now: string, limit: string): string {
  * nested loop, quadratic in the batch) and the tasks. Messages are read by the same
  * statement, so they are exactly those visible to it.
  */
-export const CLAIM_TEXT = `
+const CLAIM_TEXT = `
   WITH picked AS (
     SELECT instance_id FROM instances i
     WHERE name = ANY($1::text[])
@@ -163,4 +190,16 @@ export const CLAIM_TEXT = `
     (SELECT coalesce(json_agg(json_build_array(v.instance_id, v.id, v.message::json) ORDER BY v.instance_id, v.n), '[]')
      FROM visible v WHERE v.n <= $7) AS messages,
     (SELECT coalesce(json_agg(t ORDER BY t.visible_at, t.id), '[]') FROM tasks t) AS activities`;
-const CLAIM_STATEMENT: Statement = { name: "baton_claim", text: CLAIM_TEXT };
+/** The claim inside a transaction (a group commit's: its durability must not change). */
+const CLAIM: Statement = { name: "baton_claim", text: CLAIM_TEXT };
+
+/**
+ * The claim as a transaction of its own: set_config(…, true) lasts the statement's implicit
+ * transaction, whose commit then does not wait for the WAL flush. Never run inside another
+ * transaction: it would make that whole transaction's commit skip the wait.
+ */
+const LEASES_ONLY_CLAIM: Statement = {
+  name: "baton_claim_leases_only",
+  text: `${CLAIM_TEXT},
+    set_config('synchronous_commit', 'off', true) AS leases_only`,
+};

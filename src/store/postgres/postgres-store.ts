@@ -48,7 +48,7 @@ import { HintSender } from "./hint-sender.js";
 import { redact } from "../redact-url.js";
 import { insertEvents, insertStarts, readHistories, readInstances, startMessage, type RaisedEvent, type StartRequest } from "./client-batches.js";
 import { TurnBatcher } from "./turn-batcher.js";
-import { claimWork, leaseStart } from "./claim.js";
+import { claimAlone, claimWork, leaseStart } from "./claim.js";
 import { commitEpisodes, episodeWrites, type CommittedEpisode, type EpisodeOp, type EpisodeWrites } from "./episode-commit.js";
 
 /** Statuses in which an instance still takes results and events (a suspended one keeps them for later). */
@@ -401,17 +401,17 @@ export class PostgresStore implements Store {
 
   // ---- claims, leases and commits --------------------------------------------------------
 
-  async claim(request: WorkClaim): Promise<ClaimedWork> {
-    if (request.orchestrations.limit <= 0 && request.activities.limit <= 0) return { orchestrations: [], activities: [] };
-    // A claim whose answer was lost leaves its leases to expire; claiming again is safe. Leases
-    // only: like SQLite's lease-only transactions, it does not wait for its WAL flush (a lease
-    // lost in a server crash belonged to a claim nobody acted on durably; the next durable
-    // commit flushes it).
-    return this.transaction((sql) => this.claimIn(sql, request), { ambiguousCommitSafe: true, leasesOnly: true });
+  claim(request: WorkClaim): Promise<ClaimedWork> {
+    return claimAlone(this.db, request, (activityName) => this.advisoryKey(activityName));
   }
 
   private claimIn(sql: Sql, request: WorkClaim): Promise<ClaimedWork> {
-    return claimWork(sql, request, (activityName) => `batonjs:${this.db.options.schema}:activity:${activityName}`);
+    return claimWork(sql, request, (activityName) => this.advisoryKey(activityName));
+  }
+
+  /** The advisory lock under which claims of a capped activity take turns, per schema. */
+  private advisoryKey(activityName: string): string {
+    return `batonjs:${this.db.options.schema}:activity:${activityName}`;
   }
 
   async renewLeases(
