@@ -725,10 +725,13 @@ export class PostgresStore implements Store {
     const result = await this.db.run<{ at: number | null }>(
       {
         name: "baton_next_visible_at",
+        // Each part walks its visible_at index from $1 and stops at the first match: a plan
+        // cached for every $1 must not scan what is already visible (thousands of rows at a burst).
         text: `SELECT least(
-         (SELECT min(m.visible_at) FROM inbox m JOIN instances i ON i.instance_id = m.instance_id
-           WHERE m.visible_at > $1 AND i.name = ANY($2::text[])),
-         (SELECT min(visible_at) FROM activity_tasks WHERE visible_at > $1 AND name = ANY($3::text[]))) AS at`,
+         (SELECT m.visible_at FROM inbox m
+           WHERE m.visible_at > $1 AND EXISTS (SELECT 1 FROM instances i WHERE i.instance_id = m.instance_id AND i.name = ANY($2::text[]))
+           ORDER BY m.visible_at LIMIT 1),
+         (SELECT visible_at FROM activity_tasks WHERE visible_at > $1 AND name = ANY($3::text[]) ORDER BY visible_at LIMIT 1)) AS at`,
       },
       [now, orchestrationNames, activityNames],
     );
