@@ -170,6 +170,12 @@ export interface ClaimedWork {
   activities: ActivityWorkItem[];
 }
 
+/** An instance leased to a worker, as its renewal names it. */
+export interface InstanceLease {
+  instanceId: string;
+  leaseToken: string;
+}
+
 export interface ClaimRequest {
   workerId: string;
   names: readonly string[];
@@ -228,11 +234,12 @@ export interface Store {
    */
   claim(request: WorkClaim): Promise<ClaimedWork>;
   /**
-   * Extends these leases to `leaseMs` from when the renewal takes effect. Resolves with the
-   * task lease tokens whose instance has ended (or was replaced or purged) meanwhile.
+   * Extends these leases to `leaseMs` from when the renewal takes effect (an instance's only
+   * if it still holds that token). Resolves with the task lease tokens whose instance has
+   * ended (or was replaced or purged) meanwhile.
    */
   renewLeases(
-    instanceTokens: readonly string[],
+    instanceLeases: readonly InstanceLease[],
     taskTokens: readonly string[],
     now: number,
     leaseMs: number,

@@ -389,10 +389,10 @@ export class Worker {
     } catch (error) {
       this.deps.logger.warn(`worker: heartbeat failed: ${(error as Error).message}`);
     }
-    const instanceTokens = [...this.orchestrations.values()].map((item) => item.leaseToken);
+    const instanceLeases = [...this.orchestrations.values()].map(({ instanceId, leaseToken }) => ({ instanceId, leaseToken }));
     const taskTokens = [...this.activities.values()].map(({ task }) => task.leaseToken);
     try {
-      const { endedTaskTokens } = await this.deps.store.renewLeases(instanceTokens, taskTokens, this.deps.now(), this.deps.limits.leaseMs);
+      const { endedTaskTokens } = await this.deps.store.renewLeases(instanceLeases, taskTokens, this.deps.now(), this.deps.limits.leaseMs);
       // Instances ended by another process: tell their activities here that no one waits for them.
       for (const token of endedTaskTokens) {
         const running = this.activities.get(token);

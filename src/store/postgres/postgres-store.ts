@@ -33,6 +33,7 @@ import type {
   CommitOutcome,
   CreateInstanceRequest,
   InstanceFilter,
+  InstanceLease,
   InstanceRecord,
   PurgeFilter,
   RuntimeStatus,
@@ -415,25 +416,29 @@ export class PostgresStore implements Store {
   }
 
   async renewLeases(
-    instanceTokens: readonly string[],
+    instanceLeases: readonly InstanceLease[],
     taskTokens: readonly string[],
     now: number,
     leaseMs: number,
   ): Promise<{ endedTaskTokens: string[] }> {
-    if (instanceTokens.length === 0 && taskTokens.length === 0) return { endedTaskTokens: [] };
+    if (instanceLeases.length === 0 && taskTokens.length === 0) return { endedTaskTokens: [] };
     return this.transaction(async (sql) => {
       const leaseExpiresAt = leaseStart(now) + leaseMs;
       // Rows a commit holds are skipped, not waited for: that commit is about to end or change
       // the lease, and waiting would lock in the opposite order to commits (deadlocks). A lease
       // skipped now is renewed at the next round, well before it expires.
-      if (instanceTokens.length > 0) {
+      // Found by instance id: lease_token is not indexed, so that lease changes stay HOT updates.
+      if (instanceLeases.length > 0) {
         await sql.run(
           {
             name: "baton_renew_instances",
             text: `UPDATE instances SET lease_expires_at = $1
-                   WHERE instance_id IN (SELECT instance_id FROM instances WHERE lease_token = ANY($2::text[]) FOR UPDATE SKIP LOCKED)`,
+                   WHERE instance_id IN (
+                     SELECT instance_id FROM instances
+                     WHERE (instance_id, lease_token) IN (SELECT * FROM unnest($2::text[], $3::text[]))
+                     FOR UPDATE SKIP LOCKED)`,
           },
-          [leaseExpiresAt, instanceTokens],
+          [leaseExpiresAt, instanceLeases.map((lease) => lease.instanceId), instanceLeases.map((lease) => lease.leaseToken)],
         );
       }
       if (taskTokens.length === 0) return { endedTaskTokens: [] };

@@ -29,6 +29,7 @@ import type {
   CommitOutcome,
   CreateInstanceRequest,
   InstanceFilter,
+  InstanceLease,
   InstanceRecord,
   OrchestrationWorkItem,
   PurgeFilter,
@@ -458,12 +459,13 @@ export class SqliteStore implements Store {
   }
 
   async renewLeases(
-    instanceTokens: readonly string[],
+    instanceLeases: readonly InstanceLease[],
     taskTokens: readonly string[],
     now: number,
     leaseMs: number,
   ): Promise<{ endedTaskTokens: string[] }> {
-    if (instanceTokens.length === 0 && taskTokens.length === 0) return { endedTaskTokens: [] };
+    if (instanceLeases.length === 0 && taskTokens.length === 0) return { endedTaskTokens: [] };
+    const instanceTokens = instanceLeases.map((lease) => lease.leaseToken);
     this.leaseOnly(() =>
       this.db
         .transaction(() => {

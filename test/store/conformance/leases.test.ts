@@ -54,7 +54,7 @@ describe.each(STORE_FACTORIES)("store conformance ($name): claims and leases", (
     await s.store.createInstance(createRequest("a"), at(0));
     const item = await claimInstance(s.store, "a", "w1", at(0), { leaseMs: 1000 });
 
-    const renewed = await s.store.renewLeases([item.leaseToken], [], at(800), 1000);
+    const renewed = await s.store.renewLeases([{ instanceId: "a", leaseToken: item.leaseToken }], [], at(800), 1000);
     expect(renewed.endedTaskTokens).toEqual([]);
     // Without the renewal it would be claimable at 1000; now it is leased until 1800.
     expect((await s.store.claim(orchestrationClaim("w2", at(1500)))).orchestrations).toEqual([]);
@@ -64,9 +64,12 @@ describe.each(STORE_FACTORIES)("store conformance ($name): claims and leases", (
 
   it("renewLeases with an unknown or stale token changes nothing", async () => {
     await s.store.createInstance(createRequest("a"), at(0));
-    await claimInstance(s.store, "a", "w1", at(0), { leaseMs: 1000 });
-    await s.store.renewLeases(["not-a-token"], [], at(800), 60_000);
-    await claimInstance(s.store, "a", "w2", at(1001));
+    const first = await claimInstance(s.store, "a", "w1", at(0), { leaseMs: 1000 });
+    await s.store.renewLeases([{ instanceId: "a", leaseToken: "not-a-token" }], [], at(800), 60_000);
+    await claimInstance(s.store, "a", "w2", at(1001), { leaseMs: 1000 });
+    // The first lease's token, now stale: the second lease still ends at 2001.
+    await s.store.renewLeases([{ instanceId: "a", leaseToken: first.leaseToken }], [], at(1500), 60_000);
+    await claimInstance(s.store, "a", "w3", at(2002));
   });
 
   it("a releaseInstance op makes the instance claimable at once and fences a stale token", async () => {

@@ -1,4 +1,5 @@
 import initial from "./001-initial.js";
+import hotLeaseUpdates from "./002-hot-lease-updates.js";
 
 /** PostgreSQL migrations in order: version n is MIGRATIONS[n - 1]. */
-export const MIGRATIONS: readonly string[] = [initial];
+export const MIGRATIONS: readonly string[] = [initial, hotLeaseUpdates];
