@@ -168,6 +168,11 @@ export interface WorkClaim {
 export interface ClaimedWork {
   orchestrations: OrchestrationWorkItem[];
   activities: ActivityWorkItem[];
+  /**
+   * When a claim on its own reads it on the way: what `nextVisibleAt` would answer for the
+   * claim's names at the claim's time (null: nothing queued for later), saving that query.
+   */
+  nextVisibleAt?: number | null;
 }
 
 /** An instance leased to a worker, as its renewal names it. */

@@ -85,7 +85,7 @@ export class Worker {
     this.committer = new Committer(
       deps.store,
       deps.now,
-      (ops, now) => (this.state === "running" ? this.workClaim(ops, now) : undefined),
+      (ops, now) => (this.state === "running" && this.claimsWith(ops) ? this.workClaim(ops, now) : undefined),
       (ops, outcomes, claimed) => this.onCommitted(ops, outcomes, claimed),
     );
     const names = deps.registry.names();
@@ -177,7 +177,7 @@ export class Worker {
         this.pumpAgain = false;
         if (await this.claimOnce()) continue; // it filled its limit: look again
         if (this.pumpAgain) continue;
-        await this.scheduleNextWake();
+        await this.scheduleNextWake(this.nextVisibleFromClaim);
         // A wake-up that arrived while the next wake was being scheduled must not be lost.
         if (!this.pumpAgain) break;
       }
@@ -194,6 +194,7 @@ export class Worker {
     const request = this.workClaim();
     const claimed = await this.deps.store.claim(request);
     this.mayHaveMore = filledLimit(request, claimed);
+    this.nextVisibleFromClaim = claimed.nextVisibleAt;
     await this.startClaimed(claimed);
     const any = claimed.orchestrations.length + claimed.activities.length > 0;
     return any && this.mayHaveMore && this.state === "running";
@@ -227,6 +228,18 @@ export class Worker {
         limit: limits.maxConcurrentActivities - this.activities.size + finishingActivities,
       },
     };
+  }
+
+  /**
+   * Whether a batch claims new work in its own transaction. Not a lone episode that ends its
+   * instance when the last claim left nothing waiting: it queues nothing, and whatever arrives
+   * meanwhile wakes the worker (an enqueue here, a store hint, a timer, the poll). Its commit is
+   * then the last step from start to result, and a store may make it one round trip.
+   */
+  private claimsWith(ops: readonly CommitOp[]): boolean {
+    if (this.mayHaveMore || ops.length !== 1) return true;
+    const op = ops[0]!;
+    return !(op.type === "episode" && (op.result.runtimeStatus === "Completed" || op.result.runtimeStatus === "Failed"));
   }
 
   private async startClaimed(claimed: ClaimedWork): Promise<void> {
@@ -352,10 +365,13 @@ export class Worker {
     }
   }
 
-  private async scheduleNextWake(): Promise<void> {
+  /** What the latest claim read of `nextVisibleAt`, if its store reads it on the way. */
+  private nextVisibleFromClaim: number | null | undefined;
+
+  private async scheduleNextWake(known: number | null | undefined): Promise<void> {
     const { store, now, limits } = this.deps;
     const current = now();
-    const next = await store.nextVisibleAt(this.orchestrationNames, this.activityNames, current);
+    const next = known !== undefined ? known : await store.nextVisibleAt(this.orchestrationNames, this.activityNames, current);
     this.wakeAt = Infinity; // recompute from scratch: the store knows every pending time
     this.scheduleWake(Math.min(next ?? Infinity, current + limits.pollIntervalMs));
   }

@@ -128,6 +128,7 @@ describe.skipIf(!postgresAvailable)("PostgreSQL store: opening and migrations", 
         activities: { workerId: "w", names: [], limit: 0, leaseMs: 10_000, now },
       });
       expect(claimed.orchestrations.map((item) => item.instanceId)).toEqual(["a"]);
+      expect(claimed.nextVisibleAt).toBeNull(); // read on the way: nothing is queued for later
       // The store's only connection, used by that claim: later transactions (commits) still wait for their flush.
       const pool = (store as unknown as { db: { pool: pg.Pool } }).db.pool;
       expect((await pool.query<{ synchronous_commit: string }>("SHOW synchronous_commit")).rows[0]?.synchronous_commit).toBe("on");

@@ -76,6 +76,7 @@ async function claimUncapped(
     orchestrations: ClaimedInstance[];
     messages: [instanceId: string, id: number, message: InboxMessage][];
     activities: (TaskRow & { lease_token: string })[];
+    next_visible_at?: number | null;
   }>(statement, [
     orchestrations.names,
     orchestrations.now,
@@ -109,6 +110,7 @@ async function claimUncapped(
       }),
     ),
     activities: row.activities.map((task) => rowToTask(task, task.lease_token)),
+    ...(row.next_visible_at === undefined ? {} : { nextVisibleAt: row.next_visible_at }),
   };
 }
 
@@ -201,5 +203,21 @@ const CLAIM: Statement = { name: "baton_claim", text: CLAIM_TEXT };
 const LEASES_ONLY_CLAIM: Statement = {
   name: "baton_claim_leases_only",
   text: `${CLAIM_TEXT},
+    ${nextVisibleAt("$1", "$8", "$2")} AS next_visible_at,
     set_config('synchronous_commit', 'off', true) AS leases_only`,
 };
+
+/**
+ * The earliest time after `now` at which a message for these orchestrations or a task of
+ * these activities becomes visible (arguments: placeholders). Each part walks its visible_at
+ * index from `now` and stops at the first match, so a cached plan never scans what is already
+ * visible (thousands of rows during a burst).
+ */
+export function nextVisibleAt(orchestrationNames: string, activityNames: string, now: string): string {
+  return `least(
+    (SELECT m.visible_at FROM inbox m
+     WHERE m.visible_at > ${now}
+       AND EXISTS (SELECT 1 FROM instances i WHERE i.instance_id = m.instance_id AND i.name = ANY(${orchestrationNames}::text[]))
+     ORDER BY m.visible_at LIMIT 1),
+    (SELECT visible_at FROM activity_tasks WHERE visible_at > ${now} AND name = ANY(${activityNames}::text[]) ORDER BY visible_at LIMIT 1))`;
+}

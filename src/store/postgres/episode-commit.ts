@@ -69,10 +69,11 @@ export interface CommittedEpisode {
  * task's lease length into its expiry.
  */
 export async function commitEpisodes(
-  sql: Sql,
+  sql: Pick<Sql, "run">,
   episodes: readonly { op: EpisodeOp; writes: EpisodeWrites }[],
   now: number,
   leaseExpiry: (leaseMs: number) => number,
+  statement: Statement = EPISODES_STATEMENT,
 ): Promise<Map<string, CommittedEpisode>> {
   const tasks = episodes.flatMap(({ op, writes }) => {
     const running = new Map(op.runningTasks?.map((task) => [task.seq, task]));
@@ -86,7 +87,7 @@ export async function commitEpisodes(
     parent_instance_id: string | null;
     parent_execution_id: string | null;
     parent_seq: number | null;
-  }>(EPISODES_STATEMENT, [
+  }>(statement, [
     ops.map((op) => op.instanceId),
     ops.map((op) => op.leaseToken),
     ops.map((op) => op.historyLengthBefore),
@@ -128,8 +129,11 @@ export async function commitEpisodes(
   );
 }
 
-/** Every part but the update runs only for the instances whose fenced update matched. */
-const EPISODES_STATEMENT: Statement = { name: "baton_episodes", text: `
+/**
+ * Every part but the update runs only for the instances whose fenced update matched.
+ * `$guard` is an extra condition of that update.
+ */
+const EPISODES_TEXT = `
   WITH episode AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::text[],
       $9::int[], $10::text[], $11::bool[])
@@ -145,7 +149,7 @@ const EPISODES_STATEMENT: Statement = { name: "baton_episodes", text: `
       lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
       stalled_code = NULL, stalled_message = NULL, stalled_since = NULL, stalled_at = NULL
     FROM episode e
-    WHERE i.instance_id = e.instance_id AND i.lease_token = e.lease_token AND i.history_length = e.history_before
+    WHERE i.instance_id = e.instance_id AND i.lease_token = e.lease_token AND i.history_length = e.history_before $guard
     RETURNING i.instance_id, i.parent_instance_id, i.parent_execution_id, i.parent_seq),
   committed AS (
     SELECT e.* FROM episode e JOIN updated u ON u.instance_id = e.instance_id),
@@ -180,4 +184,16 @@ const EPISODES_STATEMENT: Statement = { name: "baton_episodes", text: `
     DELETE FROM inbox USING unnest($31::text[], $32::int[]) AS c(instance_id, seq)
     WHERE inbox.instance_id = c.instance_id AND inbox.type = 'TimerFired' AND inbox.seq = c.seq
       AND c.instance_id IN (SELECT instance_id FROM updated))
-  SELECT * FROM updated` };
+  SELECT * FROM updated`;
+
+const EPISODES_STATEMENT: Statement = { name: "baton_episodes", text: EPISODES_TEXT.replace("$guard", "") };
+
+/**
+ * One episode as a transaction of its own (one round trip): only when it has nothing to send
+ * another instance. Its update does not match an instance that has a parent to tell of its
+ * end; the caller then commits it the usual way.
+ */
+export const LONE_EPISODE_STATEMENT: Statement = {
+  name: "baton_lone_episode",
+  text: EPISODES_TEXT.replace("$guard", "AND NOT (e.finished AND i.parent_instance_id IS NOT NULL)"),
+};
