@@ -200,7 +200,6 @@ async function settleWithin(attempts: readonly InlineAttempt[], windowMs: number
   // Activities that need no I/O are done once the microtasks drain: no timer for them.
   await afterMicrotasks();
   if (attempts.every((a) => a.outcome !== undefined)) return;
-  (globalThis as any).__probe?.("timer");
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     Promise.all(attempts.map((a) => a.finished)),
