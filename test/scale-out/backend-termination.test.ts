@@ -23,7 +23,8 @@ import {
 } from "../crash/crash-kit.js";
 import { duplicateContext, expectCleanEnd, postgresAvailable, scaleWorld, startWorkers, stopWorkers } from "./scale-kit.js";
 
-const INSTANCES = 300;
+// Enough work to outlast many rounds of terminations (the run must not end before they do).
+const INSTANCES = 600;
 const WORKERS = 3;
 // No worker dies: leases may be long (a renewal cut off is retried well within them).
 const WORKER_ENV = { CRASH_LEASE_MS: "10000", CRASH_POLL_MS: "100", CRASH_MIN_DELAY_MS: "5", CRASH_MAX_DELAY_MS: "30", CRASH_MAX_ACTIVITIES: "10" };
