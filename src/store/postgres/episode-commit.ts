@@ -130,6 +130,25 @@ export async function commitEpisodes(
 }
 
 /**
+ * Of episodes whose fenced update did not match, the instances of those that an earlier
+ * attempt of the same commit applied: their segment is in place under their own lease token
+ * (a lease token is never reused). A commit whose answer was lost is retried as a whole; by
+ * then its leases are gone, and without this its episodes would be reported lost.
+ */
+export async function appliedEarlier(sql: Pick<Sql, "run">, ops: readonly EpisodeOp[]): Promise<Set<string>> {
+  if (ops.length === 0) return new Set();
+  const result = await sql.run<{ instance_id: string }>(
+    {
+      name: "baton_applied_earlier",
+      text: `SELECT instance_id FROM history_segments
+             WHERE (instance_id, first_position, lease_token) IN (SELECT * FROM unnest($1::text[], $2::int[], $3::text[]))`,
+    },
+    [ops.map((op) => op.instanceId), ops.map((op) => op.historyLengthBefore), ops.map((op) => op.leaseToken)],
+  );
+  return new Set(result.rows.map((row) => row.instance_id));
+}
+
+/**
  * Every part but the update runs only for the instances whose fenced update matched.
  * `$guard` is an extra condition of that update.
  */
@@ -154,8 +173,8 @@ const EPISODES_TEXT = `
   committed AS (
     SELECT e.* FROM episode e JOIN updated u ON u.instance_id = e.instance_id),
   segments AS (
-    INSERT INTO history_segments (instance_id, first_position, events)
-    SELECT instance_id, history_before, events FROM committed WHERE new_events > 0),
+    INSERT INTO history_segments (instance_id, first_position, events, lease_token)
+    SELECT instance_id, history_before, events, lease_token FROM committed WHERE new_events > 0),
   consumed AS (
     DELETE FROM inbox WHERE id = ANY($13::bigint[]) AND instance_id IN (SELECT instance_id FROM updated)),
   inbox_gone AS (

@@ -51,6 +51,7 @@ import { insertEvents, insertStarts, readHistories, readInstances, startMessage,
 import { TurnBatcher } from "./turn-batcher.js";
 import { claimAlone, claimWork, leaseStart, nextVisibleAt } from "./claim.js";
 import {
+  appliedEarlier,
   commitEpisodes,
   episodeWrites,
   LONE_EPISODE_STATEMENT,
@@ -472,8 +473,9 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Ops are fenced: applied again after a commit whose answer was lost, each finds its lease
-   * gone and reports `leaseLost`, so the batch is safe to retry as a whole.
+   * Ops are fenced, so the batch is safe to retry as a whole after a commit whose answer was
+   * lost: applied again, each finds its lease gone. An episode then finds its own history
+   * segment and reports "ok"; the other ops report `leaseLost`.
    */
   async commit(ops: readonly CommitOp[], now: number, claim?: WorkClaim): Promise<{ outcomes: CommitOutcome[]; claimed: ClaimedWork }> {
     const lone = !claim && ops.length === 1 ? await this.commitLoneEnd(ops[0]!, now) : undefined;
@@ -514,7 +516,8 @@ export class PostgresStore implements Store {
     faultPoint("before-commit");
     const leaseExpiry = (leaseMs: number): number => leaseStart(now) + leaseMs;
     const committed = await commitEpisodes(this.db, [{ op, writes: episodeWrites(op) }], now, leaseExpiry, LONE_EPISODE_STATEMENT);
-    if (!committed.has(op.instanceId)) return undefined;
+    // Not applied now: applied by an attempt whose answer was lost, or to go the usual way.
+    if (!committed.has(op.instanceId) && !(await appliedEarlier(this.db, [op])).has(op.instanceId)) return undefined;
     faultPoint("after-commit");
     this.hints.send([`finished:${op.instanceId}`]);
     return "ok";
@@ -621,9 +624,11 @@ export class PostgresStore implements Store {
     );
     if (episodes.length === 0) return;
     const committed = await commitEpisodes(sql, episodes, now, (leaseMs) => leaseStart(now) + leaseMs);
+    // Its follow-ups were part of the same earlier attempt: only the outcome is left to give.
+    const applied = await appliedEarlier(sql, episodes.filter(({ op }) => !committed.has(op.instanceId)).map(({ op }) => op));
     for (const { op, index, writes } of episodes) {
       const episode = committed.get(op.instanceId);
-      outcomes[index] = episode ? "ok" : "leaseLost";
+      outcomes[index] = episode || applied.has(op.instanceId) ? "ok" : "leaseLost";
       if (episode) await this.afterEpisode(sql, op, writes, episode, now, hints);
     }
   }
@@ -651,7 +656,7 @@ export class PostgresStore implements Store {
     if (op.result.runtimeStatus === "ContinuedAsNew") return this.startNextGeneration(sql, op, now, hints);
     const writes = episodeWrites(op);
     const episode = (await commitEpisodes(sql, [{ op, writes }], now, (leaseMs) => leaseStart(now) + leaseMs)).get(op.instanceId);
-    if (!episode) return "leaseLost";
+    if (!episode) return (await appliedEarlier(sql, [op])).has(op.instanceId) ? "ok" : "leaseLost";
     await this.afterEpisode(sql, op, writes, episode, now, hints);
     return "ok";
   }

@@ -146,10 +146,10 @@ export class SqliteStore implements Store {
       this.sql.deleteHistoryFrom.run(instanceId, 0);
       for (const segment of segments) {
         const kept = segment.events.slice(0, Math.max(0, cut - segment.first));
-        if (kept.length > 0) this.sql.insertHistorySegment.run(instanceId, segment.first, JSON.stringify(kept));
+        if (kept.length > 0) this.sql.insertHistorySegment.run(instanceId, segment.first, JSON.stringify(kept), null);
       }
       const rewound: HistoryEvent = { type: "ExecutionRewound", timestamp: now, ...(reason === undefined ? {} : { reason }) };
-      this.sql.insertHistorySegment.run(instanceId, cut, JSON.stringify([rewound]));
+      this.sql.insertHistorySegment.run(instanceId, cut, JSON.stringify([rewound]), null);
       this.sql.rewoundInstance.run(cut + 1, now, instanceId);
       for (const task of tasks) {
         const key = callKey(row.instance_id, row.execution_id, task.seq);
@@ -536,9 +536,12 @@ export class SqliteStore implements Store {
       leaseToken: op.leaseToken,
       historyLengthBefore: op.historyLengthBefore,
     });
-    if (!updated.changes) return "leaseLost";
+    if (!updated.changes) {
+      // The same op committed before (its segment is there under its lease token): applied.
+      return this.sql.selectSegmentOfLease.get(op.instanceId, op.historyLengthBefore, op.leaseToken) ? "ok" : "leaseLost";
+    }
     if (result.newEvents.length > 0) {
-      this.sql.insertHistorySegment.run(op.instanceId, op.historyLengthBefore, JSON.stringify(result.newEvents));
+      this.sql.insertHistorySegment.run(op.instanceId, op.historyLengthBefore, JSON.stringify(result.newEvents), op.leaseToken);
     }
     if (finished) {
       this.sql.deleteInbox.run(op.instanceId); // the consumed messages and any left over

@@ -86,6 +86,32 @@ describe.each(STORE_FACTORIES)("store conformance ($name): commit fencing", (fac
     ]);
   });
 
+  it("the same episode op committed again (a retry after a lost answer) is ok and writes nothing more", async () => {
+    await s.store.createInstance(createRequest("a"), at(0));
+    await s.store.createInstance(createRequest("b"), at(0));
+    const { orchestrations } = await s.store.claim(orchestrationClaim("w1", at(0)));
+    const ops = ["a", "b"].map((id) => episodeOp(orchestrations.find((item) => item.instanceId === id)!, at(1), { commands: [scheduleTask(1)] }));
+    expect((await s.store.commit(ops, at(1))).outcomes).toEqual(["ok", "ok"]);
+    const instances = [await s.store.getInstance("a"), await s.store.getInstance("b")];
+    const histories = [await s.store.getHistory("a"), await s.store.getHistory("b")];
+
+    expect((await s.store.commit(ops, at(2))).outcomes).toEqual(["ok", "ok"]);
+    expect(await commitOne(s.store, ops[0]!, at(3))).toBe("ok");
+    expect([await s.store.getInstance("a"), await s.store.getInstance("b")]).toEqual(instances);
+    expect([await s.store.getHistory("a"), await s.store.getHistory("b")]).toEqual(histories);
+    expect((await s.store.claim(activityClaim("w2", at(4)))).activities.map((t) => t.instanceId).sort()).toEqual(["a", "b"]);
+
+    // An episode that ends its instance, committed alone and without a claim, likewise.
+    await s.store.createInstance(createRequest("c"), at(5));
+    const c = await claimInstance(s.store, "c", "w1", at(5));
+    const end = episodeOp(c, at(6), { runtimeStatus: "Completed", output: '"done"' });
+    expect(await commitOne(s.store, end, at(6))).toBe("ok");
+    const ended = await s.store.getHistory("c");
+    expect(await commitOne(s.store, end, at(7))).toBe("ok");
+    expect(await s.store.getHistory("c")).toEqual(ended);
+    expect(await s.store.getInstance("c")).toMatchObject({ runtimeStatus: "Completed", output: '"done"', lastUpdatedAt: at(6) });
+  });
+
   it("a committed episode's lease token no longer commits", async () => {
     await s.store.createInstance(createRequest("a"), at(0));
     const item = await claimInstance(s.store, "a", "w1", at(0));

@@ -5,6 +5,7 @@ import taskTimeout from "./004-task-timeout.js";
 import heartbeatDetails from "./005-heartbeat-details.js";
 import subOrchestrations from "./006-sub-orchestrations.js";
 import workers from "./007-workers.js";
+import segmentLeaseToken from "./008-segment-lease-token.js";
 
 /** Every migration in order; the schema version is the length of this list. */
-export const MIGRATIONS: readonly string[] = [initial, leaseTokenIndexes, historySegments, taskTimeout, heartbeatDetails, subOrchestrations, workers];
+export const MIGRATIONS: readonly string[] = [initial, leaseTokenIndexes, historySegments, taskTimeout, heartbeatDetails, subOrchestrations, workers, segmentLeaseToken];
