@@ -42,6 +42,10 @@ export const RuntimeStatus = {
 export type RuntimeStatus = (typeof RuntimeStatus)[keyof typeof RuntimeStatus];
 
 export const FINISHED_STATUSES: readonly RuntimeStatus[] = ["Completed", "Failed", "Terminated"];
+/** Statuses in which an instance still takes results and events (a suspended one keeps them for later). */
+export const LIVE_STATUSES: readonly RuntimeStatus[] = ["Pending", "Running", "Suspended"];
+/** LIVE_STATUSES as an SQL list, for both stores' queries. */
+export const LIVE_SQL = `(${LIVE_STATUSES.map((status) => `'${status}'`).join(", ")})`;
 
 export type FailureDetails = ErrorDetails & { code: string };
 

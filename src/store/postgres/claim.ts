@@ -10,11 +10,9 @@
  */
 import type { InboxMessage } from "../../engine/history-event.js";
 import { rowToTask, type TaskRow } from "../task-row.js";
-import type { ActivityWorkItem, ClaimedWork, ClaimRequest, OrchestrationWorkItem, WorkClaim } from "../store.js";
+import { LIVE_SQL, type ActivityWorkItem, type ClaimedWork, type ClaimRequest, type OrchestrationWorkItem, type WorkClaim } from "../store.js";
 import type { Connection, Sql, Statement } from "./connection.js";
 
-/** Statuses in which an instance still runs (a suspended one keeps its tasks). */
-const LIVE = `('Pending', 'Running', 'Suspended')`;
 
 /**
  * A lease counts from when the claim takes effect. `now` was read before the transaction
@@ -153,7 +151,7 @@ function pickTasks(names: string, now: string, limit: string): string {
     SELECT id FROM activity_tasks t
     WHERE name = ANY(${names}::text[]) AND visible_at <= ${now} AND lease_expires_at <= ${now}
       AND EXISTS (SELECT 1 FROM instances i WHERE i.instance_id = t.instance_id AND i.execution_id = t.execution_id
-        AND i.runtime_status IN ${LIVE})
+        AND i.runtime_status IN ${LIVE_SQL})
     ORDER BY visible_at, id LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
 }
 

@@ -7,11 +7,9 @@
 import type { HistoryEvent, InboxMessage } from "../../engine/history-event.js";
 import { type BatonError, InstanceNotFoundError, InstanceNotRunningError } from "../../errors.js";
 import { rowToInstance, type InstanceRow } from "../instance-row.js";
-import type { CreateInstanceRequest, InstanceRecord } from "../store.js";
+import { LIVE_SQL, LIVE_STATUSES, type CreateInstanceRequest, type InstanceRecord, type RuntimeStatus } from "../store.js";
 import type { Connection, Statement } from "./connection.js";
 
-/** Statuses in which an instance still takes events (a suspended one keeps them for later). */
-const LIVE = `('Pending', 'Running', 'Suspended')`;
 
 export interface StartRequest {
   request: CreateInstanceRequest;
@@ -133,7 +131,7 @@ export async function insertEvents(
   return events.map(({ instanceId }) => {
     const status = statusOf.get(instanceId);
     if (status === undefined) return new InstanceNotFoundError(instanceId);
-    if (!["Pending", "Running", "Suspended"].includes(status)) return new InstanceNotRunningError(instanceId, status);
+    if (!LIVE_STATUSES.includes(status as RuntimeStatus)) return new InstanceNotRunningError(instanceId, status);
     return null;
   });
 }
@@ -152,7 +150,7 @@ const INSERT_EVENTS: Statement = {
     SELECT r.instance_id, 'EventRaised', r.message,
       CASE WHEN t.runtime_status = 'Pending' THEN greatest(r.now, t.start_at) ELSE r.now END
     FROM requested r JOIN target t ON t.instance_id = r.instance_id
-    WHERE t.runtime_status IN ${LIVE}
+    WHERE t.runtime_status IN ${LIVE_SQL}
     ORDER BY r.n)
   SELECT instance_id, runtime_status FROM target`,
 };

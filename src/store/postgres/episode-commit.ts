@@ -11,6 +11,7 @@
 import type { Command } from "../../engine/command.js";
 import type { InboxMessage } from "../../engine/history-event.js";
 import type { CommitOp } from "../store.js";
+import { leaseStart } from "./claim.js";
 import type { Sql, Statement } from "./connection.js";
 
 export type EpisodeOp = Extract<CommitOp, { type: "episode" }>;
@@ -65,14 +66,12 @@ export interface CommittedEpisode {
 
 /**
  * Writes the episodes; answers, by instance id, those whose lease and history length still
- * held (the others wrote nothing: their lease was lost). `leaseStart` turns a handed-off
- * task's lease length into its expiry.
+ * held (the others wrote nothing: their lease was lost).
  */
 export async function commitEpisodes(
   sql: Pick<Sql, "run">,
   episodes: readonly { op: EpisodeOp; writes: EpisodeWrites }[],
   now: number,
-  leaseExpiry: (leaseMs: number) => number,
   statement: Statement = EPISODES_STATEMENT,
 ): Promise<Map<string, CommittedEpisode>> {
   const tasks = episodes.flatMap(({ op, writes }) => {
@@ -112,7 +111,7 @@ export async function commitEpisodes(
     tasks.map(({ task }) => Math.max(task.visibleAt ?? now, now)),
     tasks.map(({ running }) => running?.leaseOwner ?? null),
     tasks.map(({ running }) => running?.leaseToken ?? null),
-    tasks.map(({ running }) => (running ? leaseExpiry(running.leaseMs) : 0)),
+    tasks.map(({ running }) => (running ? leaseStart(now) + running.leaseMs : 0)),
     tasks.map(({ task }) => task.timeoutMs ?? null),
     timers.map(({ op }) => op.instanceId),
     timers.map(({ timer }) => timer.seq),

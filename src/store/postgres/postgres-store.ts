@@ -41,7 +41,7 @@ import type {
   StoreHint,
   WorkClaim,
 } from "../store.js";
-import { FINISHED_STATUSES, outcomeMessage } from "../store.js";
+import { FINISHED_STATUSES, LIVE_SQL, outcomeMessage } from "../store.js";
 import { Connection, type ConnectionOptions, type Sql, type TransactionOptions } from "./connection.js";
 import { migrate } from "./migrate.js";
 import { HintListener } from "./hint-listener.js";
@@ -60,8 +60,6 @@ import {
   type EpisodeWrites,
 } from "./episode-commit.js";
 
-/** Statuses in which an instance still takes results and events (a suspended one keeps them for later). */
-const LIVE = `('Pending', 'Running', 'Suspended')`;
 
 /** Every op but an activity's final outcome (those are committed together, see commitActivityOutcomes). */
 type OtherOp = Exclude<CommitOp, { type: "activityCompleted" | "activityFailed" }>;
@@ -464,7 +462,7 @@ export class PostgresStore implements Store {
           name: "baton_ended_tasks",
           text: `SELECT t.lease_token FROM activity_tasks t
                    LEFT JOIN instances i ON i.instance_id = t.instance_id AND i.execution_id = t.execution_id
-                 WHERE t.lease_token = ANY($1::text[]) AND (i.instance_id IS NULL OR i.runtime_status NOT IN ${LIVE})`,
+                 WHERE t.lease_token = ANY($1::text[]) AND (i.instance_id IS NULL OR i.runtime_status NOT IN ${LIVE_SQL})`,
         },
         [taskTokens],
       );
@@ -514,8 +512,7 @@ export class PostgresStore implements Store {
   private async commitLoneEnd(op: CommitOp, now: number): Promise<CommitOutcome | undefined> {
     if (op.type !== "episode" || (op.result.runtimeStatus !== "Completed" && op.result.runtimeStatus !== "Failed")) return undefined;
     faultPoint("before-commit");
-    const leaseExpiry = (leaseMs: number): number => leaseStart(now) + leaseMs;
-    const committed = await commitEpisodes(this.db, [{ op, writes: episodeWrites(op) }], now, leaseExpiry, LONE_EPISODE_STATEMENT);
+    const committed = await commitEpisodes(this.db, [{ op, writes: episodeWrites(op) }], now, LONE_EPISODE_STATEMENT);
     // Not applied now: applied by an attempt whose answer was lost, or to go the usual way.
     if (!committed.has(op.instanceId) && !(await appliedEarlier(this.db, [op])).has(op.instanceId)) return undefined;
     faultPoint("after-commit");
@@ -543,7 +540,7 @@ export class PostgresStore implements Store {
         name: "baton_live_executions",
         text: `SELECT instance_id, execution_id FROM instances
                WHERE (instance_id, execution_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-                 AND runtime_status IN ${LIVE}
+                 AND runtime_status IN ${LIVE_SQL}
                ORDER BY instance_id FOR SHARE`,
       },
       [committed.map(({ op }) => op.task.instanceId), committed.map(({ op }) => op.task.executionId)],
@@ -623,7 +620,7 @@ export class PostgresStore implements Store {
         : [],
     );
     if (episodes.length === 0) return;
-    const committed = await commitEpisodes(sql, episodes, now, (leaseMs) => leaseStart(now) + leaseMs);
+    const committed = await commitEpisodes(sql, episodes, now);
     // Its follow-ups were part of the same earlier attempt: only the outcome is left to give.
     const applied = await appliedEarlier(sql, episodes.filter(({ op }) => !committed.has(op.instanceId)).map(({ op }) => op));
     for (const { op, index, writes } of episodes) {
@@ -655,7 +652,7 @@ export class PostgresStore implements Store {
   private async commitEpisodeAlone(sql: Sql, op: EpisodeOp, now: number, hints: Hints): Promise<CommitOutcome> {
     if (op.result.runtimeStatus === "ContinuedAsNew") return this.startNextGeneration(sql, op, now, hints);
     const writes = episodeWrites(op);
-    const episode = (await commitEpisodes(sql, [{ op, writes }], now, (leaseMs) => leaseStart(now) + leaseMs)).get(op.instanceId);
+    const episode = (await commitEpisodes(sql, [{ op, writes }], now)).get(op.instanceId);
     if (!episode) return (await appliedEarlier(sql, [op])).has(op.instanceId) ? "ok" : "leaseLost";
     await this.afterEpisode(sql, op, writes, episode, now, hints);
     return "ok";
@@ -745,7 +742,7 @@ export class PostgresStore implements Store {
   /** Terminating a parent terminates its running children (and, in turn, theirs). */
   private async terminateChildren(sql: Sql, instanceId: string, executionId: string, now: number, hints: Hints): Promise<void> {
     const children = await sql.query<{ instance_id: string }>(
-      `SELECT instance_id FROM instances WHERE parent_instance_id = $1 AND parent_execution_id = $2 AND runtime_status IN ${LIVE}
+      `SELECT instance_id FROM instances WHERE parent_instance_id = $1 AND parent_execution_id = $2 AND runtime_status IN ${LIVE_SQL}
        ORDER BY instance_id FOR UPDATE`,
       [instanceId, executionId],
     );
@@ -829,7 +826,7 @@ async function insertMessages(sql: Sql, messages: readonly QueuedMessage[]): Pro
 async function insertMessageIfLive(sql: Sql, instanceId: string, executionId: string, message: InboxMessage, now: number): Promise<boolean> {
   const live = await one<{ instance_id: string }>(
     sql,
-    `SELECT instance_id FROM instances WHERE instance_id = $1 AND execution_id = $2 AND runtime_status IN ${LIVE} FOR SHARE`,
+    `SELECT instance_id FROM instances WHERE instance_id = $1 AND execution_id = $2 AND runtime_status IN ${LIVE_SQL} FOR SHARE`,
     [instanceId, executionId],
   );
   if (!live) return false;

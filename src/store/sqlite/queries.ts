@@ -1,7 +1,6 @@
-/** Every SQL statement of the SQLite store, one per operation, prepared once per store. */
-/** Statuses in which an instance still takes results and events (a suspended one keeps them for later). */
-const LIVE = `('Pending', 'Running', 'Suspended')`;
+import { LIVE_SQL as LIVE } from "../store.js";
 
+/** Every SQL statement of the SQLite store, one per operation, prepared once per store. */
 export const SQL = {
   selectInstance: `SELECT * FROM instances WHERE instance_id = ?`,
   selectInstanceStatus: `SELECT runtime_status, start_at FROM instances WHERE instance_id = ?`,
