@@ -10,6 +10,7 @@ import {
   episodeOp,
   eventMessage,
   finish,
+  ORCH,
   orchestrationClaim,
   scheduleTask,
   startRunning,
@@ -18,6 +19,15 @@ import { STORE_FACTORIES, useStore } from "./store-factory.js";
 
 describe.each(STORE_FACTORIES)("store conformance ($name): finishing and purging", (factory) => {
   const s = useStore(factory);
+
+  it("a child's end committed alone, with no claim (one statement where a store can), still reaches its parent", async () => {
+    await startRunning(s.store, "parent", at(0), { commands: [{ type: "StartSubOrchestration", seq: 1, name: ORCH, instanceId: "child", input: '"in"' }] });
+    const child = await claimInstance(s.store, "child", "w1", at(1));
+    expect(await commitOne(s.store, episodeOp(child, at(2), { runtimeStatus: "Completed", output: '"out"' }), at(2))).toBe("ok");
+    expect(await s.store.getInstance("child")).toMatchObject({ runtimeStatus: "Completed", output: '"out"' });
+    const parent = await claimInstance(s.store, "parent", "w1", at(3));
+    expect(parent.messages.map((m) => m.message)).toEqual([{ type: "SubOrchestrationCompleted", seq: 1, output: '"out"' }]);
+  });
 
   it("a Completed episode stores the output and status and appends its events", async () => {
     await s.store.createInstance(createRequest("a"), at(0));
