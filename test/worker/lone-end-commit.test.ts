@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 /** The claim that went with each commit of a single episode that completed its instance. */
-function endCommitClaims(commit: ReturnType<typeof vi.spyOn>): (WorkClaim | undefined)[] {
+function endCommitClaims(commit: { mock: { calls: unknown[][] } }): (WorkClaim | undefined)[] {
   return commit.mock.calls
     .filter(([ops]) => {
       const batch = ops as readonly CommitOp[];
