@@ -206,12 +206,7 @@ export class Worker {
    */
   private workClaim(ops: readonly CommitOp[] = [], now = this.deps.now()): WorkClaim {
     const { limits } = this.deps;
-    let finishingEpisodes = 0;
-    let finishingActivities = 0;
-    for (const op of ops) {
-      if (op.type === "episode" || op.type === "stall" || op.type === "releaseInstance") finishingEpisodes++;
-      else finishingActivities++;
-    }
+    const { episodes: finishingEpisodes, activities: finishingActivities } = this.slotsFreedBy(ops);
     const common = { workerId: this.workerId, leaseMs: limits.leaseMs, now };
     return {
       orchestrations: {
@@ -242,20 +237,43 @@ export class Worker {
     return !(op.type === "episode" && (op.result.runtimeStatus === "Completed" || op.result.runtimeStatus === "Failed"));
   }
 
-  private async startClaimed(claimed: ClaimedWork): Promise<void> {
-    const { orchestrations: items, activities: tasks } = claimed;
-    if (this.state !== "running") {
-      // stop() began while the claim was in flight: hand the work straight back.
-      await Promise.all([
-        ...items.map((item) =>
-          this.committer.submit({ type: "releaseInstance", instanceId: item.instanceId, leaseToken: item.leaseToken }),
-        ),
-        ...tasks.map((task) => this.committer.submit({ type: "releaseActivity", task })),
-      ]);
-      return;
+  /**
+   * The slots the work that `ops` commit frees: those of the episodes and attempts this worker
+   * runs (not of work handed back unstarted, which never held one).
+   */
+  private slotsFreedBy(ops: readonly CommitOp[]): { episodes: number; activities: number } {
+    let episodes = 0;
+    let activities = 0;
+    for (const op of ops) {
+      if ("task" in op) activities += this.activities.has(op.task.leaseToken) ? 1 : 0;
+      else episodes += this.orchestrations.has(op.leaseToken) ? 1 : 0;
     }
+    return { episodes, activities };
+  }
+
+  /**
+   * Starts claimed work within the limits as they stand now, counting as free the slots of
+   * work that `freeing` (a batch just committed) ends. Another claim, or an inline attempt, may
+   * have taken slots while this claim was in flight: what no longer fits is handed straight
+   * back, so the limits hold at every moment.
+   */
+  private async startClaimed(claimed: ClaimedWork, freeing: readonly CommitOp[] = []): Promise<void> {
+    const { limits } = this.deps;
+    const freed = this.slotsFreedBy(freeing);
+    const running = this.state === "running";
+    const orchestrationRoom = running ? limits.maxConcurrentOrchestrations - this.orchestrations.size + freed.episodes : 0;
+    const activityRoom = running ? limits.maxConcurrentActivities - this.activities.size + freed.activities : 0;
+    const items = claimed.orchestrations.slice(0, Math.max(0, orchestrationRoom));
+    const tasks = claimed.activities.slice(0, Math.max(0, activityRoom));
     for (const item of items) this.startEpisode(item);
     for (const task of tasks) this.startActivity(task);
+    // stop() began while the claim was in flight, or the work no longer fits.
+    await Promise.all([
+      ...claimed.orchestrations
+        .slice(items.length)
+        .map((item) => this.committer.submit({ type: "releaseInstance", instanceId: item.instanceId, leaseToken: item.leaseToken })),
+      ...claimed.activities.slice(tasks.length).map((task) => this.committer.submit({ type: "releaseActivity", task })),
+    ]);
   }
 
   private startEpisode(item: OrchestrationWorkItem): void {
@@ -316,7 +334,7 @@ export class Worker {
   ): void {
     if (claimed) {
       this.mayHaveMore = filledLimit(claimed.request, claimed.work);
-      void this.startClaimed(claimed.work).catch((error: unknown) => this.deps.logger.error(`worker: ${(error as Error).message}`));
+      void this.startClaimed(claimed.work, ops).catch((error: unknown) => this.deps.logger.error(`worker: ${(error as Error).message}`));
     }
     // Work visible by the claim's time was claimed with it; anything due later (even if due by
     // now) gets a wake-up at its time: a fresh clock here would let it fall between the two.

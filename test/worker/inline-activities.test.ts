@@ -9,7 +9,7 @@
  */
 import { hostname } from "node:os";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { CommitOp, Store } from "../../src/store/store.js";
+import type { CommitOp, Store, WorkClaim } from "../../src/store/store.js";
 import {
   activity,
   ActivityFailedError,
@@ -329,6 +329,31 @@ describe("activity slots", () => {
     expect(counts.calls).toBe(20);
     expect(counts.max).toBeLessThanOrEqual(3);
     expect(counts.max).toBeGreaterThanOrEqual(1);
+  });
+
+  it("hold when a claim brings more than still fits (its slots were taken meanwhile): the excess is handed back", async () => {
+    const { counts, def } = tracked();
+    const fanOut = orchestration("FanOutOverClaim", async (ctx, width: number) =>
+      ctx.all(Array.from({ length: width }, (_, i) => ctx.callActivity(def, i))),
+    );
+    // The store answers every claim with up to 5 tasks more than asked for: what a claim brings
+    // when inline attempts or another claim took its slots while it was in flight.
+    const more = (request: WorkClaim): WorkClaim => ({ ...request, activities: { ...request.activities, limit: request.activities.limit + 5 } });
+    const { claim, commit } = TestStore.prototype;
+    vi.spyOn(TestStore.prototype, "claim").mockImplementation(function (this: Store, request) {
+      return claim.call(this as never, more(request));
+    });
+    vi.spyOn(TestStore.prototype, "commit").mockImplementation(function (this: Store, ops, now, request) {
+      return commit.call(this as never, ops, now, request && more(request));
+    });
+    const baton = await newBaton({ functions: [def, fanOut], maxConcurrentActivities: 3 });
+    const ids = await Promise.all([0, 1, 2, 3].map(() => baton.client.startNew(fanOut, { input: 10 })));
+    for (const id of ids) {
+      const done = await baton.client.waitForCompletion(id, { timeout: 20_000 });
+      expect(done.output).toEqual(Array.from({ length: 10 }, (_, i) => i * i));
+    }
+    expect(counts.calls).toBe(40);
+    expect(counts.max).toBeLessThanOrEqual(3);
   });
 
   it("are shared by the episodes of several instances", async () => {
