@@ -44,6 +44,24 @@ export interface EpisodeResult {
   customStatus?: { value: string | undefined };
 }
 
+/**
+ * Which commands an episode carries out, by how it leaves its execution. A Running episode
+ * carries out all of them. One that ends its execution (Completed, Failed, ContinuedAsNew)
+ * still starts the children it called: a parent that ends leaves its children running, and
+ * their outcomes go to no one. Its activities and timers would never be awaited, so they are
+ * not scheduled (nor, when issued in that episode, recorded), and cancelling a timer is moot.
+ * A terminated episode carries out nothing: termination reaches the children instead.
+ */
+export function isCarriedOut(command: Command, runtimeStatus: EpisodeResult["runtimeStatus"]): boolean {
+  if (runtimeStatus === "Running") return true;
+  return runtimeStatus !== "Terminated" && command.type === "StartSubOrchestration";
+}
+
+/** The commands of an episode that its commit writes (see isCarriedOut). */
+export function commandsCarriedOut(result: EpisodeResult): Command[] {
+  return result.commands.filter((command) => isCarriedOut(command, result.runtimeStatus));
+}
+
 /** The idempotency key of an activity call unless the call gives its own: stable across attempts and replays. */
 export function callKey(instanceId: string, executionId: string, seq: number): string {
   return `${instanceId}:${executionId}:${seq}`;
