@@ -380,9 +380,10 @@ export class OrchestrationRun implements RunHooks {
 
   scheduleTimer(fireAtMs: number): DurableTimerTask {
     const seq = this.nextSeq++;
-    const task = new DurableTimerTask(() => this.cancelTimer(seq));
-    this.calls.set(seq, { kind: "timer", fireAt: Math.round(fireAtMs), task });
-    this.unrecorded.set(seq, { type: "CreateTimer", seq, fireAt: Math.round(fireAtMs) });
+    const fireAt = Math.round(fireAtMs);
+    const task = new DurableTimerTask(this.instanceId, fireAt, () => this.cancelTimer(seq));
+    this.calls.set(seq, { kind: "timer", fireAt, task });
+    this.unrecorded.set(seq, { type: "CreateTimer", seq, fireAt });
     return task;
   }
 
