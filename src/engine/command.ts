@@ -51,6 +51,8 @@ export interface EpisodeResult {
  * their outcomes go to no one. Its activities and timers would never be awaited, so they are
  * not scheduled (nor, when issued in that episode, recorded), and cancelling a timer is moot.
  * A terminated episode carries out nothing: termination reaches the children instead.
+ * (A fire-and-forget command, such as an event sent to another instance, would be kept like a
+ * child start; none exists yet.)
  */
 export function isCarriedOut(command: Command, runtimeStatus: EpisodeResult["runtimeStatus"]): boolean {
   if (runtimeStatus === "Running") return true;
