@@ -84,11 +84,22 @@ describe.each(STORE_FACTORIES)("store conformance ($name): episodes that end the
     expect(await queuedTypes(s.store, "parent", at(60))).toEqual([]);
   });
 
-  it("a taken child id leaves the existing instance alone and sends no failure to the ended parent", async () => {
+  it("a taken child id leaves the existing instance alone and queues no failure for the ended parent", async () => {
     await s.store.createInstance(createRequest("taken", { name: CHILD, input: '"mine"', startAt: at(86_400_000) }), at(0));
     await endParent({ runtimeStatus: "Completed", output: '"done"', commands: [startChild(1, "taken")] });
     expect(await s.store.getInstance("taken")).toMatchObject({ runtimeStatus: "Pending", input: '"mine"', executionId: "taken-exec-1" });
-    expect(await queuedTypes(s.store, "parent", at(40))).toEqual([]);
+    // Nothing left in the parent's inbox, not even a message no claim would take.
+    expect(await s.store.nextVisibleAt([ORCH], [], at(29))).toBeNull();
+  });
+
+  it("a taken child id sends no failure to the next generation of a parent that continues as new", async () => {
+    await s.store.createInstance(createRequest("taken", { name: CHILD, input: '"mine"', startAt: at(86_400_000) }), at(0));
+    await startRunning(s.store, "parent", at(0));
+    await s.store.sendMessage("parent", eventMessage("go"), at(10));
+    const item = await claimInstance(s.store, "parent", "w1", at(20));
+    expect(await commitOne(s.store, continueAsNewOp(item, at(30), [startChild(0, "taken")], '"next"'), at(30))).toBe("ok");
+    expect(await s.store.getInstance("taken")).toMatchObject({ runtimeStatus: "Pending", input: '"mine"' });
+    expect(await queuedTypes(s.store, "parent", at(40))).toEqual(["ExecutionStarted"]);
   });
 
   it("Terminated: creates none of the children", async () => {
