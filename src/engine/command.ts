@@ -28,6 +28,7 @@ export type FinishedStatus = "Completed" | "Failed" | "Terminated";
 /** What one episode produced: to be committed atomically by the worker. */
 export interface EpisodeResult {
   newEvents: import("./history-event.js").HistoryEvent[];
+  /** What to carry out, by seq; a commit writes only commandsCarriedOut(result) of them. */
   commands: Command[];
   /** Running while the orchestration waits on anything, else how it finished (or that it started over). */
   runtimeStatus: "Running" | FinishedStatus | "ContinuedAsNew";

@@ -21,7 +21,8 @@
  * - A suspended instance takes messages (events, results, timers) but is not claimed until
  *   resumed; an episode committed while it was suspended leaves it Suspended unless it ends it.
  * - Ending an instance deletes its inbox and its tasks not leased at that moment; later results
- *   of its calls commit as `ok` and are dropped. A stall releases the lease and keeps the first
+ *   of its calls commit as `ok` and are dropped. An episode writes only `commandsCarriedOut`:
+ *   one that ends its execution (not by termination) still creates its children, nothing else. A stall releases the lease and keeps the first
  *   `since`; a claim skips it unless `stalledBefore` is later than the stall.
  * - After `close()`, calls reject; writes accepted before it still commit.
  */
