@@ -161,6 +161,24 @@ export class ActivityCancelledError extends BatonError {
   }
 }
 
+/**
+ * What awaiting a cancelled durable timer rejects with (in the orchestration), at the moment
+ * `cancel()` is called: a cancelled timer never fires, so it never resolves.
+ */
+export class TimerCancelledError extends BatonError {
+  override readonly code = "TIMER_CANCELLED";
+  constructor(
+    readonly instanceId: string,
+    /** When the timer would have fired. */
+    readonly fireAt: Date,
+  ) {
+    super(
+      `Instance "${instanceId}": the timer due at ${fireAt.toISOString()} was cancelled, so it will never fire. ` +
+        `Await a timer only while it is not cancelled (check timer.isCancelled), or catch TimerCancelledError.`,
+    );
+  }
+}
+
 /** The baton or client has been stopped or closed. */
 export class ClosedError extends BatonError {
   override readonly code = "CLOSED";

@@ -53,6 +53,10 @@ export interface OrchestrationContext {
   /** A deterministic number in [0, 1). */
   random(): number;
 
+  /**
+   * Schedules an activity; resolves with its output, rejects with ActivityFailedError. A call
+   * not awaited in the episode where this orchestration ends is never scheduled.
+   */
   callActivity<In, Out>(activity: ActivityDefinition<In, Out>, input: In, options?: CallActivityOptions): Task<Out>;
   callActivity<Out = unknown>(name: string, input?: unknown, options?: CallActivityOptions): Task<Out>;
 
@@ -60,11 +64,18 @@ export interface OrchestrationContext {
    * Runs another orchestration as a child instance with its own history, and resolves with
    * its output; rejects with SubOrchestrationFailedError when it fails, is terminated or
    * cannot start (its id is taken). Terminating this instance terminates its running children.
+   * A child started without being awaited in the episode where this orchestration returns,
+   * throws or continues as new is still created, and runs on with no one to report to.
    */
   callSubOrchestrator<In, Out>(orchestration: OrchestrationDefinition<In, Out>, input: In, options?: CallSubOrchestratorOptions): Task<Out>;
   callSubOrchestrator<Out = unknown>(name: string, input?: unknown, options?: CallSubOrchestratorOptions): Task<Out>;
 
+  /**
+   * A durable timer resolving with undefined at `fireAt`; `cancel()` makes it reject with
+   * TimerCancelledError. Not stored when created in the episode where this orchestration ends.
+   */
   createTimer(fireAt: Date): TimerTask;
+  /** createTimer(currentUtcDateTime + duration). */
   sleep(duration: Duration): TimerTask;
   waitForExternalEvent<T = unknown>(name: string, options?: WaitForExternalEventOptions): Task<T>;
 

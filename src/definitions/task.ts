@@ -7,8 +7,18 @@ export interface Task<T> extends PromiseLike<T> {
   finally(onFinally?: (() => void) | null): Promise<T>;
 }
 
-/** A durable timer; `cancel()` stops it from ever resolving. */
+/** A durable timer: resolves with `undefined` at its fire time, unless cancelled. */
 export interface TimerTask extends Task<undefined> {
+  /**
+   * Stops a pending timer: it never fires, and the task rejects at once with
+   * `TimerCancelledError` (code `TIMER_CANCELLED`, with `fireAt`), so awaiting it later does
+   * not hang. Does nothing on a timer that already fired or was already cancelled.
+   *
+   * @example
+   * const timeout = ctx.sleep("1h");
+   * const winner = await ctx.any([ctx.waitForExternalEvent("Done"), timeout]);
+   * if (winner.index === 0) timeout.cancel();
+   */
   cancel(): void;
   readonly isCancelled: boolean;
 }

@@ -28,6 +28,7 @@ export type FinishedStatus = "Completed" | "Failed" | "Terminated";
 /** What one episode produced: to be committed atomically by the worker. */
 export interface EpisodeResult {
   newEvents: import("./history-event.js").HistoryEvent[];
+  /** What to carry out, by seq; a commit writes only commandsCarriedOut(result) of them. */
   commands: Command[];
   /** Running while the orchestration waits on anything, else how it finished (or that it started over). */
   runtimeStatus: "Running" | FinishedStatus | "ContinuedAsNew";
@@ -42,6 +43,26 @@ export interface EpisodeResult {
   failure?: ErrorDetails & { code: string };
   /** Present when the custom status changed in this episode (value may be undefined: cleared). */
   customStatus?: { value: string | undefined };
+}
+
+/**
+ * Which commands an episode carries out, by how it leaves its execution. A Running episode
+ * carries out all of them. One that ends its execution (Completed, Failed, ContinuedAsNew)
+ * still starts the children it called: a parent that ends leaves its children running, and
+ * their outcomes go to no one. Its activities and timers would never be awaited, so they are
+ * not scheduled (nor, when issued in that episode, recorded), and cancelling a timer is moot.
+ * A terminated episode carries out nothing: termination reaches the children instead.
+ * (A fire-and-forget command, such as an event sent to another instance, would be kept like a
+ * child start; none exists yet.)
+ */
+export function isCarriedOut(command: Command, runtimeStatus: EpisodeResult["runtimeStatus"]): boolean {
+  if (runtimeStatus === "Running") return true;
+  return runtimeStatus !== "Terminated" && command.type === "StartSubOrchestration";
+}
+
+/** The commands of an episode that its commit writes (see isCarriedOut). */
+export function commandsCarriedOut(result: EpisodeResult): Command[] {
+  return result.commands.filter((command) => isCarriedOut(command, result.runtimeStatus));
 }
 
 /** The idempotency key of an activity call unless the call gives its own: stable across attempts and replays. */

@@ -1,4 +1,5 @@
 import type { Task, TimerTask } from "../definitions/task.js";
+import { TimerCancelledError } from "../errors.js";
 
 const ignore = (): void => {};
 
@@ -58,14 +59,23 @@ export class DurableTask<T> implements Task<T> {
   }
 }
 
+/**
+ * A durable timer. Cancelling a pending timer rejects it at once with TimerCancelledError, so
+ * code that awaits it later does not hang; a timer that already fired stays resolved.
+ */
 export class DurableTimerTask extends DurableTask<undefined> implements TimerTask {
   isCancelled = false;
-  constructor(private readonly onCancel: () => void) {
+  constructor(
+    private readonly instanceId: string,
+    private readonly fireAtMs: number,
+    private readonly onCancel: () => void,
+  ) {
     super();
   }
   cancel(): void {
     if (this.settled || this.isCancelled) return;
     this.isCancelled = true;
     this.onCancel();
+    this.reject(new TimerCancelledError(this.instanceId, new Date(this.fireAtMs)));
   }
 }

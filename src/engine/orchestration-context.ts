@@ -150,8 +150,9 @@ export function createOrchestrationContext(run: RunHooks): OrchestrationContext 
     const event = run.waitForEvent(name);
     if (timeoutMs === undefined || event.settled) return event;
     const timer = run.scheduleTimer(run.nowMs + timeoutMs);
-    timer.then(() =>
-      event.reject(new TimeoutError(`No "${name}" event arrived within ${timeoutMs} ms (instance ${run.instanceId}).`)),
+    timer.then(
+      () => event.reject(new TimeoutError(`No "${name}" event arrived within ${timeoutMs} ms (instance ${run.instanceId}).`)),
+      () => undefined, // cancelled: the event came first
     );
     event.then(() => timer.cancel(), () => undefined);
     return event;

@@ -11,13 +11,19 @@
  * the next event. Each durable call takes the next sequence number; when history records a
  * call at a sequence number (TaskScheduled, TimerCreated), the code must have made the same
  * call there, else NonDeterminismError.
+ *
+ * An episode that ends the execution (the code returns, throws or calls continueAsNew) keeps
+ * only the children it started: they are recorded (SubOrchestrationScheduled) and created by
+ * its commit, and outlive the parent. Activities and timers it started would never be awaited:
+ * neither recorded nor scheduled. A replay re-issues them and finds nothing to match, which is
+ * what the history says. A terminated execution keeps nothing (see isCarriedOut).
  */
 import type { Logger } from "../definitions/logger.js";
 import type { OrchestrationDefinition } from "../definitions/orchestration.js";
 import { deserialize, serialize } from "../definitions/payload.js";
 import { resolveRetryPolicy } from "../definitions/retry-policy.js";
 import { ActivityFailedError, NonDeterminismError, SubOrchestrationFailedError, toErrorDetails, type ErrorDetails } from "../errors.js";
-import { callKey, type Command, type EpisodeResult, type FinishedStatus } from "./command.js";
+import { callKey, isCarriedOut, type Command, type EpisodeResult, type FinishedStatus } from "./command.js";
 import { DeterministicRandom } from "./deterministic-random.js";
 import { DurableTask, DurableTimerTask } from "./durable-task.js";
 import { messageToEvent, type HistoryEvent, type InboxMessage } from "./history-event.js";
@@ -34,6 +40,15 @@ type Call =
   | { kind: "task"; name: string; task: DurableTask<unknown> }
   | { kind: "sub"; name: string; instanceId: string; task: DurableTask<unknown> }
   | { kind: "timer"; fireAt: number; task: DurableTimerTask };
+
+/** The kind of call each result message settles. */
+const RESULT_KIND = {
+  TaskCompleted: "task",
+  TaskFailed: "task",
+  TimerFired: "timer",
+  SubOrchestrationCompleted: "sub",
+  SubOrchestrationFailed: "sub",
+} as const satisfies Record<Extract<InboxMessage, { seq: number }>["type"], Call["kind"]>;
 
 type Outcome =
   | { status: "Completed"; output: string | undefined }
@@ -121,9 +136,10 @@ export class OrchestrationRun implements RunHooks {
     for (const message of messages) {
       if (this.outcome) break;
       applied++;
-      // A result for a call this code is not waiting on (delivered twice, say) is dropped, not
-      // recorded: replay would find it completing a call that was never started.
-      if ("seq" in message && !this.calls.has(message.seq)) continue;
+      // A result for a call this code is not waiting on (delivered twice, or for a call of
+      // an earlier generation under the same number) is dropped, not recorded: replay would
+      // find it completing a call that was never started.
+      if (!this.awaitsResult(message)) continue;
       // Likewise a start for an execution that has started: running the code again would
       // schedule every call a second time, under new sequence numbers and keys.
       if (message.type === "ExecutionStarted" && this.executionId !== "") {
@@ -132,7 +148,7 @@ export class OrchestrationRun implements RunHooks {
       }
       await record(messageToEvent(message, nowMs));
     }
-    const commands = this.outcome ? [] : this.takeUnrecordedCommands(nowMs, newEvents);
+    const commands = this.takeUnrecordedCommands(nowMs, newEvents);
     for (const changeId of this.newPatches.splice(0)) newEvents.push({ type: "PatchApplied", timestamp: nowMs, changeId });
     const result: EpisodeResult = { newEvents, commands, runtimeStatus: this.outcome?.status ?? "Running" };
     if (this.customStatus !== this.recordedCustomStatus) {
@@ -170,10 +186,18 @@ export class OrchestrationRun implements RunHooks {
     return [...delivered, ...unread.filter((m) => m.type === "EventRaised" || m.type === "Suspend" || m.type === "Resume")];
   }
 
+  /** A message that is no call's result, or the result of a pending call of its kind. */
+  private awaitsResult(message: InboxMessage): boolean {
+    if (!("seq" in message)) return true;
+    return this.calls.get(message.seq)?.kind === RESULT_KIND[message.type];
+  }
+
+  /** The commands this episode carries out, with their history events (by seq); the others are dropped. */
   private takeUnrecordedCommands(nowMs: number, newEvents: HistoryEvent[]): Command[] {
-    const commands = [...this.unrecorded.values()].sort((a, b) => a.seq - b.seq);
+    const carriedOut = (command: Command): boolean => isCarriedOut(command, this.outcome?.status ?? "Running");
+    const commands = [...this.unrecorded.values()].sort((a, b) => a.seq - b.seq).filter(carriedOut);
     this.unrecorded.clear();
-    const cancels: Command[] = this.cancelledTimers.splice(0).map((seq) => ({ type: "CancelTimer", seq }));
+    const cancels = this.cancelledTimers.splice(0).map((seq): Command => ({ type: "CancelTimer", seq })).filter(carriedOut);
     for (const command of commands) {
       if (command.type === "ScheduleTask") {
         const { seq, name, input, attempt } = command;
@@ -362,9 +386,10 @@ export class OrchestrationRun implements RunHooks {
 
   scheduleTimer(fireAtMs: number): DurableTimerTask {
     const seq = this.nextSeq++;
-    const task = new DurableTimerTask(() => this.cancelTimer(seq));
-    this.calls.set(seq, { kind: "timer", fireAt: Math.round(fireAtMs), task });
-    this.unrecorded.set(seq, { type: "CreateTimer", seq, fireAt: Math.round(fireAtMs) });
+    const fireAt = Math.round(fireAtMs);
+    const task = new DurableTimerTask(this.instanceId, fireAt, () => this.cancelTimer(seq));
+    this.calls.set(seq, { kind: "timer", fireAt, task });
+    this.unrecorded.set(seq, { type: "CreateTimer", seq, fireAt });
     return task;
   }
 

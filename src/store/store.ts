@@ -21,7 +21,8 @@
  * - A suspended instance takes messages (events, results, timers) but is not claimed until
  *   resumed; an episode committed while it was suspended leaves it Suspended unless it ends it.
  * - Ending an instance deletes its inbox and its tasks not leased at that moment; later results
- *   of its calls commit as `ok` and are dropped. A stall releases the lease and keeps the first
+ *   of its calls commit as `ok` and are dropped. An episode writes only `commandsCarriedOut`:
+ *   one that ends its execution (not by termination) still creates its children, nothing else. A stall releases the lease and keeps the first
  *   `since`; a claim skips it unless `stalledBefore` is later than the stall.
  * - After `close()`, calls reject; writes accepted before it still commit.
  */
@@ -46,6 +47,14 @@ export const FINISHED_STATUSES: readonly RuntimeStatus[] = ["Completed", "Failed
 export const LIVE_STATUSES: readonly RuntimeStatus[] = ["Pending", "Running", "Suspended"];
 /** LIVE_STATUSES as an SQL list, for both stores' queries. */
 export const LIVE_SQL = `(${LIVE_STATUSES.map((status) => `'${status}'`).join(", ")})`;
+
+/**
+ * Inbox messages that answer one call of one execution, by its sequence number: continueAsNew
+ * deletes those still queued, since the next generation numbers its own calls from 0.
+ */
+export const RESULT_MESSAGE_TYPES = ["TaskCompleted", "TaskFailed", "TimerFired", "SubOrchestrationCompleted", "SubOrchestrationFailed"] as const;
+/** RESULT_MESSAGE_TYPES as an SQL list. */
+export const RESULT_TYPES_SQL = RESULT_MESSAGE_TYPES.map((type) => `'${type}'`).join(", ");
 
 export type FailureDetails = ErrorDetails & { code: string };
 

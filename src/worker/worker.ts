@@ -9,6 +9,7 @@
  */
 import { toHistoryEntry, type HistoryEntry } from "../client/instance-status.js";
 import type { HistoryEvent } from "../engine/history-event.js";
+import { commandsCarriedOut } from "../engine/command.js";
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../definitions/logger.js";
@@ -349,7 +350,7 @@ export class Worker {
         // Only the end of an instance: a new generation is not what waiters wait for.
         if (status === "Completed" || status === "Failed" || status === "Terminated") this.deps.notifier.notify(op.instanceId);
         if (status === "ContinuedAsNew") moreWork = true; // the next generation's start
-        for (const command of op.result.commands) {
+        for (const command of commandsCarriedOut(op.result)) {
           if (command.type === "CancelTimer") continue;
           const visibleAt =
             command.type === "CreateTimer" ? command.fireAt : command.type === "ScheduleTask" ? (command.visibleAt ?? 0) : 0;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { orchestration } from "../../src/definitions/orchestration.js";
 import type { TimerTask } from "../../src/definitions/task.js";
-import { TimeoutError } from "../../src/errors.js";
-import { EngineHarness } from "../helpers/engine-harness.js";
+import { TimeoutError, TimerCancelledError } from "../../src/errors.js";
+import { EngineHarness, replayed } from "../helpers/engine-harness.js";
 import { completedMsg, eventMsg, started, timerFiredMsg } from "../helpers/history-factories.js";
-import { eventTypes, outputOf, scheduled } from "./engine-kit.js";
+import { eventTypes, outputOf, runBothPaths, scheduled } from "./engine-kit.js";
 
 const FIXED = Date.UTC(2026, 6, 4, 12, 0, 0);
 
@@ -66,14 +66,18 @@ describe("durable timers", () => {
 });
 
 describe("timer cancel()", () => {
-  it("a cancelled timer never resolves, even when its TimerFired arrives", async () => {
+  it("a cancelled timer rejects with TimerCancelledError (its fire time included) and ignores its TimerFired", async () => {
     let timer: TimerTask | undefined;
     const o = orchestration("CancelRecorded", async (ctx) => {
       timer = ctx.sleep("1h");
       await ctx.callActivity("First");
       timer.cancel();
-      const winner = await ctx.any([timer, ctx.callActivity("Second")]);
-      return { index: winner.index, cancelled: timer.isCancelled };
+      const second = ctx.callActivity("Second");
+      const awaited = await timer.then(
+        () => "resolved",
+        (error: unknown) => (error instanceof TimerCancelledError ? { code: error.code, fireAt: error.fireAt.getTime() } : "other"),
+      );
+      return { awaited, cancelled: timer.isCancelled, second: await second };
     });
     const h = new EngineHarness(o);
     const first = await h.episode(started("CancelRecorded"));
@@ -81,6 +85,7 @@ describe("timer cancel()", () => {
       ["CreateTimer", 0],
       ["ScheduleTask", 1],
     ]);
+    const fireAt = (first.commands[0] as { fireAt: number }).fireAt;
 
     const second = await h.episode(completedMsg(1));
     expect(scheduled(second)).toEqual([[2, "Second"]]);
@@ -92,8 +97,64 @@ describe("timer cancel()", () => {
     expect(third.commands).toEqual([]);
     expect(eventTypes(third)).toEqual(["EpisodeStarted", "TimerFired"]);
 
-    const fourth = await h.episode(completedMsg(2));
-    expect(outputOf(fourth)).toEqual({ index: 1, cancelled: true });
+    const fourth = await h.episode(completedMsg(2, "s"));
+    expect(outputOf(fourth)).toEqual({ awaited: { code: "TIMER_CANCELLED", fireAt }, cancelled: true, second: "s" });
+  });
+
+  it("awaiting a timer cancelled earlier settles in the same episode, on both paths", async () => {
+    const o = orchestration("AwaitCancelled", async (ctx) => {
+      const timer = ctx.sleep("1d"); // seq 0
+      await ctx.waitForExternalEvent("Stop");
+      timer.cancel();
+      await ctx.callActivity("Between"); // seq 1
+      try {
+        await timer;
+        return "fired";
+      } catch (error) {
+        return (error as TimerCancelledError).code;
+      }
+    });
+    const episodes = [[started("AwaitCancelled")], [eventMsg("Stop")], [completedMsg(1)]];
+    const { cached, replay } = await runBothPaths(o, episodes);
+    expect(replay.results).toEqual(cached.results);
+    expect(cached.results[1]!.commands).toEqual([
+      { type: "ScheduleTask", seq: 1, name: "Between", attempt: 1, idempotencyKey: expect.any(String), retry: null },
+      { type: "CancelTimer", seq: 0 },
+    ]);
+    expect(outputOf(cached.results[2]!)).toBe("TIMER_CANCELLED");
+    expect((await replayed(o, cached.history)).finished).toBe("Completed");
+  });
+
+  it("after ctx.any([timer, event]) won by the event, cancelling and then awaiting the timer rejects", async () => {
+    const o = orchestration("AnyThenAwait", async (ctx) => {
+      const timer = ctx.sleep("1h"); // seq 0
+      const winner = await ctx.any<unknown>([timer, ctx.waitForExternalEvent("Done")]);
+      timer.cancel();
+      const later = await ctx.callActivity<string>("Later"); // seq 1
+      const awaited = await timer.then(
+        () => "fired",
+        (error: unknown) => (error as TimerCancelledError).code,
+      );
+      return { winner: winner.index, later, awaited };
+    });
+    const episodes = [[started("AnyThenAwait")], [eventMsg("Done", 1)], [timerFiredMsg(0)], [completedMsg(1, "l")]];
+    const { cached, replay } = await runBothPaths(o, episodes);
+    expect(replay.results).toEqual(cached.results);
+    expect(replay.history).toEqual(cached.history);
+    expect(cached.results[1]!.commands).toContainEqual({ type: "CancelTimer", seq: 0 });
+    expect(outputOf(cached.results[3]!)).toEqual({ winner: 1, later: "l", awaited: "TIMER_CANCELLED" });
+  });
+
+  it("an uncaught TimerCancelledError fails the orchestration with code TIMER_CANCELLED", async () => {
+    const o = orchestration("UncaughtCancel", async (ctx) => {
+      const timer = ctx.sleep("1h");
+      timer.cancel();
+      await timer;
+      return "never";
+    });
+    const result = await new EngineHarness(o).episode(started("UncaughtCancel"));
+    expect(result).toMatchObject({ runtimeStatus: "Failed", failure: { code: "TIMER_CANCELLED", name: "TimerCancelledError" } });
+    expect(result.commands).toEqual([]);
   });
 
   it("a timer cancelled in the episode that created it is never created, and its step stays used", async () => {
@@ -114,13 +175,14 @@ describe("timer cancel()", () => {
       const timer = ctx.sleep(10);
       await timer;
       timer.cancel();
-      return { cancelled: timer.isCancelled, next: await ctx.callActivity("Next") };
+      return { cancelled: timer.isCancelled, again: await timer, next: await ctx.callActivity("Next") };
     });
     const h = new EngineHarness(o);
     await h.episode(started("CancelFired"));
     const second = await h.episode(timerFiredMsg(0));
     expect(second.commands.map((c) => [c.type, c.seq])).toEqual([["ScheduleTask", 1]]);
     expect(outputOf(await h.episode(completedMsg(1, 7)))).toEqual({ cancelled: false, next: 7 });
+    expect((await replayed(o, h.history)).finished).toBe("Completed");
   });
 });
 

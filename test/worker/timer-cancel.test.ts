@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { activity, createBaton, orchestration, type Baton } from "../../src/index.js";
+import { activity, createBaton, orchestration, TimerCancelledError, type Baton } from "../../src/index.js";
 import { snapshotStore } from "../helpers/store-snapshot.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
-import { waitUntil } from "../helpers/wait.js";
+import { waitForStatus, waitUntil } from "../helpers/wait.js";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const batons: Baton[] = [];
@@ -17,6 +17,55 @@ const raceThenWait = orchestration("RaceThenWait", async (ctx) => {
   timeout.cancel();
   const next = await ctx.waitForExternalEvent<string>("Next");
   return [winner.index, next];
+});
+
+// Waits on a timer or an event; once the event wins, cancels the timer and awaits it later.
+const awaitsCancelled = orchestration("AwaitsCancelled", async (ctx) => {
+  const timer = ctx.sleep("1h");
+  const winner = await ctx.any<unknown>([timer, ctx.waitForExternalEvent("Done")]);
+  timer.cancel();
+  const after = await ctx.callActivity(quick, null);
+  try {
+    await timer;
+    return { winner: winner.index, after, timer: "fired" };
+  } catch (error) {
+    const cancelled = error as TimerCancelledError;
+    return { winner: winner.index, after, timer: cancelled.code, isClass: error instanceof TimerCancelledError, fireAt: cancelled.fireAt.toISOString() };
+  }
+});
+const leavesItUncaught = orchestration("LeavesItUncaught", async (ctx) => {
+  const timer = ctx.sleep("1h");
+  await ctx.callActivity(quick, null);
+  timer.cancel();
+  await timer;
+  return "never";
+});
+
+describe("awaiting a cancelled durable timer", () => {
+  it.each([10_000, 0])("rejects with TimerCancelledError instead of hanging, the same on replay (cache %i)", async (cache) => {
+    const baton = await createBaton({ store: tempStoreUrl(), functions: [quick, awaitsCancelled], logger: quiet, maxCachedOrchestrations: cache });
+    batons.push(baton);
+    await baton.start();
+    const id = await baton.client.startNew(awaitsCancelled);
+    await waitForStatus(baton.client, id, "Running");
+    await baton.client.raiseEvent(id, "Done", 1);
+    const done = await baton.client.waitForCompletion(id, { timeout: 20_000 });
+    const history = (await baton.client.getStatus(id, { showHistory: true }))!.history!;
+    const timer = history.find((e) => e.type === "TimerCreated")!;
+    expect(done).toMatchObject({
+      runtimeStatus: "Completed",
+      output: { winner: 1, after: "quick", timer: "TIMER_CANCELLED", isClass: true, fireAt: (timer.fireAt as Date).toISOString() },
+    });
+  });
+
+  it("fails the orchestration with code TIMER_CANCELLED when the code does not catch it", async () => {
+    const baton = await createBaton({ store: tempStoreUrl(), functions: [quick, leavesItUncaught], logger: quiet });
+    batons.push(baton);
+    await baton.start();
+    const id = await baton.client.startNew(leavesItUncaught);
+    const done = await baton.client.waitForCompletion(id, { timeout: 20_000 });
+    expect(done).toMatchObject({ runtimeStatus: "Failed", failureDetails: { code: "TIMER_CANCELLED", name: "TimerCancelledError" } });
+  });
 });
 
 describe("a cancelled durable timer", () => {

@@ -8,7 +8,7 @@
  * Each instance may appear once per call (an UPDATE … FROM matches a row once); continueAsNew
  * episodes are written apart (see PostgresStore.startNextGeneration).
  */
-import type { Command } from "../../engine/command.js";
+import { commandsCarriedOut, type Command } from "../../engine/command.js";
 import type { InboxMessage } from "../../engine/history-event.js";
 import type { CommitOp } from "../store.js";
 import { leaseStart } from "./claim.js";
@@ -36,14 +36,12 @@ export function episodeWrites(op: EpisodeOp): EpisodeWrites {
   const timers: CreateTimer[] = [];
   const children: StartSubOrchestration[] = [];
   const cancelled = new Set<number>();
-  // An episode that ends its instance leaves its last commands unwritten: nothing would run them.
-  if (op.result.runtimeStatus === "Running") {
-    for (const command of op.result.commands) {
-      if (command.type === "ScheduleTask") tasks.push(command);
-      else if (command.type === "CreateTimer") timers.push(command);
-      else if (command.type === "StartSubOrchestration") children.push(command);
-      else cancelled.add(command.seq);
-    }
+  // An episode that ends its execution carries out only its children's starts.
+  for (const command of commandsCarriedOut(op.result)) {
+    if (command.type === "ScheduleTask") tasks.push(command);
+    else if (command.type === "CreateTimer") timers.push(command);
+    else if (command.type === "StartSubOrchestration") children.push(command);
+    else cancelled.add(command.seq);
   }
   // A timer created and cancelled in the same episode is never queued (the statement's delete
   // could not see the row its own insert adds).

@@ -41,7 +41,7 @@ import type {
   StoreHint,
   WorkClaim,
 } from "../store.js";
-import { FINISHED_STATUSES, LIVE_SQL, outcomeMessage } from "../store.js";
+import { FINISHED_STATUSES, LIVE_SQL, outcomeMessage, RESULT_MESSAGE_TYPES } from "../store.js";
 import { Connection, type ConnectionOptions, type Sql, type TransactionOptions } from "./connection.js";
 import { migrate } from "./migrate.js";
 import { HintListener } from "./hint-listener.js";
@@ -58,6 +58,7 @@ import {
   type CommittedEpisode,
   type EpisodeOp,
   type EpisodeWrites,
+  type StartSubOrchestration,
 } from "./episode-commit.js";
 
 
@@ -506,13 +507,15 @@ export class PostgresStore implements Store {
   /**
    * An episode that completes or fails its instance, committed alone (no claim with it): one
    * statement, its own transaction, one round trip instead of four on the way from start to
-   * result. Undefined when it must go the usual way: another kind of op, or an instance with a
-   * parent to tell (or a lost lease, which the usual way then reports).
+   * result. Undefined when it must go the usual way: another kind of op, an episode that starts
+   * children, or an instance with a parent to tell (or a lost lease, which the usual way then reports).
    */
   private async commitLoneEnd(op: CommitOp, now: number): Promise<CommitOutcome | undefined> {
     if (op.type !== "episode" || (op.result.runtimeStatus !== "Completed" && op.result.runtimeStatus !== "Failed")) return undefined;
+    const writes = episodeWrites(op);
+    if (writes.children.length > 0) return undefined; // children to create: more than one statement
     faultPoint("before-commit");
-    const committed = await commitEpisodes(this.db, [{ op, writes: episodeWrites(op) }], now, LONE_EPISODE_STATEMENT);
+    const committed = await commitEpisodes(this.db, [{ op, writes }], now, LONE_EPISODE_STATEMENT);
     // Not applied now: applied by an attempt whose answer was lost, or to go the usual way.
     if (!committed.has(op.instanceId) && !(await appliedEarlier(this.db, [op])).has(op.instanceId)) return undefined;
     faultPoint("after-commit");
@@ -640,12 +643,16 @@ export class PostgresStore implements Store {
         if (await insertMessageIfLive(sql, episode.parentInstanceId, episode.parentExecutionId!, message, now)) hints.work = true;
       }
       if (result.runtimeStatus === "Terminated") await this.terminateChildren(sql, op.instanceId, op.executionId, now, hints);
-      return;
     }
-    const childMessages: QueuedMessage[] = [];
-    for (const command of writes.children) childMessages.push(...(await this.startChild(sql, op, command, now)));
-    await insertMessages(sql, childMessages);
+    await this.startChildren(sql, op, writes.children, now);
     if (writes.queuesWork) hints.work = true;
+  }
+
+  /** Creates the episode's children (in its transaction), each with its start message. */
+  private async startChildren(sql: Sql, op: EpisodeOp, children: readonly StartSubOrchestration[], now: number): Promise<void> {
+    const childMessages: QueuedMessage[] = [];
+    for (const command of children) childMessages.push(...(await this.startChild(sql, op, command, now)));
+    await insertMessages(sql, childMessages);
   }
 
   /** An episode written on its own: a continueAsNew, or one whose instance has another op in the batch. */
@@ -693,7 +700,7 @@ export class PostgresStore implements Store {
     const row = updated.rows[0];
     if (!row) return "leaseLost";
     // Results of the ending generation's calls mean nothing to the next one; events go unless preserved.
-    const dropped = next.preserveEvents ? ["TaskCompleted", "TaskFailed", "TimerFired"] : ["TaskCompleted", "TaskFailed", "TimerFired", "EventRaised"];
+    const dropped: string[] = next.preserveEvents ? [...RESULT_MESSAGE_TYPES] : [...RESULT_MESSAGE_TYPES, "EventRaised"];
     await sql.query(
       `WITH history_gone AS (DELETE FROM history_segments WHERE instance_id = $1),
             tasks_gone AS (DELETE FROM activity_tasks WHERE instance_id = $1 AND lease_expires_at <= $2)
@@ -710,11 +717,16 @@ export class PostgresStore implements Store {
       sql,
       [started, ...next.carried].map((message) => ({ instanceId: op.instanceId, message, visibleAt: 0 })),
     );
+    // Children started by the ending generation outlive it; their outcomes reach no generation.
+    await this.startChildren(sql, op, episodeWrites(op).children, now);
     hints.work = true;
     return "ok";
   }
 
-  /** Creates a child instance; if its id is taken, the parent's call fails instead. Returns the messages to queue. */
+  /**
+   * Creates a child instance; if its id is taken, the parent's call fails instead, unless the
+   * parent's execution ends in this episode (no one awaits the call). Returns the messages to queue.
+   */
   private async startChild(
     sql: Sql,
     op: EpisodeOp,
@@ -729,6 +741,7 @@ export class PostgresStore implements Store {
       [command.instanceId, command.name, executionId, command.input ?? null, now, op.instanceId, op.executionId, command.seq],
     );
     if (inserted.rowCount === 0) {
+      if (op.result.runtimeStatus !== "Running") return [];
       const error = toErrorDetails(new InstanceAlreadyExistsError(command.instanceId));
       return [{ instanceId: op.instanceId, message: { type: "SubOrchestrationFailed", seq: command.seq, error }, visibleAt: now }];
     }

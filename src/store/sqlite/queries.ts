@@ -1,4 +1,4 @@
-import { LIVE_SQL as LIVE } from "../store.js";
+import { LIVE_SQL as LIVE, RESULT_TYPES_SQL } from "../store.js";
 
 /**
  * Part of an episode's fence: every message it consumed (@consumed, a JSON array of ids) is
@@ -83,7 +83,7 @@ export const SQL = {
       AND ${CONSUMED_STILL_QUEUED}`,
   // Results of the ending generation's calls: its sequence numbers mean nothing to the next one.
   deleteResultMessages: `DELETE FROM inbox WHERE instance_id = ?
-    AND json_extract(message, '$.type') IN ('TaskCompleted', 'TaskFailed', 'TimerFired')`,
+    AND json_extract(message, '$.type') IN (${RESULT_TYPES_SQL})`,
   deleteEventMessages: `DELETE FROM inbox WHERE instance_id = ? AND json_extract(message, '$.type') = 'EventRaised'`,
   insertChildInstance: `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at,
       parent_instance_id, parent_execution_id, parent_seq)

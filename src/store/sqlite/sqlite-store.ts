@@ -45,7 +45,7 @@ import { decodeToken, encodeToken } from "../continuation-token.js";
 import { filterTerms, finishedOnly } from "../instance-filter.js";
 import { rewindPlan } from "../rewind-plan.js";
 import { rowToTask, type TaskRow } from "../task-row.js";
-import { callKey } from "../../engine/command.js";
+import { callKey, commandsCarriedOut } from "../../engine/command.js";
 
 export type SqliteSynchronous = "OFF" | "NORMAL" | "FULL" | "EXTRA";
 
@@ -549,11 +549,12 @@ export class SqliteStore implements Store {
       this.sql.deleteUnleasedTasksOfInstance.run(op.instanceId, now);
       this.reportToParent(op.instanceId, result, now);
       if (result.runtimeStatus === "Terminated") this.terminateChildren(op.instanceId, op.executionId, now);
-      return "ok";
+    } else {
+      for (const id of op.consumedMessageIds) this.sql.deleteMessage.run(id);
     }
-    for (const id of op.consumedMessageIds) this.sql.deleteMessage.run(id);
     const runningBySeq = op.runningTasks && new Map(op.runningTasks.map((task) => [task.seq, task]));
-    for (const command of result.commands) {
+    // An episode that ends its execution carries out only its children's starts.
+    for (const command of commandsCarriedOut(result)) {
       if (command.type === "ScheduleTask") {
         const visibleAt = Math.max(command.visibleAt ?? now, now);
         const running = runningBySeq?.get(command.seq);
@@ -619,16 +620,24 @@ export class SqliteStore implements Store {
     };
     this.sql.insertMessage.run(op.instanceId, JSON.stringify(started), 0);
     for (const message of next.carried) this.sql.insertMessage.run(op.instanceId, JSON.stringify(message), 0);
+    // Children started by the ending generation outlive it; their outcomes reach no generation.
+    for (const command of commandsCarriedOut(result)) {
+      if (command.type === "StartSubOrchestration") this.startChild(op, command, now);
+    }
     return "ok";
   }
 
-  /** Creates a child instance; if its id is taken, the parent's call fails instead (nothing else is written). */
+  /**
+   * Creates a child instance; if its id is taken, the parent's call fails instead (nothing else
+   * is written), unless the parent's execution ends in this episode: then no one awaits the call.
+   */
   private startChild(
     op: Extract<CommitOp, { type: "episode" }>,
     command: Extract<EpisodeResult["commands"][number], { type: "StartSubOrchestration" }>,
     now: number,
   ): void {
     if (this.sql.selectInstanceStatus.get(command.instanceId)) {
+      if (op.result.runtimeStatus !== "Running") return;
       const error = new InstanceAlreadyExistsError(command.instanceId);
       const failed: InboxMessage = { type: "SubOrchestrationFailed", seq: command.seq, error: toErrorDetails(error) };
       this.sql.insertMessage.run(op.instanceId, JSON.stringify(failed), now);
