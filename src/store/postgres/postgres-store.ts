@@ -698,7 +698,7 @@ export class PostgresStore implements Store {
       ],
     );
     const row = updated.rows[0];
-    if (!row) return "leaseLost";
+    if (!row) return (await nextGenerationStarted(sql, op)) ? "ok" : "leaseLost";
     // Results of the ending generation's calls mean nothing to the next one; events go unless preserved.
     const dropped: string[] = next.preserveEvents ? [...RESULT_MESSAGE_TYPES] : [...RESULT_MESSAGE_TYPES, "EventRaised"];
     await sql.query(
@@ -810,6 +810,15 @@ function channelOf(schema: string): string {
 
 async function one<R extends pg.QueryResultRow>(sql: Sql, text: string, values: unknown[]): Promise<R | undefined> {
   return (await sql.query<R>(text, values)).rows[0];
+}
+
+/**
+ * A continueAsNew whose fenced update did not match was applied by an earlier attempt of the
+ * same commit (its answer lost) when the instance runs the execution id that op chose: ids are
+ * new for every op, so no one else could have started it.
+ */
+async function nextGenerationStarted(sql: Sql, op: EpisodeOp): Promise<boolean> {
+  return (await one(sql, "SELECT 1 FROM instances WHERE instance_id = $1 AND execution_id = $2", [op.instanceId, op.newExecutionId])) !== undefined;
 }
 
 /** Queues messages in the given order (one statement): the serial ids keep it. */

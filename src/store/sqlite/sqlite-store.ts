@@ -605,7 +605,11 @@ export class SqliteStore implements Store {
       historyLengthBefore: op.historyLengthBefore,
       consumed: JSON.stringify(op.consumedMessageIds),
     });
-    if (!updated.changes) return "leaseLost";
+    if (!updated.changes) {
+      // Applied before (a retry of this op): the instance already runs the execution id it chose.
+      const current = this.sql.selectInstance.get(op.instanceId) as InstanceRow | undefined;
+      return current?.execution_id === op.newExecutionId ? "ok" : "leaseLost";
+    }
     const row = this.sql.selectInstance.get(op.instanceId) as InstanceRow;
     this.sql.deleteHistory.run(op.instanceId);
     for (const id of op.consumedMessageIds) this.sql.deleteMessage.run(id);

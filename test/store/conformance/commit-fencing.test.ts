@@ -99,7 +99,14 @@ describe.each(STORE_FACTORIES)("store conformance ($name): commit fencing", (fac
     expect(await s.store.getInstance("a")).toEqual(before);
     expect(await s.store.getHistory("a")).toEqual(history);
     expect(await commitOne(s.store, continueAsNew([second.messages[0]!.id]), at(5))).toBe("ok");
-    expect(await s.store.getInstance("a")).toMatchObject({ executionId: "a-exec-2", input: "2", historyLength: 0 });
+    const next = await s.store.getInstance("a");
+    expect(next).toMatchObject({ executionId: "a-exec-2", input: "2", historyLength: 0 });
+
+    // The same op again (a retry after a lost answer): ok, and the next generation starts once.
+    expect(await commitOne(s.store, continueAsNew([second.messages[0]!.id]), at(6))).toBe("ok");
+    expect(await s.store.getInstance("a")).toEqual(next);
+    const [started] = (await s.store.claim(orchestrationClaim("w2", at(7)))).orchestrations;
+    expect(started!.messages.map((m) => m.message.type)).toEqual(["ExecutionStarted"]);
   });
 
   it("committed episodes append their events in order, update the instance and release the lease", async () => {
