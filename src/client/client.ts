@@ -8,7 +8,7 @@ import { validateFunctionName, validateInstanceId } from "../definitions/names.j
 import type { OrchestrationDefinition } from "../definitions/orchestration.js";
 import { serialize } from "../definitions/payload.js";
 import type { Registry } from "../definitions/registry.js";
-import { toMs, type Duration } from "../definitions/duration.js";
+import { toMs, toTimeMs, type Duration } from "../definitions/duration.js";
 import { ClosedError, InstanceNotFoundError, InvalidArgumentError, NotRegisteredError, TimeoutError } from "../errors.js";
 import { FINISHED_STATUSES, RuntimeStatus, type Store } from "../store/store.js";
 import type { CompletionNotifier } from "../worker/completion-notifier.js";
@@ -79,7 +79,7 @@ export class BatonClient {
     const instanceId = options?.instanceId ?? randomUUID();
     validateInstanceId(instanceId);
     const input = serialize(options?.input, `Input of orchestration "${name}"`, this.options.maxPayloadBytes);
-    const startAt = options?.startAt === undefined ? 0 : parseStartAt(options.startAt);
+    const startAt = options?.startAt === undefined ? 0 : toTimeMs(options.startAt, "startAt", this.options.now(), true);
     await this.assertKnown(name);
     const now = this.options.now();
     await this.options.store.createInstance(
@@ -308,14 +308,6 @@ function describeUnhosted(unhosted: { orchestration?: string; activities: string
     ...(unhosted.activities.length > 0 ? { activities: unhosted.activities } : {}),
     message: `No running worker hosts ${parts.join(" or ")}; the instance waits until one that does starts.`,
   };
-}
-
-function parseStartAt(value: Date | string): number {
-  const ms = value instanceof Date ? value.getTime() : typeof value === "string" ? Date.parse(value) : NaN;
-  if (Number.isNaN(ms)) {
-    throw new InvalidArgumentError(`startAt must be a Date or an ISO 8601 date string, got ${JSON.stringify(value)}.`);
-  }
-  return ms;
 }
 
 function dateMs(value: Date, what: string): number {

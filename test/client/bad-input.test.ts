@@ -265,8 +265,31 @@ describe("startNew", () => {
       () => client.startNew(chain, { input: 1, startAt }),
       InvalidArgumentError,
       "INVALID_ARGUMENT",
-      ["startAt must be a Date or an ISO 8601 date string"],
+      ["startAt must be a valid Date or an ISO 8601 date string"],
     );
+  });
+
+  it.each([
+    ["a Date past the largest valid Date", new Date(8.64e15 + 1), "startAt must be a valid Date"],
+    ["the largest valid Date", new Date(8.64e15), "+275760-09-13T00:00:00.000Z is more than 100 years ahead"],
+    ["a Date 101 years ahead", new Date(Date.now() + 101 * 365.25 * 86_400_000), "is more than 100 years ahead: the latest time allowed now is"],
+    ["an ISO string in year 275760", "+275760-01-01T00:00:00Z", "+275760-01-01T00:00:00.000Z is more than 100 years ahead"],
+  ])("rejects startAt given as %s, and stores no instance", async (_what, startAt, message) => {
+    await expectRejectedUnchanged(
+      () => client.startNew(chain, { input: 1, instanceId: "too-late", startAt }),
+      InvalidArgumentError,
+      "INVALID_ARGUMENT",
+      [message],
+    );
+    await expect(client.getStatus("too-late")).resolves.toBeNull();
+    const { instances } = await client.list({ instanceIdPrefix: "too-late" });
+    expect(instances).toEqual([]);
+  });
+
+  it("accepts a startAt 99 years ahead: the instance waits as Pending", async () => {
+    const startAt = new Date(Date.now() + 99 * 365.25 * 86_400_000);
+    await client.startNew(chain, { input: 1, instanceId: "far-ahead", startAt });
+    await expect(client.getStatus("far-ahead")).resolves.toMatchObject({ runtimeStatus: "Pending" });
   });
 
   it("rejects an empty orchestration name", async () => {
@@ -434,6 +457,15 @@ describe("list", () => {
   });
 });
 
+describe("waitForCompletion", () => {
+  it.each([1e300, Infinity, NaN, -1, "36526d"])("rejects the timeout %s naming it and the allowed range", async (timeout) => {
+    await expectRejectedUnchanged(() => client.waitForCompletion("waiting-1", { timeout: timeout as never }), InvalidArgumentError, "INVALID_ARGUMENT", [
+      "waitForCompletion timeout",
+      "from 0 to 3155760000000 ms (100 years)",
+    ]);
+  });
+});
+
 describe("createBaton and createClient", () => {
   it("rejects an unknown option and suggests the right key", async () => {
     await expectRejectedUnchanged(
@@ -497,6 +529,31 @@ describe("createBaton and createClient", () => {
   it("accepts the same definition listed twice", async () => {
     const baton = await createBaton({ store: url, functions: [double, double, chain], logger: quiet });
     batons.push(baton);
+    await expect(baton.client.getStatus("done-1")).resolves.toMatchObject({ runtimeStatus: "Completed" });
+  });
+
+  it.each([
+    ["leaseMs", 1e300, "got 1e+300"],
+    ["leaseMs", "36526d", '"36526d" is longer than 100 years'],
+    ["pollIntervalMs", Infinity, "got Infinity"],
+  ])("rejects %s %s with the allowed range", async (key, value, mention) => {
+    await expectRejectedUnchanged(
+      () => createBaton({ store: url, functions: FUNCTIONS, logger: quiet, [key]: value }),
+      InvalidArgumentError,
+      "INVALID_ARGUMENT",
+      [key, mention, "3155760000000 ms (100 years)"],
+    );
+  });
+
+  it.each([1e300, Infinity, NaN, -1])("stop() rejects timeoutMs %s and does not stop", async (timeoutMs) => {
+    const baton = await createBaton({ store: url, functions: FUNCTIONS, logger: quiet, pollIntervalMs: 20 });
+    batons.push(baton);
+    await baton.start();
+    await expectRejectedUnchanged(() => baton.stop({ timeoutMs }), InvalidArgumentError, "INVALID_ARGUMENT", [
+      "stop timeoutMs",
+      "from 0 to 3155760000000 ms (100 years)",
+    ]);
+    // Not stopped: a stopped baton's client is closed (its real stop runs after the test).
     await expect(baton.client.getStatus("done-1")).resolves.toMatchObject({ runtimeStatus: "Completed" });
   });
 
