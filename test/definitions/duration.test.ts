@@ -1,6 +1,6 @@
 /** The one range of durations and times: anything a clock cannot reach is refused with a message naming the value and the range. */
 import { describe, expect, it } from "vitest";
-import { InvalidArgumentError } from "../../src/index.js";
+import { activity, InvalidArgumentError } from "../../src/index.js";
 import { MAX_DURATION_MS, toMs, toTimeMs } from "../../src/definitions/duration.js";
 import { nextRetryDelayMs, resolveRetryPolicy } from "../../src/definitions/retry-policy.js";
 
@@ -103,5 +103,15 @@ describe("retry delays", () => {
     [{ maxAttempts: 3, backoffCoefficient: NaN }, "retry.backoffCoefficient"],
   ])("refuses %j naming the field", (policy, field) => {
     expect(errorOf(() => resolveRetryPolicy(policy as never)).message).toContain(field);
+  });
+});
+
+describe("activity options", () => {
+  it.each([
+    ["timeout", 1e300, 'activity("Slow") timeout must be a number of milliseconds from 0 to 3155760000000 ms (100 years), got 1e+300.'],
+    ["heartbeatTimeout", Infinity, 'activity("Slow") heartbeatTimeout must be a number of milliseconds from 0 to 3155760000000 ms (100 years), got Infinity.'],
+    ["timeout", "40000d", 'activity("Slow") timeout "40000d" is longer than 100 years'],
+  ])("refuses %s %s when the activity is defined", (key, value, message) => {
+    expect(errorOf(() => activity("Slow", async () => 1, { [key]: value })).message).toContain(message);
   });
 });
