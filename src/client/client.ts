@@ -12,6 +12,7 @@ import { toMs, toTimeMs, type Duration } from "../definitions/duration.js";
 import { ClosedError, InstanceNotFoundError, InvalidArgumentError, NotRegisteredError, TimeoutError } from "../errors.js";
 import { FINISHED_STATUSES, RuntimeStatus, type Store } from "../store/store.js";
 import type { CompletionNotifier } from "../worker/completion-notifier.js";
+import { clampedDelay } from "../worker/long-timeout.js";
 import { CompletionWatcher } from "./completion-watcher.js";
 import { toInstanceStatus, type InstanceStatus } from "./instance-status.js";
 
@@ -48,8 +49,6 @@ export type PurgeWhereFilter = Omit<ListFilter, "pageSize" | "continuationToken"
 const PURGE_FILTER_KEYS = ["runtimeStatus", "name", "createdFrom", "createdTo", "instanceIdPrefix"];
 /** Instances purged per transaction: a long purge leaves the write lock to others in between. */
 const PURGE_BATCH = 1000;
-/** setTimeout's longest delay; longer waits simply loop. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface ClientOptions {
   store: Store;
@@ -118,7 +117,7 @@ export class BatonClient {
       for (;;) {
         const remaining = deadline - Date.now();
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([woken, new Promise((resolve) => (timer = setTimeout(resolve, Math.min(remaining, MAX_TIMER_MS))))]);
+        await Promise.race([woken, new Promise((resolve) => (timer = setTimeout(resolve, clampedDelay(remaining))))]);
         clearTimeout(timer);
         woken = new Promise<void>((resolve) => (wakeUp = resolve));
         this.assertOpen();
