@@ -93,3 +93,14 @@ it("refuses each bad configuration with exit code 2, a message naming the proble
     expect(after, `${c.label}: no file written`).toEqual(before);
   }
 }, 180_000);
+
+it("refuses a --stop-timeout longer than 100 years when the command starts, not when it stops", async () => {
+  const dir = tempDir("baton-cli-stop-timeout-");
+  writeFunctions(dir);
+  const before = readdirSync(dir).sort();
+  const exit = await runBaton(["start", "functions.ts", "--port", "0", "--stop-timeout", "99999999999999999999"], { cwd: dir, env: {}, timeoutMs: 150_000 });
+  expect({ code: exit.code, stdout: exit.stdout }).toEqual({ code: EXIT.USAGE, stdout: "" });
+  expect(exit.stderr).toContain("--stop-timeout");
+  expect(exit.stderr).toContain("longer than 100 years: 99999999999999999999 (at most 3155760000000 ms)");
+  expect(readdirSync(dir).sort()).toEqual(before);
+}, 180_000);
