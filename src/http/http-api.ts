@@ -13,6 +13,8 @@ import { basePath } from "hono/route";
 import type { BatonClient, ListFilter, PurgeWhereFilter } from "../client/client.js";
 import type { InstanceStatus } from "../client/instance-status.js";
 import { toMs } from "../definitions/duration.js";
+import { jsonDepth } from "../definitions/json-depth.js";
+import { MAX_PAYLOAD_DEPTH } from "../definitions/payload.js";
 import { BatonError, InvalidArgumentError, TimeoutError } from "../errors.js";
 import { RuntimeStatus } from "../store/store.js";
 import { statusOfCode } from "./error-status.js";
@@ -276,6 +278,12 @@ function commonFilter(query: Record<string, string | undefined>): Omit<ListFilte
 async function jsonBody(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === "") return undefined;
+  // Before parsing: deep nesting would hold the event loop in JSON.parse, or overflow its stack.
+  if (jsonDepth(text, MAX_PAYLOAD_DEPTH) > MAX_PAYLOAD_DEPTH) {
+    throw new InvalidArgumentError(
+      `The body nests arrays and objects more than ${MAX_PAYLOAD_DEPTH} levels deep; at most ${MAX_PAYLOAD_DEPTH} are allowed. Flatten the data.`,
+    );
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {

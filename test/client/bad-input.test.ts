@@ -102,6 +102,13 @@ async function expectRejectedUnchanged(
   return error;
 }
 
+/** `levels` arrays inside each other. */
+function nestedArrays(levels: number): unknown {
+  let value: unknown = [];
+  for (let i = 1; i < levels; i++) value = [value];
+  return value;
+}
+
 function cyclic(): Record<string, unknown> {
   const value: Record<string, unknown> = { name: "loop" };
   value.self = value;
@@ -148,6 +155,8 @@ describe("startNew", () => {
     ["a symbol", { tag: Symbol("t") }, ['contains a symbol at key "tag"']],
     ["a top-level function", () => 1, ["contains a function"]],
     ["a cycle", cyclic(), ["cannot be serialized as JSON", "Remove cycles"]],
+    ["arrays nested 101 levels deep", nestedArrays(101), ["nests arrays and objects more than 100 levels deep", "Flatten"]],
+    ["arrays nested 5,000 levels deep", nestedArrays(5_000), ["nests arrays and objects more than 100 levels deep", "Flatten"]],
   ] as const)("rejects input containing %s", async (_what, input, mentions) => {
     const error = await expectRejectedUnchanged(
       () => client.startNew(chain, { input: input as never, instanceId: "bad-input" }),
@@ -330,6 +339,23 @@ describe("raiseEvent", () => {
       "SERIALIZATION_FAILED",
       ['Data of event "Go"', ...mentions],
     );
+  });
+
+  it("rejects data nested deeper than 100 levels, naming the limit", async () => {
+    const error = await expectRejectedUnchanged(() => client.raiseEvent("waiting-1", "Go", nestedArrays(5_000)), SerializationError, "SERIALIZATION_FAILED", [
+      'Data of event "Go" nests arrays and objects more than 100 levels deep',
+    ]);
+    expect(error.message).not.toContain("cycles");
+  });
+
+  it("accepts data nested 100 levels deep", async () => {
+    await client.raiseEvent("waiting-1", "Go", nestedArrays(100));
+    const done = await client.waitForCompletion("waiting-1", { timeout: 20_000 });
+    // The orchestration returns { input, go }: one level more than the limit, so its output is refused.
+    expect(done.runtimeStatus).toBe("Failed");
+    expect(done.failureDetails).toMatchObject({ code: "SERIALIZATION_FAILED", message: expect.stringContaining("Output of orchestration") });
+    const history = (await client.getStatus("waiting-1", { showHistory: true }))!.history!;
+    expect(history.find((e) => e.type === "EventRaised")).toMatchObject({ name: "Go", data: nestedArrays(100) });
   });
 
   it("rejects data over the payload limit", async () => {
