@@ -6,7 +6,6 @@
  * Every error is `{ code, message }` with the status from error-status.ts; bad input is
  * rejected before the client (and so the store) is called.
  */
-import { timingSafeEqual } from "node:crypto";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { basePath } from "hono/route";
@@ -17,6 +16,7 @@ import { jsonDepth } from "../definitions/json-depth.js";
 import { MAX_PAYLOAD_DEPTH } from "../definitions/payload.js";
 import { BatonError, InvalidArgumentError, TimeoutError } from "../errors.js";
 import { RuntimeStatus } from "../store/store.js";
+import { bearerMatches, UNAUTHORIZED_CODE, UNAUTHORIZED_MESSAGE, WWW_AUTHENTICATE } from "./auth.js";
 import { statusOfCode } from "./error-status.js";
 import { openApiDocument } from "./openapi.js";
 
@@ -69,8 +69,8 @@ export function createHttpApi(options: HttpApiOptions): Hono {
 
   app.use("/api/*", async (c, next) => {
     if (token && !bearerMatches(c.req.header("authorization"), token)) {
-      c.header("WWW-Authenticate", 'Bearer realm="baton"');
-      throw new HttpError("UNAUTHORIZED", "Send the API token as `Authorization: Bearer <token>`.");
+      c.header("WWW-Authenticate", WWW_AUTHENTICATE);
+      throw new HttpError(UNAUTHORIZED_CODE, UNAUTHORIZED_MESSAGE);
     }
     if (!token) refuseNonLocal(c);
     await next();
@@ -214,13 +214,6 @@ function hostnameOf(url: string): string | undefined {
 
 function isLocalName(hostname: string | undefined): boolean {
   return hostname === "localhost" || hostname === "[::1]" || (hostname !== undefined && /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname));
-}
-
-function bearerMatches(header: string | undefined, token: Buffer): boolean {
-  const match = /^Bearer (.+)$/i.exec(header ?? "");
-  if (!match) return false;
-  const given = Buffer.from(match[1]!);
-  return given.length === token.length && timingSafeEqual(given, token);
 }
 
 /** The query parameters, refusing unknown and repeated ones (a typo must not be ignored). */
