@@ -122,9 +122,10 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     client,
     start: () => worker.start(),
     async stop(stopOptions) {
+      const timeoutMs = toMs(stopOptions?.timeoutMs ?? 30_000, "stop timeoutMs");
       if (stopped) return;
       stopped = true;
-      await worker.stop(stopOptions?.timeoutMs ?? 30_000);
+      await worker.stop(timeoutMs);
       await client.close();
       await store.close();
     },

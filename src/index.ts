@@ -14,6 +14,8 @@ export type {
 export type { Task, TimerTask } from "./definitions/task.js";
 export type { RetryPolicy } from "./definitions/retry-policy.js";
 export type { Duration } from "./definitions/duration.js";
+export { MAX_DURATION_MS } from "./definitions/duration.js";
+export { MAX_PAYLOAD_DEPTH } from "./definitions/payload.js";
 export type { Logger } from "./definitions/logger.js";
 export { createBaton, createClient } from "./baton.js";
 export type { Baton, BatonOptions } from "./baton.js";

@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError as CommanderArgumentError, Option } from "commander";
 import { loadConfig, type LoadedConfig } from "../config/config.js";
+import { MAX_DURATION_MS } from "../definitions/duration.js";
 import { BatonError } from "../errors.js";
 import { RuntimeStatus } from "../store/store.js";
 import { migrateStore } from "../store/migrate-store.js";
@@ -82,6 +83,13 @@ function parseStatuses(text: string): RuntimeStatus[] {
   return statuses as RuntimeStatus[];
 }
 
+function parseStopTimeout(text: string): number {
+  const ms = parsePositive(text);
+  // Checked here, not when stop() runs: a bad value must not surface only at shutdown.
+  if (ms > MAX_DURATION_MS) throw new CommanderArgumentError(`longer than 100 years: ${text} (at most ${MAX_DURATION_MS} ms)`);
+  return ms;
+}
+
 function parsePositive(text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) throw new CommanderArgumentError(`not a whole number >= 1: ${text}`);
@@ -133,7 +141,7 @@ export function program(): Command {
         return port;
       })
       .option("--host <host>", "HTTP host (default 127.0.0.1; other hosts need a token)")
-      .addOption(new Option("--stop-timeout <ms>", "how long running work may take to finish on stop").default(30_000).argParser(parsePositive))
+      .addOption(new Option("--stop-timeout <ms>", "how long running work may take to finish on stop").default(30_000).argParser(parseStopTimeout))
       .action(async (module: string | undefined, options: { port?: number; host?: string; stopTimeout: number }, command: Command) => {
         const globals = command.optsWithGlobals<GlobalOptions>();
         const loaded = await config(globals);

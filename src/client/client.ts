@@ -8,10 +8,11 @@ import { validateFunctionName, validateInstanceId } from "../definitions/names.j
 import type { OrchestrationDefinition } from "../definitions/orchestration.js";
 import { serialize } from "../definitions/payload.js";
 import type { Registry } from "../definitions/registry.js";
-import { toMs, type Duration } from "../definitions/duration.js";
+import { toMs, toTimeMs, type Duration } from "../definitions/duration.js";
 import { ClosedError, InstanceNotFoundError, InvalidArgumentError, NotRegisteredError, TimeoutError } from "../errors.js";
 import { FINISHED_STATUSES, RuntimeStatus, type Store } from "../store/store.js";
 import type { CompletionNotifier } from "../worker/completion-notifier.js";
+import { clampedDelay } from "../worker/long-timeout.js";
 import { CompletionWatcher } from "./completion-watcher.js";
 import { toInstanceStatus, type InstanceStatus } from "./instance-status.js";
 
@@ -48,8 +49,6 @@ export type PurgeWhereFilter = Omit<ListFilter, "pageSize" | "continuationToken"
 const PURGE_FILTER_KEYS = ["runtimeStatus", "name", "createdFrom", "createdTo", "instanceIdPrefix"];
 /** Instances purged per transaction: a long purge leaves the write lock to others in between. */
 const PURGE_BATCH = 1000;
-/** setTimeout's longest delay; longer waits simply loop. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface ClientOptions {
   store: Store;
@@ -79,7 +78,7 @@ export class BatonClient {
     const instanceId = options?.instanceId ?? randomUUID();
     validateInstanceId(instanceId);
     const input = serialize(options?.input, `Input of orchestration "${name}"`, this.options.maxPayloadBytes);
-    const startAt = options?.startAt === undefined ? 0 : parseStartAt(options.startAt);
+    const startAt = options?.startAt === undefined ? 0 : toTimeMs(options.startAt, "startAt", this.options.now(), true);
     await this.assertKnown(name);
     const now = this.options.now();
     await this.options.store.createInstance(
@@ -118,7 +117,7 @@ export class BatonClient {
       for (;;) {
         const remaining = deadline - Date.now();
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([woken, new Promise((resolve) => (timer = setTimeout(resolve, Math.min(remaining, MAX_TIMER_MS))))]);
+        await Promise.race([woken, new Promise((resolve) => (timer = setTimeout(resolve, clampedDelay(remaining))))]);
         clearTimeout(timer);
         woken = new Promise<void>((resolve) => (wakeUp = resolve));
         this.assertOpen();
@@ -308,14 +307,6 @@ function describeUnhosted(unhosted: { orchestration?: string; activities: string
     ...(unhosted.activities.length > 0 ? { activities: unhosted.activities } : {}),
     message: `No running worker hosts ${parts.join(" or ")}; the instance waits until one that does starts.`,
   };
-}
-
-function parseStartAt(value: Date | string): number {
-  const ms = value instanceof Date ? value.getTime() : typeof value === "string" ? Date.parse(value) : NaN;
-  if (Number.isNaN(ms)) {
-    throw new InvalidArgumentError(`startAt must be a Date or an ISO 8601 date string, got ${JSON.stringify(value)}.`);
-  }
-  return ms;
 }
 
 function dateMs(value: Date, what: string): number {

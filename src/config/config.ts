@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, extname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ActivityOptions } from "../definitions/activity.js";
-import type { Duration } from "../definitions/duration.js";
+import { toMs, type Duration } from "../definitions/duration.js";
 import type { RetryPolicy } from "../definitions/retry-policy.js";
 import { InvalidArgumentError } from "../errors.js";
 import { closestKey } from "../did-you-mean.js";
@@ -207,6 +207,7 @@ function checkObject(value: unknown, shape: Record<string, Kind>, where: string,
     if (field !== undefined && !hasKind(field, kind)) {
       throw new InvalidArgumentError(`${where}: ${prefix}${key} must be ${describe(kind)}, got ${JSON.stringify(field)}.`);
     }
+    if (kind === "duration" && field !== undefined) toMs(field as Duration, `${where}: ${prefix}${key}`);
   }
 }
 
@@ -243,8 +244,11 @@ function parseEnv(variable: string, text: string, kind: Kind): unknown {
     case "boolean":
       if (text !== "true" && text !== "false") throw new InvalidArgumentError(`${variable} must be true or false, got "${text}".`);
       return text === "true";
-    case "duration":
-      return /^\d+$/.test(text) ? Number(text) : text;
+    case "duration": {
+      const duration = /^\d+$/.test(text) ? Number(text) : text;
+      toMs(duration, variable); // refused here, naming the variable, rather than later as a key
+      return duration;
+    }
     default:
       return text;
   }

@@ -1,6 +1,6 @@
 import { closestKey } from "../did-you-mean.js";
 import { InvalidArgumentError } from "../errors.js";
-import { toMs, type Duration } from "./duration.js";
+import { MAX_DURATION_MS, toMs, type Duration } from "./duration.js";
 
 /**
  * How a failed activity is retried. Retries run from the store's queue (the task is made
@@ -75,6 +75,9 @@ export function nextRetryDelayMs(policy: ResolvedRetryPolicy, failedAttempt: num
   if (failedAttempt >= policy.maxAttempts) return null;
   let delay = policy.firstRetryIntervalMs * Math.pow(policy.backoffCoefficient, failedAttempt - 1);
   if (policy.maxRetryIntervalMs !== null) delay = Math.min(delay, policy.maxRetryIntervalMs);
+  // Exponential growth passes any clock after enough attempts (2 ** 1100 is Infinity): a wait
+  // never exceeds the longest duration, so the next attempt's time stays storable.
+  delay = Math.min(delay, MAX_DURATION_MS);
   if (policy.retryTimeoutMs !== null && elapsedMs + delay > policy.retryTimeoutMs) return null;
   return Math.round(delay);
 }

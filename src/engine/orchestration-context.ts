@@ -3,7 +3,7 @@
  * numbers it and matches it against history); everything else here is pure glue.
  */
 import type { ActivityDefinition } from "../definitions/activity.js";
-import { toMs, type Duration } from "../definitions/duration.js";
+import { toMs, toTimeMs, type Duration } from "../definitions/duration.js";
 import type { Logger } from "../definitions/logger.js";
 import { validateFunctionName, validateInstanceId } from "../definitions/names.js";
 import type {
@@ -138,10 +138,8 @@ export function createOrchestrationContext(run: RunHooks): OrchestrationContext 
   }
 
   function createTimer(fireAt: Date): TimerTask {
-    if (!(fireAt instanceof Date) || Number.isNaN(fireAt.getTime())) {
-      throw new InvalidArgumentError("ctx.createTimer(fireAt) needs a valid Date.");
-    }
-    return run.scheduleTimer(fireAt.getTime());
+    // Checked against the episode's recorded time, so a replay decides exactly as the first run did.
+    return run.scheduleTimer(toTimeMs(fireAt, "ctx.createTimer(fireAt)", run.nowMs));
   }
 
   function waitForExternalEvent(name: string, options?: WaitForExternalEventOptions): Task<any> {

@@ -6,15 +6,17 @@
  * Every error is `{ code, message }` with the status from error-status.ts; bad input is
  * rejected before the client (and so the store) is called.
  */
-import { timingSafeEqual } from "node:crypto";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { basePath } from "hono/route";
 import type { BatonClient, ListFilter, PurgeWhereFilter } from "../client/client.js";
 import type { InstanceStatus } from "../client/instance-status.js";
 import { toMs } from "../definitions/duration.js";
+import { jsonDepth } from "../definitions/json-depth.js";
+import { MAX_PAYLOAD_DEPTH } from "../definitions/payload.js";
 import { BatonError, InvalidArgumentError, TimeoutError } from "../errors.js";
 import { RuntimeStatus } from "../store/store.js";
+import { bearerMatches, UNAUTHORIZED_CODE, UNAUTHORIZED_MESSAGE, WWW_AUTHENTICATE } from "./auth.js";
 import { statusOfCode } from "./error-status.js";
 import { openApiDocument } from "./openapi.js";
 
@@ -67,8 +69,8 @@ export function createHttpApi(options: HttpApiOptions): Hono {
 
   app.use("/api/*", async (c, next) => {
     if (token && !bearerMatches(c.req.header("authorization"), token)) {
-      c.header("WWW-Authenticate", 'Bearer realm="baton"');
-      throw new HttpError("UNAUTHORIZED", "Send the API token as `Authorization: Bearer <token>`.");
+      c.header("WWW-Authenticate", WWW_AUTHENTICATE);
+      throw new HttpError(UNAUTHORIZED_CODE, UNAUTHORIZED_MESSAGE);
     }
     if (!token) refuseNonLocal(c);
     await next();
@@ -214,13 +216,6 @@ function isLocalName(hostname: string | undefined): boolean {
   return hostname === "localhost" || hostname === "[::1]" || (hostname !== undefined && /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname));
 }
 
-function bearerMatches(header: string | undefined, token: Buffer): boolean {
-  const match = /^Bearer (.+)$/i.exec(header ?? "");
-  if (!match) return false;
-  const given = Buffer.from(match[1]!);
-  return given.length === token.length && timingSafeEqual(given, token);
-}
-
 /** The query parameters, refusing unknown and repeated ones (a typo must not be ignored). */
 function queryOf(c: Context, known: readonly string[]): Record<string, string | undefined> {
   const all = c.req.queries();
@@ -276,6 +271,12 @@ function commonFilter(query: Record<string, string | undefined>): Omit<ListFilte
 async function jsonBody(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === "") return undefined;
+  // Before parsing: deep nesting would hold the event loop in JSON.parse, or overflow its stack.
+  if (jsonDepth(text, MAX_PAYLOAD_DEPTH) > MAX_PAYLOAD_DEPTH) {
+    throw new InvalidArgumentError(
+      `The body nests arrays and objects more than ${MAX_PAYLOAD_DEPTH} levels deep; at most ${MAX_PAYLOAD_DEPTH} are allowed. Flatten the data.`,
+    );
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {

@@ -4,10 +4,11 @@
  * without one.
  */
 import { getRequestListener, RequestError } from "@hono/node-server";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { BatonClient } from "../client/client.js";
 import { InvalidArgumentError } from "../errors.js";
+import { bearerMatches, isOpenHealthProbe, UNAUTHORIZED_CODE, UNAUTHORIZED_MESSAGE, WWW_AUTHENTICATE } from "./auth.js";
 import { createHttpApi, type HttpApiOptions } from "./http-api.js";
 
 export interface ServeHttpApiOptions extends Omit<HttpApiOptions, "client"> {
@@ -59,8 +60,17 @@ export async function serveHttpApi(client: BatonClient, options: ServeHttpApiOpt
       return Response.json({ code: "INTERNAL", message: "An unexpected error occurred; the server log has the details." }, { status: 500 });
     },
   });
+  const token = hasToken ? Buffer.from(options.token!) : undefined;
   const server = await new Promise<Server>((resolve, reject) => {
-    const listening = createServer(listener);
+    // With a token, the token is checked first, on the request as it arrived: a path the
+    // adapter cannot parse, a route outside /api or a body of any size gets 401 like the rest.
+    const listening = createServer((incoming, outgoing) => {
+      if (token && !isOpenHealthProbe(incoming.method, incoming.url) && !bearerMatches(incoming.headers.authorization, token)) {
+        refuseUnauthorized(incoming, outgoing);
+        return;
+      }
+      void listener(incoming, outgoing);
+    });
     listening.once("error", reject);
     listening.listen(port, host, () => resolve(listening));
   });
@@ -77,4 +87,30 @@ export async function serveHttpApi(client: BatonClient, options: ServeHttpApiOpt
         server.closeAllConnections();
       })),
   };
+}
+
+/** What is read of an unauthorized request's body, at most, before the connection is cut. */
+const MAX_DISCARDED_BYTES = 1024 * 1024;
+const DISCARD_TIMEOUT_MS = 1000;
+
+/**
+ * Answers 401 at once, without looking at the body. What the client still sends is read and
+ * dropped for a while, so that it can read the answer (a socket closed on unread data is
+ * reset, and the reset can wipe the answer); a body larger or slower than that bound cuts
+ * the connection.
+ */
+function refuseUnauthorized(incoming: IncomingMessage, outgoing: ServerResponse): void {
+  const body = JSON.stringify({ code: UNAUTHORIZED_CODE, message: UNAUTHORIZED_MESSAGE });
+  outgoing.writeHead(401, { "content-type": "application/json", "content-length": Buffer.byteLength(body), "www-authenticate": WWW_AUTHENTICATE });
+  outgoing.end(body);
+  let discarded = 0;
+  const cut = (): void => void incoming.socket.destroy();
+  const timer = setTimeout(cut, DISCARD_TIMEOUT_MS).unref();
+  incoming.on("data", (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > MAX_DISCARDED_BYTES) cut();
+  });
+  incoming.on("close", () => clearTimeout(timer));
+  incoming.on("end", () => clearTimeout(timer));
+  incoming.resume();
 }

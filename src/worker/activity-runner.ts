@@ -5,6 +5,7 @@
  */
 import type { ActivityContext } from "../definitions/activity.js";
 import { toMs } from "../definitions/duration.js";
+import { setLongTimeout, type LongTimeout } from "./long-timeout.js";
 import type { Logger } from "../definitions/logger.js";
 import { deserialize, serialize } from "../definitions/payload.js";
 import type { Registry } from "../definitions/registry.js";
@@ -69,7 +70,7 @@ export async function executeAttempt(task: ActivityWorkItem, abort: AttemptAbort
  */
 class HeartbeatWatch {
   details: string | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: LongTimeout | undefined;
   private expire: ((error: Error) => void) | undefined;
   private readonly timeoutMs: number | undefined;
 
@@ -95,15 +96,15 @@ class HeartbeatWatch {
   }
 
   stop(): void {
-    clearTimeout(this.timer);
+    this.timer?.clear();
     this.expire = undefined;
   }
 
   private arm(): void {
     if (this.timeoutMs === undefined || !this.expire) return;
-    clearTimeout(this.timer);
+    this.timer?.clear();
     const ms = this.timeoutMs;
-    this.timer = setTimeout(() => {
+    this.timer = setLongTimeout(() => {
       const error = new TimeoutError(`Activity "${this.task.name}" sent no heartbeat within its heartbeatTimeout of ${ms} ms.`);
       this.abort.abort(error);
       this.expire?.(error);
@@ -145,9 +146,9 @@ function safeRetryIf(retryIf: (error: Error) => boolean, error: unknown): boolea
 async function withTimeout<T>(promise: Promise<T>, timeout: unknown, abort: AttemptAbort, name: string): Promise<T> {
   if (timeout === undefined) return promise;
   const ms = toMs(timeout as number, "activity timeout");
-  let timer: NodeJS.Timeout | undefined;
+  let timer: LongTimeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+    timer = setLongTimeout(() => {
       const error = new TimeoutError(`Activity "${name}" did not finish within its timeout of ${ms} ms.`);
       abort.abort(error);
       reject(error);
@@ -156,7 +157,7 @@ async function withTimeout<T>(promise: Promise<T>, timeout: unknown, abort: Atte
   try {
     return await Promise.race([promise, expired]);
   } finally {
-    clearTimeout(timer);
+    timer?.clear();
   }
 }
 

@@ -31,6 +31,7 @@ import { AttemptAbort } from "./attempt-abort.js";
 import { runEpisode } from "./episode-runner.js";
 import { InlineAttempt, type InlineActivityHost } from "./inline-activities.js";
 import { RunCache } from "./run-cache.js";
+import { clampedDelay, setLongTimeout, type LongTimeout } from "./long-timeout.js";
 
 export interface WorkerLimits {
   maxConcurrentActivities: number;
@@ -106,7 +107,8 @@ export class Worker {
     this.startedAt = this.deps.now();
     await this.deps.store.announceFunctions(this.workerId, this.deps.registry.names(), this.startedAt);
     await this.deps.store.workerAlive(this.workerId, this.deps.registry.names(), this.deps.limits.leaseMs, this.startedAt);
-    const renewEveryMs = Math.max(50, Math.floor(this.deps.limits.leaseMs / 3));
+    // Renewing earlier than needed is harmless; a lease of months must not overflow the timer.
+    const renewEveryMs = clampedDelay(Math.max(50, Math.floor(this.deps.limits.leaseMs / 3)));
     this.leaseTimer = setInterval(() => void this.renewLeases(), renewEveryMs);
     this.leaseTimer.unref();
     // Another process queued work (a PostgreSQL NOTIFY): look now rather than at the next poll.
@@ -124,12 +126,12 @@ export class Worker {
     this.unwatch?.();
     clearTimeout(this.wakeTimer);
     const running = Promise.all([...this.episodes, ...[...this.activities.values()].map((a) => a.done)]);
-    let timer: NodeJS.Timeout | undefined;
+    let timer: LongTimeout | undefined;
     const timedOut = await Promise.race([
       running.then(() => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
+      new Promise<boolean>((resolve) => (timer = setLongTimeout(() => resolve(true), timeoutMs))),
     ]);
-    clearTimeout(timer);
+    timer?.clear();
     if (timedOut) {
       for (const { abort } of this.activities.values()) abort.abort(new ClosedError("The worker is stopping."));
       const releases = [...this.activities.values()].map(({ task }) =>
@@ -402,7 +404,7 @@ export class Worker {
     this.wakeTimer = setTimeout(() => {
       this.wakeAt = Infinity;
       this.wake();
-    }, Math.max(0, at - this.deps.now()));
+    }, clampedDelay(at - this.deps.now())); // a far wake comes early, finds nothing, and is scheduled again
   }
 
   /** One renewal at a time: a slow store must not pile renewals up on its connections. */

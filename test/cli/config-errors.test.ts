@@ -40,6 +40,17 @@ export default defineConfig({ functions: "./functions.ts", http: { port: "8080" 
     says: ['BATON_HTTP_PORT must be a whole number, got "eighty".'],
   },
   {
+    label: "a lease no clock can reach, in baton.config.json",
+    files: { "baton.config.json": JSON.stringify({ functions: "./functions.ts", leaseMs: 1e300 }) },
+    says: ["baton.config.json: leaseMs must be a number of milliseconds from 0 to 3155760000000 ms (100 years), got 1e+300."],
+  },
+  {
+    label: "a poll interval longer than 100 years, in the environment",
+    files: { "baton.config.json": JSON.stringify({ functions: "./functions.ts" }) },
+    env: { BATON_POLL_INTERVAL_MS: "99999999999999999999" },
+    says: ["BATON_POLL_INTERVAL_MS must be a number of milliseconds from 0 to 3155760000000 ms (100 years), got 100000000000000000000."],
+  },
+  {
     label: "two config files",
     files: { "baton.config.json": "{}", "baton.config.mjs": "export default {};\n" },
     says: [/Found 2 config files \(.*baton\.config\.mjs, .*baton\.config\.json\): keep one, or choose with --config\./],
@@ -81,4 +92,15 @@ it("refuses each bad configuration with exit code 2, a message naming the proble
     }
     expect(after, `${c.label}: no file written`).toEqual(before);
   }
+}, 180_000);
+
+it("refuses a --stop-timeout longer than 100 years when the command starts, not when it stops", async () => {
+  const dir = tempDir("baton-cli-stop-timeout-");
+  writeFunctions(dir);
+  const before = readdirSync(dir).sort();
+  const exit = await runBaton(["start", "functions.ts", "--port", "0", "--stop-timeout", "99999999999999999999"], { cwd: dir, env: {}, timeoutMs: 150_000 });
+  expect({ code: exit.code, stdout: exit.stdout }).toEqual({ code: EXIT.USAGE, stdout: "" });
+  expect(exit.stderr).toContain("--stop-timeout");
+  expect(exit.stderr).toContain("longer than 100 years: 99999999999999999999 (at most 3155760000000 ms)");
+  expect(readdirSync(dir).sort()).toEqual(before);
 }, 180_000);

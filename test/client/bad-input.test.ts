@@ -102,6 +102,13 @@ async function expectRejectedUnchanged(
   return error;
 }
 
+/** `levels` arrays inside each other. */
+function nestedArrays(levels: number): unknown {
+  let value: unknown = [];
+  for (let i = 1; i < levels; i++) value = [value];
+  return value;
+}
+
 function cyclic(): Record<string, unknown> {
   const value: Record<string, unknown> = { name: "loop" };
   value.self = value;
@@ -148,6 +155,8 @@ describe("startNew", () => {
     ["a symbol", { tag: Symbol("t") }, ['contains a symbol at key "tag"']],
     ["a top-level function", () => 1, ["contains a function"]],
     ["a cycle", cyclic(), ["cannot be serialized as JSON", "Remove cycles"]],
+    ["arrays nested 101 levels deep", nestedArrays(101), ["nests arrays and objects more than 100 levels deep", "Flatten"]],
+    ["arrays nested 5,000 levels deep", nestedArrays(5_000), ["nests arrays and objects more than 100 levels deep", "Flatten"]],
   ] as const)("rejects input containing %s", async (_what, input, mentions) => {
     const error = await expectRejectedUnchanged(
       () => client.startNew(chain, { input: input as never, instanceId: "bad-input" }),
@@ -265,8 +274,31 @@ describe("startNew", () => {
       () => client.startNew(chain, { input: 1, startAt }),
       InvalidArgumentError,
       "INVALID_ARGUMENT",
-      ["startAt must be a Date or an ISO 8601 date string"],
+      ["startAt must be a valid Date or an ISO 8601 date string"],
     );
+  });
+
+  it.each([
+    ["a Date past the largest valid Date", new Date(8.64e15 + 1), "startAt must be a valid Date"],
+    ["the largest valid Date", new Date(8.64e15), "+275760-09-13T00:00:00.000Z is more than 100 years ahead"],
+    ["a Date 101 years ahead", new Date(Date.now() + 101 * 365.25 * 86_400_000), "is more than 100 years ahead: the latest time allowed now is"],
+    ["an ISO string in year 275760", "+275760-01-01T00:00:00Z", "+275760-01-01T00:00:00.000Z is more than 100 years ahead"],
+  ])("rejects startAt given as %s, and stores no instance", async (_what, startAt, message) => {
+    await expectRejectedUnchanged(
+      () => client.startNew(chain, { input: 1, instanceId: "too-late", startAt }),
+      InvalidArgumentError,
+      "INVALID_ARGUMENT",
+      [message],
+    );
+    await expect(client.getStatus("too-late")).resolves.toBeNull();
+    const { instances } = await client.list({ instanceIdPrefix: "too-late" });
+    expect(instances).toEqual([]);
+  });
+
+  it("accepts a startAt 99 years ahead: the instance waits as Pending", async () => {
+    const startAt = new Date(Date.now() + 99 * 365.25 * 86_400_000);
+    await client.startNew(chain, { input: 1, instanceId: "far-ahead", startAt });
+    await expect(client.getStatus("far-ahead")).resolves.toMatchObject({ runtimeStatus: "Pending" });
   });
 
   it("rejects an empty orchestration name", async () => {
@@ -307,6 +339,23 @@ describe("raiseEvent", () => {
       "SERIALIZATION_FAILED",
       ['Data of event "Go"', ...mentions],
     );
+  });
+
+  it("rejects data nested deeper than 100 levels, naming the limit", async () => {
+    const error = await expectRejectedUnchanged(() => client.raiseEvent("waiting-1", "Go", nestedArrays(5_000)), SerializationError, "SERIALIZATION_FAILED", [
+      'Data of event "Go" nests arrays and objects more than 100 levels deep',
+    ]);
+    expect(error.message).not.toContain("cycles");
+  });
+
+  it("accepts data nested 100 levels deep", async () => {
+    await client.raiseEvent("waiting-1", "Go", nestedArrays(100));
+    const done = await client.waitForCompletion("waiting-1", { timeout: 20_000 });
+    // The orchestration returns { input, go }: one level more than the limit, so its output is refused.
+    expect(done.runtimeStatus).toBe("Failed");
+    expect(done.failureDetails).toMatchObject({ code: "SERIALIZATION_FAILED", message: expect.stringContaining("Output of orchestration") });
+    const history = (await client.getStatus("waiting-1", { showHistory: true }))!.history!;
+    expect(history.find((e) => e.type === "EventRaised")).toMatchObject({ name: "Go", data: nestedArrays(100) });
   });
 
   it("rejects data over the payload limit", async () => {
@@ -434,6 +483,15 @@ describe("list", () => {
   });
 });
 
+describe("waitForCompletion", () => {
+  it.each([1e300, Infinity, NaN, -1, "36526d"])("rejects the timeout %s naming it and the allowed range", async (timeout) => {
+    await expectRejectedUnchanged(() => client.waitForCompletion("waiting-1", { timeout: timeout as never }), InvalidArgumentError, "INVALID_ARGUMENT", [
+      "waitForCompletion timeout",
+      "from 0 to 3155760000000 ms (100 years)",
+    ]);
+  });
+});
+
 describe("createBaton and createClient", () => {
   it("rejects an unknown option and suggests the right key", async () => {
     await expectRejectedUnchanged(
@@ -497,6 +555,31 @@ describe("createBaton and createClient", () => {
   it("accepts the same definition listed twice", async () => {
     const baton = await createBaton({ store: url, functions: [double, double, chain], logger: quiet });
     batons.push(baton);
+    await expect(baton.client.getStatus("done-1")).resolves.toMatchObject({ runtimeStatus: "Completed" });
+  });
+
+  it.each([
+    ["leaseMs", 1e300, "got 1e+300"],
+    ["leaseMs", "36526d", '"36526d" is longer than 100 years'],
+    ["pollIntervalMs", Infinity, "got Infinity"],
+  ])("rejects %s %s with the allowed range", async (key, value, mention) => {
+    await expectRejectedUnchanged(
+      () => createBaton({ store: url, functions: FUNCTIONS, logger: quiet, [key]: value }),
+      InvalidArgumentError,
+      "INVALID_ARGUMENT",
+      [key, mention, "3155760000000 ms (100 years)"],
+    );
+  });
+
+  it.each([1e300, Infinity, NaN, -1])("stop() rejects timeoutMs %s and does not stop", async (timeoutMs) => {
+    const baton = await createBaton({ store: url, functions: FUNCTIONS, logger: quiet, pollIntervalMs: 20 });
+    batons.push(baton);
+    await baton.start();
+    await expectRejectedUnchanged(() => baton.stop({ timeoutMs }), InvalidArgumentError, "INVALID_ARGUMENT", [
+      "stop timeoutMs",
+      "from 0 to 3155760000000 ms (100 years)",
+    ]);
+    // Not stopped: a stopped baton's client is closed (its real stop runs after the test).
     await expect(baton.client.getStatus("done-1")).resolves.toMatchObject({ runtimeStatus: "Completed" });
   });
 

@@ -83,6 +83,8 @@ const CASES: Case[] = [
   ["start: instance id over 200 characters", "POST", `/api/orchestrators/Hello/${tooLong}`, undefined, 400, "INVALID_ARGUMENT"],
   ["start: blank orchestration name", "POST", "/api/orchestrators/%20%20", undefined, 400, "INVALID_ARGUMENT"],
   ["start: bad startAt", "POST", "/api/orchestrators/Hello?startAt=tomorrow-ish", undefined, 400, "INVALID_ARGUMENT"],
+  ["start: startAt past the largest Date", "POST", "/api/orchestrators/Hello/late?startAt=%2B275760-09-13T00:00:00.001Z", undefined, 400, "INVALID_ARGUMENT"],
+  ["start: startAt more than 100 years ahead", "POST", "/api/orchestrators/Hello/late?startAt=2200-01-01T00:00:00Z", undefined, 400, "INVALID_ARGUMENT"],
   ["start: bad reuseFinished", "POST", "/api/orchestrators/Hello/done?reuseFinished=yes", undefined, 400, "INVALID_ARGUMENT"],
   ["start: unknown query parameter", "POST", "/api/orchestrators/Hello?instanceId=x", undefined, 400, "INVALID_ARGUMENT"],
   ["start: repeated query parameter", "POST", "/api/orchestrators/Hello/done?reuseFinished=true&reuseFinished=true", undefined, 400, "INVALID_ARGUMENT"],
@@ -92,6 +94,7 @@ const CASES: Case[] = [
   ["wait: bad timeout", "GET", "/api/instances/waiting/wait?timeout=soon", undefined, 400, "INVALID_ARGUMENT"],
   ["wait: negative timeout", "GET", "/api/instances/waiting/wait?timeout=-5", undefined, 400, "INVALID_ARGUMENT"],
   ["wait: timeout over maxWaitMs (60 s)", "GET", "/api/instances/waiting/wait?timeout=61s", undefined, 400, "INVALID_ARGUMENT"],
+  ["wait: timeout no clock can reach", "GET", `/api/instances/waiting/wait?timeout=1${"0".repeat(400)}`, undefined, 400, "INVALID_ARGUMENT"],
   ["wait: invalid id", "GET", "/api/instances/%E2%9C%93/wait", undefined, 400, "INVALID_ARGUMENT"],
   ["raiseEvent: query parameter", "POST", "/api/instances/waiting/raiseEvent/Go?reason=x", '"data"', 400, "INVALID_ARGUMENT"],
   ["raiseEvent: blank event name", "POST", "/api/instances/waiting/raiseEvent/%20", '"data"', 400, "INVALID_ARGUMENT"],
@@ -220,6 +223,19 @@ describe("errors: status, { code, message }, and nothing written", () => {
       ["later", "Pending"],
       ["waiting", "Running"],
     ]);
+  });
+});
+
+describe("times no clock can reach", () => {
+  it("a startAt more than 100 years ahead is answered 400 naming it and the latest time allowed", async () => {
+    const body = await expectError(await served.api("/api/orchestrators/Hello/late?startAt=2200-01-01T00:00:00Z", { method: "POST" }), 400, "INVALID_ARGUMENT");
+    expect(body.message).toMatch(/^startAt 2200-01-01T00:00:00\.000Z is more than 100 years ahead: the latest time allowed now is \d{4}-/);
+    await expectError(await served.api("/api/instances/late"), 404, "INSTANCE_NOT_FOUND");
+  });
+
+  it("a wait timeout of Infinity is answered 400 naming the allowed range", async () => {
+    const body = await expectError(await served.api(`/api/instances/waiting/wait?timeout=1${"0".repeat(400)}`), 400, "INVALID_ARGUMENT");
+    expect(body.message).toBe("timeout must be a number of milliseconds from 0 to 3155760000000 ms (100 years), got Infinity.");
   });
 });
 

@@ -7,8 +7,9 @@
  * seed (BATON_FUZZ_SEED=<n> to try others, BATON_FUZZ_REQUESTS=<n> for a longer run).
  *
  * Asserted of every answer: no 5xx; no 3xx; every error is JSON { code, message } with a code
- * of error-status.ts whose status it has; without the right token, nothing but /api/health
- * succeeds. At the end the server still answers /api/health.
+ * of error-status.ts whose status it has; without the right token, everything but
+ * GET /api/health is 401, malformed requests and unknown routes included. At the end the
+ * server still answers /api/health.
  */
 import http from "node:http";
 import { describe, expect, it } from "vitest";
@@ -47,7 +48,7 @@ interface FuzzRequest {
   /** Send the body chunked, without Content-Length. */
   chunked: boolean;
   authorized: boolean;
-  /** A target or Host the Node adapter cannot make a URL of: answered 400 before the app (and its token check). */
+  /** A target or Host the Node adapter cannot make a URL of: answered 400 before the app (after the token check). */
   malformed: boolean;
 }
 
@@ -252,14 +253,15 @@ function check(request: FuzzRequest, answer: Answer): string | undefined {
   const { status } = answer;
   if (status >= 500) return `a ${status}`;
   if (status < 200 || (status >= 300 && status < 400)) return `an unexpected status ${status}`;
-  if (request.malformed) {
+  if (request.malformed && request.authorized) {
     const expected = status === 400 && (request.method === "HEAD" || (answer.text.includes('"code":"INVALID_ARGUMENT"') && answer.text.includes("Malformed request")));
     if (!expected) return `${status} to a malformed request`;
   }
   const routed = routedPath(request.path);
   const health = routed === "/api/health" && (request.method === "GET" || request.method === "HEAD");
-  if (!request.authorized && !request.malformed && status < 300 && !health) return `a ${status} without the right token`;
-  if (!request.authorized && !request.malformed && routed.startsWith("/api/") && !health && status !== 401) return `${status} instead of 401 without the right token`;
+  if (!request.authorized && status < 300 && !health) return `a ${status} without the right token`;
+  // The token is checked first: a malformed request or an unknown route without it is 401 too.
+  if (!request.authorized && !health && status !== 401) return `${status} instead of 401 without the right token`;
   if (status < 300) return undefined;
   if (request.method === "HEAD") return answer.text === "" ? undefined : "a HEAD answer with a body";
   if (!String(answer.headers["content-type"]).startsWith("application/json")) return `content-type ${answer.headers["content-type"]}`;

@@ -2,7 +2,7 @@
  * Safe by default: loopback unless a token is set; with a token, every route but /api/health
  * wants `Authorization: Bearer <token>`, and a refused request writes nothing.
  */
-import { request as httpRequest } from "node:http";
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { describe, expect, it } from "vitest";
 import { InvalidArgumentError, serveHttpApi } from "../../src/index.js";
 import { snapshotStore } from "../helpers/store-snapshot.js";
@@ -106,20 +106,82 @@ describe.each([
     const response = await local(served)("/api/health");
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: "ok" });
+    const base = `http://127.0.0.1:${new URL(served.url).port}`;
+    expect((await rawRequest(base, "GET", "/api/health?probe=1", {})).status).toBe(200);
+    expect((await rawRequest(base, "HEAD", "/api/health", {})).status).toBe(200);
+  });
+
+  it.each([
+    ["GET", "/api\\instances", {}],
+    ["GET", "/api\\..\\api\\instances\\known", {}],
+    ["GET", "/%61pi/instances", {}],
+    ["GET", "/api%2Finstances", {}],
+    ["GET", "/api/%2e%2e/api/instances", {}],
+    ["GET", "//api/instances", {}],
+    ["GET", "/API/instances", {}],
+    ["GET", "/api/health/../instances", {}],
+    ["GET", "/api/health%2F..%2Finstances", {}],
+    ["GET", "/api/health/", {}],
+    ["GET", "/nothing-here", {}],
+    ["GET", "/", {}],
+    ["GET", "/api/instances", { host: "bad host name" }],
+    ["PUT", "/api/instances", {}],
+    ["PATCH", "/api/instances/known", {}],
+    ["OPTIONS", "/api/instances", {}],
+    ["OPTIONS", "*", {}],
+    ["POST", "/api/health", {}],
+    ["DELETE", "/api/health", {}],
+    ["POST", "/api\\orchestrators\\Hello\\big", {}, "x".repeat(2 * 1024 * 1024)],
+    ["POST", "/api/orchestrators/Hello/big", { "content-type": "application/json" }, JSON.stringify("x".repeat(512 * 1024))],
+  ] as [string, string, Record<string, string>, string?][])(
+    "answers 401 to %s %s without the token, before the path, route, method or body is looked at",
+    async (method, path, headers, body) => {
+      const served = await serve({ start: false, http });
+      const before = await snapshotStore(served.store);
+      const answer = await rawRequest(`http://127.0.0.1:${new URL(served.url).port}`, method, path, headers, body);
+      expect({ status: answer.status, body: answer.body }).toEqual({
+        status: 401,
+        body: JSON.stringify({ code: "UNAUTHORIZED", message: "Send the API token as `Authorization: Bearer <token>`." }),
+      });
+      expect(answer.headers["www-authenticate"]).toBe('Bearer realm="baton"');
+      expect(answer.headers["content-type"]).toMatch(/^application\/json/);
+      expect(await snapshotStore(served.store)).toEqual(before);
+      expect(served.unexpected).toEqual([]);
+    },
+  );
+
+  it("with the token, a malformed path is 400 and an unknown route 404, as without a token set", async () => {
+    const served = await serve({ start: false, http });
+    const base = `http://127.0.0.1:${new URL(served.url).port}`;
+    const backslash = await rawRequest(base, "GET", "/api\\instances", bearer(TOKEN));
+    expect(backslash.status).toBe(400);
+    expect(JSON.parse(backslash.body)).toMatchObject({ code: "INVALID_ARGUMENT" });
+    const unknown = await rawRequest(base, "GET", "/nothing-here", bearer(TOKEN));
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.body)).toMatchObject({ code: "ROUTE_NOT_FOUND" });
   });
 });
 
-/** A raw request, so that Host and Origin can be set as a browser or a rebinding attacker would. */
-function rawRequest(url: string, method: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+/**
+ * A raw request, so that Host and Origin can be set as a browser or a rebinding attacker would,
+ * and the path is sent as written (fetch would turn a backslash into a slash).
+ */
+function rawRequest(
+  url: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const request = httpRequest({ host: target.hostname, port: target.port, method, path, headers }, (response) => {
-      let body = "";
-      response.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+      let text = "";
+      response.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text, headers: response.headers }));
     });
     request.on("error", reject);
-    request.end();
+    request.end(body);
   });
 }
 
