@@ -1,10 +1,11 @@
 /**
  * How the worker meets a store that refuses its writes: for a while (the disk is full) or for
- * good (the file is damaged). Each kind of background write reports here how it went.
+ * good (the file is damaged). Each kind of background write reports here its failures of these
+ * two kinds, and its successes. (Other failures, such as a lost PostgreSQL connection, are the
+ * store's to retry and their callers' to log: they do not come here.)
  *
  * States:
- * - writable: writes succeed (a failure other than the two below keeps it writable: its caller
- *   logs it).
+ * - writable: writes succeed.
  * - full: a write failed with StoreFullError. Said once in the log; every failed write waits a
  *   capped exponential backoff before it is tried again. Back to writable once every kind of
  *   write that failed has succeeded since (said once too).
@@ -51,8 +52,8 @@ export class StoreFaults {
     return this.retryAt.get(write) ?? 0;
   }
 
-  /** A write of this kind failed: how long to wait before trying it again. */
-  failed(write: BackgroundWrite, error: unknown): number {
+  /** A write of this kind failed for a store fault: how long to wait before trying it again. */
+  failed(write: BackgroundWrite, error: StoreFullError | StoreCorruptError): number {
     const failures = (this.failuresInARow.get(write) ?? 0) + 1;
     this.failuresInARow.set(write, failures);
     if (error instanceof StoreFullError) this.markFull(write, error);
@@ -90,6 +91,6 @@ export class StoreFaults {
 }
 
 /** Whether an error is one of the store's own faults, which StoreFaults reports (once) for everyone. */
-export function isStoreFault(error: unknown): boolean {
+export function isStoreFault(error: unknown): error is StoreFullError | StoreCorruptError {
   return error instanceof StoreFullError || error instanceof StoreCorruptError;
 }

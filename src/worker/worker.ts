@@ -98,6 +98,7 @@ export class Worker {
       },
       // Only a full disk passes: any other failure rejects the batch (its episodes are redone).
       (error) => {
+        if (!isStoreFault(error)) return undefined;
         const delayMs = this.faults.failed("commit", error);
         return error instanceof StoreFullError ? delayMs : undefined;
       },
@@ -203,9 +204,13 @@ export class Worker {
         if (!this.pumpAgain) break;
       }
     } catch (error) {
-      const delayMs = this.faults.failed("claim", error);
-      if (!isStoreFault(error)) this.deps.logger.error(`worker: claiming work failed: ${(error as Error).message}; retrying in ${delayMs} ms`);
-      if (this.claiming()) this.scheduleWake(this.faults.nextTryAt("claim"));
+      if (isStoreFault(error)) {
+        this.faults.failed("claim", error);
+        this.scheduleWake(this.faults.nextTryAt("claim"));
+      } else {
+        this.deps.logger.error(`worker: claiming work failed: ${(error as Error).message}; retrying`);
+        this.scheduleWake(this.deps.now() + this.deps.limits.pollIntervalMs);
+      }
     } finally {
       this.pumping = false;
     }
@@ -461,8 +466,8 @@ export class Worker {
         await store.workerAlive(this.workerId, registry.names(), limits.leaseMs, now());
         this.faults.succeeded("heartbeat");
       } catch (error) {
-        this.faults.failed("heartbeat", error);
-        if (!isStoreFault(error)) logger.warn(`worker: heartbeat failed: ${(error as Error).message}`);
+        if (isStoreFault(error)) this.faults.failed("heartbeat", error);
+        else logger.warn(`worker: heartbeat failed: ${(error as Error).message}`);
       }
     }
     if (this.faults.isDamaged || this.faults.nextTryAt("lease renewal") > now()) return;
@@ -477,8 +482,8 @@ export class Worker {
         running?.abort.abort(new ActivityCancelledError(running.task.instanceId, running.task.name));
       }
     } catch (error) {
-      this.faults.failed("lease renewal", error);
-      if (!isStoreFault(error)) logger.warn(`worker: renewing leases failed: ${(error as Error).message}`);
+      if (isStoreFault(error)) this.faults.failed("lease renewal", error);
+      else logger.warn(`worker: renewing leases failed: ${(error as Error).message}`);
     }
   }
 }

@@ -55,14 +55,6 @@ describe("StoreFaults", () => {
     expect(faults.failed("commit", full)).toBe(FIRST_RETRY_MS);
   });
 
-  it("backs off other failures too, without a line (their callers log them)", () => {
-    const { faults, lines } = setUp();
-    expect(faults.failed("claim", new Error("connection reset"))).toBe(FIRST_RETRY_MS);
-    expect(faults.failed("claim", new Error("connection reset"))).toBe(2 * FIRST_RETRY_MS);
-    expect(lines).toEqual([]);
-    expect(faults.isFull).toBe(false);
-  });
-
   it("a damaged store: said once, the worker told once to stop claiming, for good", () => {
     const { faults, lines, damagedCalls } = setUp();
     const damaged = new StoreCorruptError("/data/baton.db", "database disk image is malformed, SQLITE_CORRUPT");
