@@ -140,6 +140,34 @@ export class StoreUnavailableError extends BatonError {
   override readonly code = "STORE_UNAVAILABLE";
 }
 
+/**
+ * The disk holding the store is full: the write was refused and nothing of it was written.
+ * A worker waits for space on its own; a client call can be repeated once space is freed.
+ */
+export class StoreFullError extends BatonError {
+  override readonly code = "STORE_FULL";
+  constructor(readonly path: string, options?: { cause?: unknown }) {
+    super(
+      `The disk holding the store "${path}" is full; nothing was written. Free space on that disk (or move the store to a larger one), then repeat the call. A running worker resumes on its own once writes succeed again.`,
+      options,
+    );
+  }
+}
+
+/**
+ * The store's file is damaged (or is not a SQLite database). Baton writes nothing more to a
+ * file it found damaged; reads may still be attempted. docs/operations.md says how to recover.
+ */
+export class StoreCorruptError extends BatonError {
+  override readonly code = "STORE_CORRUPT";
+  constructor(readonly path: string, readonly detail: string, options?: { cause?: unknown }) {
+    super(
+      `The store file "${path}" is damaged (${detail}); Baton will not write to it. Stop every process using it, keep a copy of the file with its -wal, and restore a backup or recover the data into a new file with sqlite3 ".recover": see "Damaged SQLite file" in docs/operations.md. If the store URL points at the wrong file, fix the URL.`,
+      options,
+    );
+  }
+}
+
 /** The store was written by a newer version of Baton than this one. */
 export class SchemaTooNewError extends BatonError {
   override readonly code = "SCHEMA_TOO_NEW";

@@ -16,6 +16,10 @@ export const EXIT = {
   UNAVAILABLE: 5,
   /** The API refused the request: a missing or wrong token (or, without one, a non-local host name). */
   UNAUTHORIZED: 6,
+  /** The disk holding the store is full: nothing was written; free space and repeat the command. */
+  STORE_FULL: 7,
+  /** The store's file is damaged: restore a backup or recover it (docs/operations.md). */
+  STORE_CORRUPT: 8,
 } as const;
 
 const BY_CODE: Record<string, number> = {
@@ -37,6 +41,8 @@ const BY_CODE: Record<string, number> = {
   API_UNREACHABLE: EXIT.UNAVAILABLE,
   UNAUTHORIZED: EXIT.UNAUTHORIZED,
   FORBIDDEN: EXIT.UNAUTHORIZED,
+  STORE_FULL: EXIT.STORE_FULL,
+  STORE_CORRUPT: EXIT.STORE_CORRUPT,
 };
 
 export function exitCodeOf(code: string | undefined): number {

@@ -25,6 +25,10 @@ export const STATUS_OF_CODE: Readonly<Record<string, number>> = {
   STORE_UNAVAILABLE: 503,
   SCHEMA_TOO_NEW: 503,
   CLOSED: 503,
+  /** 507 Insufficient Storage: the disk holding the store is full; nothing was written. */
+  STORE_FULL: 507,
+  /** The store's file is damaged: no retry helps until an operator restores or recovers it. */
+  STORE_CORRUPT: 500,
   INTERNAL: 500,
 };
 

@@ -20,15 +20,18 @@ const common = {
   "400": error("Invalid input: a bad parameter, malformed JSON, a payload JSON cannot carry."),
   "401": error("Missing or wrong bearer token."),
   "403": error("Without a token: a request to a non-local host name or from another site's web page."),
+  "500": error("The store's file is damaged (STORE_CORRUPT), or an unexpected error (INTERNAL)."),
   "503": error("The store is unavailable."),
 };
+/** Any route that writes: a full disk refuses the write, and nothing of it is written. */
+const full = { "507": error("The disk holding the store is full (STORE_FULL); nothing was written.") };
 /** Any route that takes a request body: the HTTP layer refuses one over maxBodyBytes before the route runs. */
 const tooLarge = { "413": error("The body is over maxBodyBytes (or, as input or event data, over the payload limit).") };
 const instanceAction = (summary: string, extra: Record<string, unknown> = {}) => ({
   post: {
     summary,
     parameters: [instanceId, reason],
-    responses: { "202": { description: "Accepted." }, "404": error("No such instance."), ...extra, ...tooLarge, ...common },
+    responses: { "202": { description: "Accepted." }, "404": error("No such instance."), ...extra, ...tooLarge, ...full, ...common },
   },
 });
 const started = {
@@ -96,7 +99,7 @@ export function openApiDocument(): object {
     security: [{ bearer: [] }],
     paths: {
       "/api/health": {
-        get: { summary: "The API and its store answer.", security: [], responses: { "200": { description: "Healthy." }, "503": common["503"] } },
+        get: { summary: "The API and its store answer.", security: [], responses: { "200": { description: "Healthy." }, "500": common["500"], "503": common["503"] } },
       },
       "/api/openapi.json": { get: { summary: "This document.", responses: { "200": { description: "OpenAPI 3.1." }, "401": common["401"], "403": common["403"] } } },
       "/api/orchestrators/{name}": {
@@ -108,7 +111,7 @@ export function openApiDocument(): object {
             { name: "reuseFinished", in: "query", schema: { type: "boolean" } },
           ],
           requestBody: { required: false, content: json({}) },
-          responses: { "202": started, "404": error("No orchestration of that name is registered."), ...tooLarge, ...common },
+          responses: { "202": started, "404": error("No orchestration of that name is registered."), ...tooLarge, ...full, ...common },
         },
       },
       "/api/orchestrators/{name}/{instanceId}": {
@@ -121,7 +124,7 @@ export function openApiDocument(): object {
             { name: "reuseFinished", in: "query", schema: { type: "boolean" } },
           ],
           requestBody: { required: false, content: json({}) },
-          responses: { "202": started, "404": error("Unknown orchestration."), "409": error("The id is taken."), ...tooLarge, ...common },
+          responses: { "202": started, "404": error("Unknown orchestration."), "409": error("The id is taken."), ...tooLarge, ...full, ...common },
         },
       },
       "/api/instances": {
@@ -147,7 +150,7 @@ export function openApiDocument(): object {
         delete: {
           summary: "Purge the finished instances matching the filters (at least one filter is required).",
           parameters: filters,
-          responses: { "200": { description: "{ instancesDeleted }" }, ...tooLarge, ...common },
+          responses: { "200": { description: "{ instancesDeleted }" }, ...tooLarge, ...full, ...common },
         },
       },
       "/api/instances/{id}": {
@@ -168,7 +171,7 @@ export function openApiDocument(): object {
         delete: {
           summary: "Purge a finished instance and its history.",
           parameters: [instanceId],
-          responses: { "200": { description: "{ instancesDeleted: 1 }" }, "404": error("No such instance."), "409": error("Not finished."), ...tooLarge, ...common },
+          responses: { "200": { description: "{ instancesDeleted: 1 }" }, "404": error("No such instance."), "409": error("Not finished."), ...tooLarge, ...full, ...common },
         },
       },
       "/api/instances/{id}/wait": {
@@ -188,7 +191,7 @@ export function openApiDocument(): object {
           summary: "Send an event; the body (JSON, optional) is its data.",
           parameters: [instanceId, { name: "event", in: "path", required: true, schema: { type: "string" } }],
           requestBody: { required: false, content: json({}) },
-          responses: { "202": { description: "Delivered." }, "404": error("No such instance."), "410": error("The instance has ended."), ...tooLarge, ...common },
+          responses: { "202": { description: "Delivered." }, "404": error("No such instance."), "410": error("The instance has ended."), ...tooLarge, ...full, ...common },
         },
       },
       "/api/instances/{id}/terminate": instanceAction("Terminate a running instance.", { "410": error("The instance has ended.") }),
@@ -199,7 +202,7 @@ export function openApiDocument(): object {
         post: {
           summary: "Start a finished instance over under the same id.",
           parameters: [instanceId],
-          responses: { "202": started, "404": error("No such instance."), "409": error("Not finished."), ...tooLarge, ...common },
+          responses: { "202": started, "404": error("No such instance."), "409": error("Not finished."), ...tooLarge, ...full, ...common },
         },
       },
     },

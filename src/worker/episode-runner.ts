@@ -22,6 +22,7 @@ import type { CommitOp, OrchestrationWorkItem, Store } from "../store/store.js";
 import type { Committer } from "./committer.js";
 import { continueInline, type InlineActivityHost, type InlineChain } from "./inline-activities.js";
 import type { RunCache } from "./run-cache.js";
+import { isStoreFault } from "./store-faults.js";
 
 export interface EpisodeRunnerDeps {
   store: Store;
@@ -54,7 +55,7 @@ export async function runEpisode(item: OrchestrationWorkItem, deps: EpisodeRunne
     try {
       history = await deps.store.getHistory(item.instanceId);
     } catch (error) {
-      deps.logger.error(`[${item.instanceId}] could not read history: ${describe(error)}; the episode will be retried`);
+      if (!isStoreFault(error)) deps.logger.error(`[${item.instanceId}] could not read history: ${describe(error)}; the episode will be retried`);
       await release(item, deps);
       return;
     }
@@ -119,7 +120,8 @@ async function submit(op: CommitOp, item: OrchestrationWorkItem, deps: EpisodeRu
     if (outcome === "leaseLost") deps.logger.warn(`[${item.instanceId}] lease lost; another worker has this instance`);
     return outcome === "ok";
   } catch (error) {
-    deps.logger.error(`[${item.instanceId}] commit failed: ${describe(error)}; the episode will be retried`);
+    // A full disk or a damaged file is logged once by the worker, not once per episode.
+    if (!isStoreFault(error)) deps.logger.error(`[${item.instanceId}] commit failed: ${describe(error)}; the episode will be retried`);
     await release(item, deps);
     return false;
   }

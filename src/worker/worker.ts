@@ -6,6 +6,9 @@
  * Wake-ups: in-process commits wake the loop directly; the earliest future `visibleAt`
  * (timers, retry backoff) is scheduled precisely; a poll with a deadline is the fallback
  * for work written by other processes.
+ * Store faults (store-faults.ts): while the disk is full, claims, commits and heartbeats are
+ * retried after a capped backoff (a wake-up meanwhile waits for it); once the store is found
+ * damaged, the worker claims nothing more.
  */
 import { toHistoryEntry, type HistoryEntry } from "../client/instance-status.js";
 import type { HistoryEvent } from "../engine/history-event.js";
@@ -13,7 +16,7 @@ import { commandsCarriedOut } from "../engine/command.js";
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../definitions/logger.js";
-import { ActivityCancelledError, ClosedError } from "../errors.js";
+import { ActivityCancelledError, ClosedError, StoreFullError } from "../errors.js";
 import type { Registry } from "../definitions/registry.js";
 import type {
   ActivityWorkItem,
@@ -32,6 +35,7 @@ import { runEpisode } from "./episode-runner.js";
 import { InlineAttempt, type InlineActivityHost } from "./inline-activities.js";
 import { RunCache } from "./run-cache.js";
 import { clampedDelay, setLongTimeout, type LongTimeout } from "./long-timeout.js";
+import { isStoreFault, StoreFaults } from "./store-faults.js";
 
 export interface WorkerLimits {
   maxConcurrentActivities: number;
@@ -63,6 +67,7 @@ export class Worker {
   private unwatch: (() => void) | undefined;
   private readonly committer: Committer;
   private readonly cache: RunCache;
+  private readonly faults: StoreFaults;
   /** Episodes in flight, by lease token (an instance may be claimed again as soon as its episode commits). */
   private readonly orchestrations = new Map<string, OrchestrationWorkItem>();
   /** Activity attempts in flight (claimed or inline), by lease token. */
@@ -84,11 +89,21 @@ export class Worker {
 
   constructor(private readonly deps: WorkerDeps) {
     this.cache = new RunCache(deps.limits.maxCachedRuns, deps.limits.maxCachedBytes);
+    this.faults = new StoreFaults(deps.logger, deps.now, () => this.stopClaiming());
     this.committer = new Committer(
       deps.store,
       deps.now,
-      (ops, now) => (this.state === "running" && this.claimsWith(ops) ? this.workClaim(ops, now) : undefined),
-      (ops, outcomes, claimed) => this.onCommitted(ops, outcomes, claimed),
+      (ops, now) => (this.claiming() && this.claimsWith(ops) ? this.workClaim(ops, now) : undefined),
+      (ops, outcomes, claimed) => {
+        this.faults.succeeded("commit");
+        this.onCommitted(ops, outcomes, claimed);
+      },
+      // Only a full disk passes: any other failure rejects the batch (its episodes are redone).
+      (error) => {
+        if (!isStoreFault(error)) return undefined;
+        const delayMs = this.faults.failed("commit", error);
+        return error instanceof StoreFullError ? delayMs : undefined;
+      },
     );
     const names = deps.registry.names();
     this.orchestrationNames = names.orchestrations;
@@ -133,6 +148,7 @@ export class Worker {
     ]);
     timer?.clear();
     if (timedOut) {
+      this.committer.stopRetrying(); // a full disk must not hold the releases below
       for (const { abort } of this.activities.values()) abort.abort(new ClosedError("The worker is stopping."));
       const releases = [...this.activities.values()].map(({ task }) =>
         this.committer.submit({ type: "releaseActivity", task }).catch(() => "leaseLost"),
@@ -151,6 +167,7 @@ export class Worker {
       );
     }
     clearInterval(this.leaseTimer);
+    this.committer.stopRetrying();
     await this.committer.idle();
     await this.deps.store.workerStopped(this.workerId).catch(() => undefined); // else it ages out after its lease
     this.cache.clear();
@@ -165,7 +182,12 @@ export class Worker {
 
   /** Runs the claim loop now (or again, if it is running). */
   wake(): void {
-    if (this.state !== "running") return;
+    if (!this.claiming()) return;
+    const retryAt = this.faults.nextTryAt("claim");
+    if (retryAt > this.deps.now()) {
+      this.scheduleWake(retryAt); // a failed claim's backoff: no claim before it passes
+      return;
+    }
     if (this.pumping) {
       this.pumpAgain = true;
       return;
@@ -185,17 +207,34 @@ export class Worker {
         if (!this.pumpAgain) break;
       }
     } catch (error) {
-      this.deps.logger.error(`worker: claiming work failed: ${(error as Error).message}; retrying`);
-      this.scheduleWake(this.deps.now() + this.deps.limits.pollIntervalMs);
+      if (isStoreFault(error)) {
+        this.faults.failed("claim", error);
+        this.scheduleWake(this.faults.nextTryAt("claim"));
+      } else {
+        this.deps.logger.error(`worker: claiming work failed: ${(error as Error).message}; retrying`);
+        this.scheduleWake(this.deps.now() + this.deps.limits.pollIntervalMs);
+      }
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** Whether the worker claims work: it runs, and its store was not found damaged. */
+  private claiming(): boolean {
+    return this.state === "running" && !this.faults.isDamaged;
+  }
+
+  /** The store is damaged: claim nothing more, renew nothing (work in flight ends as its writes are refused). */
+  private stopClaiming(): void {
+    clearTimeout(this.wakeTimer);
+    clearInterval(this.leaseTimer);
   }
 
   /** Claims what free slots allow; true when it claimed as much as it asked for (there may be more). */
   private async claimOnce(): Promise<boolean> {
     const request = this.workClaim();
     const claimed = await this.deps.store.claim(request);
+    this.faults.succeeded("claim");
     this.mayHaveMore = filledLimit(request, claimed);
     this.nextVisibleFromClaim = claimed.nextVisibleAt;
     await this.startClaimed(claimed);
@@ -308,7 +347,9 @@ export class Worker {
   private startActivity(task: ActivityWorkItem): void {
     const abort = new AttemptAbort();
     const done = runActivity(task, abort, this.activityDeps())
-      .catch((error: unknown) => this.deps.logger.error(`[${task.instanceId}] ${task.name}: ${(error as Error).message}`))
+      .catch((error: unknown) => {
+        if (!isStoreFault(error)) this.deps.logger.error(`[${task.instanceId}] ${task.name}: ${(error as Error).message}`);
+      })
       .finally(() => {
         this.activities.delete(task.leaseToken);
         if (this.mayHaveMore) this.wake();
@@ -398,7 +439,7 @@ export class Worker {
   }
 
   private scheduleWake(at: number): void {
-    if (this.state !== "running" || at >= this.wakeAt) return;
+    if (!this.claiming() || at >= this.wakeAt) return;
     this.wakeAt = at;
     clearTimeout(this.wakeTimer);
     this.wakeTimer = setTimeout(() => {
@@ -421,22 +462,31 @@ export class Worker {
   }
 
   private async renewLeasesOnce(): Promise<void> {
-    try {
-      await this.deps.store.workerAlive(this.workerId, this.deps.registry.names(), this.deps.limits.leaseMs, this.deps.now());
-    } catch (error) {
-      this.deps.logger.warn(`worker: heartbeat failed: ${(error as Error).message}`);
+    const { store, registry, limits, now, logger } = this.deps;
+    if (this.faults.isDamaged) return;
+    if (this.faults.nextTryAt("heartbeat") <= now()) {
+      try {
+        await store.workerAlive(this.workerId, registry.names(), limits.leaseMs, now());
+        this.faults.succeeded("heartbeat");
+      } catch (error) {
+        if (isStoreFault(error)) this.faults.failed("heartbeat", error);
+        else logger.warn(`worker: heartbeat failed: ${(error as Error).message}`);
+      }
     }
+    if (this.faults.isDamaged || this.faults.nextTryAt("lease renewal") > now()) return;
     const instanceLeases = [...this.orchestrations.values()].map(({ instanceId, leaseToken }) => ({ instanceId, leaseToken }));
     const taskTokens = [...this.activities.values()].map(({ task }) => task.leaseToken);
     try {
-      const { endedTaskTokens } = await this.deps.store.renewLeases(instanceLeases, taskTokens, this.deps.now(), this.deps.limits.leaseMs);
+      const { endedTaskTokens } = await store.renewLeases(instanceLeases, taskTokens, now(), limits.leaseMs);
+      this.faults.succeeded("lease renewal");
       // Instances ended by another process: tell their activities here that no one waits for them.
       for (const token of endedTaskTokens) {
         const running = this.activities.get(token);
         running?.abort.abort(new ActivityCancelledError(running.task.instanceId, running.task.name));
       }
     } catch (error) {
-      this.deps.logger.warn(`worker: renewing leases failed: ${(error as Error).message}`);
+      if (isStoreFault(error)) this.faults.failed("lease renewal", error);
+      else logger.warn(`worker: renewing leases failed: ${(error as Error).message}`);
     }
   }
 }

@@ -5,7 +5,8 @@
  *
  * Not triggerable by a request, so not here: SERIALIZATION_FAILED (a parsed JSON body is always
  * serializable), STORE_UNAVAILABLE and SCHEMA_TOO_NEW (the store at open), INTERNAL (a bug).
- * UNAUTHORIZED is in security.test.ts.
+ * UNAUTHORIZED is in security.test.ts; STORE_FULL and STORE_CORRUPT (a damaged or full disk) in
+ * test/faults/.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -196,7 +197,13 @@ describe("errors: status, { code, message }, and nothing written", () => {
   it("covers every code of the table that a request can trigger", () => {
     const covered = new Set(CASES.map((c) => c[5]));
     const notByRequest = ["SERIALIZATION_FAILED", "STORE_UNAVAILABLE", "SCHEMA_TOO_NEW", "INTERNAL"];
-    const elsewhere = ["UNAUTHORIZED", "FORBIDDEN" /* security.test.ts */, "CLOSED" /* below */];
+    const elsewhere = [
+      "UNAUTHORIZED",
+      "FORBIDDEN" /* security.test.ts */,
+      "CLOSED" /* below */,
+      "STORE_CORRUPT" /* test/faults/sqlite-corrupt-file.test.ts */,
+      "STORE_FULL" /* test/faults/sqlite-full-disk.test.ts */,
+    ];
     for (const code of Object.keys(STATUS_OF_CODE)) {
       expect(covered.has(code) || notByRequest.includes(code) || elsewhere.includes(code), code).toBe(true);
     }

@@ -2,6 +2,11 @@
  * The embedded store: one SQLite file in WAL mode, driven synchronously by better-sqlite3.
  * Each method is one transaction; `commit` applies a whole batch of ops in one transaction
  * (one fsync), which is how the worker's group commit amortizes durability.
+ *
+ * Every entry point names the faults of the file (driver-faults.ts): a full disk rejects with
+ * StoreFullError, a damaged file with StoreCorruptError. From the first sign of damage on, the
+ * store writes nothing more to the file (reads are still attempted), and closes it without
+ * checkpointing the WAL into it.
  */
 import Database from "better-sqlite3";
 import { randomUUID } from "node:crypto";
@@ -13,6 +18,8 @@ import {
   InstanceNotFoundError,
   InstanceNotRunningError,
   InstanceNotSuspendedError,
+  StoreCorruptError,
+  StoreFullError,
   StoreUnavailableError,
   SchemaTooNewError,
   toErrorDetails,
@@ -46,6 +53,8 @@ import { filterTerms, finishedOnly } from "../instance-filter.js";
 import { rewindPlan } from "../rewind-plan.js";
 import { rowToTask, type TaskRow } from "../task-row.js";
 import { callKey, commandsCarriedOut } from "../../engine/command.js";
+import { closeKeepingWal, probeTables } from "./damaged-file.js";
+import { isCorruption, isDiskFull, namedFault, startsAsSqlite } from "./driver-faults.js";
 
 export type SqliteSynchronous = "OFF" | "NORMAL" | "FULL" | "EXTRA";
 
@@ -55,6 +64,9 @@ export interface SqliteStoreOptions {
 }
 
 const MAX_WRITES_PER_TRANSACTION = 1000;
+const BUSY_TIMEOUT_MS = 10_000;
+/** How long a checkpoint after a full disk waits for other connections: the event loop waits with it. */
+const CHECKPOINT_WAIT_MS = 200;
 
 type WriteResult = { value: unknown } | { error: unknown };
 
@@ -64,6 +76,10 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly sql: Statements;
   private closed = false;
+  /** The first sign that the file is damaged: from then on nothing is written to it. */
+  private damage: StoreCorruptError | undefined;
+  /** A write met a full disk and the WAL could not be checkpointed then: do it after the next write that succeeds. */
+  private walToCheckpoint = false;
   private readonly pendingWrites: { apply: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
   /** Inside a transaction, better-sqlite3 runs a nested transaction function as a savepoint. */
   private readonly savepoint: <T>(apply: () => T) => T;
@@ -73,6 +89,7 @@ export class SqliteStore implements Store {
 
   private constructor(
     readonly url: string,
+    private readonly path: string,
     db: Database.Database,
     synchronous: SqliteSynchronous,
   ) {
@@ -89,20 +106,25 @@ export class SqliteStore implements Store {
     let db: Database.Database | undefined;
     try {
       db = new Database(path);
-      db.pragma("busy_timeout = 10000");
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       assertOpenable(db, path); // before any write, even the switch to WAL
+      probeTables(db);
       enableWal(db);
       const synchronous = options.synchronous ?? "FULL";
       db.pragma(`synchronous = ${synchronous}`);
       migrate(db, Date.now());
-      return new SqliteStore(url, db, synchronous);
+      return new SqliteStore(url, path, db, synchronous);
     } catch (error) {
-      db?.close();
-      if (error instanceof SchemaTooNewError) throw error;
-      throw new StoreUnavailableError(
-        `Cannot open the SQLite store at "${path}": ${(error as Error).message}. Check that the directory exists and is writable.`,
-        { cause: error },
-      );
+      const named = namedFault(error, path);
+      const damaged = named instanceof StoreCorruptError && startsAsSqlite(path);
+      if (db && damaged) closeKeepingWal(db, path);
+      else db?.close();
+      if (error instanceof SchemaTooNewError || named instanceof StoreFullError || damaged) throw named;
+      const fix =
+        named instanceof StoreCorruptError
+          ? `Point the store URL at a Baton store or a new file; if this file is your store, its header is damaged: see "Damaged SQLite file" in docs/operations.md.`
+          : "Check that the directory exists and is writable.";
+      throw new StoreUnavailableError(`Cannot open the SQLite store at "${path}": ${(error as Error).message}. ${fix}`, { cause: error });
     }
   }
 
@@ -165,7 +187,7 @@ export class SqliteStore implements Store {
     if (runtimeStatus.length === 0) return 0;
     const params: unknown[] = [];
     const where = filterTerms({ ...filter, runtimeStatus }, (value) => (params.push(value), "?"));
-    const select = this.db.prepare(`SELECT instance_id FROM instances WHERE ${where.join(" AND ")} LIMIT ?`);
+    const select = this.read(() => this.db.prepare(`SELECT instance_id FROM instances WHERE ${where.join(" AND ")} LIMIT ?`));
     return this.write(() => {
       const ids = (select.all(...params, limit) as { instance_id: string }[]).map((row) => row.instance_id);
       for (const id of ids) this.deleteInstance(id);
@@ -186,17 +208,19 @@ export class SqliteStore implements Store {
   }
 
   async getInstance(instanceId: string): Promise<InstanceRecord | null> {
-    const row = this.sql.selectInstance.get(instanceId) as InstanceRow | undefined;
+    const row = this.read(() => this.sql.selectInstance.get(instanceId) as InstanceRow | undefined);
     return row ? rowToInstance(row) : null;
   }
 
   async runtimeStatuses(instanceIds: readonly string[]): Promise<Map<string, RuntimeStatus>> {
-    const rows = this.sql.selectRuntimeStatuses.all(JSON.stringify(instanceIds)) as { instance_id: string; runtime_status: RuntimeStatus }[];
+    const rows = this.read(
+      () => this.sql.selectRuntimeStatuses.all(JSON.stringify(instanceIds)) as { instance_id: string; runtime_status: RuntimeStatus }[],
+    );
     return new Map(rows.map((row) => [row.instance_id, row.runtime_status]));
   }
 
   async getHistory(instanceId: string): Promise<HistoryEvent[]> {
-    const rows = this.sql.selectHistory.all(instanceId) as { events: string }[];
+    const rows = this.read(() => this.sql.selectHistory.all(instanceId) as { events: string }[]);
     return rows.flatMap((row) => JSON.parse(row.events) as HistoryEvent[]);
   }
 
@@ -211,7 +235,7 @@ export class SqliteStore implements Store {
     const text =
       `SELECT * FROM instances ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ` +
       `ORDER BY created_at, instance_id LIMIT ?`;
-    const rows = this.db.prepare(text).all(...params, filter.pageSize + 1) as InstanceRow[];
+    const rows = this.read(() => this.db.prepare(text).all(...params, filter.pageSize + 1) as InstanceRow[]);
     const page = rows.slice(0, filter.pageSize);
     const last = page[page.length - 1];
     const continuationToken = rows.length > filter.pageSize && last ? encodeToken([last.created_at, last.instance_id]) : undefined;
@@ -283,6 +307,7 @@ export class SqliteStore implements Store {
    */
   private write<T>(apply: () => T): Promise<T> {
     if (this.closed) return Promise.reject(new ClosedError("The store is closed."));
+    if (this.damage) return Promise.reject(this.refusal(this.damage));
     return new Promise<T>((resolve, reject) => {
       this.pendingWrites.push({ apply, resolve: resolve as (value: unknown) => void, reject });
       if (this.pendingWrites.length === 1) setImmediate(() => this.flushWrites());
@@ -296,19 +321,21 @@ export class SqliteStore implements Store {
     let results: WriteResult[];
     try {
       try {
-        results = this.db.transaction(() => batch.map(({ apply }) => ({ value: apply() }))).immediate();
-      } catch {
-        results = this.db
-          .transaction(() =>
-            batch.map(({ apply }): WriteResult => {
-              try {
-                return { value: this.savepoint(apply) };
-              } catch (failure) {
-                return { error: failure };
-              }
-            }),
-          )
-          .immediate();
+        results = this.transact(() => batch.map(({ apply }) => ({ value: apply() })));
+      } catch (error) {
+        // The file refused the batch as a whole: no write of it can succeed on its own.
+        if (error instanceof StoreFullError || error instanceof StoreCorruptError) throw error;
+        results = this.transact(() =>
+          batch.map(({ apply }): WriteResult => {
+            try {
+              return { value: this.savepoint(apply) };
+            } catch (failure) {
+              // Not this write's own fault: none of the batch is written.
+              if (isDiskFull(failure) || isCorruption(failure)) throw failure;
+              return { error: failure };
+            }
+          }),
+        );
       }
     } catch (error) {
       for (const { reject } of batch) reject(error);
@@ -329,10 +356,10 @@ export class SqliteStore implements Store {
   }
 
   async announceFunctions(workerId: string, names: { activities: string[]; orchestrations: string[] }, now: number): Promise<void> {
-    this.db.transaction(() => {
+    this.transact(() => {
       for (const name of names.activities) this.sql.upsertFunction.run("activity", name, workerId, now);
       for (const name of names.orchestrations) this.sql.upsertFunction.run("orchestration", name, workerId, now);
-    })();
+    });
   }
 
   async workerAlive(
@@ -341,14 +368,20 @@ export class SqliteStore implements Store {
     leaseMs: number,
     now: number,
   ): Promise<void> {
-    this.leaseOnly(() => this.sql.upsertWorker.run(workerId, JSON.stringify(names.activities), JSON.stringify(names.orchestrations), now, leaseMs));
+    this.leaseOnly(() =>
+      this.transact(() => this.sql.upsertWorker.run(workerId, JSON.stringify(names.activities), JSON.stringify(names.orchestrations), now, leaseMs)),
+    );
   }
 
   async workerStopped(workerId: string): Promise<void> {
-    this.sql.deleteWorker.run(workerId);
+    this.transact(() => this.sql.deleteWorker.run(workerId));
   }
 
   async unhostedWork(instanceId: string, now: number): Promise<{ orchestration?: string; activities: string[] }> {
+    return this.read(() => this.unhostedWorkOf(instanceId, now));
+  }
+
+  private unhostedWorkOf(instanceId: string, now: number): { orchestration?: string; activities: string[] } {
     const row = this.sql.selectInstance.get(instanceId) as InstanceRow | undefined;
     if (!row || !["Pending", "Running"].includes(row.runtime_status)) return { activities: [] };
     const hosted = { activities: new Set<string>(), orchestrations: new Set<string>() };
@@ -364,7 +397,7 @@ export class SqliteStore implements Store {
   }
 
   async knownFunctions(): Promise<{ activities: string[]; orchestrations: string[] }> {
-    const rows = this.sql.selectFunctions.all() as { kind: string; name: string }[];
+    const rows = this.read(() => this.sql.selectFunctions.all() as { kind: string; name: string }[]);
     return {
       activities: rows.filter((r) => r.kind === "activity").map((r) => r.name),
       orchestrations: rows.filter((r) => r.kind === "orchestration").map((r) => r.name),
@@ -373,7 +406,7 @@ export class SqliteStore implements Store {
 
   async claim(request: WorkClaim): Promise<ClaimedWork> {
     if (request.orchestrations.limit <= 0 && request.activities.limit <= 0) return { orchestrations: [], activities: [] };
-    return this.leaseOnly(() => this.db.transaction(() => this.claimInTransaction(request)).immediate());
+    return this.leaseOnly(() => this.transact(() => this.claimInTransaction(request)));
   }
 
   /**
@@ -466,29 +499,26 @@ export class SqliteStore implements Store {
   ): Promise<{ endedTaskTokens: string[] }> {
     if (instanceLeases.length === 0 && taskTokens.length === 0) return { endedTaskTokens: [] };
     const instanceTokens = instanceLeases.map((lease) => lease.leaseToken);
+    // An immediate transaction takes the write lock first, so the expiry is computed once it is held.
     this.leaseOnly(() =>
-      this.db
-        .transaction(() => {
-          const leaseExpiresAt = leaseStart(now) + leaseMs;
-          if (instanceTokens.length) this.sql.renewInstanceLeases.run(leaseExpiresAt, JSON.stringify(instanceTokens));
-          if (taskTokens.length) this.sql.renewTaskLeases.run(leaseExpiresAt, JSON.stringify(taskTokens));
-        })
-        .immediate(), // take the write lock first, so the expiry is computed once it is held
+      this.transact(() => {
+        const leaseExpiresAt = leaseStart(now) + leaseMs;
+        if (instanceTokens.length) this.sql.renewInstanceLeases.run(leaseExpiresAt, JSON.stringify(instanceTokens));
+        if (taskTokens.length) this.sql.renewTaskLeases.run(leaseExpiresAt, JSON.stringify(taskTokens));
+      }),
     );
     if (taskTokens.length === 0) return { endedTaskTokens: [] };
-    const ended = this.sql.selectEndedTaskTokens.all(JSON.stringify(taskTokens)) as { lease_token: string }[];
+    const ended = this.read(() => this.sql.selectEndedTaskTokens.all(JSON.stringify(taskTokens)) as { lease_token: string }[]);
     return { endedTaskTokens: ended.map((row) => row.lease_token) };
   }
 
   async commit(ops: readonly CommitOp[], now: number, claim?: WorkClaim): Promise<{ outcomes: CommitOutcome[]; claimed: ClaimedWork }> {
-    const result = this.db
-      .transaction(() => {
-        const outcomes = ops.map((op) => this.applyOp(op, now));
-        const claimed = claim ? this.claimInTransaction(claim) : { orchestrations: [], activities: [] };
-        faultPoint("before-commit");
-        return { outcomes, claimed };
-      })
-      .immediate();
+    const result = this.transact(() => {
+      const outcomes = ops.map((op) => this.applyOp(op, now));
+      const claimed = claim ? this.claimInTransaction(claim) : { orchestrations: [], activities: [] };
+      faultPoint("before-commit");
+      return { outcomes, claimed };
+    });
     faultPoint("after-commit");
     return result;
   }
@@ -706,6 +736,10 @@ export class SqliteStore implements Store {
   }
 
   async nextVisibleAt(orchestrationNames: readonly string[], activityNames: readonly string[], now: number): Promise<number | null> {
+    return this.read(() => this.nextVisibleAtOf(orchestrationNames, activityNames, now));
+  }
+
+  private nextVisibleAtOf(orchestrationNames: readonly string[], activityNames: readonly string[], now: number): number | null {
     const inbox = orchestrationNames.length
       ? (this.sql.nextInboxVisibleAt.get(now, JSON.stringify(orchestrationNames)) as { at: number | null }).at
       : null;
@@ -726,7 +760,75 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     while (this.pendingWrites.length > 0) this.flushWrites(); // writes already accepted still land
     this.closed = true;
-    this.db.close();
+    if (this.damage) closeKeepingWal(this.db, this.path);
+    else this.db.close();
+  }
+
+  /**
+   * Runs `body` in an immediate (write-locked) transaction. On SQLITE_FULL the WAL is
+   * checkpointed into the main file and truncated, and the transaction is tried once more: SQLite
+   * checkpoints on its own only once the WAL reaches 1000 pages (about 4 MB), which a small disk
+   * may never hold, and its automatic checkpoint fails silently when the main file cannot grow.
+   * Without this, every commit, claim and lease renewal grows the WAL until the disk is full,
+   * and frees none of it when space returns. When the checkpoint itself finds no room, it is
+   * done after the first write that succeeds again: the WAL then holds most of the store, and
+   * the space it takes is given back while there is some.
+   */
+  private transact<T>(body: () => T): T {
+    if (this.damage) throw this.refusal(this.damage);
+    const run = (): T => this.db.transaction(body).immediate();
+    let result: T;
+    try {
+      result = run();
+    } catch (error) {
+      if (!isDiskFull(error)) throw this.fault(error);
+      this.walToCheckpoint = !this.checkpointWal();
+      if (this.walToCheckpoint) throw this.fault(error);
+      try {
+        result = run();
+      } catch (again) {
+        throw this.fault(again);
+      }
+    }
+    if (this.walToCheckpoint) this.walToCheckpoint = !this.checkpointWal();
+    return result;
+  }
+
+  /** Runs a read, naming the faults of the file. */
+  private read<T>(body: () => T): T {
+    try {
+      return body();
+    } catch (error) {
+      throw this.fault(error);
+    }
+  }
+
+  /** The named error for a failure; the first sign of damage also stops every later write. */
+  private fault(error: unknown): unknown {
+    const named = namedFault(error, this.path);
+    if (named instanceof StoreCorruptError) this.damage ??= named;
+    return named;
+  }
+
+  /** A write refused because the file was found damaged earlier: nothing was attempted. */
+  private refusal(damage: StoreCorruptError): StoreCorruptError {
+    return new StoreCorruptError(this.path, damage.detail, { cause: damage });
+  }
+
+  /**
+   * Moves the whole WAL into the main file and truncates it to zero bytes, freeing its space.
+   * Waits at most CHECKPOINT_WAIT_MS for other connections. True when it checkpointed it all.
+   */
+  private checkpointWal(): boolean {
+    try {
+      this.db.pragma(`busy_timeout = ${CHECKPOINT_WAIT_MS}`);
+      const [result] = this.db.pragma("wal_checkpoint(TRUNCATE)") as { busy: number }[];
+      return result?.busy === 0;
+    } catch {
+      return false; // still no room for the main file to grow
+    } finally {
+      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
   }
 }
 
