@@ -10,6 +10,7 @@
  *   4. stop: the workers get SIGTERM, after the store has had time to drop what it must;
  *   5. checks: instances and histories, the side log, what is left in the store.
  */
+import { setMaxListeners } from "node:events";
 import type { BatonClient } from "../../src/index.js";
 import { createBaton } from "../../src/index.js";
 import { readActivityLog } from "../crash/kit/activity-log.js";
@@ -84,6 +85,8 @@ export async function runCampaign(settings: CampaignSettings): Promise<CampaignR
 
     // ---- faults ----
     const quiet = new AbortController();
+    // Every fault loop and every waiting termination listens for it.
+    setMaxListeners(0, quiet.signal);
     const planned = planWorkload(settings.instances, settings.faultMs * 0.6, random.fork("workload"));
     const drainDeadline = { at: Number.POSITIVE_INFINITY };
     const driver = new Driver(parent.client, planned, random.fork("driver"), quiet.signal, settings.faults.has("clients"), () => drainDeadline.at);

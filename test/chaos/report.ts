@@ -7,6 +7,11 @@
 import { formatNumber, max, median, percentile } from "../../bench/stats.js";
 import { redact } from "../../src/store/redact-url.js";
 import type { CampaignResult } from "./campaign.js";
+import type { Violation } from "./instance-checks.js";
+
+/** Examples printed per broken invariant, and how many of them with a history excerpt. */
+const EXAMPLES = 6;
+const EXCERPTS = 2;
 
 const n = (value: number): string => value.toLocaleString("en-US");
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
@@ -60,20 +65,35 @@ export function formatReport(result: CampaignResult): string {
   lines.push(
     `   activity end → its result in history: median ${formatNumber(median(lat))} ms, p95 ${formatNumber(percentile(lat, 95))} ms, max ${formatNumber(max(lat))} ms (${n(lat.length)} results)`,
   );
+  if (log.slowestResults.length > 0) lines.push(`     slowest: ${log.slowestResults.map((r) => `${r.key} ${formatNumber(r.ms)} ms`).join(", ")}`);
   const said = workerSaid(result);
   lines.push(`   workers said: ${said || "nothing (no warning, no error)"}`);
   const left = result.leftovers;
   lines.push(`   left in the store: ${n(left.tasks.length)} tasks, ${n(left.messages.length)} inbox messages, ${n(left.leases.instances + left.leases.tasks)} leases`);
 
   lines.push(`-- ${result.violations.length === 0 ? "no violation" : `${n(result.violations.length)} VIOLATIONS`}`);
-  const shown = result.violations.slice(0, 40);
-  for (const v of shown) {
-    lines.push(`   ✗ [${v.invariant}] ${v.instanceId ? `${v.instanceId}: ` : ""}${v.detail}`);
-    for (const line of v.excerpt ?? []) lines.push(`       ${line}`);
+  // By invariant, so that a flood of one kind hides no other.
+  const byInvariant = new Map<string, Violation[]>();
+  for (const v of result.violations) byInvariant.set(v.invariant, [...(byInvariant.get(v.invariant) ?? []), v]);
+  for (const [invariant, all] of byInvariant) {
+    lines.push(`   ✗ ${invariant}: ${n(all.length)}`);
+    const violations = rarestFirst(all);
+    violations.slice(0, EXAMPLES).forEach((v, i) => {
+      lines.push(`     - ${v.instanceId ? `${v.instanceId}: ` : ""}${v.detail}`);
+      if (i < EXCERPTS) for (const line of v.excerpt ?? []) lines.push(`         ${line}`);
+    });
+    if (violations.length > EXAMPLES) lines.push(`     - … ${n(violations.length - EXAMPLES)} more: ${violations.slice(EXAMPLES).map((v) => v.instanceId ?? "?").slice(0, 30).join(", ")}`);
   }
-  if (result.violations.length > shown.length) lines.push(`   … ${n(result.violations.length - shown.length)} more`);
   if (result.keptAt) lines.push(`   kept for inspection: ${result.keptAt}`);
   return lines.join("\n");
+}
+
+/** The violations of one invariant, the rarest kinds of detail first: a flood of one kind hides no other. */
+function rarestFirst(violations: readonly Violation[]): Violation[] {
+  const kindOf = (v: Violation): string => v.detail.replace(/[\w.:-]*\d[\w.:-]*/g, "#");
+  const counts = new Map<string, number>();
+  for (const v of violations) counts.set(kindOf(v), (counts.get(kindOf(v)) ?? 0) + 1);
+  return [...violations].sort((a, b) => counts.get(kindOf(a))! - counts.get(kindOf(b))!);
 }
 
 /** Warning and error lines of every worker, grouped by their text with ids and numbers taken out. */

@@ -29,6 +29,8 @@ export interface SideLogFindings {
   reruns: Map<string, number>;
   /** ms from a call's first successful end to the start of the episode that recorded its result. */
   resultLatenciesMs: number[];
+  /** The three results that waited longest, to look into. */
+  slowestResults: { key: string; ms: number }[];
   violations: Violation[];
 }
 
@@ -44,7 +46,7 @@ export function checkSideLog(
   timeline: Timeline,
   workers: readonly FixtureProcess[],
 ): SideLogFindings {
-  const findings: SideLogFindings = { calls: 0, starts: 0, retriesByDesign: 0, reruns: new Map(), resultLatenciesMs: [], violations: [] };
+  const findings: SideLogFindings = { calls: 0, starts: 0, retriesByDesign: 0, reruns: new Map(), resultLatenciesMs: [], slowestResults: [], violations: [] };
   const starts = log.filter((e) => e.kind === "start");
   findings.starts = starts.length;
   const runsByKey = new Map<string, LogEntry[]>();
@@ -141,7 +143,9 @@ function checkResults(
       const recordedAt = event.timestamp.getTime();
       const before = okEnds.map((e) => e.atMs!).filter((at) => at <= recordedAt);
       const endedAt = before.length > 0 ? Math.max(...before) : Math.min(...okEnds.map((e) => e.atMs!));
-      findings.resultLatenciesMs.push(Math.max(0, recordedAt - endedAt));
+      const ms = Math.max(0, recordedAt - endedAt);
+      findings.resultLatenciesMs.push(ms);
+      findings.slowestResults = [...findings.slowestResults, { key, ms }].sort((a, b) => b.ms - a.ms).slice(0, 3);
     }
   }
 }
