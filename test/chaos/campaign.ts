@@ -1,7 +1,7 @@
 /**
  * One chaos campaign on one store. Its phases:
  *   1. set-up: a fresh store, the worker processes, the busy loops (--load);
- *   2. faults: for --minutes, the driver starts the planned instances (over the first 60% of
+ *   2. faults: for --minutes, the driver starts the planned instances (over the first 80% of
  *      the phase) and plays their client calls, while every enabled fault loop runs;
  *   3. quiet: no fault is injected any more (frozen workers are thawed, the disk has its
  *      space back, the load stops, the pool is topped up) and the work drains: the campaign
@@ -11,13 +11,15 @@
  *   5. checks: instances and histories, the side log, what is left in the store.
  */
 import { setMaxListeners } from "node:events";
-import type { BatonClient } from "../../src/index.js";
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { BatonClient, HistoryEntry } from "../../src/index.js";
 import { createBaton } from "../../src/index.js";
 import { readActivityLog } from "../crash/kit/activity-log.js";
 import type { Exit, FixtureProcess } from "../crash/kit/child-processes.js";
 import { restartableCluster } from "../crash/kit/postgres-cluster.js";
 import { Driver, type DriverStats } from "./driver.js";
-import { diskFullLoop, killLoop, restartLoop, stopLoop, terminateLoop, type FaultContext, type FaultKind } from "./faults.js";
+import { diskFullLoop, killLoop, RECOVERY_MS, restartLoop, SPACE_GIVEN_BACK, stopLoop, terminateLoop, type FaultContext, type FaultKind } from "./faults.js";
 import { chaosFunctions } from "./functions.js";
 import { checkInstances, type InstanceFindings, type Violation } from "./instance-checks.js";
 import { leftoverCount, readLeftovers, type Leftovers } from "./leftovers.js";
@@ -87,7 +89,8 @@ export async function runCampaign(settings: CampaignSettings): Promise<CampaignR
     const quiet = new AbortController();
     // Every fault loop and every waiting termination listens for it.
     setMaxListeners(0, quiet.signal);
-    const planned = planWorkload(settings.instances, settings.faultMs * 0.6, random.fork("workload"));
+    // Started over most of the phase, so that every fault finds work in flight.
+    const planned = planWorkload(settings.instances, settings.faultMs * 0.8, random.fork("workload"));
     const drainDeadline = { at: Number.POSITIVE_INFINITY };
     const driver = new Driver(parent.client, planned, random.fork("driver"), quiet.signal, settings.faults.has("clients"), () => drainDeadline.at);
     const ctx: FaultContext = {
@@ -98,6 +101,7 @@ export async function runCampaign(settings: CampaignSettings): Promise<CampaignR
       quiet: quiet.signal,
       ...(cluster?.ok ? { cluster } : {}),
       ...(store.diskDir ? { diskDir: store.diskDir } : {}),
+      liveInstances: () => countLive(parent.client),
     };
     const faultsFrom = Date.now();
     timeline.faultsFromMs = faultsFrom;
@@ -134,8 +138,10 @@ export async function runCampaign(settings: CampaignSettings): Promise<CampaignR
       ...driverViolations(driver.stats, undrained),
       ...instances.violations,
       ...sideLog.violations,
+      ...diskRecoveryViolations(timeline, instances.histories),
       ...leftoverViolations(leftovers),
       ...exits.filter((e) => e.exit === "hung" || e.exit.code !== 0).map((e) => ({ invariant: "workers stop gracefully", detail: `worker ${e.pid} exited ${JSON.stringify(e.exit)}` })),
+      ...diedOnTheirOwn(pool.all, timeline, new Set(exits.map((e) => e.pid))),
     ];
     const result: CampaignResult = {
       settings,
@@ -153,7 +159,8 @@ export async function runCampaign(settings: CampaignSettings): Promise<CampaignR
     };
     await parent.stop();
     disposed = true;
-    // A failed campaign keeps its store for inspection.
+    // A failed campaign keeps its store for inspection, with what the workers said and the faults' timeline.
+    if (violations.length > 0) saveEvidence(store.logFile, pool.all, timeline);
     const keptAt = await store.dispose(violations.length > 0);
     return keptAt ? { ...result, keptAt } : result;
   } finally {
@@ -165,6 +172,40 @@ export async function runCampaign(settings: CampaignSettings): Promise<CampaignR
       process.stderr.write(`chaos: the campaign stopped early; its store is kept: ${keptAt}\n`);
     }
   }
+}
+
+/**
+ * After each disk-full episode that found work waiting, a worker must commit again (an episode
+ * that begins after the little space came back and is in a history) within RECOVERY_MS.
+ */
+function diskRecoveryViolations(timeline: Timeline, histories: ReadonlyMap<string, HistoryEntry[]>): Violation[] {
+  const episodeStarts = [...histories.values()].flatMap((h) => h.filter((e) => e.type === "EpisodeStarted").map((e) => e.timestamp.getTime()));
+  return timeline.diskFull
+    .filter((episode) => episode.liveAtPartial > 0 && Number.isFinite(episode.partialMs))
+    .flatMap((episode) => {
+      const firstAfter = Math.min(...episodeStarts.filter((at) => at >= episode.partialMs));
+      if (firstAfter - episode.partialMs <= RECOVERY_MS) return [];
+      const when = Number.isFinite(firstAfter) ? `${((firstAfter - episode.partialMs) / 1000).toFixed(1)} s after` : "never, after";
+      return [{
+        invariant: `workers commit again within ${RECOVERY_MS / 1000} s once disk space returns`,
+        detail: `disk full at ${new Date(episode.fromMs).toISOString()}, ${SPACE_GIVEN_BACK / 2 ** 20} MiB back at ${new Date(episode.partialMs).toISOString()} with ${episode.liveAtPartial} instances waiting; the first episode committed since began ${when}`,
+      }];
+    });
+}
+
+/** Workers that exited although nobody killed or stopped them: a crash. */
+function diedOnTheirOwn(workers: readonly FixtureProcess[], timeline: Timeline, stopped: ReadonlySet<number>): Violation[] {
+  return workers
+    .filter((w) => !w.alive && !timeline.kills.has(w.pid) && !stopped.has(w.pid))
+    .map((w) => ({ invariant: "workers keep running through faults", detail: `worker ${w.pid} exited on its own: ${w.stderr.trim().split("\n").slice(-3).join(" | ")}` }));
+}
+
+/** Beside the side log: each worker's stderr, and the timeline of faults as JSON. */
+function saveEvidence(logFile: string, workers: readonly FixtureProcess[], timeline: Timeline): void {
+  const dir = dirname(logFile);
+  for (const worker of workers) writeFileSync(join(dir, `worker-${worker.pid}.stderr`), worker.stderr);
+  const json = JSON.stringify(timeline, (_, value: unknown) => (value instanceof Map ? Object.fromEntries(value) : value), 2);
+  writeFileSync(join(dir, "timeline.json"), json);
 }
 
 function faultLoops(settings: CampaignSettings, ctx: FaultContext, random: Random): Promise<void>[] {

@@ -9,19 +9,25 @@
  *              for 2–6 s, every 2–6 s after the last (so about half the time; issue 13 found
  *              duplicated executions under terminations every 0.1 s);
  * - restart:   PostgreSQL: restart the local cluster serving the store, every 25–45 s;
- * - diskfull:  SQLite: fill the small disk under the store, hold it 2–5 s, free it, every 20–40 s.
+ * - diskfull:  SQLite: fill the small disk under the store, hold it 3–8 s, give 2 MiB back for
+ *              RECOVERY_MS (the workers must commit again within it), then free it all; every
+ *              20–40 s.
  * Client calls racing all of this are the driver's (driver.ts).
  */
 import { freezeOutsideTransaction } from "../crash/kit/child-processes.js";
 import { restartCluster, type LocalCluster } from "../crash/kit/postgres-cluster.js";
 import { terminateBackends } from "../crash/kit/store-postgres.js";
-import { fillDisk, freeDisk } from "./disk-full.js";
+import { fillDisk, freeDisk, freeSomeDisk } from "./disk-full.js";
 import type { Random } from "./random.js";
 import type { Timeline } from "./timeline.js";
 import type { WorkerPool } from "./workers.js";
 
 export const FAULT_KINDS = ["kill", "stop", "terminate", "restart", "diskfull", "clients"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** What the disk-full fault gives back first, and how soon the workers must commit again. */
+export const SPACE_GIVEN_BACK = 2 * 2 ** 20;
+export const RECOVERY_MS = 15_000;
 
 export interface FaultContext {
   storeUrl: string;
@@ -34,6 +40,8 @@ export interface FaultContext {
   cluster?: LocalCluster;
   /** SQLite on a small disk: the directory the ballast goes to. */
   diskDir?: string;
+  /** How many instances are Pending, Running or Suspended now. */
+  liveInstances: () => Promise<number>;
 }
 
 /** Waits `ms`, or less if the quiet period begins; resolves false then. */
@@ -85,11 +93,17 @@ export function stopLoop(ctx: FaultContext, random: Random): Promise<void> {
     try {
       await freezeOutsideTransaction(worker, ctx.storeUrl, 50);
     } catch (error) {
-      // It may have been left stopped (e.g. a worker with no connection at that moment).
-      if (worker.alive) worker.signal("SIGCONT");
-      const reason = (error as Error).message.replace(/\d+/g, "N").split(";")[0]!;
-      ctx.timeline.freezesSkipped.set(reason, (ctx.timeline.freezesSkipped.get(reason) ?? 0) + 1);
-      return;
+      const message = (error as Error).message;
+      if (!worker.alive) return;
+      if (/has no PostgreSQL backend/.test(message)) {
+        // Stopped with no connection at all (a storm had just cut them): outside any transaction.
+        worker.signal("SIGSTOP");
+      } else {
+        worker.signal("SIGCONT");
+        const reason = message.replace(/\d+/g, "N").split(";")[0]!;
+        ctx.timeline.freezesSkipped.set(reason, (ctx.timeline.freezesSkipped.get(reason) ?? 0) + 1);
+        return;
+      }
     }
     const fromMs = Date.now();
     ctx.pool.frozen.add(worker.pid);
@@ -151,11 +165,17 @@ export function diskFullLoop(ctx: FaultContext, random: Random, firstMs: number)
     async () => {
       const fromMs = Date.now();
       const ballastBytes = fillDisk(dir);
+      let partialMs = Number.POSITIVE_INFINITY;
+      let liveAtPartial = 0;
       try {
-        await new Promise((resolve) => setTimeout(resolve, random.between(2000, 5000)));
+        await new Promise((resolve) => setTimeout(resolve, random.between(3000, 8000)));
+        freeSomeDisk(dir, SPACE_GIVEN_BACK);
+        partialMs = Date.now();
+        liveAtPartial = await ctx.liveInstances().catch(() => 0);
+        await new Promise((resolve) => setTimeout(resolve, RECOVERY_MS + 1000));
       } finally {
         freeDisk(dir);
-        ctx.timeline.diskFull.push({ fromMs, toMs: Date.now(), ballastBytes });
+        ctx.timeline.diskFull.push({ fromMs, partialMs, toMs: Date.now(), ballastBytes, liveAtPartial });
       }
     },
     firstMs,

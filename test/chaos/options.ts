@@ -3,7 +3,7 @@
  *   --minutes M         length of the fault phase per store (default 1; fractions allowed)
  *   --store S           sqlite, postgres or both (default both)
  *   --workers N         worker processes (default 4)
- *   --instances N       top-level instances started during the run (default 150 a minute)
+ *   --instances N       top-level instances started during the run (default 200 a minute)
  *   --seed S            the seed of the workload and fault plan (default: random, printed)
  *   --faults LIST       some of kill,stop,terminate,restart,diskfull,clients (default all)
  *   --load N            busy loops beside the workers (default 2)
@@ -75,7 +75,7 @@ export function parseOptions(args: readonly string[], env: NodeJS.ProcessEnv): C
     minutes,
     stores,
     workers,
-    instances: instances ?? Math.max(20, Math.round(150 * minutes)),
+    instances: instances ?? Math.max(20, Math.round(200 * minutes)),
     seed,
     faults,
     load,

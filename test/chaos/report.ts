@@ -41,7 +41,7 @@ export function formatReport(result: CampaignResult): string {
     lines.push(`   pg_terminate_backend: ${n(sum([...t.terminations.values()].map((a) => a.length)))} worker backends terminated in ${n(t.storms.length)} storms`);
     lines.push(`   server restarts: ${n(t.restarts.length)}${t.restarts.length ? ` (${t.restarts.map((w) => seconds(w.toMs - w.fromMs)).join(", ")})` : ""}`);
   } else {
-    const episodes = t.diskFull.map((w) => `${seconds(w.toMs - w.fromMs)}, ballast ${formatNumber(w.ballastBytes / 2 ** 20)} MiB`);
+    const episodes = t.diskFull.map((w) => `full ${seconds(w.partialMs - w.fromMs)} (ballast ${formatNumber(w.ballastBytes / 2 ** 20)} MiB), then 2 MiB back for ${seconds(w.toMs - w.partialMs)} with ${w.liveAtPartial} instances waiting`);
     lines.push(`   disk full: ${n(t.diskFull.length)} episodes${episodes.length ? ` (${episodes.join("; ")})` : ""}`);
   }
   const calls = [...result.driver.calls].map(([op, count]) => `${op} ${n(count)}`).join(", ");

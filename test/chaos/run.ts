@@ -16,6 +16,7 @@
  * file (no `.test.ts`), because a run takes minutes, takes options, and must be able to
  * restart the PostgreSQL server, which no test beside it may share.
  */
+import { loadavg, tmpdir } from "node:os";
 import { describeMachine, machineLine } from "../../bench/machine.js";
 import { killAllChildren } from "../crash/kit/child-processes.js";
 import { runCampaign, type CampaignResult } from "./campaign.js";
@@ -23,7 +24,6 @@ import { parseOptions, type ChaosOptions } from "./options.js";
 import { formatReport } from "./report.js";
 import { postgresReachable } from "./stores.js";
 import { unmountAll } from "./disk-full.js";
-import { tmpdir } from "node:os";
 
 async function main(): Promise<number> {
   let options: ChaosOptions;
@@ -34,7 +34,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const argsToRepeat = `--minutes ${options.minutes} --workers ${options.workers} --instances ${options.instances} --load ${options.load} --seed ${options.seed} --faults ${[...options.faults].join(",")}`;
-  console.log(`chaos: ${machineLine(describeMachine(tmpdir()))}`);
+  console.log(`chaos: ${machineLine(describeMachine(tmpdir()))}; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} before the run`);
   console.log(`chaos: to repeat this run: npm run chaos -- --store ${options.stores.length > 1 ? "both" : options.stores[0]} ${argsToRepeat}`);
   const results: CampaignResult[] = [];
   for (const store of options.stores) {
@@ -67,7 +67,7 @@ async function main(): Promise<number> {
       drainStallMs: 60_000,
     });
     results.push(result);
-    console.log(`\n${formatReport(result)}\n`);
+    console.log(`\n${formatReport(result)}\n   load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(" ")}\n`);
   }
   const failed = results.filter((r) => r.violations.length > 0);
   console.log(failed.length === 0 ? "chaos: no violation." : `chaos: violations on ${failed.map((r) => r.settings.store).join(" and ")}.`);

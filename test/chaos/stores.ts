@@ -50,7 +50,7 @@ export function sqliteStore(smallDisk: boolean): CampaignStore {
         if (keep) for (const suffix of ["", "-wal", "-shm"]) if (existsSync(file + suffix)) copyFileSync(file + suffix, join(dir, `baton.db${suffix}`));
         unmountSmallDisk(diskDir);
       }
-      if (keep) return `store ${join(dir, "baton.db")}, side log ${logFile}`;
+      if (keep) return `store ${join(dir, "baton.db")}; side log, worker logs and timeline in ${dir}`;
       rmSync(dir, { recursive: true, force: true });
       return undefined;
     },
@@ -68,7 +68,7 @@ export async function postgresStore(serverUrl: string): Promise<CampaignStore> {
     storeUrl: url.toString(),
     logFile: join(dir, "side.log"),
     async dispose(keep) {
-      if (keep) return `schema ${schema} on ${serverUrl}, side log ${join(dir, "side.log")}`;
+      if (keep) return `schema ${schema} on ${serverUrl}; side log, worker logs and timeline in ${dir}`;
       const client = new pg.Client({ connectionString: serverUrl });
       await client.connect();
       try {

@@ -8,6 +8,13 @@ export interface Window {
   toMs: number;
 }
 
+export interface DiskFullEpisode extends Window {
+  ballastBytes: number;
+  partialMs: number;
+  /** Instances Pending, Running or Suspended when the little space came back (work was waiting). */
+  liveAtPartial: number;
+}
+
 export interface Timeline {
   /** Workers SIGKILLed: pid → when. */
   kills: Map<number, number>;
@@ -21,8 +28,8 @@ export interface Timeline {
   storms: Window[];
   /** PostgreSQL server restarts. */
   restarts: Window[];
-  /** Disk-full episodes (SQLite on a small tmpfs), with what the ballast took. */
-  diskFull: (Window & { ballastBytes: number })[];
+  /** Disk-full episodes (SQLite on a small tmpfs): full from fromMs, a little space back at partialMs, all of it at toMs. */
+  diskFull: DiskFullEpisode[];
   /** Faults that could not run here, with why (printed, never silent). */
   skipped: string[];
   /** When faults started, and when the quiet period began. */

@@ -47,9 +47,9 @@ function shape(kind: (typeof MIX)[number], n: number, i: number, random: Random)
   switch (kind) {
     case "chain":
       // One chain in five is suspended and resumed while it runs.
-      return { name: "ChaosChain", input: { n, length: random.int(3, 6), workMs: random.pick([2, 5, 20, 150]) }, role: i % 20 === 0 ? "suspend" : "plain" };
+      return { name: "ChaosChain", input: { n, length: random.int(3, 6), workMs: random.pick([2, 5, 20, 150, 400]) }, role: i % 20 === 0 ? "suspend" : "plain" };
     case "fan":
-      return { name: "ChaosFanOut", input: { n, width: random.int(4, 12), workMs: random.pick([2, 10, 60]) }, role: "plain" };
+      return { name: "ChaosFanOut", input: { n, width: random.int(4, 12), workMs: random.pick([2, 10, 60, 250]) }, role: "plain" };
     case "timer":
       return { name: "ChaosTimer", input: { n, sleepMs: random.int(500, 1500) }, role: "plain" };
     case "events": {
