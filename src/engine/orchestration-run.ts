@@ -124,6 +124,12 @@ export class OrchestrationRun implements RunHooks {
       // A result for a call this code is not waiting on (delivered twice, say) is dropped, not
       // recorded: replay would find it completing a call that was never started.
       if ("seq" in message && !this.calls.has(message.seq)) continue;
+      // Likewise a start for an execution that has started: running the code again would
+      // schedule every call a second time, under new sequence numbers and keys.
+      if (message.type === "ExecutionStarted" && this.executionId !== "") {
+        this.logger.warn(`[${this.instanceId}] a second start of execution ${message.executionId} was dropped`);
+        continue;
+      }
       await record(messageToEvent(message, nowMs));
     }
     const commands = this.outcome ? [] : this.takeUnrecordedCommands(nowMs, newEvents);

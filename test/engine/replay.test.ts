@@ -160,4 +160,21 @@ describe("cached path equals replay path", () => {
     expect(replay.history).toEqual(live.history);
     expect(replay.results).toEqual(live.results);
   });
+
+  it("a start delivered again to a running execution is dropped: the code does not start over", async () => {
+    const chain = orchestration("Chain", async (ctx) => {
+      const a = await ctx.callActivity<number>("A");
+      const b = await ctx.callActivity<number>("B");
+      return a + b;
+    });
+    const episodes = [[started("Chain")], [started("Chain")], [completedMsg(0, 1), started("Chain")], [completedMsg(1, 2)]];
+    const { cached, replay } = await runBothPaths(chain, episodes);
+    for (const run of [cached, replay]) {
+      expect(run.history.filter((e) => e.type === "ExecutionStarted")).toHaveLength(1);
+      expect(run.history.filter((e) => e.type === "TaskScheduled").map((e) => "seq" in e && e.seq)).toEqual([0, 1]);
+      expect(run.results[1]).toMatchObject({ newEvents: [{ type: "EpisodeStarted" }], commands: [] });
+      expect(outputOf(run.results.at(-1)!)).toBe(3);
+    }
+    expect(replay.history).toEqual(cached.history);
+  });
 });

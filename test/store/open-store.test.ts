@@ -14,7 +14,8 @@ import { createBaton, createClient, SchemaTooNewError, StoreUnavailableError } f
 import { openStore } from "../../src/store/open-store.js";
 import { MIGRATIONS } from "../../src/store/sqlite/migrations/index.js";
 import type { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
-import type { Store } from "../../src/store/store.js";
+import type { CommitOp, Store } from "../../src/store/store.js";
+import type { EpisodeResult } from "../../src/engine/command.js";
 import { snapshotSqlite } from "../helpers/store-snapshot.js";
 import { tempDir } from "../helpers/temp-store.js";
 
@@ -229,6 +230,40 @@ describe("migrations", () => {
     expect(migrationRows(path).map((r) => r.version)).toEqual(ALL_VERSIONS);
     const tables = store.database.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
     expect(tables.map((t) => t.name)).not.toContain("history");
+  });
+
+  it("upgrade a version-8 file: queued messages keep their ids, and an id is never given again once its message is gone", async () => {
+    const path = join(tempDir(), "baton.db");
+    const v8 = new Database(path);
+    v8.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+    for (const [index, migration] of MIGRATIONS.slice(0, 8).entries()) {
+      v8.exec(migration);
+      v8.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, 1)").run(index + 1);
+    }
+    v8.prepare(
+      `INSERT INTO instances (instance_id, name, execution_id, runtime_status, created_at, updated_at, start_at)
+       VALUES ('old-1', 'Old', 'e-1', 'Pending', 1, 1, 1)`,
+    ).run();
+    const start = JSON.stringify({ type: "ExecutionStarted", name: "Old", executionId: "e-1" });
+    v8.prepare("INSERT INTO inbox (id, instance_id, message, visible_at) VALUES (7, 'old-1', ?, 1)").run(start);
+    v8.close();
+
+    const store = await open(`sqlite:${path}`);
+    const now = Date.now();
+    const claim = (workerId: string) =>
+      store.claim({
+        orchestrations: { workerId, names: ["Old"], limit: 1, leaseMs: 60_000, now, stalledBefore: 0, maxMessages: 10 },
+        activities: { workerId, names: [], limit: 0, leaseMs: 60_000, now },
+      });
+    const [item] = (await claim("w1")).orchestrations;
+    expect(item!.messages.map((m) => m.id)).toEqual([7]);
+    const episode: EpisodeResult = { newEvents: [{ type: "EpisodeStarted", timestamp: now }], commands: [], runtimeStatus: "Running" };
+    const op: CommitOp = { type: "episode", instanceId: "old-1", executionId: "e-1", leaseToken: item!.leaseToken, historyLengthBefore: 0, consumedMessageIds: [7], result: episode };
+    expect((await store.commit([op], now)).outcomes).toEqual(["ok"]);
+    // The inbox is empty now; the next message must not take id 7 again.
+    await store.sendMessage("old-1", { type: "EventRaised", name: "next" }, now);
+    const [next] = (await claim("w2")).orchestrations;
+    expect(next!.messages[0]!.id).toBeGreaterThan(7);
   });
 
   it("let two stores be open on one file at once, each seeing the other's writes", async () => {

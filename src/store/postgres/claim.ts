@@ -160,12 +160,21 @@ function pickTasks(names: string, now: string, limit: string): string {
  * $7 max messages each) and tasks ($8 names, $9 now, $10 limit, $11 worker, $12 lease expiry),
  * answered as one row of JSON arrays: the instances, their messages (flat, in delivery order
  * per instance: a join of the two would be planned from a CTE's poor row estimate, as a
- * nested loop, quadratic in the batch) and the tasks. Messages are read by the same
- * statement, so they are exactly those visible to it.
+ * nested loop, quadratic in the batch) and the tasks.
+ *
+ * The messages are read from the statement's snapshot, so an instance is claimed only if its
+ * row is still the version that snapshot saw (`unchanged`: same xmin). Otherwise a commit
+ * landed between the snapshot and the row lock: the lock re-checks the conditions on the new
+ * row, which pass (the lease was just released), and the instance would be handed out with its
+ * new history length but the messages that commit consumed — applied twice. Such an instance
+ * is left for the next claim. (Under the lock, `i` is the newest row; the sub-select reads the
+ * snapshot. It sits in the select list, not the WHERE, so that it runs only for the rows the
+ * lock step takes, not for every idle instance the scan passes over.)
  */
 const CLAIM_TEXT = `
   WITH picked AS (
-    SELECT instance_id FROM instances i
+    SELECT instance_id, i.xmin = (SELECT s.xmin FROM instances s WHERE s.instance_id = i.instance_id) AS unchanged
+    FROM instances i
     WHERE name = ANY($1::text[])
       AND (runtime_status = 'Running' OR (runtime_status = 'Pending' AND start_at <= $2))
       AND lease_expires_at <= $2
@@ -174,7 +183,7 @@ const CLAIM_TEXT = `
     LIMIT $4 FOR UPDATE SKIP LOCKED),
   claimed AS (
     UPDATE instances i SET lease_owner = $5, lease_token = gen_random_uuid()::text, lease_expires_at = $6
-    FROM picked WHERE i.instance_id = picked.instance_id
+    FROM picked WHERE i.instance_id = picked.instance_id AND picked.unchanged
     RETURNING i.instance_id, i.name, i.execution_id, i.history_length, i.lease_token),
   visible AS (
     SELECT instance_id, id, message, row_number() OVER (PARTITION BY instance_id ORDER BY visible_at, id) AS n

@@ -54,6 +54,29 @@ export function isTransient(error: unknown): boolean {
   return /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection|Client was closed|timeout exceeded when trying to connect/i.test(message);
 }
 
+/** What one try of a transaction reached: a connection, the COMMIT. */
+export interface AttemptState {
+  committing: boolean;
+  connected: boolean;
+}
+
+/**
+ * The pause before the next try, after a transient failure of one that reached `attempt` and
+ * waited `previousMs` before it (0 for the first): doubling from 5 ms to 1 s, but 5 ms again
+ * when the try had its connection and lost it (see withRetry).
+ */
+export function nextRetryPauseMs(previousMs: number, attempt: AttemptState, error: unknown): number {
+  if (attempt.connected && isConnectionCut(error)) return 5;
+  return Math.min(Math.max(previousMs * 2, 5), 1000);
+}
+
+/** The connection died under the statement (its backend was terminated, or the socket cut). */
+function isConnectionCut(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  if (code === "57P01" || code === "ECONNRESET" || code === "EPIPE") return true;
+  return /Connection terminated|terminating connection/i.test((error as Error)?.message ?? "");
+}
+
 export interface ConnectionOptions {
   connectionString: string;
   schema: string;
@@ -107,6 +130,7 @@ export class Connection {
     return this.track(() =>
       this.withRetry(retryForMs, async (state) => {
         const client = await this.pool.connect();
+        state.connected = true;
         let broken: unknown;
         // The connection can die between two statements (no query to reject): without a
         // listener that 'error' event would crash the process. The next statement then fails.
@@ -157,14 +181,22 @@ export class Connection {
     return this.options.preparedStatements ? { name: statement.name, text: statement.text, values } : { text: statement.text, values };
   }
 
-  private async withRetry<T>(retryForMs: number, attempt: (state: { committing: boolean }) => Promise<T>): Promise<T> {
+  /**
+   * Runs `attempt` until it succeeds, a non-transient error, or `retryForMs`. The pause grows
+   * (5 ms doubling to 1 s) while the server refuses or cannot serve; it starts again from 5 ms
+   * after an attempt that had its connection and lost it (its backend was terminated): the
+   * server is up and a new connection is likely to work at once. Under a storm of terminated
+   * backends, a growing pause only made finished work wait seconds to commit.
+   */
+  private async withRetry<T>(retryForMs: number, attempt: (state: AttemptState) => Promise<T>): Promise<T> {
     const deadline = Date.now() + retryForMs;
-    for (let delayMs = 5; ; delayMs = Math.min(delayMs * 2, 1000)) {
-      const state = { committing: false };
+    for (let delayMs = 0; ; ) {
+      const state: AttemptState = { committing: false, connected: false };
       try {
         return await attempt(state);
       } catch (error) {
         if (!isTransient(error)) throw error;
+        delayMs = nextRetryPauseMs(delayMs, state, error);
         if (Date.now() + delayMs > deadline) {
           throw new StoreUnavailableError(
             `PostgreSQL did not answer for ${retryForMs} ms (${(error as Error).message}). Check that the server is up and reachable.`,

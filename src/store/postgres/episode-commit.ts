@@ -119,6 +119,7 @@ export async function commitEpisodes(
     timers.map(({ timer }) => timer.fireAt),
     cancelled.map(({ op }) => op.instanceId),
     cancelled.map(({ seq }) => seq),
+    ops.map((op) => op.consumedMessageIds.length),
   ]);
   return new Map(
     updated.rows.map((row) => [
@@ -148,14 +149,19 @@ export async function appliedEarlier(sql: Pick<Sql, "run">, ops: readonly Episod
 }
 
 /**
- * Every part but the update runs only for the instances whose fenced update matched.
- * `$guard` is an extra condition of that update.
+ * Every part but the update runs only for the instances whose fenced update matched: the
+ * lease token and history length are still those the episode was run from, and every message
+ * it consumed is still queued for that instance (a message is consumed once, whatever a
+ * confused worker sends). `$guard` is an extra condition of that update.
  */
 const EPISODES_TEXT = `
   WITH episode AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::text[],
-      $9::int[], $10::text[], $11::bool[])
-      AS e(instance_id, lease_token, history_before, status, output, failure, has_custom, custom, new_events, events, finished)),
+      $9::int[], $10::text[], $11::bool[], $33::int[])
+      AS e(instance_id, lease_token, history_before, status, output, failure, has_custom, custom, new_events, events, finished,
+        consumed)),
+  present AS (
+    SELECT instance_id, count(*) AS n FROM inbox WHERE id = ANY($13::bigint[]) GROUP BY instance_id),
   updated AS (
     UPDATE instances i SET
       runtime_status = CASE WHEN i.runtime_status = 'Suspended' AND e.status = 'Running' THEN 'Suspended' ELSE e.status END,
@@ -167,7 +173,8 @@ const EPISODES_TEXT = `
       lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
       stalled_code = NULL, stalled_message = NULL, stalled_since = NULL, stalled_at = NULL
     FROM episode e
-    WHERE i.instance_id = e.instance_id AND i.lease_token = e.lease_token AND i.history_length = e.history_before $guard
+    WHERE i.instance_id = e.instance_id AND i.lease_token = e.lease_token AND i.history_length = e.history_before
+      AND e.consumed = coalesce((SELECT n FROM present p WHERE p.instance_id = e.instance_id), 0) $guard
     RETURNING i.instance_id, i.parent_instance_id, i.parent_execution_id, i.parent_seq),
   committed AS (
     SELECT e.* FROM episode e JOIN updated u ON u.instance_id = e.instance_id),

@@ -676,6 +676,7 @@ export class PostgresStore implements Store {
          lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
          stalled_code = NULL, stalled_message = NULL, stalled_since = NULL, stalled_at = NULL
        WHERE instance_id = $6 AND lease_token = $7 AND history_length = $8
+         AND (SELECT count(*) FROM inbox WHERE inbox.instance_id = $6 AND inbox.id = ANY($9::bigint[])) = cardinality($9::bigint[])
        RETURNING name`,
       [
         op.newExecutionId!,
@@ -686,6 +687,7 @@ export class PostgresStore implements Store {
         op.instanceId,
         op.leaseToken,
         op.historyLengthBefore,
+        op.consumedMessageIds,
       ],
     );
     const row = updated.rows[0];

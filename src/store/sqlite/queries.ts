@@ -1,5 +1,12 @@
 import { LIVE_SQL as LIVE } from "../store.js";
 
+/**
+ * Part of an episode's fence: every message it consumed (@consumed, a JSON array of ids) is
+ * still queued for its instance. A message is consumed once, whatever a confused worker sends.
+ */
+const CONSUMED_STILL_QUEUED = `(SELECT count(*) FROM inbox WHERE instance_id = @instanceId AND id IN (SELECT value FROM json_each(@consumed)))
+      = json_array_length(@consumed)`;
+
 /** Every SQL statement of the SQLite store, one per operation, prepared once per store. */
 export const SQL = {
   selectInstance: `SELECT * FROM instances WHERE instance_id = ?`,
@@ -61,7 +68,8 @@ export const SQL = {
       updated_at = @now,
       lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
       stalled_code = NULL, stalled_message = NULL, stalled_since = NULL, stalled_at = NULL
-    WHERE instance_id = @instanceId AND lease_token = @leaseToken AND history_length = @historyLengthBefore`,
+    WHERE instance_id = @instanceId AND lease_token = @leaseToken AND history_length = @historyLengthBefore
+      AND ${CONSUMED_STILL_QUEUED}`,
   // The next generation of a continueAsNew: a new execution, an empty history, the lease released.
   startNextGeneration: `UPDATE instances SET
       execution_id = @executionId,
@@ -71,7 +79,8 @@ export const SQL = {
       history_length = 0, updated_at = @now,
       lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
       stalled_code = NULL, stalled_message = NULL, stalled_since = NULL, stalled_at = NULL
-    WHERE instance_id = @instanceId AND lease_token = @leaseToken AND history_length = @historyLengthBefore`,
+    WHERE instance_id = @instanceId AND lease_token = @leaseToken AND history_length = @historyLengthBefore
+      AND ${CONSUMED_STILL_QUEUED}`,
   // Results of the ending generation's calls: its sequence numbers mean nothing to the next one.
   deleteResultMessages: `DELETE FROM inbox WHERE instance_id = ?
     AND json_extract(message, '$.type') IN ('TaskCompleted', 'TaskFailed', 'TimerFired')`,

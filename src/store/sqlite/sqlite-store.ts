@@ -535,6 +535,7 @@ export class SqliteStore implements Store {
       instanceId: op.instanceId,
       leaseToken: op.leaseToken,
       historyLengthBefore: op.historyLengthBefore,
+      consumed: JSON.stringify(op.consumedMessageIds),
     });
     if (!updated.changes) {
       // The same op committed before (its segment is there under its lease token): applied.
@@ -601,6 +602,7 @@ export class SqliteStore implements Store {
       instanceId: op.instanceId,
       leaseToken: op.leaseToken,
       historyLengthBefore: op.historyLengthBefore,
+      consumed: JSON.stringify(op.consumedMessageIds),
     });
     if (!updated.changes) return "leaseLost";
     const row = this.sql.selectInstance.get(op.instanceId) as InstanceRow;

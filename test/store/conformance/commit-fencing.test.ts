@@ -1,6 +1,7 @@
 /** Episode commits are fenced by lease token and history length; a fenced op writes nothing. */
 import { describe, expect, it } from "vitest";
 import type { HistoryEvent } from "../../../src/engine/history-event.js";
+import type { CommitOp } from "../../../src/store/store.js";
 import {
   activityClaim,
   at,
@@ -54,6 +55,51 @@ describe.each(STORE_FACTORIES)("store conformance ($name): commit fencing", (fac
     expect(await s.store.getInstance("a")).toEqual(before);
     expect(await s.store.getHistory("a")).toEqual(history);
     expect(await commitOne(s.store, episodeOp(second, at(5)), at(5))).toBe("ok");
+  });
+
+  it("an episode that consumes a message no longer queued for its instance is leaseLost and writes nothing", async () => {
+    await s.store.createInstance(createRequest("a"), at(0));
+    const first = await claimInstance(s.store, "a", "w1", at(0));
+    expect(await commitOne(s.store, episodeOp(first, at(1)), at(1))).toBe("ok");
+    await s.store.sendMessage("a", eventMessage("go", 1), at(2));
+    const second = await claimInstance(s.store, "a", "w1", at(3));
+    await s.store.createInstance(createRequest("b"), at(4));
+    const other = await claimInstance(s.store, "b", "w1", at(4));
+    const [consumedBefore, queued, othersMessage] = [first.messages[0]!.id, second.messages[0]!.id, other.messages[0]!.id];
+    const before = await s.store.getInstance("a");
+    const history = await s.store.getHistory("a");
+
+    // A confused worker: the start again (consumed by the first episode), or another instance's message.
+    for (const consumed of [[consumedBefore, queued], [consumedBefore], [queued, othersMessage]]) {
+      const outcome = await commitOne(s.store, episodeOp(second, at(5), { runtimeStatus: "Completed", output: "1" }, { consumedMessageIds: consumed }), at(5));
+      expect(outcome, `consumed ${JSON.stringify(consumed)}`).toBe("leaseLost");
+    }
+    expect(await s.store.getInstance("a")).toEqual(before);
+    expect(await s.store.getHistory("a")).toEqual(history);
+    expect(await commitOne(s.store, episodeOp(other, at(6)), at(6))).toBe("ok");
+    expect(await commitOne(s.store, episodeOp(second, at(6)), at(6))).toBe("ok");
+  });
+
+  it("a continueAsNew that consumes a message no longer queued is leaseLost and writes nothing", async () => {
+    await s.store.createInstance(createRequest("a"), at(0));
+    const first = await claimInstance(s.store, "a", "w1", at(0));
+    expect(await commitOne(s.store, episodeOp(first, at(1)), at(1))).toBe("ok");
+    await s.store.sendMessage("a", eventMessage("go", 1), at(2));
+    const second = await claimInstance(s.store, "a", "w1", at(3));
+    const before = await s.store.getInstance("a");
+    const history = await s.store.getHistory("a");
+    const continueAsNew = (consumedMessageIds: number[]): CommitOp => {
+      const op = episodeOp(second, at(4), {}, { consumedMessageIds });
+      if (op.type !== "episode") throw new Error("an episode op");
+      const newEvents: HistoryEvent[] = [...op.result.newEvents, { type: "ExecutionContinuedAsNew", timestamp: at(4), input: "2" }];
+      return { ...op, newExecutionId: "a-exec-2", result: { ...op.result, newEvents, runtimeStatus: "ContinuedAsNew", continuedAsNew: { input: "2", preserveEvents: false, carried: [] } } };
+    };
+
+    expect(await commitOne(s.store, continueAsNew([first.messages[0]!.id, second.messages[0]!.id]), at(4))).toBe("leaseLost");
+    expect(await s.store.getInstance("a")).toEqual(before);
+    expect(await s.store.getHistory("a")).toEqual(history);
+    expect(await commitOne(s.store, continueAsNew([second.messages[0]!.id]), at(5))).toBe("ok");
+    expect(await s.store.getInstance("a")).toMatchObject({ executionId: "a-exec-2", input: "2", historyLength: 0 });
   });
 
   it("committed episodes append their events in order, update the instance and release the lease", async () => {

@@ -6,6 +6,7 @@ import heartbeatDetails from "./005-heartbeat-details.js";
 import subOrchestrations from "./006-sub-orchestrations.js";
 import workers from "./007-workers.js";
 import segmentLeaseToken from "./008-segment-lease-token.js";
+import inboxIdsNeverReused from "./009-inbox-ids-never-reused.js";
 
 /** Every migration in order; the schema version is the length of this list. */
-export const MIGRATIONS: readonly string[] = [initial, leaseTokenIndexes, historySegments, taskTimeout, heartbeatDetails, subOrchestrations, workers, segmentLeaseToken];
+export const MIGRATIONS: readonly string[] = [initial, leaseTokenIndexes, historySegments, taskTimeout, heartbeatDetails, subOrchestrations, workers, segmentLeaseToken, inboxIdsNeverReused];
