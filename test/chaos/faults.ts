@@ -79,7 +79,8 @@ export function killLoop(ctx: FaultContext, random: Random): Promise<void> {
     const at = Date.now();
     await worker.kill("SIGKILL");
     ctx.timeline.kills.set(worker.pid, at);
-    if (ctx.pool.frozen.delete(worker.pid)) endFreeze(ctx.timeline, worker.pid, at);
+    // A freeze may have begun while the kill was on its way: it ends when the process is gone.
+    if (ctx.pool.frozen.delete(worker.pid)) endFreeze(ctx.timeline, worker.pid, Date.now());
     ctx.pool.replace();
   });
 }
