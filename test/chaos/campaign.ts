@@ -55,6 +55,8 @@ export interface CampaignResult {
   timeline: Timeline;
   driver: DriverStats;
   workers: FixtureProcess[];
+  /** Replacement workers whose start failed (tried again each second), by error. */
+  startFailures: Map<string, number>;
   exits: { pid: number; exit: Exit | "hung" }[];
   instances: InstanceFindings;
   sideLog: SideLogFindings;
@@ -141,7 +143,7 @@ export async function runCampaign(settings: CampaignSettings): Promise<CampaignR
       ...diskRecoveryViolations(timeline, instances.histories),
       ...leftoverViolations(leftovers),
       ...exits.filter((e) => e.exit === "hung" || e.exit.code !== 0).map((e) => ({ invariant: "workers stop gracefully", detail: `worker ${e.pid} exited ${JSON.stringify(e.exit)}` })),
-      ...diedOnTheirOwn(pool.all, timeline, new Set(exits.map((e) => e.pid))),
+      ...diedOnTheirOwn(pool.all.filter((w) => pool.wasReady(w.pid)), timeline, new Set(exits.map((e) => e.pid))),
     ];
     const result: CampaignResult = {
       settings,
@@ -149,6 +151,7 @@ export async function runCampaign(settings: CampaignSettings): Promise<CampaignR
       timeline,
       driver: driver.stats,
       workers: pool.all,
+      startFailures: pool.startFailures,
       exits,
       instances,
       sideLog,

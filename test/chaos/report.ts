@@ -32,6 +32,7 @@ export function formatReport(result: CampaignResult): string {
   const freezes = [...t.freezes.values()].flat();
   const freezeMs = freezes.map((w) => w.toMs - w.fromMs);
   lines.push(`   SIGKILL: ${n(t.kills.size)} workers killed and replaced (${n(result.workers.length)} worker processes in all)`);
+  for (const [reason, count] of result.startFailures) lines.push(`     ${n(count)} replacement starts failed (tried again): ${reason}`);
   lines.push(
     `   SIGSTOP: ${n(freezes.length)} freezes` +
       (freezes.length ? ` of ${seconds(Math.min(...freezeMs))}–${seconds(Math.max(...freezeMs))}` : "") +

@@ -24,6 +24,8 @@ export class WorkerPool {
   /** Pids of workers that printed "ready". */
   private readonly ready = new Set<number>();
   private readonly starting = new Set<Promise<void>>();
+  /** Replacement starts that failed, by the error they printed. */
+  readonly startFailures = new Map<string, number>();
 
   constructor(private readonly settings: WorkerSettings) {}
 
@@ -52,17 +54,32 @@ export class WorkerPool {
     await Promise.all(Array.from({ length: count }, () => this.startOne()));
   }
 
-  /** Starts a replacement without waiting for it (a fault loop must not stall on a slow start). */
+  /**
+   * Starts a replacement without waiting for it (a fault loop must not stall on a slow start).
+   * A start the store refuses (say, on a full disk) is tried again each second, as a
+   * supervisor would; one killed while it starts is not (the kill fault replaces it).
+   */
   replace(): void {
-    // A replacement may itself be killed while it starts (the kill fault picks any live worker).
-    const started: Promise<void> = this.startOne().then(
-      () => undefined,
-      (error: Error) => {
-        if (!/"signal":"SIGKILL"/.test(error.message)) process.stderr.write(`chaos: a replacement worker did not start: ${error.message}\n`);
-      },
-    );
+    const started: Promise<void> = (async () => {
+      for (let tries = 0; tries < 60; tries++) {
+        try {
+          await this.startOne();
+          return;
+        } catch (error) {
+          if (/"signal":"SIGKILL"/.test((error as Error).message)) return;
+          const reason = /^\w*Error: .*$/m.exec((error as Error).message)?.[0] ?? (error as Error).message.split("\n")[0]!;
+          this.startFailures.set(reason, (this.startFailures.get(reason) ?? 0) + 1);
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+      }
+    })();
     this.starting.add(started);
     void started.finally(() => this.starting.delete(started));
+  }
+
+  /** Whether the worker printed "ready" (one that never did failed to start). */
+  wasReady(pid: number): boolean {
+    return this.ready.has(pid);
   }
 
   /** Thaws every frozen worker. */
