@@ -127,7 +127,10 @@ export class Driver {
   }
 
   private async suspendAndResume(plan: PlannedInstance, random: Random): Promise<void> {
-    await sleep(random.between(200, 3000));
+    // Only a started instance can be suspended: wait for its first episode (a loaded machine
+    // takes seconds), then let it run a little.
+    while ((await this.statusOf(plan.instanceId).catch(() => undefined)) === "Pending" && Date.now() < this.deadlineMs()) await sleep(100);
+    await sleep(random.between(0, 1500));
     let suspended = false;
     await this.retry(`suspend ${plan.instanceId}`, async () => {
       try {
