@@ -81,22 +81,22 @@ export function historyProblems(history: readonly HistoryEntry[], expected: Expe
   const starts = history.filter((e) => e.type === "ExecutionStarted");
   const executions = new Set(starts.map((e) => e.executionId));
   if (starts.length > 1) problems.push(`${starts.length} ExecutionStarted (${executions.size} execution id${executions.size === 1 ? "" : "s"})`);
+  // One pass in history order: a result must follow the call it completes.
   const scheduledKind = new Map<number, string>();
-  for (const event of history) {
-    const kind = SCHEDULED[event.type as keyof typeof SCHEDULED];
-    if (kind === undefined) continue;
-    const seq = event.seq as number;
-    if (scheduledKind.has(seq)) problems.push(`seq ${seq} scheduled twice (${scheduledKind.get(seq)}, then ${kind})`);
-    else scheduledKind.set(seq, kind);
-  }
   const completed = new Set<number>();
   for (const event of history) {
-    const kind = COMPLETIONS[event.type as keyof typeof COMPLETIONS];
-    if (kind === undefined) continue;
     const seq = event.seq as number;
-    if (completed.has(seq)) problems.push(`seq ${seq} completed twice (${event.type})`);
-    completed.add(seq);
-    if (scheduledKind.get(seq) !== kind) problems.push(`${event.type} seq ${seq} matches no ${kind} scheduled before it`);
+    const scheduled = SCHEDULED[event.type as keyof typeof SCHEDULED];
+    if (scheduled !== undefined) {
+      if (scheduledKind.has(seq)) problems.push(`seq ${seq} scheduled twice (${scheduledKind.get(seq)}, then ${scheduled})`);
+      else scheduledKind.set(seq, scheduled);
+    }
+    const completion = COMPLETIONS[event.type as keyof typeof COMPLETIONS];
+    if (completion !== undefined) {
+      if (completed.has(seq)) problems.push(`seq ${seq} completed twice (${event.type})`);
+      completed.add(seq);
+      if (scheduledKind.get(seq) !== completion) problems.push(`${event.type} seq ${seq} matches no ${completion} scheduled before it`);
+    }
   }
   const last = history[history.length - 1]?.type;
   if (expected.status === "Terminated") {
