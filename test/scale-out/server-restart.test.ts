@@ -10,9 +10,6 @@
  * to restart it (root or the cluster's owner, pg_ctlcluster); otherwise it is skipped, visibly,
  * except under CI=true, where that is a failure.
  */
-import { execFile, execFileSync } from "node:child_process";
-import { userInfo } from "node:os";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { POSTGRES_URL } from "../helpers/postgres.js";
 import {
@@ -24,8 +21,8 @@ import {
   sleep,
   startInstancesTogether,
   waitAllFinished,
-  withPostgres,
 } from "../crash/crash-kit.js";
+import { restartCluster, restartableCluster, serverStartedAt, type Cluster } from "../crash/kit/postgres-cluster.js";
 import { expectCleanEnd, postgresAvailable, scaleWorld, startWorkers, stopWorkers } from "./scale-kit.js";
 
 const INSTANCES = 250;
@@ -37,47 +34,10 @@ const WORKER_ENV = { CRASH_LEASE_MS: "15000", CRASH_POLL_MS: "100", CRASH_MIN_DE
 /** Restart when this share of the instances is still unfinished. */
 const RESTART_AT = [0.75, 0.4];
 
-type Cluster = { ok: true; version: string; name: string } | { ok: false; reason: string };
-
-/** The cluster serving POSTGRES_URL, if this process may restart it. */
-function restartableCluster(): Cluster {
-  const url = new URL(POSTGRES_URL);
-  if (!["127.0.0.1", "localhost", "[::1]", "::1"].includes(url.hostname)) return { ok: false, reason: `the server (${url.hostname}) is not on this machine` };
-  let listing: string;
-  try {
-    listing = execFileSync("pg_lsclusters", ["--no-header"], { encoding: "utf8" });
-    execFileSync("sh", ["-c", "command -v pg_ctlcluster"], { encoding: "utf8" });
-  } catch (error) {
-    return { ok: false, reason: `no pg_lsclusters/pg_ctlcluster here (${(error as Error).message.split("\n")[0]})` };
-  }
-  const port = url.port === "" ? "5432" : url.port;
-  const line = listing
-    .split("\n")
-    .map((l) => l.trim().split(/\s+/))
-    .find((fields) => fields[2] === port && fields[3]?.startsWith("online"));
-  if (!line) return { ok: false, reason: `pg_lsclusters lists no online cluster on port ${port}:\n${listing}` };
-  const [version, name, , , owner] = line as [string, string, string, string, string];
-  if (process.getuid?.() !== 0 && userInfo().username !== owner) {
-    return { ok: false, reason: `restarting cluster ${version}/${name} takes root or its owner ${owner}, not ${userInfo().username}` };
-  }
-  return { ok: true, version, name };
-}
-
-const cluster: Cluster = postgresAvailable ? restartableCluster() : { ok: false, reason: "PostgreSQL is not reachable" };
+const cluster: Cluster = postgresAvailable ? restartableCluster(POSTGRES_URL) : { ok: false, reason: "PostgreSQL is not reachable" };
 const CI = process.env.CI === "true";
 if (!cluster.ok && postgresAvailable && !CI) {
   console.warn(`\n*** The PostgreSQL server-restart test is SKIPPED: ${cluster.reason}. ***\n`);
-}
-
-async function restartServer(target: { version: string; name: string }): Promise<number> {
-  const startedAt = Date.now();
-  await promisify(execFile)("pg_ctlcluster", ["--skip-systemctl-redirect", "-m", "fast", target.version, target.name, "restart"]);
-  return Date.now() - startedAt;
-}
-
-/** The server's start time: it changes with each restart. */
-async function serverStartedAt(storeUrl: string): Promise<string> {
-  return withPostgres(storeUrl, async (client) => (await client.query<{ at: Date }>("SELECT pg_postmaster_start_time() AS at")).rows[0]!.at.toISOString());
 }
 
 describe.skipIf(!postgresAvailable || (!cluster.ok && !CI))("a PostgreSQL server restarted while workers run", () => {
@@ -92,7 +52,7 @@ describe.skipIf(!postgresAvailable || (!cluster.ok && !CI))("a PostgreSQL server
       let unfinished = INSTANCES;
       const deadline = Date.now() + 40_000;
       while ((unfinished = await countUnfinished(world.parent.client)) > share * INSTANCES && Date.now() < deadline) await sleep(50);
-      const tookMs = await restartServer(cluster);
+      const tookMs = await restartCluster(cluster);
       restarts.push({ unfinished, tookMs, serverStart: await serverStartedAt(world.storeUrl) });
     }
     // Each restart happened (a new server start time) while work was left.

@@ -2,6 +2,10 @@
  * The log the crash-test activity writes, one line per start and per end:
  *   start <idempotencyKey> <attempt> <pid>
  *   end <idempotencyKey> <pid>
+ * The chaos suite's activities add when (ms since the epoch) and, on a start, which call of
+ * the orchestration it is; on an end, whether the attempt succeeded:
+ *   start <idempotencyKey> <attempt> <pid> <atMs> <callId>
+ *   end <idempotencyKey> <pid> <atMs> ok|fail
  * Appends from several processes interleave by line, in the order they were written.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -13,6 +17,12 @@ export interface LogEntry {
   attempt?: number;
   /** Line number in the log: lines from different processes are ordered by when they were written. */
   line: number;
+  /** When the line was written (chaos log only). */
+  atMs?: number;
+  /** Which call of its orchestration a start is for (chaos log only). */
+  callId?: string;
+  /** How an attempt ended (chaos log only). */
+  outcome?: "ok" | "fail";
 }
 
 export function readActivityLog(logFile: string): LogEntry[] {
@@ -24,6 +34,12 @@ export function readActivityLog(logFile: string): LogEntry[] {
       return { kind: "start", key: parts[1]!, attempt: Number(parts[2]), pid: Number(parts[3]), line };
     }
     if (parts[0] === "end" && parts.length === 3) return { kind: "end", key: parts[1]!, pid: Number(parts[2]), line };
+    if (parts[0] === "start" && parts.length === 6) {
+      return { kind: "start", key: parts[1]!, attempt: Number(parts[2]), pid: Number(parts[3]), atMs: Number(parts[4]), callId: parts[5]!, line };
+    }
+    if (parts[0] === "end" && parts.length === 5 && (parts[4] === "ok" || parts[4] === "fail")) {
+      return { kind: "end", key: parts[1]!, pid: Number(parts[2]), atMs: Number(parts[3]), outcome: parts[4], line };
+    }
     throw new Error(`malformed activity log line ${line}: ${JSON.stringify(text)}`);
   });
 }
