@@ -21,7 +21,8 @@
  * - A suspended instance takes messages (events, results, timers) but is not claimed until
  *   resumed; an episode committed while it was suspended leaves it Suspended unless it ends it.
  * - Ending an instance deletes its inbox and its tasks not leased at that moment; later results
- *   of its calls commit as `ok` and are dropped. An episode writes only `commandsCarriedOut`:
+ *   of its calls commit as `ok` and are dropped; a task whose worker never reports is deleted by
+ *   deleteOrphanedTasks once its lease has expired. An episode writes only `commandsCarriedOut`:
  *   one that ends its execution (not by termination) still creates its children, nothing else. A stall releases the lease and keeps the first
  *   `since`; a claim skips it unless `stalledBefore` is later than the stall.
  * - After `close()`, calls reject; writes accepted before it still commit.
@@ -240,6 +241,13 @@ export interface Store {
   workerAlive(workerId: string, names: { activities: readonly string[]; orchestrations: readonly string[] }, leaseMs: number, now: number): Promise<void>;
   /** Forgets a worker that stopped. */
   workerStopped(workerId: string): Promise<void>;
+  /**
+   * Deletes up to `limit` activity tasks of executions that ended (or were replaced or purged)
+   * whose lease expired by `now`: left leased by a worker that died or lost them, they would
+   * otherwise never run nor be deleted (an ending episode deletes only the tasks not leased at
+   * that moment). Returns how many it deleted.
+   */
+  deleteOrphanedTasks(now: number, limit: number): Promise<number>;
   /**
    * What this instance waits for that no running worker hosts (a worker runs while its last
    * heartbeat is younger than its lease): its orchestration, the activities of its queued tasks.

@@ -37,6 +37,14 @@ import { RunCache } from "./run-cache.js";
 import { clampedDelay, setLongTimeout, type LongTimeout } from "./long-timeout.js";
 import { isStoreFault, StoreFaults } from "./store-faults.js";
 
+/**
+ * A task leased to a worker that then died or lost it, of an instance that has ended meanwhile,
+ * is never claimed again: workers delete such tasks this often (and when they stop), this many
+ * at a time.
+ */
+const ORPHAN_SWEEP_EVERY_MS = 30_000;
+const ORPHAN_SWEEP_LIMIT = 500;
+
 export interface WorkerLimits {
   maxConcurrentActivities: number;
   maxConcurrentOrchestrations: number;
@@ -169,6 +177,8 @@ export class Worker {
     clearInterval(this.leaseTimer);
     this.committer.stopRetrying();
     await this.committer.idle();
+    // What this worker's own releases and the workers killed before it left behind.
+    if (!this.faults.isDamaged) await this.deleteOrphanedTasks();
     await this.deps.store.workerStopped(this.workerId).catch(() => undefined); // else it ages out after its lease
     this.cache.clear();
     this.state = "stopped";
@@ -448,6 +458,19 @@ export class Worker {
     }, clampedDelay(at - this.deps.now())); // a far wake comes early, finds nothing, and is scheduled again
   }
 
+  /** When this worker next deletes tasks that dead or fenced-off workers left leased on ended instances. */
+  private nextSweepAt = 0;
+
+  private async deleteOrphanedTasks(): Promise<void> {
+    const { store, now, limits, logger } = this.deps;
+    this.nextSweepAt = now() + Math.max(ORPHAN_SWEEP_EVERY_MS, limits.leaseMs);
+    try {
+      await store.deleteOrphanedTasks(now(), ORPHAN_SWEEP_LIMIT);
+    } catch (error) {
+      if (!isStoreFault(error)) logger.warn(`worker: deleting tasks of ended instances failed: ${(error as Error).message}`);
+    }
+  }
+
   /** One renewal at a time: a slow store must not pile renewals up on its connections. */
   private renewing = false;
 
@@ -473,6 +496,7 @@ export class Worker {
         else logger.warn(`worker: heartbeat failed: ${(error as Error).message}`);
       }
     }
+    if (now() >= this.nextSweepAt) await this.deleteOrphanedTasks();
     if (this.faults.isDamaged || this.faults.nextTryAt("lease renewal") > now()) return;
     const instanceLeases = [...this.orchestrations.values()].map(({ instanceId, leaseToken }) => ({ instanceId, leaseToken }));
     const taskTokens = [...this.activities.values()].map(({ task }) => task.leaseToken);

@@ -378,6 +378,19 @@ export class PostgresStore implements Store {
     );
   }
 
+  async deleteOrphanedTasks(now: number, limit: number): Promise<number> {
+    const deleted = await this.db.query(
+      `DELETE FROM activity_tasks WHERE id IN (
+         SELECT t.id FROM activity_tasks t
+         WHERE t.lease_token IS NOT NULL AND t.lease_expires_at <= $1
+           AND NOT EXISTS (SELECT 1 FROM instances i WHERE i.instance_id = t.instance_id AND i.execution_id = t.execution_id
+             AND i.runtime_status IN ${LIVE_SQL})
+         LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      [now, limit],
+    );
+    return deleted.rowCount ?? 0;
+  }
+
   async workerStopped(workerId: string): Promise<void> {
     await this.db.query("DELETE FROM workers WHERE worker_id = $1", [workerId]);
   }

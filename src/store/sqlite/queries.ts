@@ -125,6 +125,13 @@ export const SQL = {
   releaseTask: `UPDATE activity_tasks SET lease_owner = NULL, lease_token = NULL, lease_expires_at = 0 WHERE lease_token = ?`,
   deleteTasksOfInstance: `DELETE FROM activity_tasks WHERE instance_id = ?`,
   deleteUnleasedTasksOfInstance: `DELETE FROM activity_tasks WHERE instance_id = ? AND lease_expires_at <= ?`,
+  // Found through the lease-token index: only leased tasks are looked at.
+  deleteOrphanedTasks: `DELETE FROM activity_tasks WHERE id IN (
+      SELECT t.id FROM activity_tasks t
+      WHERE t.lease_token IS NOT NULL AND t.lease_expires_at <= ?
+        AND NOT EXISTS (SELECT 1 FROM instances i WHERE i.instance_id = t.instance_id AND i.execution_id = t.execution_id
+          AND i.runtime_status IN ${LIVE})
+      LIMIT ?)`,
 
   nextInboxVisibleAt: `SELECT min(m.visible_at) AS at FROM inbox m JOIN instances i ON i.instance_id = m.instance_id
     WHERE m.visible_at > ? AND i.name IN (SELECT value FROM json_each(?))`,

@@ -373,6 +373,10 @@ export class SqliteStore implements Store {
     );
   }
 
+  async deleteOrphanedTasks(now: number, limit: number): Promise<number> {
+    return this.transact(() => this.sql.deleteOrphanedTasks.run(now, limit).changes);
+  }
+
   async workerStopped(workerId: string): Promise<void> {
     this.transact(() => this.sql.deleteWorker.run(workerId));
   }

@@ -4,12 +4,14 @@ import { InstanceNotFinishedError } from "../../../src/errors.js";
 import {
   at,
   claimInstance,
+  claimTasks,
   commitOne,
   createRequest,
   createTimer,
   episodeOp,
   eventMessage,
   finish,
+  LEASE_MS,
   ORCH,
   orchestrationClaim,
   scheduleTask,
@@ -70,6 +72,23 @@ describe.each(STORE_FACTORIES)("store conformance ($name): finishing and purging
     await s.store.createInstance(createRequest("a", { executionId: "second", reuseFinished: true }), at(60));
     const next = await claimInstance(s.store, "a", "w1", at(10_000));
     expect(next.messages.map((m) => m.message.type)).toEqual(["ExecutionStarted"]);
+  });
+
+  it("tasks left leased on an ended instance are deleted once their lease has expired, and only those", async () => {
+    await startRunning(s.store, "ended", at(0), { commands: [scheduleTask(0), scheduleTask(1), scheduleTask(2)] });
+    await startRunning(s.store, "live", at(0), { commands: [scheduleTask(0)] });
+    const leased = await claimTasks(s.store, "w1", at(10), 4); // then w1 dies: nobody renews or finishes them
+    expect(leased.map((t) => t.instanceId).sort()).toEqual(["ended", "ended", "ended", "live"]);
+    const leaseEnd = at(10) + LEASE_MS;
+    await finish(s.store, "ended", at(20));
+
+    expect(await s.store.deleteOrphanedTasks(at(20), 100)).toBe(0); // still leased: its worker may yet report
+    expect(await s.store.deleteOrphanedTasks(leaseEnd, 2)).toBe(2); // at most `limit`
+    expect(await s.store.deleteOrphanedTasks(leaseEnd, 100)).toBe(1);
+    expect(await s.store.deleteOrphanedTasks(leaseEnd + 1, 100)).toBe(0);
+    // The live instance's task is claimed again, as any task whose lease expired.
+    const again = await claimTasks(s.store, "w2", leaseEnd, 1);
+    expect(again.map((t) => [t.instanceId, t.seq])).toEqual([["live", 0]]);
   });
 
   it("purgeInstance refuses an unfinished instance and changes nothing", async () => {
