@@ -187,6 +187,12 @@ export interface ClaimedWork {
    * claim's names at the claim's time (null: nothing queued for later), saving that query.
    */
   nextVisibleAt?: number | null;
+  /**
+   * When the leases this claim took run out (the earliest of them, on the clock leases are
+   * written with). An answer that arrives later (a slow commit, a frozen process) hands out
+   * work another worker may already hold: it must not be started.
+   */
+  leasesExpireAt?: number;
 }
 
 /** An instance leased to a worker, as its renewal names it. */

@@ -310,6 +310,7 @@ export class Worker {
    * back, so the limits hold at every moment.
    */
   private async startClaimed(claimed: ClaimedWork, freeing: readonly CommitOp[] = []): Promise<void> {
+    if (this.answeredTooLate(claimed)) return;
     const { limits } = this.deps;
     const freed = this.slotsFreedBy(freeing);
     const running = this.state === "running";
@@ -326,6 +327,24 @@ export class Worker {
         .map((item) => this.committer.submit({ type: "releaseInstance", instanceId: item.instanceId, leaseToken: item.leaseToken })),
       ...claimed.activities.slice(tasks.length).map((task) => this.committer.submit({ type: "releaseActivity", task })),
     ]);
+  }
+
+  /**
+   * Whether the claim's answer came after its leases ran out (its commit was slow, or this
+   * process was frozen meanwhile): another worker may already run that work, so none of it is
+   * started. Their leases are gone already, nothing to release: the work is claimable again.
+   */
+  private answeredTooLate(claimed: ClaimedWork): boolean {
+    const now = this.deps.now();
+    if (claimed.leasesExpireAt === undefined || claimed.leasesExpireAt > now) return false;
+    const count = claimed.orchestrations.length + claimed.activities.length;
+    if (count === 0) return false;
+    this.deps.logger.warn(
+      `worker: a claim was answered ${now - claimed.leasesExpireAt} ms after its leases ran out: ` +
+        `its ${claimed.orchestrations.length} episodes and ${claimed.activities.length} activity attempts are left to be claimed again`,
+    );
+    this.wake();
+    return true;
   }
 
   private startEpisode(item: OrchestrationWorkItem): void {

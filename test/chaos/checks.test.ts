@@ -90,6 +90,25 @@ describe("chaos side-log checks", () => {
     expect(found.reruns).toEqual(new Map([["killed", 1]]));
   });
 
+  it("accept an attempt run again by a process frozen while the first run took place, once it thawed", () => {
+    // As in a PostgreSQL chaos run: 8 claimed the attempt and was frozen before running it; its
+    // lease ran out, 7 claimed and ran it; 8 thawed and ran what it had claimed.
+    const timeline = emptyTimeline();
+    timeline.freezes.set(8, [{ fromMs: 0, toMs: 1190 }]);
+    const log = numbered([...run("i:e:0", 1, 7, 100, "ok"), ...run("i:e:0", 1, 8, 1200, "ok")]);
+    const found = checkSideLog(log, histories, new Set(["i"]), timeline, []);
+    expect(found.violations).toEqual([]);
+    expect(found.reruns).toEqual(new Map([["frozen between its claim and its run (the later run)", 1]]));
+  });
+
+  it("find an attempt run again by a process frozen only before or after the first run", () => {
+    const timeline = emptyTimeline();
+    timeline.freezes.set(8, [{ fromMs: 0, toMs: 50 }, { fromMs: 150, toMs: 1190 }]);
+    const log = numbered([...run("i:e:0", 1, 7, 100, "ok"), ...run("i:e:0", 1, 8, 1200, "ok")]);
+    const found = checkSideLog(log, histories, new Set(["i"]), timeline, []);
+    expect(found.reruns).toEqual(new Map([["unexplained", 1]]));
+  });
+
   it("find an attempt run again with no fault on the process that ran it first", () => {
     const log = numbered([...run("i:e:0", 1, 7, 0, "ok"), ...run("i:e:0", 1, 8, 1200, "ok")]);
     const found = checkSideLog(log, histories, new Set(["i"]), emptyTimeline(), []);

@@ -8,7 +8,9 @@
  * - Attempt n+1 of a call started only after a run of attempt n failed (retry by design).
  * - A run of the same attempt again (a re-run) follows a run cut off by a fault that hit its
  *   process (killed, frozen, its connections terminated) or every process (server restart,
- *   disk full), or one whose worker said it lost the lease; any other re-run is unexplained.
+ *   disk full), or one whose worker said it lost the lease, or it is itself the stale run: its
+ *   worker was frozen while the first run took place (it claimed the attempt before the
+ *   freeze and ran it after, its lease gone); any other re-run is unexplained.
  * - Every result in a history comes from a run that ended well, and every call a completed
  *   instance scheduled ran.
  * Also measures how long finished activities waited for their result to reach the history: from
@@ -160,6 +162,13 @@ function leaseLossReports(workers: readonly FixtureProcess[]): Map<number, { atM
   return reports;
 }
 
+const FROZEN_BEFORE_RUN = "frozen between its claim and its run (the later run)";
+
+/** Whether `pid` was frozen at `earlierMs` (when the other run started) and thawed by `laterMs` (its own run). */
+function frozenBefore(timeline: Timeline, pid: number, earlierMs: number, laterMs: number): boolean {
+  return (timeline.freezes.get(pid) ?? []).some((w) => w.fromMs <= earlierMs && w.toMs >= earlierMs && w.toMs <= laterMs);
+}
+
 function rerunCause(
   timeline: Timeline,
   saidLeaseLost: ReadonlyMap<number, { atMs: number; line: string }[]>,
@@ -169,6 +178,9 @@ function rerunCause(
 ): string | undefined {
   const faults = faultsBetween(timeline, earlier.pid, earlier.atMs!, again.atMs!);
   if (faults.length > 0) return faults[0];
+  // The later run may be the stale one: its worker claimed the attempt, was frozen before it
+  // ran it, and ran it once thawed, after its lease had passed to the earlier run's worker.
+  if (frozenBefore(timeline, again.pid, earlier.atMs!, again.atMs!)) return FROZEN_BEFORE_RUN;
   const said = (saidLeaseLost.get(earlier.pid) ?? []).some(
     (r) => r.atMs >= earlier.atMs! && (r.line.includes(`[${instanceId}]`) || /renewing leases failed|commit failed/i.test(r.line)),
   );

@@ -36,7 +36,9 @@ export async function claimWork(sql: Sql, request: WorkClaim, advisoryKey: (acti
       : { orchestrations: [], activities: [] };
   for (const name of capped) {
     if (claimed.activities.length >= activities.limit) break;
-    claimed.activities.push(...(await claimCapped(sql, activities, name, caps[name]!, activities.limit - claimed.activities.length, advisoryKey(name))));
+    const { tasks, leaseExpiresAt } = await claimCapped(sql, activities, name, caps[name]!, activities.limit - claimed.activities.length, advisoryKey(name));
+    claimed.activities.push(...tasks);
+    if (tasks.length > 0) claimed.leasesExpireAt = Math.min(claimed.leasesExpireAt ?? Infinity, leaseExpiresAt);
   }
   return claimed;
 }
@@ -70,6 +72,8 @@ async function claimUncapped(
   activities: ClaimRequest,
 ): Promise<ClaimedWork> {
   const taskLimit = activities.names.length > 0 ? activities.limit : 0;
+  const instanceLeaseExpiresAt = leaseStart(orchestrations.now) + orchestrations.leaseMs;
+  const taskLeaseExpiresAt = leaseStart(activities.now) + activities.leaseMs;
   const result = await sql.run<{
     orchestrations: ClaimedInstance[];
     messages: [instanceId: string, id: number, message: InboxMessage][];
@@ -81,13 +85,13 @@ async function claimUncapped(
     orchestrations.stalledBefore,
     orchestrations.limit,
     orchestrations.workerId,
-    leaseStart(orchestrations.now) + orchestrations.leaseMs,
+    instanceLeaseExpiresAt,
     orchestrations.maxMessages,
     activities.names,
     activities.now,
     taskLimit,
     activities.workerId,
-    leaseStart(activities.now) + activities.leaseMs,
+    taskLeaseExpiresAt,
   ]);
   const row = result.rows[0]!;
   const messagesOf = new Map<string, { id: number; message: InboxMessage }[]>();
@@ -109,6 +113,7 @@ async function claimUncapped(
     ),
     activities: row.activities.map((task) => rowToTask(task, task.lease_token)),
     ...(row.next_visible_at === undefined ? {} : { nextVisibleAt: row.next_visible_at }),
+    leasesExpireAt: Math.min(instanceLeaseExpiresAt, taskLeaseExpiresAt),
   };
 }
 
@@ -124,22 +129,30 @@ interface ClaimedInstance {
  * Claims of a capped activity take turns (an advisory lock held until commit), so two workers
  * never both count the same free slot. Names are locked in order: no deadlock.
  */
-async function claimCapped(sql: Sql, request: ClaimRequest, name: string, cap: number, limit: number, lockKey: string): Promise<ActivityWorkItem[]> {
+async function claimCapped(
+  sql: Sql,
+  request: ClaimRequest,
+  name: string,
+  cap: number,
+  limit: number,
+  lockKey: string,
+): Promise<{ tasks: ActivityWorkItem[]; leaseExpiresAt: number }> {
   await sql.query("SELECT pg_advisory_xact_lock(hashtext($1))", [lockKey]);
   const running = await sql.query<{ n: number }>(
     "SELECT count(*)::int AS n FROM activity_tasks WHERE name = $1 AND lease_expires_at > $2",
     [name, request.now],
   );
   const room = Math.min(cap - (running.rows[0]?.n ?? 0), limit);
-  if (room <= 0) return [];
+  const leaseExpiresAt = leaseStart(request.now) + request.leaseMs;
+  if (room <= 0) return { tasks: [], leaseExpiresAt };
   const result = await sql.query<TaskRow & { lease_token: string }>(
     `WITH picked AS (${pickTasks("$1", "$2", "$3")})
      UPDATE activity_tasks t SET lease_owner = $4, lease_token = gen_random_uuid()::text, lease_expires_at = $5
      FROM picked WHERE t.id = picked.id
      RETURNING t.*`,
-    [[name], request.now, room, request.workerId, leaseStart(request.now) + request.leaseMs],
+    [[name], request.now, room, request.workerId, leaseExpiresAt],
   );
-  return result.rows.sort((a, b) => a.visible_at - b.visible_at || a.id - b.id).map((row) => rowToTask(row, row.lease_token));
+  return { tasks: result.rows.sort((a, b) => a.visible_at - b.visible_at || a.id - b.id).map((row) => rowToTask(row, row.lease_token)), leaseExpiresAt };
 }
 
 /**

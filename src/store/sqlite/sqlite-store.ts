@@ -429,7 +429,9 @@ export class SqliteStore implements Store {
   }
 
   private claimInTransaction(request: WorkClaim): ClaimedWork {
-    return { orchestrations: this.claimOrchestrations(request.orchestrations), activities: this.claimActivities(request.activities) };
+    // Every lease below counts from this moment or later: the earliest of them ends no sooner.
+    const leasesExpireAt = leaseStart(request.orchestrations.now) + Math.min(request.orchestrations.leaseMs, request.activities.leaseMs);
+    return { orchestrations: this.claimOrchestrations(request.orchestrations), activities: this.claimActivities(request.activities), leasesExpireAt };
   }
 
   private claimOrchestrations(request: WorkClaim["orchestrations"]): OrchestrationWorkItem[] {

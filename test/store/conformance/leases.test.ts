@@ -20,6 +20,17 @@ describe.each(STORE_FACTORIES)("store conformance ($name): claims and leases", (
     expect(item.messages[0]!.message).toEqual({ type: "ExecutionStarted", name: "Orch", executionId: "exec-a", input: '"in"' });
   });
 
+  it("a claim says when its leases run out, whether on its own or in a commit (a later answer hands out work others may hold)", async () => {
+    await s.store.createInstance(createRequest("a"), at(0));
+    const alone = await s.store.claim(orchestrationClaim("w1", at(0)));
+    expect(alone.orchestrations).toHaveLength(1);
+    expect(alone.leasesExpireAt).toBe(at(LEASE_MS));
+    await s.store.createInstance(createRequest("b"), at(1));
+    const inCommit = await s.store.commit([episodeOp(alone.orchestrations[0]!, at(5))], at(5), orchestrationClaim("w1", at(5)));
+    expect(inCommit.claimed.orchestrations.map((item) => item.instanceId)).toEqual(["b"]);
+    expect(inCommit.claimed.leasesExpireAt).toBe(at(5 + LEASE_MS));
+  });
+
   it("a claim only takes the names it asks for", async () => {
     await s.store.createInstance(createRequest("a"), at(0));
     expect((await s.store.claim(orchestrationClaim("w1", at(0), { names: ["Other"] }))).orchestrations).toEqual([]);
