@@ -77,6 +77,17 @@ export function activityLogProblems(entries: readonly LogEntry[], keys: readonly
   return problems;
 }
 
+/** The most runs that were in progress at once, replaying the start and end lines in log order. */
+export function maxOverlap(entries: readonly LogEntry[]): number {
+  let running = 0;
+  let most = 0;
+  for (const entry of entries) {
+    running += entry.kind === "start" ? 1 : -1;
+    most = Math.max(most, running);
+  }
+  return most;
+}
+
 /** Starts in `entries` (by `pid`, when given) with no later end in the same process. */
 export function unended(entries: readonly LogEntry[], pid?: number): LogEntry[] {
   const endLines = endLinesByRun(entries);
