@@ -10,7 +10,7 @@ import { createBaton, type Baton } from "../../src/index.js";
 import { tempDir } from "../helpers/temp-store.js";
 import { crashFunctions } from "./fixtures/functions.js";
 import { CRASH_STORES, type CrashStore } from "./kit/stores.js";
-import { expectAllCompleted, maxOverlap, quietLogger, readActivityLog, spawnWorker, startInstances, storeErrors, waitAllFinished, type LogEntry } from "./crash-kit.js";
+import { CRASH_TEST_TIMEOUT_MS, expectAllCompleted, maxOverlap, quietLogger, readActivityLog, spawnWorker, startInstances, storeErrors, waitAllFinished, type LogEntry } from "./crash-kit.js";
 
 const INSTANCES = 12;
 const CAP = 3;
@@ -32,14 +32,14 @@ async function runTwoWorkers(store: CrashStore, env: Record<string, string>): Pr
   const workers = [spawnWorker(storeUrl, logFile, env), spawnWorker(storeUrl, logFile, env)];
   await Promise.all(workers.map((w) => w.ready()));
   const instances = await startInstances(parent.client, INSTANCES);
-  const finished = await waitAllFinished(parent.client, instances, 60_000);
+  const finished = await waitAllFinished(parent.client, instances);
   expectAllCompleted(finished, instances);
   expect(await Promise.all(workers.map((w) => w.kill("SIGTERM")))).toEqual(workers.map(() => ({ code: 0, signal: null })));
   expect(storeErrors(workers)).toEqual([]);
   return { log: readActivityLog(logFile) };
 }
 
-for (const store of CRASH_STORES) describe.skipIf(store.skip)(`activity concurrency across worker processes (${store.name})`, () => {
+for (const store of CRASH_STORES) describe.skipIf(store.skip)(`activity concurrency across worker processes (${store.name})`, { timeout: CRASH_TEST_TIMEOUT_MS }, () => {
   it(`never runs more than ${CAP} at once, over two processes that both take part`, async () => {
     const { log } = await runTwoWorkers(store, { ...WORKER_ENV, CRASH_CONCURRENCY: String(CAP), CRASH_HOLD_UNTIL_OVERLAP: String(CAP) });
     expect(maxOverlap(log)).toBeLessThanOrEqual(CAP);

@@ -38,7 +38,7 @@ async function storeWithQueuedTask(): Promise<{ storeUrl: string; store: Store }
   await baton.client.startNew(chain, { input: 1, instanceId: "lock-wait" });
   const queued = (): number =>
     withStoreFile(storeUrl, (db) => (db.prepare("SELECT count(*) AS n FROM activity_tasks").get() as { n: number }).n);
-  await waitUntil(() => (queued() > 0 ? true : undefined), "an activity task to be queued", 10_000);
+  await waitUntil(() => (queued() > 0 ? true : undefined), "an activity task to be queued", 60_000);
   await baton.stop();
   baton = undefined;
   store = await openStore(storeUrl);

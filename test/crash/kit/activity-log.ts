@@ -28,6 +28,22 @@ export function readActivityLog(logFile: string): LogEntry[] {
   });
 }
 
+/**
+ * Waits until the log holds `lines` lines. The deadline is on progress: it fails once `stallMs`
+ * pass without a new line, however long the whole takes on a busy machine.
+ */
+export async function waitForLogLines(logFile: string, lines: number, stallMs: number): Promise<void> {
+  let seen = 0;
+  let progressAt = Date.now();
+  for (;;) {
+    const length = readActivityLog(logFile).length;
+    if (length >= lines) return;
+    if (length > seen) [seen, progressAt] = [length, Date.now()];
+    if (Date.now() - progressAt > stallMs) throw new Error(`Timed out waiting for ${lines} activity log lines: ${seen}, and none more in ${stallMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 export function startsByKey(entries: readonly LogEntry[]): Map<string, LogEntry[]> {
   const byKey = new Map<string, LogEntry[]>();
   for (const entry of entries) {
