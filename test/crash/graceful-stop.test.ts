@@ -1,9 +1,12 @@
 /**
- * SIGTERM makes the worker process call baton.stop({ timeoutMs }) while 300 ms activities
- * run. With time to spare, they finish and commit, and nothing runs twice after a restart.
+ * SIGTERM makes the worker process call baton.stop({ timeoutMs }) while activities run (they
+ * wait at a gate the test opens, so that the stop finds them running however slow the
+ * machine). With time to spare, they finish and commit, and nothing runs twice after a restart.
  * With almost none, their leases are released at once: the next worker takes the work
  * immediately, although leases last five minutes — and nothing is lost.
  */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createBaton, type Baton } from "../../src/index.js";
 import { tempDir } from "../helpers/temp-store.js";
@@ -52,23 +55,35 @@ interface Stopped {
   spawnedAt: number;
 }
 
-/** Runs a worker until activities are in flight, then sends it SIGTERM and waits for a clean exit. */
-async function stopWhileActivitiesRun(stopTimeoutMs: number): Promise<Stopped> {
-  const world = crashWorld(tempDir("baton-stop-"));
+/**
+ * Runs a worker whose activities wait at a gate once started, sends it SIGTERM while they wait,
+ * and waits for its clean exit. With `openGateWhileStopping`, the gate opens once the worker has
+ * begun to stop: its activities finish during the stop. Otherwise they still wait when the
+ * stop's timeout passes, however slow the machine.
+ */
+async function stopWhileActivitiesRun(stopTimeoutMs: number, openGateWhileStopping: boolean): Promise<Stopped> {
+  const dir = tempDir("baton-stop-");
+  const world = crashWorld(dir);
+  const gate = join(dir, "gate");
   parent = await createBaton({ store: world.storeUrl, functions: crashFunctions({ minDelayMs: 0, maxDelayMs: 0 }).functions, logger: quietLogger });
   const instances = await startInstances(parent.client, INSTANCES);
   const spawnedAt = Date.now();
-  const stopped = spawnWorker(world.storeUrl, world.logFile, { ...WORKER_ENV, CRASH_STOP_TIMEOUT_MS: String(stopTimeoutMs) });
+  const stopped = spawnWorker(world.storeUrl, world.logFile, { ...WORKER_ENV, CRASH_STOP_TIMEOUT_MS: String(stopTimeoutMs), CRASH_HOLD_UNTIL_FILE: gate });
   await stopped.ready();
   await waitUntil(() => (unended(readActivityLog(world.logFile)).length > 0 ? true : undefined), "activities to be running", 60_000);
-  expect(await stopped.kill("SIGTERM")).toEqual({ code: 0, signal: null });
+  stopped.signal("SIGTERM");
+  if (openGateWhileStopping) {
+    await stopped.waitForLine("stopping");
+    writeFileSync(gate, "open");
+  }
+  expect(await stopped.exited).toEqual({ code: 0, signal: null });
   expect(stopped.stdout).toContain("stopped");
   return { world, instances, stopped, spawnedAt };
 }
 
 describe("graceful stop while activities are in flight", { timeout: CRASH_TEST_TIMEOUT_MS }, () => {
   it("with a generous timeout, running activities finish and commit; none runs twice after a restart", async () => {
-    const { world, instances, stopped } = await stopWhileActivitiesRun(60_000);
+    const { world, instances, stopped } = await stopWhileActivitiesRun(60_000, true);
     const logAtStop = readActivityLog(world.logFile);
     const ranBeforeStop = logAtStop.filter((e) => e.kind === "start").map((e) => e.key);
     expect(ranBeforeStop.length).toBeGreaterThan(0);
@@ -92,7 +107,7 @@ describe("graceful stop while activities are in flight", { timeout: CRASH_TEST_T
   });
 
   it("with a tiny timeout, running activities are released at once and a new worker takes them long before their lease would expire", async () => {
-    const { world, instances, stopped, spawnedAt } = await stopWhileActivitiesRun(50);
+    const { world, instances, stopped, spawnedAt } = await stopWhileActivitiesRun(50, false);
     const logAtStop = readActivityLog(world.logFile);
     const interrupted = unended(logAtStop, stopped.pid).map((e) => e.key);
     expect(interrupted.length).toBeGreaterThan(0);
