@@ -31,6 +31,9 @@ export default defineConfig(async () => ({
   test: {
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // expect.poll waits for a state; its default of 1 s is an expectation of speed that a loaded
+    // machine does not meet. Like waitUntil (test/helpers/wait.ts): a generous bound.
+    expect: { poll: { timeout: 20_000 } },
     // Crash tests spawn worker processes; keep the 2-core machine from thrashing.
     maxWorkers: 2,
     globalSetup: ["test/global-setup.ts"],

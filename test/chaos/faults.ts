@@ -92,7 +92,7 @@ export function stopLoop(ctx: FaultContext, random: Random): Promise<void> {
     const worker = random.pick(running);
     const holdMs = random.between(2, 3.5) * ctx.leaseMs;
     try {
-      await freezeOutsideTransaction(worker, ctx.storeUrl, 50);
+      await freezeOutsideTransaction(worker, ctx.storeUrl, { timeoutMs: 2_000 });
     } catch (error) {
       const message = (error as Error).message;
       if (!worker.alive) return;

@@ -130,14 +130,14 @@ export async function freePort(): Promise<number> {
 
 /**
  * Writes `functions.ts` into `dir`: Hello (calls Greet), SlowFlow (calls Slow, which writes
- * `slow-started` into `dir`, sleeps its input in ms, then writes `slow-done`), Waiter (waits for
- * the event "go").
+ * `slow-started` into `dir`, waits until the test creates `slow-go` there, looking every `ms` of
+ * its input, then writes `slow-done`), Waiter (waits for the event "go").
  */
 export function writeFunctions(dir: string, file = "functions.ts"): string {
   const path = join(dir, file);
   writeFileSync(
     path,
-    `import { writeFileSync } from "node:fs";
+    `import { existsSync, writeFileSync } from "node:fs";
 import { activity, orchestration } from ${JSON.stringify(BATON_INDEX)};
 
 export const greet = activity("Greet", async (name: string) => \`Hello, \${name}!\`);
@@ -145,7 +145,7 @@ export const hello = orchestration("Hello", async (ctx, name: string) => ctx.cal
 
 export const slow = activity("Slow", async (ms: number) => {
   writeFileSync(${JSON.stringify(join(dir, "slow-started"))}, "started");
-  await new Promise((resolve) => setTimeout(resolve, ms));
+  while (!existsSync(${JSON.stringify(join(dir, "slow-go"))})) await new Promise((resolve) => setTimeout(resolve, ms));
   writeFileSync(${JSON.stringify(join(dir, "slow-done"))}, "done");
   return "slept";
 });

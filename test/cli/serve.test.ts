@@ -43,11 +43,13 @@ describe("baton dev", () => {
       expect.stringMatching(new RegExp(`^${CLOCK}  h-1 Hello  completed → "Hello, Ada!"$`)),
     ]);
 
-    // Graceful stop: SIGTERM while an activity runs; it finishes and commits before the exit.
-    await startOverHttp(api, "SlowFlow", "s-1", 1500);
-    await waitUntil(() => existsSync(join(dir, "slow-started")) || undefined, "the Slow activity to start", 30_000);
-    expect(existsSync(join(dir, "slow-done"))).toBe(false);
+    // Graceful stop: SIGTERM while an activity runs (it waits for slow-go, created once the stop
+    // has begun); it finishes and commits before the exit.
+    await startOverHttp(api, "SlowFlow", "s-1", 10);
+    await waitUntil(() => existsSync(join(dir, "slow-started")) || undefined, "the Slow activity to start", 60_000);
     dev.signal("SIGTERM");
+    await dev.waitFor(/^baton dev: stopping/m);
+    writeFileSync(join(dir, "slow-go"), "go");
     const exit = await dev.exited;
     expect(exit.stderr).not.toMatch(/error/i);
     expect({ code: exit.code, signal: exit.signal }).toEqual({ code: EXIT.OK, signal: null });

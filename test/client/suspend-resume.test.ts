@@ -2,7 +2,7 @@
  * suspend/resume: a suspended instance runs no episode; results, fired timers and raised
  * events wait in order and are delivered on resume. Bad input is rejected and writes nothing.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   activity,
   createBaton,
@@ -14,9 +14,9 @@ import {
   type Baton,
   type HistoryEntry,
 } from "../../src/index.js";
-import { snapshotStore } from "../helpers/store-snapshot.js";
-import { tempStoreUrl } from "../helpers/temp-store.js";
-import { waitForHistoryEvent } from "../helpers/wait.js";
+import { snapshotStore, tableRows } from "../helpers/store-snapshot.js";
+import { tempStoreUrl, TestStore } from "../helpers/temp-store.js";
+import { waitForHistoryEvent, waitUntil } from "../helpers/wait.js";
 import { silentLogger as quiet } from "../../src/definitions/logger.js";
 
 
@@ -40,7 +40,15 @@ const batons: Baton[] = [];
 afterEach(async () => {
   release?.();
   for (const baton of batons.splice(0)) await baton.stop({ timeoutMs: 2000 });
+  vi.restoreAllMocks();
 });
+
+/** Resolves once the worker has looked for work `times` more times (claims made from now on). */
+async function morePolls(times: number): Promise<void> {
+  const claims = vi.spyOn(TestStore.prototype, "claim");
+  await expect.poll(() => claims.mock.calls.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(times);
+  claims.mockRestore();
+}
 
 async function newBaton(store = tempStoreUrl()): Promise<Baton> {
   const baton = await createBaton({ store, functions: [gated, collector, stepper], logger: quiet, pollIntervalMs: 20 });
@@ -62,7 +70,7 @@ describe("suspend and resume", () => {
     expect((await client.getStatus(id))!.runtimeStatus).toBe("Suspended");
     await client.raiseEvent(id, "Item", "a");
     await client.raiseEvent(id, "Item", "b");
-    await new Promise((resolve) => setTimeout(resolve, 150)); // several polls: nothing may run
+    await morePolls(3); // the worker has seen the events queued, and must leave them
     expect((await client.getStatus(id))!.runtimeStatus).toBe("Suspended");
     expect(types(await historyOf(baton, id))).not.toContain("EventRaised");
 
@@ -75,7 +83,8 @@ describe("suspend and resume", () => {
   });
 
   it("lets a running activity finish and keeps its result and the timers for the resume", async () => {
-    const baton = await newBaton();
+    const store = tempStoreUrl();
+    const baton = await newBaton(store);
     const { client } = baton;
     const id = await client.startNew(stepper, { input: 4 });
     await expect.poll(() => release !== undefined).toBe(true);
@@ -84,7 +93,12 @@ describe("suspend and resume", () => {
     await expect.poll(async () => (await client.getStatus(id))!.runtimeStatus).toBe("Running");
     await client.suspend(id);
     release!();
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The result is committed to the inbox; the worker has looked since, and must leave it there.
+    await waitUntil(async () => {
+      const inbox = (await tableRows(store, "inbox")) as { instance_id: string; message: string }[];
+      return inbox.some((m) => m.instance_id === id && (JSON.parse(m.message) as { type: string }).type === "TaskCompleted") ? true : undefined;
+    }, "the activity's result to be committed");
+    await morePolls(3);
     expect((await client.getStatus(id))!.runtimeStatus).toBe("Suspended");
     expect(types(await historyOf(baton, id))).not.toContain("TaskCompleted");
 

@@ -21,6 +21,14 @@ export { sqlitePath, withStoreFile } from "./kit/store-sqlite.js";
 
 export const quietLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
+/**
+ * The timeout of a crash or scale-out test. Each starts worker processes and runs real work,
+ * which on a loaded machine takes minutes. The waits inside have bounds of their own (a
+ * child's start, the instances' progress) and fail first, saying what they waited for: this
+ * one only ends a test that hangs.
+ */
+export const CRASH_TEST_TIMEOUT_MS = 600_000;
+
 export const randomBetween = (min: number, max: number): number => min + Math.floor(Math.random() * (max - min + 1));
 
 export interface CrashWorld {

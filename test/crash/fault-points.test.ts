@@ -13,6 +13,7 @@ import { tempDir } from "../helpers/temp-store.js";
 import { crashFunctions } from "./fixtures/functions.js";
 import {
   activityLogProblems,
+  CRASH_TEST_TIMEOUT_MS,
   crashWorld,
   duplicatedKeys,
   expectAllCompleted,
@@ -61,14 +62,14 @@ async function runWithFault(faultPoint: string): Promise<FaultRun> {
 
   const armed = spawnWorker(storeUrl, logFile, { ...WORKER_ENV, CRASH_MAX_ACTIVITIES: "1", BATON_FAULT_POINT: `${faultPoint}:${HIT}` });
   await armed.ready();
-  expect(await armed.waitForExit(20_000)).toEqual({ code: null, signal: "SIGKILL" });
+  expect(await armed.waitForExit()).toEqual({ code: null, signal: "SIGKILL" });
   const logAtDeath = readActivityLog(logFile);
   const atDeath = await readCommitted(storeUrl);
   expect(await storeProblems(storeUrl)).toEqual([]);
 
   const clean = spawnWorker(storeUrl, logFile, WORKER_ENV);
   await clean.ready();
-  const statuses = await waitAllFinished(parent.client, instances, 20_000);
+  const statuses = await waitAllFinished(parent.client, instances);
   expect(await clean.kill("SIGTERM")).toEqual({ code: 0, signal: null });
 
   const keys = expectAllCompleted(statuses, instances);
@@ -87,7 +88,7 @@ function uncommittedByDead(run: FaultRun): string[] {
   return run.logAtDeath.filter((e) => e.kind === "start" && e.pid === run.deadPid && !run.atDeath.completedKeys.has(e.key)).map((e) => e.key);
 }
 
-describe("fault points", () => {
+describe("fault points", { timeout: CRASH_TEST_TIMEOUT_MS }, () => {
   it("before-commit: a batch cut off before its commit leaves no trace, and its work is redone", async () => {
     const run = await runWithFault("before-commit");
     expect(run.logAtDeath.length).toBeGreaterThan(0);

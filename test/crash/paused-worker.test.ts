@@ -14,6 +14,7 @@ import { crashFunctions } from "./fixtures/functions.js";
 import { CRASH_STORES } from "./kit/stores.js";
 import {
   activityLogProblems,
+  CRASH_TEST_TIMEOUT_MS,
   expectAllCompleted,
   freezeOutsideTransaction,
   leftoverWork,
@@ -40,7 +41,7 @@ afterEach(async () => {
   parent = undefined;
 });
 
-for (const store of CRASH_STORES) describe.skipIf(store.skip)(`a worker frozen past its leases (${store.name})`, () => {
+for (const store of CRASH_STORES) describe.skipIf(store.skip)(`a worker frozen past its leases (${store.name})`, { timeout: CRASH_TEST_TIMEOUT_MS }, () => {
   it("cannot commit anything when it wakes; the worker that took over keeps the only results", async () => {
     const { storeUrl, logFile } = store.world(tempDir("baton-zombie-"));
     parent = await createBaton({ store: storeUrl, functions: crashFunctions({ minDelayMs: 0, maxDelayMs: 0 }).functions, logger: quietLogger });
@@ -48,14 +49,13 @@ for (const store of CRASH_STORES) describe.skipIf(store.skip)(`a worker frozen p
 
     const frozen = spawnWorker(storeUrl, logFile, WORKER_ENV);
     await frozen.ready();
-    await waitUntil(() => (unended(readActivityLog(logFile), frozen.pid).length > 0 ? true : undefined), "activities to be running", 10_000);
-    await freezeOutsideTransaction(frozen, storeUrl);
+    await freezeOutsideTransaction(frozen, storeUrl, { runningActivityIn: logFile });
     const atFreeze = await readCommitted(storeUrl);
     expect(unended(readActivityLog(logFile), frozen.pid).length).toBeGreaterThan(0);
 
     const successor = spawnWorker(storeUrl, logFile, WORKER_ENV);
     await successor.ready();
-    const finished = await waitAllFinished(parent.client, instances, 20_000);
+    const finished = await waitAllFinished(parent.client, instances);
     const keys = expectAllCompleted(finished, instances);
 
     frozen.signal("SIGCONT");
@@ -68,7 +68,7 @@ for (const store of CRASH_STORES) describe.skipIf(store.skip)(`a worker frozen p
     await waitUntil(
       () => (refused() >= staleRuns().length ? true : undefined),
       "the woken worker to submit its stale results",
-      10_000,
+      60_000,
     ).catch((error: Error) => {
       throw new Error(`${error.message}: ${refused()} refused of ${staleRuns().length} stale runs ${JSON.stringify(staleRuns())}; stderr:\n${frozen.stderr}`);
     });

@@ -9,6 +9,7 @@ import { tempDir } from "../helpers/temp-store.js";
 import { CRASH_STORES } from "./kit/stores.js";
 import {
   activityLogProblems,
+  CRASH_TEST_TIMEOUT_MS,
   duplicatedKeys,
   expectAllCompleted,
   readActivityLog,
@@ -33,7 +34,7 @@ afterEach(async () => {
   client = undefined;
 });
 
-for (const store of CRASH_STORES) describe.skipIf(store.skip)(`two worker processes on the same store (${store.name})`, () => {
+for (const store of CRASH_STORES) describe.skipIf(store.skip)(`two worker processes on the same store (${store.name})`, { timeout: CRASH_TEST_TIMEOUT_MS }, () => {
   it("finish every instance with the right output, each step committed once and each call run once", async () => {
     const { storeUrl, logFile } = store.world(tempDir("baton-two-"));
     const first = spawnWorker(storeUrl, logFile, WORKER_ENV);
@@ -43,7 +44,7 @@ for (const store of CRASH_STORES) describe.skipIf(store.skip)(`two worker proces
     // This process hosts nothing: it knows the orchestration because the workers announced it.
     client = await createClient({ store: storeUrl });
     const instances = await startInstances(client, INSTANCES, "two");
-    const statuses = await waitAllFinished(client, instances, 30_000);
+    const statuses = await waitAllFinished(client, instances);
     const exits = await Promise.all([first.kill("SIGTERM"), second.kill("SIGTERM")]);
     expect(exits).toEqual([
       { code: 0, signal: null },

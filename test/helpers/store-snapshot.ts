@@ -2,6 +2,7 @@ import Database from "better-sqlite3";
 import { existsSync, readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import pg from "pg";
+import { waitUntil } from "./wait.js";
 
 /** Tables of liveness, not data: a running worker's heartbeat rewrites them on its own schedule. */
 const LIVENESS_TABLES = ["workers"];
@@ -49,6 +50,22 @@ export async function tableRows(url: string, table: string): Promise<unknown[]> 
     }
   }
   return withPostgres(url, async (client, schema) => (await client.query(`SELECT * FROM ${quote(schema)}.${quote(table)} ORDER BY 1, 2`)).rows);
+}
+
+/**
+ * Waits until nothing is in flight in a store: no lease held on an instance, no activity task,
+ * and no inbox message but the `pending` ones (not due yet). A worker that has reached that
+ * point writes nothing more to the data tables while it idles: a snapshot taken then stays.
+ */
+export async function waitForIdleStore(url: string, pending = 0): Promise<void> {
+  await waitUntil(async () => {
+    const now = Date.now();
+    const instances = (await tableRows(url, "instances")) as { lease_expires_at: number | null }[];
+    const leased = instances.filter((row) => (row.lease_expires_at ?? 0) > now).length;
+    const tasks = (await tableRows(url, "activity_tasks")).length;
+    const messages = (await tableRows(url, "inbox")).length;
+    return leased === 0 && tasks === 0 && messages === pending ? true : undefined;
+  }, `the store to be idle (no lease, no task, ${pending} pending messages)`);
 }
 
 /** Every row of every data table of the PostgreSQL schema a store URL names. */

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STATUS_OF_CODE } from "../../src/http/error-status.js";
 import { openApiDocument } from "../../src/http/openapi.js";
-import { snapshotStore } from "../helpers/store-snapshot.js";
+import { snapshotStore, waitForIdleStore } from "../helpers/store-snapshot.js";
 import { waitForStatus } from "../helpers/wait.js";
 import { expectError, fragileState, json, serve, type Served } from "./http-kit.js";
 
@@ -42,8 +42,8 @@ beforeAll(async () => {
   expect((await client.waitForCompletion("done", { timeout: 20_000 })).runtimeStatus).toBe("Completed");
   expect((await client.waitForCompletion("failed", { timeout: 20_000 })).runtimeStatus).toBe("Failed");
   await waitForStatus(client, "waiting", "Running");
-  // Let the worker settle (nothing left to run), then take the reference snapshot.
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  // Once the worker has nothing left to run (only "later" waits, an hour away), the reference snapshot.
+  await waitForIdleStore(served.store, 1);
   snapshot = await snapshotStore(served.store);
 });
 

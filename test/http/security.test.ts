@@ -5,7 +5,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { describe, expect, it } from "vitest";
 import { InvalidArgumentError, serveHttpApi } from "../../src/index.js";
-import { snapshotStore } from "../helpers/store-snapshot.js";
+import { snapshotStore, waitForIdleStore } from "../helpers/store-snapshot.js";
 import { expectError, json, onCleanup, serve, type Served } from "./http-kit.js";
 
 const TOKEN = "s3cret-token-for-tests";
@@ -62,7 +62,7 @@ describe.each([
     const api = local(served);
     await served.baton.client.startNew("Hello", { instanceId: "known", input: "x" });
     await served.baton.client.waitForCompletion("known", { timeout: 20_000 });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitForIdleStore(served.store);
     const before = await snapshotStore(served.store);
 
     const attempts: [string, RequestInit][] = [

@@ -45,7 +45,7 @@ export async function scaleWorld(prefix: string): Promise<ScaleWorld> {
 /** Starts `count` workers and waits until each is ready. */
 export async function startWorkers(count: number, world: CrashWorld, env: Record<string, string>): Promise<FixtureProcess[]> {
   const workers = Array.from({ length: count }, () => spawnWorker(world.storeUrl, world.logFile, env));
-  await Promise.all(workers.map((w) => w.ready(30_000)));
+  await Promise.all(workers.map((w) => w.ready()));
   return workers;
 }
 

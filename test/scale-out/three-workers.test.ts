@@ -7,7 +7,16 @@
  */
 import { describe, expect, it } from "vitest";
 import { CALLS_PER_INSTANCE } from "../crash/fixtures/functions.js";
-import { activityLogProblems, duplicatedKeys, expectAllCompleted, readActivityLog, startInstancesTogether, waitAllFinished } from "../crash/crash-kit.js";
+import {
+  activityLogProblems,
+  CRASH_TEST_TIMEOUT_MS,
+  duplicatedKeys,
+  expectAllCompleted,
+  readActivityLog,
+  startInstancesTogether,
+  STALL_MS,
+  waitAllFinished,
+} from "../crash/crash-kit.js";
 import { duplicateContext, expectCleanEnd, leaseLostLines, postgresAvailable, scaleWorld, startWorkers, startsByPid, stopWorkers } from "./scale-kit.js";
 
 const INSTANCES = 1000;
@@ -17,13 +26,13 @@ const WORKERS = 3;
 const WORKER_ENV = { CRASH_LEASE_MS: "15000", CRASH_POLL_MS: "100", CRASH_MIN_DELAY_MS: "2", CRASH_MAX_DELAY_MS: "8", CRASH_MAX_ACTIVITIES: "50" };
 
 describe.skipIf(!postgresAvailable)("three worker processes on one PostgreSQL schema", () => {
-  it(`finish ${INSTANCES} instances, fan-outs included: each step committed once, each call run once`, { timeout: 85_000 }, async () => {
+  it(`finish ${INSTANCES} instances, fan-outs included: each step committed once, each call run once`, { timeout: CRASH_TEST_TIMEOUT_MS }, async () => {
     const world = await scaleWorld("baton-three-");
     const startedAt = Date.now();
     const instances = await startInstancesTogether(world.parent.client, INSTANCES, "three");
     const workers = await startWorkers(WORKERS, world, WORKER_ENV);
     const readyMs = Date.now() - startedAt;
-    const statuses = await waitAllFinished(world.parent.client, instances, 70_000, 200).catch((error: Error) => {
+    const statuses = await waitAllFinished(world.parent.client, instances, STALL_MS, 200).catch((error: Error) => {
       throw new Error(`${error.message}; the workers reported:\n${workers.map((w) => w.stderr).join("\n")}`);
     });
     const tookMs = Date.now() - startedAt;

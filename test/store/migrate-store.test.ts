@@ -18,7 +18,8 @@ import {
 import { silentLogger as quiet } from "../../src/definitions/logger.js";
 import { postgresAvailable, tempPostgresUrl } from "../helpers/postgres.js";
 import { tempSqliteUrl } from "../helpers/temp-store.js";
-import { waitForHistoryEvent, waitForStatus } from "../helpers/wait.js";
+import { tableRows } from "../helpers/store-snapshot.js";
+import { waitForHistoryEvent, waitForStatus, waitUntil } from "../helpers/wait.js";
 
 let failUntil = 0;
 const double = activity("Double", async (n: number) => n * 2);
@@ -28,7 +29,8 @@ const flaky = activity(
     if (Date.now() < failUntil) throw new Error("not yet");
     return n + 1;
   },
-  { retry: { maxAttempts: 5, firstRetryInterval: 1500, backoffCoefficient: 1 } },
+  // Attempts enough to outlast the source's run on a busy machine: only the target's may succeed.
+  { retry: { maxAttempts: 50, firstRetryInterval: 1500, backoffCoefficient: 1 } },
 );
 const approval = orchestration("Approval", async (ctx, n: number) => {
   const doubled = await ctx.callActivity(double, n);
@@ -104,8 +106,11 @@ describe.skipIf(!postgresAvailable)("migrateStore from SQLite to PostgreSQL", ()
     await expect(target.client.waitForCompletion("new", { timeout: 20_000 })).resolves.toMatchObject({ output: -1 });
 
     async function waitUntilAttempted(): Promise<void> {
-      await waitForHistoryEvent(source.client, "retrying", "TaskScheduled");
-      await new Promise((resolve) => setTimeout(resolve, 300)); // the first attempt fails and its retry is queued
+      // The first attempt has failed and its retry is queued.
+      await waitUntil(async () => {
+        const tasks = (await tableRows(from, "activity_tasks")) as { instance_id: string; attempt: number }[];
+        return tasks.some((task) => task.instance_id === "retrying" && task.attempt >= 2) ? true : undefined;
+      }, "a retry of the failed attempt to be queued");
     }
   });
 

@@ -277,7 +277,8 @@ describe("migrations", () => {
     expect(migrationRows(path).map((r) => r.version)).toEqual(ALL_VERSIONS);
   });
 
-  it("are safe when several processes open the same fresh files at the same moment", async () => {
+  // Child processes compile the sources at start: seconds when idle, a minute or more under load.
+  it("are safe when several processes open the same fresh files at the same moment", { timeout: 300_000 }, async () => {
     const dir = tempDir();
     const processes = 4;
     const files = 20;
@@ -302,7 +303,7 @@ describe("migrations", () => {
       return { ready, exited };
     });
     await Promise.all(outputs.map((o) => o.ready));
-    const startAt = String(Date.now() + 200);
+    const startAt = String(Date.now() + 1000); // time for each child to get it first, even on a busy machine
     for (const child of children) child.stdin.write(`${startAt}\n`);
     const results = await Promise.all(outputs.map((o) => o.exited));
 

@@ -5,16 +5,19 @@
  * schemas of one database never see each other's instances.
  */
 import pg from "pg";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { activity, createBaton, orchestration, SchemaTooNewError, StoreUnavailableError, type Baton } from "../../src/index.js";
 import { silentLogger as quiet } from "../../src/definitions/logger.js";
 import { openStore } from "../../src/store/open-store.js";
 import { MIGRATIONS } from "../../src/store/postgres/migrations/index.js";
+import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import type { Store } from "../../src/store/store.js";
 import { POSTGRES_URL, postgresAvailable, tempPostgresUrl } from "../helpers/postgres.js";
+import { waitUntil } from "../helpers/wait.js";
 
 const opened: (Store | Baton)[] = [];
 afterEach(async () => {
+  vi.restoreAllMocks();
   for (const item of opened.splice(0)) await ("stop" in item ? item.stop({ timeoutMs: 2000 }) : item.close());
 });
 
@@ -26,6 +29,23 @@ async function open(url: string): Promise<Store> {
 
 function schemaOf(url: string): string {
   return new URL(url).searchParams.get("schema")!;
+}
+
+/** Waits until a connection has run LISTEN on the store's hint channel (its last statement, done). */
+async function waitForListen(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    await waitUntil(async () => {
+      const { rows } = await client.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'idle' AND query ~* '^LISTEN' AND position($1 in query) > 0",
+        [schemaOf(url)],
+      );
+      return rows[0]!.n > 0 ? true : undefined;
+    }, "the worker's LISTEN on the store's channel");
+  } finally {
+    await client.end();
+  }
 }
 
 async function query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
@@ -160,8 +180,11 @@ describe.skipIf(!postgresAvailable)("applications on separate schemas of one dat
     await a.start(); // only A runs a worker
     await a.client.startNew(hello, { instanceId: "same-id", input: "a" });
     await b.client.startNew(hello, { instanceId: "same-id", input: "b" });
+    const claims = vi.spyOn(PostgresStore.prototype, "claim"); // only A's worker claims
     await expect(a.client.waitForCompletion("same-id", { timeout: 20_000 })).resolves.toMatchObject({ output: "hello a" });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A's worker has looked for work several times since B's instance was queued, and left it.
+    const looked = claims.mock.calls.length;
+    await expect.poll(() => claims.mock.calls.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(looked + 3);
     expect(await b.client.getStatus("same-id")).toMatchObject({ runtimeStatus: "Pending", input: "b" });
     expect((await a.client.list({ pageSize: 10 })).instances.map((i) => i.output)).toEqual(["hello a"]);
     expect((await b.client.list({ pageSize: 10 })).instances.map((i) => i.runtimeStatus)).toEqual(["Pending"]);
@@ -172,19 +195,18 @@ describe.skipIf(!postgresAvailable)("hints between processes (LISTEN/NOTIFY)", (
   const echo = activity("Echo", async (text: string) => text);
   const hello = orchestration("Hello", async (ctx, who: string) => ctx.callActivity(echo, `hello ${who}`));
 
-  it("wake a worker for work another store wrote, and a waiter for an instance another store finished, long before a poll", async () => {
+  it("wake a worker for work another store wrote, and a waiter for an instance another store finished, long before a poll", { timeout: 120_000 }, async () => {
     const url = tempPostgresUrl();
-    // Polls every 20 s: only a hint can make these finish within the timeouts below.
-    const worker = await createBaton({ store: url, functions: [echo, hello], logger: quiet, pollIntervalMs: 20_000 });
-    const client = await createBaton({ store: url, functions: [echo, hello], logger: quiet, pollIntervalMs: 20_000 });
+    // Polls every hour: only a hint can make these finish within the test (the timeouts below
+    // are generous bounds for a busy machine, far below the poll).
+    const worker = await createBaton({ store: url, functions: [echo, hello], logger: quiet, pollIntervalMs: "1h" });
+    const client = await createBaton({ store: url, functions: [echo, hello], logger: quiet, pollIntervalMs: "1h" });
     opened.push(worker, client);
     await worker.start();
-    await new Promise((resolve) => setTimeout(resolve, 500)); // the worker's LISTEN is in place
+    await waitForListen(url); // else the first hint could be sent before anyone listens
     for (let i = 0; i < 3; i++) {
-      const startedAt = Date.now();
       await client.client.startNew(hello, { instanceId: `hinted-${i}`, input: String(i) });
-      await expect(client.client.waitForCompletion(`hinted-${i}`, { timeout: 8000 })).resolves.toMatchObject({ output: `hello ${i}` });
-      expect(Date.now() - startedAt).toBeLessThan(8000);
+      await expect(client.client.waitForCompletion(`hinted-${i}`, { timeout: 30_000 })).resolves.toMatchObject({ output: `hello ${i}` });
     }
   });
 });

@@ -86,6 +86,15 @@ function deferred<T = void>() {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Stops the clock for this test. A chain of inline steps ends after 500 ms of the worker's
+ * clock: on a busy machine a short chain can take that long, and its commits would then be
+ * split by the time, not by what the test looks at. (Timers still run on real time.)
+ */
+function freezeClock(): void {
+  vi.spyOn(Date, "now").mockReturnValue(Date.now());
+}
+
 /** The worker id format (worker.ts): host, pid, then a random suffix. */
 const THIS_PROCESS = `${hostname()}:${process.pid}:`;
 
@@ -113,6 +122,7 @@ async function runChain10(inlineActivities: boolean, instanceId: string) {
 
 describe("a chain of quick inline steps", () => {
   it("commits all 10 steps as one episode op, with no activity ops, and the same history as queued activities", async () => {
+    freezeClock();
     const commits = recordCommits();
     const inline = await runChain10(true, "chain-inline");
     const queued = await runChain10(false, "chain-queued");
@@ -174,6 +184,7 @@ describe("a chain of quick inline steps", () => {
 
 describe("a consumed inline result", () => {
   it("frees its activity slot at once: with one slot, a 10-step chain still commits as one episode op", async () => {
+    freezeClock();
     const commits = recordCommits();
     const baton = await newBaton({ functions: [addOne, chain10], maxConcurrentActivities: 1 });
     const id = await baton.client.startNew(chain10, { input: 0, instanceId: "one-slot" });
@@ -409,15 +420,19 @@ describe("an activity this process does not host", () => {
 });
 
 describe("stopping while an inline attempt runs", () => {
-  /** A chain of 3 steps of `stepMs` each; counts the runs of each step and when each run ended. */
-  function slowChain(stepMs = 200) {
+  /**
+   * A chain of 3 steps of `stepMs` each; counts the runs of each step and when each run ended.
+   * With `firstRunHeld`, the first run of step 0 waits for that promise instead (it ignores its
+   * signal): it is still running whenever the test stops the worker, however slow the machine.
+   */
+  function slowChain(stepMs = 200, firstRunHeld?: Promise<void>) {
     const runs = [0, 0, 0];
     const finishedAt: (number | undefined)[] = [];
     const entered = [deferred(), deferred(), deferred()];
     const step = activity("SlowStep", async (input: { step: number; n: number }) => {
       runs[input.step]!++;
       entered[input.step]!.resolve();
-      await sleep(stepMs);
+      await (firstRunHeld && input.step === 0 && runs[0] === 1 ? firstRunHeld : sleep(stepMs));
       finishedAt[input.step] = Date.now();
       return input.n + 1;
     });
@@ -435,7 +450,7 @@ describe("stopping while an inline attempt runs", () => {
     const first = await newBaton({ store, functions, leaseMs: 60_000 });
     const id = await first.client.startNew(chain, { input: 0, instanceId: "stopped-mid-step" });
     await entered[0]!.promise;
-    await first.stop({ timeoutMs: 5000 });
+    await first.stop({ timeoutMs: 30_000 }); // generous: the 200 ms step must end within it
     const stoppedAt = Date.now();
     expect(finishedAt[0]).toBeDefined();
     expect(finishedAt[0]!).toBeLessThanOrEqual(stoppedAt);
@@ -453,7 +468,8 @@ describe("stopping while an inline attempt runs", () => {
   });
 
   it("past the timeout, releases the handed-off attempt at once: a new baton runs it again without waiting for the lease", async () => {
-    const { runs, entered, functions, chain } = slowChain(500); // long enough to outlast the 20 ms timeout
+    const held = deferred(); // the first run outlasts the 20 ms timeout: it ends only after the stop
+    const { runs, entered, functions, chain } = slowChain(200, held.promise);
     const store = tempStoreUrl();
     const first = await newBaton({ store, functions, leaseMs: 60_000 });
     const id = await first.client.startNew(chain, { input: 0, instanceId: "stopped-past-timeout" });
@@ -461,6 +477,7 @@ describe("stopping while an inline attempt runs", () => {
     await waitUntil(async () => ((await taskRows(store, id)).some((r) => r.lease_token !== null) ? true : undefined), "the handed-off task row");
     await first.stop({ timeoutMs: 20 });
     expect(await taskRows(store, id)).toMatchObject([{ attempt: 1, lease_owner: null, lease_token: null }]);
+    held.resolve(); // its late result is ignored
 
     const second = await newBaton({ store, functions, leaseMs: 60_000 });
     const done = await second.client.waitForCompletion(id, { timeout: 20_000 });
@@ -477,20 +494,19 @@ describe("stopping while an inline attempt runs", () => {
  * later results are ignored. The queue path does that; the inline path does not (see the report).
  */
 describe("stop({ timeoutMs: 0 }) while an inline attempt is inside its settle window", () => {
-  /** Runs once; on abort it rejects with the signal's reason, as the docs ask of long activities. */
+  /**
+   * Its first run lasts until its signal fires, then rejects with the signal's reason, as the
+   * docs ask of long activities (so the stop always finds it running); a later run returns.
+   */
   async function stopWhileHonouringActivityRuns(inlineActivities: boolean) {
     const entered = deferred();
     let runs = 0;
     const honouring = activity("Honouring", async (n: number, ctx) => {
       runs++;
       entered.resolve();
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, 300);
-        ctx.signal.addEventListener("abort", () => {
-          clearTimeout(timer);
-          reject(ctx.signal.reason);
-        });
-      });
+      if (runs === 1) {
+        await new Promise<void>((_, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason)));
+      }
       return n + 1;
     });
     const callHonouring = orchestration("CallHonouring", async (ctx, n: number) => ctx.callActivity(honouring, n));
@@ -502,8 +518,9 @@ describe("stop({ timeoutMs: 0 }) while an inline attempt is inside its settle wi
     await entered.promise; // the attempt has started; its episode is now waiting for it
     await first.stop({ timeoutMs: 0 });
 
+    // Far less than the lease: only a release lets the second baton finish it in time.
     const second = await newBaton({ store, functions, leaseMs: 60_000 });
-    const done = await second.client.waitForCompletion(id, { timeout: 5_000 });
+    const done = await second.client.waitForCompletion(id, { timeout: 30_000 });
     // The ClosedError of the stop must not become the activity's outcome.
     expect(done.failureDetails?.message).toBeUndefined();
     expect(done).toMatchObject({ runtimeStatus: "Completed", output: 2 });
@@ -524,11 +541,12 @@ describe("stop({ timeoutMs: 0 }) while an inline attempt is inside its settle wi
   // episode then commits the row leased to the stopped worker, and it waits for the lease to expire.
   it("inline, releases an attempt that ignores its signal at once, not when its lease expires", async () => {
     const entered = deferred();
+    const held = deferred(); // the first run ends only after the stop, however slow the machine
     let runs = 0;
     const deaf = activity("Deaf", async (n: number) => {
       runs++;
       entered.resolve();
-      await sleep(100);
+      if (runs === 1) await held.promise;
       return n + 1;
     });
     const callDeaf = orchestration("CallDeaf", async (ctx, n: number) => ctx.callActivity(deaf, n));
@@ -539,9 +557,11 @@ describe("stop({ timeoutMs: 0 }) while an inline attempt is inside its settle wi
     await entered.promise;
     await first.stop({ timeoutMs: 0 });
     expect(await taskRows(store, id)).toMatchObject([{ attempt: 1, lease_owner: null, lease_token: null }]);
+    held.resolve(); // its late result is ignored
 
+    // Far less than the lease: only a release lets the second baton finish it in time.
     const second = await newBaton({ store, functions, leaseMs: 60_000 });
-    const done = await second.client.waitForCompletion(id, { timeout: 5_000 });
+    const done = await second.client.waitForCompletion(id, { timeout: 30_000 });
     expect(done).toMatchObject({ runtimeStatus: "Completed", output: 2 });
     expect(runs).toBe(2);
   });

@@ -1,13 +1,14 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { activity, createBaton, orchestration, TimerCancelledError, type Baton } from "../../src/index.js";
 import { snapshotStore } from "../helpers/store-snapshot.js";
-import { tempStoreUrl } from "../helpers/temp-store.js";
+import { tempStoreUrl, TestStore } from "../helpers/temp-store.js";
 import { waitForStatus, waitUntil } from "../helpers/wait.js";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const batons: Baton[] = [];
 afterEach(async () => {
   for (const baton of batons.splice(0)) await baton.stop();
+  vi.restoreAllMocks();
 });
 
 const quick = activity("Quick", async () => "quick");
@@ -83,7 +84,10 @@ describe("a cancelled durable timer", () => {
 
     const before = (await baton.client.getStatus(id, { showHistory: true }))!.history!;
     const timer = before.find((e) => e.type === "TimerCreated")!;
-    await waitUntil(() => (Date.now() > (timer.fireAt as Date).getTime() + 200 ? true : undefined), "the fire time to pass");
+    await waitUntil(() => (Date.now() > (timer.fireAt as Date).getTime() ? true : undefined), "the fire time to pass");
+    // The worker has looked for work three times since: a fire message would have been found.
+    const claims = vi.spyOn(TestStore.prototype, "claim");
+    await expect.poll(() => claims.mock.calls.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(3);
     const after = (await baton.client.getStatus(id, { showHistory: true }))!.history!;
     expect(after).toEqual(before);
     expect(after.some((e) => e.type === "TimerFired")).toBe(false);

@@ -44,6 +44,22 @@ export function readActivityLog(logFile: string): LogEntry[] {
   });
 }
 
+/**
+ * Waits until the log holds `lines` lines. The deadline is on progress: it fails once `stallMs`
+ * pass without a new line, however long the whole takes on a busy machine.
+ */
+export async function waitForLogLines(logFile: string, lines: number, stallMs: number): Promise<void> {
+  let seen = 0;
+  let progressAt = Date.now();
+  for (;;) {
+    const length = readActivityLog(logFile).length;
+    if (length >= lines) return;
+    if (length > seen) [seen, progressAt] = [length, Date.now()];
+    if (Date.now() - progressAt > stallMs) throw new Error(`Timed out waiting for ${lines} activity log lines: ${seen}, and none more in ${stallMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 export function startsByKey(entries: readonly LogEntry[]): Map<string, LogEntry[]> {
   const byKey = new Map<string, LogEntry[]>();
   for (const entry of entries) {
@@ -91,6 +107,17 @@ export function activityLogProblems(entries: readonly LogEntry[], keys: readonly
     if (!runs.some((r) => hasLaterEnd(endLines, r))) problems.push(`${key}: no run of it ended`);
   }
   return problems;
+}
+
+/** The most runs that were in progress at once, replaying the start and end lines in log order. */
+export function maxOverlap(entries: readonly LogEntry[]): number {
+  let running = 0;
+  let most = 0;
+  for (const entry of entries) {
+    running += entry.kind === "start" ? 1 : -1;
+    most = Math.max(most, running);
+  }
+  return most;
 }
 
 /** Starts in `entries` (by `pid`, when given) with no later end in the same process. */

@@ -7,9 +7,11 @@
  * program outside vitest (test/chaos) calls killAllChildren itself.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
+import { readActivityLog, unended } from "./activity-log.js";
 import { backendsOf } from "./store-postgres.js";
 import { storeKind } from "./store-inspection.js";
 import { sqlitePath } from "./store-sqlite.js";
@@ -19,6 +21,13 @@ const REPO_ROOT = resolve(HERE, "../../..");
 const FIXTURES = resolve(HERE, "../fixtures");
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * How long a child may take to get where a test waits for it (print "ready", exit). A start
+ * loads and compiles the sources (tsx): a second or two when idle, tens of seconds on a loaded
+ * machine. A bound for a child that hangs, not an expectation.
+ */
+export const CHILD_TIMEOUT_MS = 120_000;
 
 export interface Exit {
   code: number | null;
@@ -54,7 +63,7 @@ export class FixtureProcess {
   }
 
   /** Resolves when the process has printed `line`; rejects if it exits first or after `timeoutMs`. */
-  async waitForLine(line: string, timeoutMs = 20_000): Promise<void> {
+  async waitForLine(line: string, timeoutMs = CHILD_TIMEOUT_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!this.stdout.split("\n").includes(line)) {
       if (!this.alive) throw new Error(`process ${this.pid} exited (${JSON.stringify(this.exit)}) before printing "${line}":\n${this.stderr}`);
@@ -80,7 +89,7 @@ export class FixtureProcess {
   }
 
   /** Waits for the process to exit on its own (e.g. a fault point), failing after `timeoutMs`. */
-  async waitForExit(timeoutMs = 20_000): Promise<Exit> {
+  async waitForExit(timeoutMs = CHILD_TIMEOUT_MS): Promise<Exit> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`process ${this.pid} did not exit within ${timeoutMs} ms:\n${this.stderr}`)), timeoutMs);
@@ -156,32 +165,96 @@ export function storeErrors(workers: readonly FixtureProcess[]): string[] {
 }
 
 /**
+ * Freezes `worker` (SIGSTOP) at a moment it is running an activity (a start in the log with no
+ * end yet from it), so that a SIGKILL sent next certainly cuts a call off, however the machine
+ * schedules the two processes. Thaws it and tries again a little later while it runs none.
+ * Returns false, with the worker running, if it ran none at any try within `timeoutMs`.
+ */
+export async function freezeWhileRunningActivity(worker: FixtureProcess, logFile: string, timeoutMs = 60_000): Promise<boolean> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    worker.signal("SIGSTOP");
+    await untilStopped(worker.pid);
+    if (unended(readActivityLog(logFile), worker.pid).length > 0) return true;
+    worker.signal("SIGCONT");
+    await sleep(2 + Math.random() * 10);
+  }
+  return false;
+}
+
+/**
+ * Resolves once the kernel shows the process stopped: a signal is delivered asynchronously, and
+ * until then the process may still write (an activity's end line, say). Linux's /proc; where
+ * there is none, it resolves at once.
+ */
+async function untilStopped(pid: number): Promise<void> {
+  for (;;) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      return; // no /proc here, or the process is gone
+    }
+    // The state is the field after the command name, which is in parentheses.
+    const state = /\) (\w) /.exec(stat)?.[1];
+    if (state === undefined || "TtZX".includes(state)) return; // stopped, or dead
+    await sleep(1);
+  }
+}
+
+/**
  * Freezes `worker` (SIGSTOP) at a moment it is inside no transaction: a process frozen inside
  * one would block every other process (SQLite: the write lock; PostgreSQL: the rows it
- * locked), which is not what a test of lost leases wants. Tries again, briefly thawed, while
- * it is inside one.
+ * locked), which is not what a test of lost leases wants. With `runningActivityIn` (its
+ * activity log), also at a moment it runs an activity. Tries again, briefly thawed, until
+ * both hold, for up to `timeoutMs`.
  */
-export async function freezeOutsideTransaction(worker: FixtureProcess, storeUrl: string, attempts = 200): Promise<void> {
-  if (storeKind(storeUrl) === "postgres") return freezeOutsidePostgresTransaction(worker, storeUrl, attempts);
-  const db = new Database(sqlitePath(storeUrl), { fileMustExist: true });
+export async function freezeOutsideTransaction(
+  worker: FixtureProcess,
+  storeUrl: string,
+  options: { runningActivityIn?: string; timeoutMs?: number } = {},
+): Promise<void> {
+  const { runningActivityIn, timeoutMs = 60_000 } = options;
+  const outside = storeKind(storeUrl) === "postgres" ? postgresOutsideTransaction(storeUrl) : sqliteOutsideTransaction(storeUrl);
+  let last = "";
   try {
-    db.pragma("busy_timeout = 0");
-    for (let i = 0; i < attempts; i++) {
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
       worker.signal("SIGSTOP");
+      await untilStopped(worker.pid);
+      const running = runningActivityIn === undefined || unended(readActivityLog(runningActivityIn), worker.pid).length > 0;
+      last = running ? await outside.check(worker) : "it ran no activity";
+      if (last === "") return;
+      worker.signal("SIGCONT");
+      await sleep(2 + Math.random() * 10);
+    }
+  } finally {
+    outside.close();
+  }
+  throw new Error(`worker ${worker.pid} could not be frozen outside a transaction${runningActivityIn ? " while running an activity" : ""} within ${timeoutMs} ms; last try: ${last}`);
+}
+
+interface TransactionCheck {
+  /** With the worker stopped: "" when it is inside no transaction, else what was seen. */
+  check(worker: FixtureProcess): Promise<string>;
+  close(): void;
+}
+
+/** SQLite: the write lock is free (a stopped process cannot take it meanwhile). */
+function sqliteOutsideTransaction(storeUrl: string): TransactionCheck {
+  const db = new Database(sqlitePath(storeUrl), { fileMustExist: true });
+  db.pragma("busy_timeout = 0");
+  return {
+    async check() {
       try {
         db.exec("BEGIN IMMEDIATE");
         db.exec("COMMIT");
-        return;
+        return "";
       } catch (error) {
         if ((error as { code?: string }).code !== "SQLITE_BUSY") throw error;
-        worker.signal("SIGCONT");
-        await sleep(2);
+        return "it held the write lock";
       }
-    }
-    throw new Error(`worker ${worker.pid} held the write lock at each of ${attempts} tries`);
-  } finally {
-    db.close();
-  }
+    },
+    close: () => db.close(),
+  };
 }
 
 /**
@@ -191,23 +264,22 @@ export async function freezeOutsideTransaction(worker: FixtureProcess, storeUrl:
  * statement running: it may leave the transaction open) or `idle in transaction` (open, and
  * with the client stopped, open until it wakes).
  */
-async function freezeOutsidePostgresTransaction(worker: FixtureProcess, storeUrl: string, attempts: number): Promise<void> {
-  let last: string[] = [];
-  for (let i = 0; i < attempts; i++) {
-    worker.signal("SIGSTOP");
-    // Two looks in a row with every backend idle, the first after what was sent had time to arrive.
-    let idleLooks = 0;
-    for (let look = 0; look < 10 && idleLooks < 2; look++) {
-      await sleep(10);
-      const backends = await backendsOf(storeUrl, [worker.appName]);
-      if (backends.length === 0) throw new Error(`worker ${worker.pid} (${worker.appName}) has no PostgreSQL backend`);
-      last = backends.map((b) => `${b.pid}: ${b.state}`);
-      idleLooks = backends.every((b) => b.state === "idle") ? idleLooks + 1 : 0;
-      if (backends.some((b) => b.state?.startsWith("idle in transaction"))) break;
-    }
-    if (idleLooks >= 2) return;
-    worker.signal("SIGCONT");
-    await sleep(2 + Math.random() * 10);
-  }
-  throw new Error(`worker ${worker.pid} was inside a transaction at each of ${attempts} tries; last look: ${last.join(", ")}`);
+function postgresOutsideTransaction(storeUrl: string): TransactionCheck {
+  return {
+    async check(worker) {
+      // Two looks in a row with every backend idle, the first after what was sent had time to arrive.
+      let idleLooks = 0;
+      let seen = "";
+      for (let look = 0; look < 10 && idleLooks < 2; look++) {
+        await sleep(10);
+        const backends = await backendsOf(storeUrl, [worker.appName]);
+        if (backends.length === 0) throw new Error(`worker ${worker.pid} (${worker.appName}) has no PostgreSQL backend`);
+        seen = backends.map((b) => `${b.pid}: ${b.state}`).join(", ");
+        idleLooks = backends.every((b) => b.state === "idle") ? idleLooks + 1 : 0;
+        if (backends.some((b) => b.state?.startsWith("idle in transaction"))) break;
+      }
+      return idleLooks >= 2 ? "" : `backends ${seen}`;
+    },
+    close() {},
+  };
 }

@@ -4,8 +4,7 @@
  * step once.
  */
 import { expect } from "vitest";
-import type { BatonClient, HistoryEntry, InstanceStatus } from "../../../src/index.js";
-import { waitUntil } from "../../helpers/wait.js";
+import type { BatonClient, HistoryEntry, InstanceStatus, RuntimeStatus } from "../../../src/index.js";
 import { CALLS_PER_INSTANCE, expectedOutput, ORCHESTRATION_NAME, type ChainOutput } from "../fixtures/functions.js";
 
 export interface Started {
@@ -37,28 +36,34 @@ export async function startInstancesTogether(client: BatonClient, count: number,
   );
 }
 
-const FINISHED = ["Completed", "Failed", "Terminated"];
+const FINISHED: RuntimeStatus[] = ["Completed", "Failed", "Terminated"];
+
+/** A minute without one more instance finishing: the work has stalled, however busy the machine. */
+export const STALL_MS = 60_000;
 
 /**
  * Polls until every instance has finished (any terminal status); returns their statuses with
- * history. `pollMs` spaces the looks (each lists up to 1,000 instances) when there are many.
+ * history. The deadline is on progress, not on the whole run (which takes as long as a busy
+ * machine makes it): it fails once `stallMs` pass without one more instance finishing.
+ * `pollMs` spaces the looks (each lists up to 1,000 instances) when there are many.
  */
 export async function waitAllFinished(
   client: BatonClient,
   instances: readonly Started[],
-  timeoutMs: number,
+  stallMs = STALL_MS,
   pollMs = 0,
 ): Promise<InstanceStatus<ChainOutput>[]> {
-  await waitUntil(
-    async () => {
-      const page = await client.list({ runtimeStatus: ["Completed", "Failed", "Terminated"], pageSize: 1000 });
-      if (page.instances.length >= instances.length) return true;
-      if (pollMs > 0) await new Promise((resolve) => setTimeout(resolve, pollMs));
-      return undefined;
-    },
-    `${instances.length} instances to finish`,
-    timeoutMs,
-  );
+  let finished = 0;
+  let progressAt = Date.now();
+  for (;;) {
+    const page = await client.list({ runtimeStatus: FINISHED, pageSize: 1000 });
+    if (page.instances.length >= instances.length) break;
+    if (page.instances.length > finished) [finished, progressAt] = [page.instances.length, Date.now()];
+    if (Date.now() - progressAt > stallMs) {
+      throw new Error(`Timed out waiting for ${instances.length} instances to finish: ${finished} finished, and none more in ${stallMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.max(pollMs, 10)));
+  }
   return Promise.all(
     instances.map(async ({ instanceId }) => {
       const status = await client.getStatus<ChainOutput>(instanceId, { showHistory: true });
