@@ -27,10 +27,13 @@ import { expectCleanEnd, postgresAvailable, scaleWorld, startWorkers, stopWorker
 
 const INSTANCES = 250;
 const WORKERS = 3;
-// Nothing dies and nothing is frozen: leases outlast a restart by far. Few calls at once, so
-// that the work outlasts both restarts: after the first, the workers must not finish the rest
-// before the second begins (with 10 calls at once they did, on a fast day).
-const WORKER_ENV = { CRASH_LEASE_MS: "15000", CRASH_POLL_MS: "100", CRASH_MIN_DELAY_MS: "5", CRASH_MAX_DELAY_MS: "30", CRASH_MAX_ACTIVITIES: "2" };
+// Nothing dies and nothing is frozen: leases outlast a restart by far — 60 s, since on a loaded
+// machine a restart and the reconnection took long enough for 15 s leases to lapse, and an
+// activity whose lease lapsed may rightly run again elsewhere (once in CI, at load 15+: five
+// calls ran twice). Few calls at once, so that the work outlasts both restarts: after the
+// first, the workers must not finish the rest before the second begins (with 10 calls at once
+// they did, on a fast day).
+const WORKER_ENV = { CRASH_LEASE_MS: "60000", CRASH_POLL_MS: "100", CRASH_MIN_DELAY_MS: "5", CRASH_MAX_DELAY_MS: "30", CRASH_MAX_ACTIVITIES: "2" };
 /** Restart when this share of the instances is still unfinished. */
 const RESTART_AT = [0.75, 0.4];
 
