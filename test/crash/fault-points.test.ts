@@ -35,9 +35,11 @@ import {
 
 const INSTANCES = 10;
 const HIT = 5;
-const WORKER_ENV = { CRASH_LEASE_MS: "1000", CRASH_POLL_MS: "50", CRASH_MIN_DELAY_MS: "2", CRASH_MAX_DELAY_MS: "8" };
-// The clean worker never dies: a long lease, which a busy machine cannot let lapse (a live
-// worker whose lease lapsed could run a call twice, which the checks rightly refuse).
+// The armed worker's leases are what the clean one waits out after the kill: a few seconds, for
+// a busy machine must not let them lapse while it lives (it could then run a call twice, and
+// the checks know exactly which calls may run twice).
+const WORKER_ENV = { CRASH_LEASE_MS: "5000", CRASH_POLL_MS: "50", CRASH_MIN_DELAY_MS: "2", CRASH_MAX_DELAY_MS: "8" };
+// The clean worker never dies: a long lease.
 const CLEAN_ENV = { ...WORKER_ENV, CRASH_LEASE_MS: "30000" };
 
 let parent: Baton | undefined;
