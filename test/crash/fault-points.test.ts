@@ -35,7 +35,12 @@ import {
 
 const INSTANCES = 10;
 const HIT = 5;
-const WORKER_ENV = { CRASH_LEASE_MS: "1000", CRASH_POLL_MS: "50", CRASH_MIN_DELAY_MS: "2", CRASH_MAX_DELAY_MS: "8" };
+// The armed worker's leases are what the clean one waits out after the kill: a few seconds, for
+// a busy machine must not let them lapse while it lives (it could then run a call twice, and
+// the checks know exactly which calls may run twice).
+const WORKER_ENV = { CRASH_LEASE_MS: "5000", CRASH_POLL_MS: "50", CRASH_MIN_DELAY_MS: "2", CRASH_MAX_DELAY_MS: "8" };
+// The clean worker never dies: a long lease.
+const CLEAN_ENV = { ...WORKER_ENV, CRASH_LEASE_MS: "30000" };
 
 let parent: Baton | undefined;
 afterEach(async () => {
@@ -67,7 +72,7 @@ async function runWithFault(faultPoint: string): Promise<FaultRun> {
   const atDeath = await readCommitted(storeUrl);
   expect(await storeProblems(storeUrl)).toEqual([]);
 
-  const clean = spawnWorker(storeUrl, logFile, WORKER_ENV);
+  const clean = spawnWorker(storeUrl, logFile, CLEAN_ENV);
   await clean.ready();
   const statuses = await waitAllFinished(parent.client, instances);
   expect(await clean.kill("SIGTERM")).toEqual({ code: 0, signal: null });

@@ -24,9 +24,9 @@ import {
 const INSTANCES = 30;
 // Few activities at once per process, each running for a while: a backlog stays queued long
 // enough that neither worker can take all the work. Nothing is killed here, so leases can be
-// long: a live worker's lease must not run out while it waits for the other's write lock
-// (see lock-wait.test.ts for why a short one can).
-const WORKER_ENV = { CRASH_LEASE_MS: "5000", CRASH_POLL_MS: "50", CRASH_MIN_DELAY_MS: "10", CRASH_MAX_DELAY_MS: "30", CRASH_MAX_ACTIVITIES: "3" };
+// long: a live worker's lease must not run out while it waits for the other's write lock (see
+// lock-wait.test.ts for why a short one can), or while a busy machine delays it.
+const WORKER_ENV = { CRASH_LEASE_MS: "30000", CRASH_POLL_MS: "50", CRASH_MIN_DELAY_MS: "10", CRASH_MAX_DELAY_MS: "30", CRASH_MAX_ACTIVITIES: "3" };
 
 let client: BatonClient | undefined;
 afterEach(async () => {

@@ -29,7 +29,7 @@ import { duplicateContext, expectCleanEnd, postgresAvailable, scaleWorld, startW
 const INSTANCES = 600;
 const WORKERS = 3;
 // No worker dies: leases may be long (a renewal cut off is retried well within them).
-const WORKER_ENV = { CRASH_LEASE_MS: "10000", CRASH_POLL_MS: "100", CRASH_MIN_DELAY_MS: "5", CRASH_MAX_DELAY_MS: "30", CRASH_MAX_ACTIVITIES: "10" };
+const WORKER_ENV = { CRASH_LEASE_MS: "30000", CRASH_POLL_MS: "100", CRASH_MIN_DELAY_MS: "5", CRASH_MAX_DELAY_MS: "30", CRASH_MAX_ACTIVITIES: "10" };
 
 describe.skipIf(!postgresAvailable)("workers whose PostgreSQL backends are terminated again and again", () => {
   it("reconnect, and every instance completes with each step committed once and each call run once", { timeout: CRASH_TEST_TIMEOUT_MS }, async () => {

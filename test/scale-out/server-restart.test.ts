@@ -15,10 +15,12 @@ import { POSTGRES_URL } from "../helpers/postgres.js";
 import {
   activityLogProblems,
   countUnfinished,
+  CRASH_TEST_TIMEOUT_MS,
   duplicatedKeys,
   expectAllCompleted,
   readActivityLog,
   sleep,
+  STALL_MS,
   startInstancesTogether,
   waitAllFinished,
 } from "../crash/crash-kit.js";
@@ -44,7 +46,7 @@ if (!cluster.ok && postgresAvailable && !CI) {
 }
 
 describe.skipIf(!postgresAvailable || (!cluster.ok && !CI))("a PostgreSQL server restarted while workers run", () => {
-  it("is ridden out: every instance completes, each step committed once and each call run once", { timeout: 90_000 }, async () => {
+  it("is ridden out: every instance completes, each step committed once and each call run once", { timeout: CRASH_TEST_TIMEOUT_MS }, async () => {
     if (!cluster.ok) throw new Error(`CI=true requires a PostgreSQL server this process can restart: ${cluster.reason}`);
     const world = await scaleWorld("baton-scale-restart-");
     const instances = await startInstancesTogether(world.parent.client, INSTANCES, "restart");
@@ -62,7 +64,7 @@ describe.skipIf(!postgresAvailable || (!cluster.ok && !CI))("a PostgreSQL server
     expect(new Set(restarts.map((r) => r.serverStart)).size, JSON.stringify(restarts)).toBe(RESTART_AT.length);
     expect(restarts.every((r) => r.unfinished > 0), JSON.stringify(restarts)).toBe(true);
 
-    const statuses = await waitAllFinished(world.parent.client, instances, 45_000, 100).catch((error: Error) => {
+    const statuses = await waitAllFinished(world.parent.client, instances, STALL_MS, 100).catch((error: Error) => {
       throw new Error(`${error.message} after restarts ${JSON.stringify(restarts)}; the workers reported:\n${workers.map((w) => w.stderr).join("\n")}`);
     });
     expect(workers.map((w) => ({ pid: w.pid, alive: w.alive, stderr: w.alive ? "" : w.stderr }))).toEqual(
