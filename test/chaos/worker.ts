@@ -11,20 +11,13 @@
  */
 import { createBaton } from "../../src/index.js";
 import { chaosFunctions } from "./functions.js";
+import { numberFromEnv } from "../crash/kit/number-from-env.js";
 
 const [storeUrl, logFile] = process.argv.slice(2);
 if (!storeUrl || !logFile) {
   console.error("usage: worker.ts <storeUrl> <sideLogFile>");
   process.exit(2);
 }
-
-const numberFromEnv = (name: string, fallback: number): number => {
-  const text = process.env[name];
-  if (text === undefined || text === "") return fallback;
-  const value = Number(text);
-  if (!Number.isFinite(value)) throw new Error(`${name} must be a number, got "${text}"`);
-  return value;
-};
 
 const logger = {
   debug() {},
