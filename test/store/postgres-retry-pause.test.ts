@@ -10,6 +10,8 @@ import { nextRetryPauseMs } from "../../src/store/postgres/connection.js";
 const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
 const terminated = Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" });
 const cutSocket = new Error("Connection terminated unexpectedly");
+/** A statement sent on a connection whose death was noticed between two statements. */
+const diedBetween = new Error("Client has encountered a connection error and is not queryable");
 const deadlock = Object.assign(new Error("deadlock detected"), { code: "40P01" });
 
 function pauses(failures: { connected: boolean; error: unknown }[]): number[] {
@@ -34,8 +36,11 @@ describe("PostgreSQL retry pauses", () => {
       { connected: true, error: terminated },
       { connected: false, error: refused },
       { connected: true, error: cutSocket },
+      { connected: false, error: refused },
+      { connected: false, error: refused },
+      { connected: true, error: diedBetween },
     ];
-    expect(pauses(failures)).toEqual([5, 10, 20, 40, 80, 160, 5, 10, 5]);
+    expect(pauses(failures)).toEqual([5, 10, 20, 40, 80, 160, 5, 10, 5, 10, 20, 5]);
   });
 
   it("keep growing when the connection was lost before the try had one (the server is going away)", () => {

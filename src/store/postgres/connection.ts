@@ -43,7 +43,8 @@ const TRANSIENT_SQLSTATES = new Set([
 const TRANSIENT_NODE_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENOTCONN", "EAI_AGAIN"]);
 
 export function isTransient(error: unknown): boolean {
-  if (error instanceof BatonError) return false;
+  // A cut the caller asked to hear of is its to handle, not the retry loop's.
+  if (error instanceof BatonError || error instanceof ConnectionCutError) return false;
   const code = (error as { code?: unknown })?.code;
   if (typeof code === "string") {
     if (TRANSIENT_SQLSTATES.has(code) || code.startsWith("08") || TRANSIENT_NODE_CODES.has(code)) return true;
@@ -74,7 +75,23 @@ export function nextRetryPauseMs(previousMs: number, attempt: AttemptState, erro
 function isConnectionCut(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
   if (code === "57P01" || code === "ECONNRESET" || code === "EPIPE") return true;
-  return /Connection terminated|terminating connection/i.test((error as Error)?.message ?? "");
+  // The last: a statement sent on a connection whose death was noticed between two statements.
+  return /Connection terminated|terminating connection|encountered a connection error/i.test((error as Error)?.message ?? "");
+}
+
+/**
+ * A try of a transaction lost its connection under it and was not tried again, because the caller
+ * asked to hear of it (`TransactionOptions.onCut: "throw"`). What the try wrote is unknown when
+ * `duringCommit`. `cause` is the driver's error.
+ */
+export class ConnectionCutError extends Error {
+  constructor(
+    readonly duringCommit: boolean,
+    options: { cause: unknown },
+  ) {
+    super(`The connection to PostgreSQL was cut during a transaction (${(options.cause as Error)?.message ?? String(options.cause)}).`, options);
+    this.name = "ConnectionCutError";
+  }
 }
 
 export interface ConnectionOptions {
@@ -94,6 +111,12 @@ export interface TransactionOptions {
   retryForMs?: number;
   /** It writes only leases: its commit does not wait for the WAL flush. */
   leasesOnly?: boolean;
+  /**
+   * What a try whose connection was cut under it leads to: another try (the default), or a
+   * `ConnectionCutError` (a caller that can make its transaction shorter, see commit-in-pieces.ts).
+   * Tries that could not connect, and other transient failures, are tried again either way.
+   */
+  onCut?: "retry" | "throw";
 }
 
 export class Connection {
@@ -126,7 +149,7 @@ export class Connection {
    * `ambiguousCommitSafe` (its writes are fenced or idempotent); otherwise the call fails.
    */
   transaction<T>(body: (sql: Sql) => Promise<T>, options: TransactionOptions): Promise<T> {
-    const { ambiguousCommitSafe, retryForMs = this.options.retryForMs, leasesOnly = false } = options;
+    const { ambiguousCommitSafe, retryForMs = this.options.retryForMs, leasesOnly = false, onCut = "retry" } = options;
     return this.track(() =>
       this.withRetry(retryForMs, async (state) => {
         const client = await this.pool.connect();
@@ -146,6 +169,7 @@ export class Connection {
         } catch (error) {
           if (isTransient(error)) broken = error;
           else await client.query("ROLLBACK").catch((rollbackError: unknown) => (broken = rollbackError));
+          if (onCut === "throw" && isTransient(error) && isConnectionCut(error)) throw new ConnectionCutError(state.committing, { cause: error });
           if (state.committing && !ambiguousCommitSafe && isTransient(error)) {
             throw new StoreUnavailableError(
               `The connection to PostgreSQL was lost while committing; the write may or may not have been applied. Check its effect (e.g. getStatus) before repeating it.`,

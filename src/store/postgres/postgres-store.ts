@@ -42,7 +42,8 @@ import type {
   WorkClaim,
 } from "../store.js";
 import { FINISHED_STATUSES, LIVE_SQL, outcomeMessage, RESULT_MESSAGE_TYPES } from "../store.js";
-import { Connection, type ConnectionOptions, type Sql, type TransactionOptions } from "./connection.js";
+import { Connection, ConnectionCutError, type ConnectionOptions, type Sql, type TransactionOptions } from "./connection.js";
+import { commitInPieces } from "./commit-in-pieces.js";
 import { migrate } from "./migrate.js";
 import { HintListener } from "./hint-listener.js";
 import { HintSender } from "./hint-sender.js";
@@ -487,12 +488,30 @@ export class PostgresStore implements Store {
   /**
    * Ops are fenced, so the batch is safe to retry as a whole after a commit whose answer was
    * lost: applied again, each finds its lease gone. An episode then finds its own history
-   * segment and reports "ok"; the other ops report `leaseLost`.
+   * segment and reports "ok"; the other ops report `leaseLost`. A batch whose connection is cut
+   * is split (commit-in-pieces.ts).
    */
   async commit(ops: readonly CommitOp[], now: number, claim?: WorkClaim): Promise<{ outcomes: CommitOutcome[]; claimed: ClaimedWork }> {
     const lone = !claim && ops.length === 1 ? await this.commitLoneEnd(ops[0]!, now) : undefined;
     if (lone) return { outcomes: [lone], claimed: { orchestrations: [], activities: [] } };
-    const result = await this.transaction(async (sql, hints) => {
+    const result = await commitInPieces(
+      ops,
+      claim !== undefined,
+      (piece, withClaim, onCut) => this.commitBatch(piece, now, withClaim ? claim : undefined, onCut),
+      (error) => error instanceof ConnectionCutError,
+    );
+    faultPoint("after-commit");
+    return { outcomes: result.outcomes, claimed: result.claimed ?? { orchestrations: [], activities: [] } };
+  }
+
+  /** One transaction for `ops` (and `claim`); see commit. */
+  private commitBatch(
+    ops: readonly CommitOp[],
+    now: number,
+    claim: WorkClaim | undefined,
+    onCut: "retry" | "throw",
+  ): Promise<{ outcomes: CommitOutcome[]; claimed: ClaimedWork | undefined }> {
+    return this.transaction(async (sql, hints) => {
       // Every instance the ops touch is locked first, in one order: two workers' batches then
       // wait for each other instead of deadlocking (each deadlock costs a second and a retry).
       const touched = [...new Set(ops.map((op) => ("task" in op ? op.task.instanceId : op.instanceId)))].sort();
@@ -509,12 +528,10 @@ export class PostgresStore implements Store {
       // one lease, one episode), then the rest in order.
       await this.commitEpisodeBatch(sql, ops, outcomes, now, hints);
       for (const [i, op] of ops.entries()) outcomes[i] ??= await this.applyOp(sql, op as OtherOp, now, hints);
-      const claimed = claim ? await this.claimIn(sql, claim) : { orchestrations: [], activities: [] };
+      const claimed = claim ? await this.claimIn(sql, claim) : undefined;
       faultPoint("before-commit");
       return { outcomes, claimed };
-    }, { ambiguousCommitSafe: true });
-    faultPoint("after-commit");
-    return result;
+    }, { ambiguousCommitSafe: true, onCut });
   }
 
   /**
