@@ -27,7 +27,8 @@ import { callKey, isCarriedOut, type Command, type EpisodeResult, type FinishedS
 import { DeterministicRandom } from "./deterministic-random.js";
 import { DurableTask, DurableTimerTask } from "./durable-task.js";
 import { messageToEvent, type HistoryEvent, type InboxMessage } from "./history-event.js";
-import { createOrchestrationContext, type RunHooks, type TaskCall } from "./orchestration-context.js";
+import { createOrchestrationContext } from "./orchestration-context.js";
+import type { RunHooks, TaskCall } from "./run-hooks.js";
 
 export interface RunEnvironment {
   /** Resolves after all pending microtasks have run (the worker passes afterMicrotasks). */
