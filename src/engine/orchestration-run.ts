@@ -26,8 +26,11 @@ import { ActivityFailedError, NonDeterminismError, SubOrchestrationFailedError, 
 import { callKey, isCarriedOut, type Command, type EpisodeResult, type FinishedStatus } from "./command.js";
 import { DeterministicRandom } from "./deterministic-random.js";
 import { DurableTask, DurableTimerTask } from "./durable-task.js";
+import { ExternalEvents } from "./external-events.js";
 import { messageToEvent, type HistoryEvent, type InboxMessage } from "./history-event.js";
+import { optional } from "./optional-field.js";
 import { createOrchestrationContext } from "./orchestration-context.js";
+import { Patches } from "./patches.js";
 import type { RunHooks, TaskCall } from "./run-hooks.js";
 
 export interface RunEnvironment {
@@ -75,15 +78,8 @@ export class OrchestrationRun implements RunHooks {
   private readonly unrecorded = new Map<number, Command>();
   /** Recorded timers cancelled in this episode (cancels during replay were committed before). */
   private readonly cancelledTimers: number[] = [];
-  private readonly waiters = new Map<string, DurableTask<unknown>[]>();
-  /** Changes whose new path this execution took (PatchApplied in history, or decided live). */
-  private readonly appliedPatches = new Set<string>();
-  /** Each change's answer, fixed at its first question for the rest of the execution. */
-  private readonly patchAnswers = new Map<string, boolean>();
-  /** Patches decided in this episode, to record. */
-  private readonly newPatches: string[] = [];
-  /** Events delivered before the code waited for them, in arrival order. */
-  private readonly buffered: { name: string; data: string | undefined }[] = [];
+  private readonly patches = new Patches(this);
+  private readonly events = new ExternalEvents();
   private recordedCustomStatus: string | undefined;
   private customStatus: string | undefined;
   private outcome: Outcome | undefined;
@@ -119,7 +115,7 @@ export class OrchestrationRun implements RunHooks {
   async replay(history: readonly HistoryEvent[]): Promise<void> {
     this.isReplaying = true;
     // A patch is recorded at the end of the episode that first asked; the code asks earlier.
-    for (const event of history) if (event.type === "PatchApplied") this.appliedPatches.add(event.changeId);
+    for (const event of history) if (event.type === "PatchApplied") this.patches.recorded(event.changeId);
     for (const event of history) await this.apply(event);
     this.historyLength += history.length;
   }
@@ -150,7 +146,7 @@ export class OrchestrationRun implements RunHooks {
       await record(messageToEvent(message, nowMs));
     }
     const commands = this.takeUnrecordedCommands(nowMs, newEvents);
-    for (const changeId of this.newPatches.splice(0)) newEvents.push({ type: "PatchApplied", timestamp: nowMs, changeId });
+    for (const changeId of this.patches.takeUnrecorded()) newEvents.push({ type: "PatchApplied", timestamp: nowMs, changeId });
     const result: EpisodeResult = { newEvents, commands, runtimeStatus: this.outcome?.status ?? "Running" };
     if (this.customStatus !== this.recordedCustomStatus) {
       this.recordedCustomStatus = this.customStatus;
@@ -183,8 +179,7 @@ export class OrchestrationRun implements RunHooks {
    * generation's calls excepted), in arrival order.
    */
   private unprocessedEvents(unread: readonly InboxMessage[]): InboxMessage[] {
-    const delivered: InboxMessage[] = this.buffered.map(({ name, data }) => ({ type: "EventRaised", name, ...optional("data", data) }));
-    return [...delivered, ...unread.filter((m) => m.type === "EventRaised" || m.type === "Suspend" || m.type === "Resume")];
+    return [...this.events.unprocessed(), ...unread.filter((m) => m.type === "EventRaised" || m.type === "Suspend" || m.type === "Resume")];
   }
 
   /** A message that is no call's result, or the result of a pending call of its kind. */
@@ -252,7 +247,7 @@ export class OrchestrationRun implements RunHooks {
         this.settle(event.seq, "timer", (call) => call.task.resolve(undefined));
         break;
       case "EventRaised":
-        this.deliverEvent(event.name, event.data);
+        if (this.events.deliver(event.name, event.data)) this.codeMayRun = true;
         break;
       case "CustomStatusSet":
         this.recordedCustomStatus = event.value;
@@ -264,7 +259,7 @@ export class OrchestrationRun implements RunHooks {
       case "ExecutionFailed":
         break; // the code itself reaches its outcome on replay
       case "PatchApplied":
-        this.appliedPatches.add(event.changeId);
+        this.patches.recorded(event.changeId);
         break;
       case "ExecutionRewound": // the store already queued the failed episode's messages again
       case "ExecutionContinuedAsNew": // the last event of a generation: its history is not kept after it
@@ -332,18 +327,6 @@ export class OrchestrationRun implements RunHooks {
     settle(call);
   }
 
-  private deliverEvent(name: string, data: string | undefined): void {
-    const waiting = this.waiters.get(name);
-    const waiter = waiting?.shift();
-    if (waiting?.length === 0) this.waiters.delete(name);
-    if (waiter) {
-      this.codeMayRun = true;
-      waiter.resolve(deserialize(data));
-      return;
-    }
-    this.buffered.push({ name, data });
-  }
-
   // ---- RunHooks: called by the context during user code ----
 
   random(): number {
@@ -401,25 +384,7 @@ export class OrchestrationRun implements RunHooks {
   }
 
   waitForEvent(name: string): DurableTask<unknown> {
-    const task = new DurableTask<unknown>();
-    const index = this.buffered.findIndex((event) => event.name === name);
-    if (index >= 0) {
-      task.resolve(deserialize(this.buffered.splice(index, 1)[0]!.data));
-      return task;
-    }
-    const waiting = this.waiters.get(name) ?? [];
-    waiting.push(task);
-    this.waiters.set(name, waiting);
-    task.then(undefined, () => this.removeWaiter(name, task));
-    return task;
-  }
-
-  private removeWaiter(name: string, task: DurableTask<unknown>): void {
-    const waiting = this.waiters.get(name);
-    if (!waiting) return;
-    const index = waiting.indexOf(task);
-    if (index >= 0) waiting.splice(index, 1);
-    if (waiting.length === 0) this.waiters.delete(name);
+    return this.events.waitFor(name);
   }
 
   setCustomStatus(serialized: string | undefined): void {
@@ -427,25 +392,11 @@ export class OrchestrationRun implements RunHooks {
   }
 
   patched(changeId: string): boolean {
-    let answer = this.patchAnswers.get(changeId);
-    if (answer === undefined) {
-      // Replaying a point the execution passed without this patch: the old path. At the live
-      // frontier (a new execution, or one that had not reached the change): the new path.
-      answer = this.appliedPatches.has(changeId) || !this.isReplaying;
-      if (answer) this.recordPatch(changeId);
-      this.patchAnswers.set(changeId, answer);
-    }
-    return answer;
+    return this.patches.patched(changeId);
   }
 
   deprecatePatch(changeId: string): void {
-    if (!this.isReplaying) this.recordPatch(changeId);
-  }
-
-  private recordPatch(changeId: string): void {
-    if (this.appliedPatches.has(changeId)) return;
-    this.appliedPatches.add(changeId);
-    this.newPatches.push(changeId);
+    this.patches.deprecate(changeId);
   }
 
   continueAsNew(serializedInput: string | undefined, preserveEvents: boolean): void {
@@ -460,11 +411,6 @@ function failureOf(error: unknown): ErrorDetails & { code: string } {
 
 function serializeOrUndefined(value: string | undefined): string | undefined {
   return value === undefined ? undefined : JSON.stringify(value);
-}
-
-/** `{ key: value }` when value is defined, else `{}`: keeps undefined out of stored JSON. */
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 /** Bytes an applied event keeps alive, roughly: its payload text (UTF-16) and a fixed overhead. */
