@@ -22,11 +22,13 @@ import type { Logger } from "../definitions/logger.js";
 import type { OrchestrationDefinition } from "../definitions/orchestration.js";
 import { deserialize, serialize } from "../definitions/payload.js";
 import { resolveRetryPolicy } from "../definitions/retry-policy.js";
-import { ActivityFailedError, NonDeterminismError, SubOrchestrationFailedError, toErrorDetails, type ErrorDetails } from "../errors.js";
-import { callKey, isCarriedOut, type Command, type EpisodeResult, type FinishedStatus } from "./command.js";
+import { ActivityFailedError, SubOrchestrationFailedError, toErrorDetails, type ErrorDetails } from "../errors.js";
+import { callKey, type EpisodeResult, type FinishedStatus } from "./command.js";
+import { Completions } from "./completions.js";
 import { DeterministicRandom } from "./deterministic-random.js";
 import { DurableTask, DurableTimerTask } from "./durable-task.js";
 import { ExternalEvents } from "./external-events.js";
+import { IssuedCommands } from "./issued-commands.js";
 import { messageToEvent, type HistoryEvent, type InboxMessage } from "./history-event.js";
 import { optional } from "./optional-field.js";
 import { createOrchestrationContext } from "./orchestration-context.js";
@@ -39,20 +41,6 @@ export interface RunEnvironment {
   logger: Logger;
   maxPayloadBytes: number;
 }
-
-type Call =
-  | { kind: "task"; name: string; task: DurableTask<unknown> }
-  | { kind: "sub"; name: string; instanceId: string; task: DurableTask<unknown> }
-  | { kind: "timer"; fireAt: number; task: DurableTimerTask };
-
-/** The kind of call each result message settles. */
-const RESULT_KIND = {
-  TaskCompleted: "task",
-  TaskFailed: "task",
-  TimerFired: "timer",
-  SubOrchestrationCompleted: "sub",
-  SubOrchestrationFailed: "sub",
-} as const satisfies Record<Extract<InboxMessage, { seq: number }>["type"], Call["kind"]>;
 
 type Outcome =
   | { status: "Completed"; output: string | undefined }
@@ -73,11 +61,8 @@ export class OrchestrationRun implements RunHooks {
   executionId = "";
   private nextSeq = 0;
   private randomSource: DeterministicRandom | undefined;
-  private readonly calls = new Map<number, Call>();
-  /** Commands issued by the code and not yet recorded in history, by seq. */
-  private readonly unrecorded = new Map<number, Command>();
-  /** Recorded timers cancelled in this episode (cancels during replay were committed before). */
-  private readonly cancelledTimers: number[] = [];
+  private readonly completions = new Completions(this);
+  private readonly issued = new IssuedCommands(this);
   private readonly patches = new Patches(this);
   private readonly events = new ExternalEvents();
   private recordedCustomStatus: string | undefined;
@@ -98,17 +83,9 @@ export class OrchestrationRun implements RunHooks {
     return this.outcome?.status;
   }
 
-  /**
-   * When this run expects to wake next: now if it waits on an activity, else its earliest
-   * live timer, else never (it waits only on external events).
-   */
+  /** When this run expects to wake next (see Completions.expectedWakeAt). */
   expectedWakeAt(nowMs: number): number {
-    let earliest = Infinity;
-    for (const call of this.calls.values()) {
-      if (call.kind === "task" || call.kind === "sub") return nowMs;
-      if (!call.task.isCancelled) earliest = Math.min(earliest, call.fireAt);
-    }
-    return earliest;
+    return this.completions.expectedWakeAt(nowMs);
   }
 
   /** Applies stored history. Throws NonDeterminismError when the code does not match it. */
@@ -136,7 +113,7 @@ export class OrchestrationRun implements RunHooks {
       // A result for a call this code is not waiting on (delivered twice, or for a call of
       // an earlier generation under the same number) is dropped, not recorded: replay would
       // find it completing a call that was never started.
-      if (!this.awaitsResult(message)) continue;
+      if (!this.completions.awaits(message)) continue;
       // Likewise a start for an execution that has started: running the code again would
       // schedule every call a second time, under new sequence numbers and keys.
       if (message.type === "ExecutionStarted" && this.executionId !== "") {
@@ -145,7 +122,7 @@ export class OrchestrationRun implements RunHooks {
       }
       await record(messageToEvent(message, nowMs));
     }
-    const commands = this.takeUnrecordedCommands(nowMs, newEvents);
+    const commands = this.issued.take(this.outcome?.status ?? "Running", nowMs, newEvents);
     for (const changeId of this.patches.takeUnrecorded()) newEvents.push({ type: "PatchApplied", timestamp: nowMs, changeId });
     const result: EpisodeResult = { newEvents, commands, runtimeStatus: this.outcome?.status ?? "Running" };
     if (this.customStatus !== this.recordedCustomStatus) {
@@ -182,32 +159,6 @@ export class OrchestrationRun implements RunHooks {
     return [...this.events.unprocessed(), ...unread.filter((m) => m.type === "EventRaised" || m.type === "Suspend" || m.type === "Resume")];
   }
 
-  /** A message that is no call's result, or the result of a pending call of its kind. */
-  private awaitsResult(message: InboxMessage): boolean {
-    if (!("seq" in message)) return true;
-    return this.calls.get(message.seq)?.kind === RESULT_KIND[message.type];
-  }
-
-  /** The commands this episode carries out, with their history events (by seq); the others are dropped. */
-  private takeUnrecordedCommands(nowMs: number, newEvents: HistoryEvent[]): Command[] {
-    const carriedOut = (command: Command): boolean => isCarriedOut(command, this.outcome?.status ?? "Running");
-    const commands = [...this.unrecorded.values()].sort((a, b) => a.seq - b.seq).filter(carriedOut);
-    this.unrecorded.clear();
-    const cancels = this.cancelledTimers.splice(0).map((seq): Command => ({ type: "CancelTimer", seq })).filter(carriedOut);
-    for (const command of commands) {
-      if (command.type === "ScheduleTask") {
-        const { seq, name, input, attempt } = command;
-        newEvents.push({ type: "TaskScheduled", timestamp: nowMs, seq, name, attempt, ...optional("input", input) });
-      } else if (command.type === "CreateTimer") {
-        newEvents.push({ type: "TimerCreated", timestamp: nowMs, seq: command.seq, fireAt: command.fireAt });
-      } else if (command.type === "StartSubOrchestration") {
-        const { seq, name, instanceId, input } = command;
-        newEvents.push({ type: "SubOrchestrationScheduled", timestamp: nowMs, seq, name, instanceId, ...optional("input", input) });
-      }
-    }
-    return [...commands, ...cancels];
-  }
-
   private async apply(event: HistoryEvent): Promise<void> {
     this.codeMayRun = false;
     this.approxBytes += approximateSize(event);
@@ -219,32 +170,29 @@ export class OrchestrationRun implements RunHooks {
         this.start(event);
         break;
       case "TaskScheduled":
-        this.matchRecorded(event.seq, "ScheduleTask", event.name);
-        break;
       case "TimerCreated":
-        this.matchRecorded(event.seq, "CreateTimer", "timer");
-        break;
       case "SubOrchestrationScheduled":
-        this.matchRecorded(event.seq, "StartSubOrchestration", event.name);
-        break;
-      case "SubOrchestrationCompleted":
-        this.settle(event.seq, "sub", (call) => call.task.resolve(deserialize(event.output)));
-        break;
-      case "SubOrchestrationFailed":
-        this.settle(event.seq, "sub", (call) =>
-          call.task.reject(new SubOrchestrationFailedError(call.kind === "sub" ? call.name : "?", call.kind === "sub" ? call.instanceId : "?", event.error)),
-        );
+        this.issued.matchRecorded(event);
         break;
       case "TaskCompleted":
-        this.settle(event.seq, "task", (call) => call.task.resolve(deserialize(event.output)));
+        this.resume(this.completions.take("activity", event.seq), (call) => call.task.resolve(deserialize(event.output)));
         break;
       case "TaskFailed":
-        this.settle(event.seq, "task", (call) =>
-          call.task.reject(new ActivityFailedError(call.kind === "task" ? call.name : "?", event.attempts, event.error)),
-        );
+        this.resume(this.completions.take("activity", event.seq), (call) => call.task.reject(new ActivityFailedError(call.name, event.attempts, event.error)));
         break;
-      case "TimerFired":
-        this.settle(event.seq, "timer", (call) => call.task.resolve(undefined));
+      case "TimerFired": {
+        const timer = this.completions.take("timer", event.seq);
+        // A cancelled timer was settled when cancelled: its firing resumes nothing.
+        this.resume(timer?.task.isCancelled ? undefined : timer, (call) => call.task.resolve(undefined));
+        break;
+      }
+      case "SubOrchestrationCompleted":
+        this.resume(this.completions.take("subOrchestration", event.seq), (call) => call.task.resolve(deserialize(event.output)));
+        break;
+      case "SubOrchestrationFailed":
+        this.resume(this.completions.take("subOrchestration", event.seq), (call) =>
+          call.task.reject(new SubOrchestrationFailedError(call.name, call.instanceId, event.error)),
+        );
         break;
       case "EventRaised":
         if (this.events.deliver(event.name, event.data)) this.codeMayRun = true;
@@ -297,32 +245,9 @@ export class OrchestrationRun implements RunHooks {
     );
   }
 
-  private matchRecorded(seq: number, type: Command["type"], name: string): void {
-    const issued = this.unrecorded.get(seq);
-    const issuedName = issued?.type === "ScheduleTask" || issued?.type === "StartSubOrchestration" ? issued.name : "timer";
-    if (!issued || issued.type !== type || issuedName !== name) {
-      const describe = (t: Command["type"], n: string): string =>
-        t === "ScheduleTask" ? `activity "${n}"` : t === "StartSubOrchestration" ? `sub-orchestration "${n}"` : "a timer";
-      const recorded = describe(type, name);
-      const actual = !issued ? "made no call there" : issued.type === "CreateTimer" ? "created a timer" : `called ${describe(issued.type, issuedName)}`;
-      throw new NonDeterminismError(
-        `Instance "${this.instanceId}": history has ${recorded} at step ${seq}, but the code ${actual}. ` +
-          `The orchestration code changed in a way that does not fit instances already in flight; deploy compatible code (or use versioning), or terminate or rewind the instance.`,
-      );
-    }
-    this.unrecorded.delete(seq);
-  }
-
-  private settle(seq: number, kind: Call["kind"], settle: (call: Call) => void): void {
-    const call = this.calls.get(seq);
-    if (!call || call.kind !== kind) {
-      if (this.isReplaying) {
-        throw new NonDeterminismError(`Instance "${this.instanceId}": history completes a ${kind} at step ${seq} that the code never started.`);
-      }
-      return; // a late message for a call this code no longer waits on
-    }
-    this.calls.delete(seq);
-    if (call.kind === "timer" && call.task.isCancelled) return;
+  /** Settles the call a result completes, if the code still waits on it; the code may then run. */
+  private resume<C>(call: C | undefined, settle: (call: C) => void): void {
+    if (call === undefined) return;
     this.codeMayRun = true;
     settle(call);
   }
@@ -344,8 +269,8 @@ export class OrchestrationRun implements RunHooks {
   scheduleTask(call: TaskCall): { seq: number; task: DurableTask<unknown> } {
     const seq = this.nextSeq++;
     const task = new DurableTask<unknown>();
-    this.calls.set(seq, { kind: "task", name: call.name, task });
-    this.unrecorded.set(seq, {
+    this.completions.add("activity", seq, { name: call.name, task });
+    this.issued.issue({
       type: "ScheduleTask",
       seq,
       name: call.name,
@@ -363,24 +288,18 @@ export class OrchestrationRun implements RunHooks {
     const seq = this.nextSeq++;
     const task = new DurableTask<unknown>();
     const childId = instanceId ?? `${this.instanceId}:${seq}`;
-    this.calls.set(seq, { kind: "sub", name, instanceId: childId, task });
-    this.unrecorded.set(seq, { type: "StartSubOrchestration", seq, name, instanceId: childId, ...optional("input", input) });
+    this.completions.add("subOrchestration", seq, { name, instanceId: childId, task });
+    this.issued.issue({ type: "StartSubOrchestration", seq, name, instanceId: childId, ...optional("input", input) });
     return task;
   }
 
   scheduleTimer(fireAtMs: number): DurableTimerTask {
     const seq = this.nextSeq++;
     const fireAt = Math.round(fireAtMs);
-    const task = new DurableTimerTask(this.instanceId, fireAt, () => this.cancelTimer(seq));
-    this.calls.set(seq, { kind: "timer", fireAt, task });
-    this.unrecorded.set(seq, { type: "CreateTimer", seq, fireAt });
+    const task = new DurableTimerTask(this.instanceId, fireAt, () => this.issued.cancelTimer(seq));
+    this.completions.add("timer", seq, { fireAt, task });
+    this.issued.issue({ type: "CreateTimer", seq, fireAt });
     return task;
-  }
-
-  private cancelTimer(seq: number): void {
-    // A timer created in this same episode is simply never created.
-    if (this.unrecorded.delete(seq)) return;
-    if (!this.isReplaying) this.cancelledTimers.push(seq);
   }
 
   waitForEvent(name: string): DurableTask<unknown> {
