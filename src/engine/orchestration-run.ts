@@ -17,19 +17,27 @@
  * its commit, and outlive the parent. Activities and timers it started would never be awaited:
  * neither recorded nor scheduled. A replay re-issues them and finds nothing to match, which is
  * what the history says. A terminated execution keeps nothing (see isCarriedOut).
+ *
+ * The run applies each event (one case per kind, below) to its parts: the calls the code
+ * waits on (completions.ts), the commands it issued and history does not record yet
+ * (issued-commands.ts), patches, external events and the custom status; episode.ts builds
+ * what an episode returns. The code reaches all of this through ctx (orchestration-context.ts).
  */
 import type { Logger } from "../definitions/logger.js";
 import type { OrchestrationDefinition } from "../definitions/orchestration.js";
 import { deserialize, serialize } from "../definitions/payload.js";
 import { resolveRetryPolicy } from "../definitions/retry-policy.js";
-import { ActivityFailedError, SubOrchestrationFailedError, toErrorDetails, type ErrorDetails } from "../errors.js";
+import { ActivityFailedError, SubOrchestrationFailedError } from "../errors.js";
+import { approximateBytes } from "./approximate-size.js";
 import { callKey, type EpisodeResult, type FinishedStatus } from "./command.js";
 import { Completions } from "./completions.js";
+import { CustomStatus } from "./custom-status.js";
 import { DeterministicRandom } from "./deterministic-random.js";
 import { DurableTask, DurableTimerTask } from "./durable-task.js";
+import { carriedMessages, episodeResult, failed, terminated, type Outcome } from "./episode.js";
 import { ExternalEvents } from "./external-events.js";
-import { IssuedCommands } from "./issued-commands.js";
 import { messageToEvent, type HistoryEvent, type InboxMessage } from "./history-event.js";
+import { IssuedCommands } from "./issued-commands.js";
 import { optional } from "./optional-field.js";
 import { createOrchestrationContext } from "./orchestration-context.js";
 import { Patches } from "./patches.js";
@@ -42,33 +50,25 @@ export interface RunEnvironment {
   maxPayloadBytes: number;
 }
 
-type Outcome =
-  | { status: "Completed"; output: string | undefined }
-  | { status: "Failed"; failure: ErrorDetails & { code: string } }
-  | { status: "Terminated"; output: string | undefined }
-  | { status: "ContinuedAsNew"; input: string | undefined; preserveEvents: boolean };
-
 export class OrchestrationRun implements RunHooks {
   readonly logger: Logger;
   readonly maxPayloadBytes: number;
   /** Number of history events this run has applied or produced. */
   historyLength = 0;
-  /** A rough size of what the run holds: its history's payloads plus a fixed cost per event. */
+  /** A rough size of what the run holds, for the worker's run cache (see approximate-size.ts). */
   approxBytes = 0;
   isReplaying = true;
   nowMs = 0;
-
   executionId = "";
+
   private nextSeq = 0;
   private randomSource: DeterministicRandom | undefined;
+  private outcome: Outcome | undefined;
   private readonly completions = new Completions(this);
   private readonly issued = new IssuedCommands(this);
   private readonly patches = new Patches(this);
   private readonly events = new ExternalEvents();
-  private recordedCustomStatus: string | undefined;
-  private customStatus: string | undefined;
-  private outcome: Outcome | undefined;
-  private codeMayRun = false;
+  private readonly customStatus = new CustomStatus();
 
   constructor(
     readonly instanceId: string,
@@ -122,106 +122,79 @@ export class OrchestrationRun implements RunHooks {
       }
       await record(messageToEvent(message, nowMs));
     }
-    const commands = this.issued.take(this.outcome?.status ?? "Running", nowMs, newEvents);
-    for (const changeId of this.patches.takeUnrecorded()) newEvents.push({ type: "PatchApplied", timestamp: nowMs, changeId });
-    const result: EpisodeResult = { newEvents, commands, runtimeStatus: this.outcome?.status ?? "Running" };
-    if (this.customStatus !== this.recordedCustomStatus) {
-      this.recordedCustomStatus = this.customStatus;
-      newEvents.push({ type: "CustomStatusSet", timestamp: nowMs, ...optional("value", this.customStatus) });
-      result.customStatus = { value: this.customStatus };
-    }
-    if (this.outcome?.status === "Completed") {
-      newEvents.push({ type: "ExecutionCompleted", timestamp: nowMs, ...optional("output", this.outcome.output) });
-      result.output = this.outcome.output;
-    } else if (this.outcome?.status === "Failed") {
-      newEvents.push({ type: "ExecutionFailed", timestamp: nowMs, error: this.outcome.failure });
-      result.failure = this.outcome.failure;
-    } else if (this.outcome?.status === "Terminated") {
-      result.output = this.outcome.output;
-    } else if (this.outcome?.status === "ContinuedAsNew") {
-      newEvents.push({ type: "ExecutionContinuedAsNew", timestamp: nowMs, ...optional("input", this.outcome.input) });
-      result.continuedAsNew = {
-        ...optional("input", this.outcome.input),
-        preserveEvents: this.outcome.preserveEvents,
-        carried: this.outcome.preserveEvents ? this.unprocessedEvents(messages.slice(applied)) : [],
-      };
-    }
+    const result = episodeResult({
+      nowMs,
+      newEvents,
+      commands: this.issued.take(this.outcome?.status ?? "Running", nowMs, newEvents),
+      patches: this.patches.takeUnrecorded(),
+      customStatus: this.customStatus.takeChange(),
+      outcome: this.outcome,
+      carried: () => carriedMessages(this.events.unprocessed(), messages.slice(applied)),
+    });
     this.historyLength += newEvents.length;
     return result;
   }
 
-  /**
-   * What the next generation inherits: events delivered but not yet taken by the code, then
-   * the messages of this episode left unread when the code started over (results of this
-   * generation's calls excepted), in arrival order.
-   */
-  private unprocessedEvents(unread: readonly InboxMessage[]): InboxMessage[] {
-    return [...this.events.unprocessed(), ...unread.filter((m) => m.type === "EventRaised" || m.type === "Suspend" || m.type === "Resume")];
+  private async apply(event: HistoryEvent): Promise<void> {
+    this.approxBytes += approximateBytes(event);
+    if (this.applyEvent(event)) await this.env.afterMicrotasks();
   }
 
-  private async apply(event: HistoryEvent): Promise<void> {
-    this.codeMayRun = false;
-    this.approxBytes += approximateSize(event);
+  /** Applies one event to the run's parts; true when it may have resumed the code. */
+  private applyEvent(event: HistoryEvent): boolean {
     switch (event.type) {
       case "EpisodeStarted":
         this.nowMs = event.timestamp;
-        break;
+        return false;
       case "ExecutionStarted":
         this.start(event);
-        break;
+        return true;
       case "TaskScheduled":
       case "TimerCreated":
       case "SubOrchestrationScheduled":
         this.issued.matchRecorded(event);
-        break;
+        return false;
       case "TaskCompleted":
-        this.resume(this.completions.take("activity", event.seq), (call) => call.task.resolve(deserialize(event.output)));
-        break;
+        return resume(this.completions.take("activity", event.seq), (call) => call.task.resolve(deserialize(event.output)));
       case "TaskFailed":
-        this.resume(this.completions.take("activity", event.seq), (call) => call.task.reject(new ActivityFailedError(call.name, event.attempts, event.error)));
-        break;
+        return resume(this.completions.take("activity", event.seq), (call) => call.task.reject(new ActivityFailedError(call.name, event.attempts, event.error)));
       case "TimerFired": {
         const timer = this.completions.take("timer", event.seq);
         // A cancelled timer was settled when cancelled: its firing resumes nothing.
-        this.resume(timer?.task.isCancelled ? undefined : timer, (call) => call.task.resolve(undefined));
-        break;
+        return resume(timer?.task.isCancelled ? undefined : timer, (call) => call.task.resolve(undefined));
       }
       case "SubOrchestrationCompleted":
-        this.resume(this.completions.take("subOrchestration", event.seq), (call) => call.task.resolve(deserialize(event.output)));
-        break;
+        return resume(this.completions.take("subOrchestration", event.seq), (call) => call.task.resolve(deserialize(event.output)));
       case "SubOrchestrationFailed":
-        this.resume(this.completions.take("subOrchestration", event.seq), (call) =>
+        return resume(this.completions.take("subOrchestration", event.seq), (call) =>
           call.task.reject(new SubOrchestrationFailedError(call.name, call.instanceId, event.error)),
         );
-        break;
       case "EventRaised":
-        if (this.events.deliver(event.name, event.data)) this.codeMayRun = true;
-        break;
+        return this.events.deliver(event.name, event.data);
       case "CustomStatusSet":
-        this.recordedCustomStatus = event.value;
-        break;
+        this.customStatus.recordedAs(event.value);
+        return false;
       case "ExecutionTerminated":
-        this.outcome = { status: "Terminated", output: serializeOrUndefined(event.reason) };
-        break;
-      case "ExecutionCompleted":
-      case "ExecutionFailed":
-        break; // the code itself reaches its outcome on replay
+        this.outcome = terminated(event.reason);
+        return false;
       case "PatchApplied":
         this.patches.recorded(event.changeId);
-        break;
+        return false;
+      case "ExecutionCompleted":
+      case "ExecutionFailed":
+        return false; // the code itself reaches its outcome on replay
       case "ExecutionRewound": // the store already queued the failed episode's messages again
       case "ExecutionContinuedAsNew": // the last event of a generation: its history is not kept after it
       case "ExecutionSuspended":
       case "ExecutionResumed":
-        break; // the store held the instance's messages meanwhile; the code sees nothing
+        return false; // the store held the instance's messages meanwhile; the code sees nothing
     }
-    if (this.codeMayRun) await this.env.afterMicrotasks();
   }
 
+  /** Runs the code from the start; its return or throw becomes the outcome, unless one came first. */
   private start(event: Extract<HistoryEvent, { type: "ExecutionStarted" }>): void {
     this.executionId = event.executionId;
     this.randomSource = new DeterministicRandom(`${this.instanceId}/${event.executionId}`);
-    this.codeMayRun = true;
     const ctx = createOrchestrationContext(this);
     let promise: Promise<unknown>;
     try {
@@ -236,20 +209,13 @@ export class OrchestrationRun implements RunHooks {
           const text = serialize(output, `Output of orchestration "${this.definition.name}"`, this.maxPayloadBytes);
           this.outcome = { status: "Completed", output: text };
         } catch (error) {
-          this.outcome = { status: "Failed", failure: failureOf(error) };
+          this.outcome = failed(error);
         }
       },
       (error) => {
-        if (!this.outcome) this.outcome = { status: "Failed", failure: failureOf(error) };
+        if (!this.outcome) this.outcome = failed(error);
       },
     );
-  }
-
-  /** Settles the call a result completes, if the code still waits on it; the code may then run. */
-  private resume<C>(call: C | undefined, settle: (call: C) => void): void {
-    if (call === undefined) return;
-    this.codeMayRun = true;
-    settle(call);
   }
 
   // ---- RunHooks: called by the context during user code ----
@@ -307,7 +273,7 @@ export class OrchestrationRun implements RunHooks {
   }
 
   setCustomStatus(serialized: string | undefined): void {
-    this.customStatus = serialized;
+    this.customStatus.set(serialized);
   }
 
   patched(changeId: string): boolean {
@@ -323,22 +289,9 @@ export class OrchestrationRun implements RunHooks {
   }
 }
 
-function failureOf(error: unknown): ErrorDetails & { code: string } {
-  const code = typeof (error as { code?: unknown })?.code === "string" ? (error as { code: string }).code : "ORCHESTRATION_FAILED";
-  return { code, ...toErrorDetails(error) };
-}
-
-function serializeOrUndefined(value: string | undefined): string | undefined {
-  return value === undefined ? undefined : JSON.stringify(value);
-}
-
-/** Bytes an applied event keeps alive, roughly: its payload text (UTF-16) and a fixed overhead. */
-function approximateSize(event: HistoryEvent): number {
-  let bytes = 96;
-  for (const key of ["input", "output", "data", "reason"] as const) {
-    const value = (event as Partial<Record<typeof key, unknown>>)[key];
-    if (typeof value === "string") bytes += 2 * value.length;
-  }
-  if ("error" in event) bytes += 2 * (event.error.message.length + (event.error.stack?.length ?? 0));
-  return bytes;
+/** Settles the call a result completes, if the code still waits on it: then the code may run. */
+function resume<C>(call: C | undefined, settle: (call: C) => void): boolean {
+  if (call === undefined) return false;
+  settle(call);
+  return true;
 }
