@@ -9,8 +9,8 @@
  * Determinism: events are applied strictly in history order, and after each event that can
  * resume user code the run yields to the event loop so the code reaches quiescence before
  * the next event. Each durable call takes the next sequence number; when history records a
- * call at a sequence number (TaskScheduled, TimerCreated), the code must have made the same
- * call there, else NonDeterminismError.
+ * call at a sequence number (TaskScheduled, TimerCreated, SubOrchestrationScheduled), the
+ * code must have made the same call there, else NonDeterminismError.
  *
  * An episode that ends the execution (the code returns, throws or calls continueAsNew) keeps
  * only the children it started: they are recorded (SubOrchestrationScheduled) and created by
