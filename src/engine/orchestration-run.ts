@@ -9,25 +9,39 @@
  * Determinism: events are applied strictly in history order, and after each event that can
  * resume user code the run yields to the event loop so the code reaches quiescence before
  * the next event. Each durable call takes the next sequence number; when history records a
- * call at a sequence number (TaskScheduled, TimerCreated), the code must have made the same
- * call there, else NonDeterminismError.
+ * call at a sequence number (TaskScheduled, TimerCreated, SubOrchestrationScheduled), the
+ * code must have made the same call there, else NonDeterminismError.
  *
  * An episode that ends the execution (the code returns, throws or calls continueAsNew) keeps
  * only the children it started: they are recorded (SubOrchestrationScheduled) and created by
  * its commit, and outlive the parent. Activities and timers it started would never be awaited:
  * neither recorded nor scheduled. A replay re-issues them and finds nothing to match, which is
  * what the history says. A terminated execution keeps nothing (see isCarriedOut).
+ *
+ * The run applies each event (one case per kind, below) to its parts: the calls the code
+ * waits on (completions.ts), the commands it issued and history does not record yet
+ * (issued-commands.ts), patches, external events and the custom status; episode.ts builds
+ * what an episode returns. The code reaches all of this through ctx (orchestration-context.ts).
  */
 import type { Logger } from "../definitions/logger.js";
 import type { OrchestrationDefinition } from "../definitions/orchestration.js";
 import { deserialize, serialize } from "../definitions/payload.js";
 import { resolveRetryPolicy } from "../definitions/retry-policy.js";
-import { ActivityFailedError, NonDeterminismError, SubOrchestrationFailedError, toErrorDetails, type ErrorDetails } from "../errors.js";
-import { callKey, isCarriedOut, type Command, type EpisodeResult, type FinishedStatus } from "./command.js";
+import { ActivityFailedError, SubOrchestrationFailedError } from "../errors.js";
+import { approximateBytes } from "./approximate-size.js";
+import { callKey, type EpisodeResult, type FinishedStatus } from "./command.js";
+import { Completions } from "./completions.js";
+import { CustomStatus } from "./custom-status.js";
 import { DeterministicRandom } from "./deterministic-random.js";
 import { DurableTask, DurableTimerTask } from "./durable-task.js";
+import { carriedMessages, episodeResult, failed, terminated, type Outcome } from "./episode.js";
+import { ExternalEvents } from "./external-events.js";
 import { messageToEvent, type HistoryEvent, type InboxMessage } from "./history-event.js";
-import { createOrchestrationContext, type RunHooks, type TaskCall } from "./orchestration-context.js";
+import { IssuedCommands } from "./issued-commands.js";
+import { optional } from "./optional-field.js";
+import { createOrchestrationContext } from "./orchestration-context.js";
+import { Patches } from "./patches.js";
+import type { RunHooks, TaskCall } from "./run-hooks.js";
 
 export interface RunEnvironment {
   /** Resolves after all pending microtasks have run (the worker passes afterMicrotasks). */
@@ -36,57 +50,25 @@ export interface RunEnvironment {
   maxPayloadBytes: number;
 }
 
-type Call =
-  | { kind: "task"; name: string; task: DurableTask<unknown> }
-  | { kind: "sub"; name: string; instanceId: string; task: DurableTask<unknown> }
-  | { kind: "timer"; fireAt: number; task: DurableTimerTask };
-
-/** The kind of call each result message settles. */
-const RESULT_KIND = {
-  TaskCompleted: "task",
-  TaskFailed: "task",
-  TimerFired: "timer",
-  SubOrchestrationCompleted: "sub",
-  SubOrchestrationFailed: "sub",
-} as const satisfies Record<Extract<InboxMessage, { seq: number }>["type"], Call["kind"]>;
-
-type Outcome =
-  | { status: "Completed"; output: string | undefined }
-  | { status: "Failed"; failure: ErrorDetails & { code: string } }
-  | { status: "Terminated"; output: string | undefined }
-  | { status: "ContinuedAsNew"; input: string | undefined; preserveEvents: boolean };
-
 export class OrchestrationRun implements RunHooks {
   readonly logger: Logger;
   readonly maxPayloadBytes: number;
   /** Number of history events this run has applied or produced. */
   historyLength = 0;
-  /** A rough size of what the run holds: its history's payloads plus a fixed cost per event. */
+  /** A rough size of what the run holds, for the worker's run cache (see approximate-size.ts). */
   approxBytes = 0;
   isReplaying = true;
   nowMs = 0;
-
   executionId = "";
+
   private nextSeq = 0;
   private randomSource: DeterministicRandom | undefined;
-  private readonly calls = new Map<number, Call>();
-  /** Commands issued by the code and not yet recorded in history, by seq. */
-  private readonly unrecorded = new Map<number, Command>();
-  /** Recorded timers cancelled in this episode (cancels during replay were committed before). */
-  private readonly cancelledTimers: number[] = [];
-  private readonly waiters = new Map<string, DurableTask<unknown>[]>();
-  /** Changes whose new path this execution took (PatchApplied in history, or decided live). */
-  private readonly appliedPatches = new Set<string>();
-  /** Each change's answer, fixed at its first question for the rest of the execution. */
-  private readonly patchAnswers = new Map<string, boolean>();
-  /** Patches decided in this episode, to record. */
-  private readonly newPatches: string[] = [];
-  /** Events delivered before the code waited for them, in arrival order. */
-  private readonly buffered: { name: string; data: string | undefined }[] = [];
-  private recordedCustomStatus: string | undefined;
-  private customStatus: string | undefined;
   private outcome: Outcome | undefined;
-  private codeMayRun = false;
+  private readonly completions = new Completions(this);
+  private readonly issued = new IssuedCommands(this);
+  private readonly patches = new Patches(this);
+  private readonly events = new ExternalEvents();
+  private readonly customStatus = new CustomStatus();
 
   constructor(
     readonly instanceId: string,
@@ -101,24 +83,16 @@ export class OrchestrationRun implements RunHooks {
     return this.outcome?.status;
   }
 
-  /**
-   * When this run expects to wake next: now if it waits on an activity, else its earliest
-   * live timer, else never (it waits only on external events).
-   */
+  /** When this run expects to wake next (see Completions.expectedWakeAt). */
   expectedWakeAt(nowMs: number): number {
-    let earliest = Infinity;
-    for (const call of this.calls.values()) {
-      if (call.kind === "task" || call.kind === "sub") return nowMs;
-      if (!call.task.isCancelled) earliest = Math.min(earliest, call.fireAt);
-    }
-    return earliest;
+    return this.completions.expectedWakeAt(nowMs);
   }
 
   /** Applies stored history. Throws NonDeterminismError when the code does not match it. */
   async replay(history: readonly HistoryEvent[]): Promise<void> {
     this.isReplaying = true;
     // A patch is recorded at the end of the episode that first asked; the code asks earlier.
-    for (const event of history) if (event.type === "PatchApplied") this.appliedPatches.add(event.changeId);
+    for (const event of history) if (event.type === "PatchApplied") this.patches.recorded(event.changeId);
     for (const event of history) await this.apply(event);
     this.historyLength += history.length;
   }
@@ -139,7 +113,7 @@ export class OrchestrationRun implements RunHooks {
       // A result for a call this code is not waiting on (delivered twice, or for a call of
       // an earlier generation under the same number) is dropped, not recorded: replay would
       // find it completing a call that was never started.
-      if (!this.awaitsResult(message)) continue;
+      if (!this.completions.awaits(message)) continue;
       // Likewise a start for an execution that has started: running the code again would
       // schedule every call a second time, under new sequence numbers and keys.
       if (message.type === "ExecutionStarted" && this.executionId !== "") {
@@ -148,136 +122,79 @@ export class OrchestrationRun implements RunHooks {
       }
       await record(messageToEvent(message, nowMs));
     }
-    const commands = this.takeUnrecordedCommands(nowMs, newEvents);
-    for (const changeId of this.newPatches.splice(0)) newEvents.push({ type: "PatchApplied", timestamp: nowMs, changeId });
-    const result: EpisodeResult = { newEvents, commands, runtimeStatus: this.outcome?.status ?? "Running" };
-    if (this.customStatus !== this.recordedCustomStatus) {
-      this.recordedCustomStatus = this.customStatus;
-      newEvents.push({ type: "CustomStatusSet", timestamp: nowMs, ...optional("value", this.customStatus) });
-      result.customStatus = { value: this.customStatus };
-    }
-    if (this.outcome?.status === "Completed") {
-      newEvents.push({ type: "ExecutionCompleted", timestamp: nowMs, ...optional("output", this.outcome.output) });
-      result.output = this.outcome.output;
-    } else if (this.outcome?.status === "Failed") {
-      newEvents.push({ type: "ExecutionFailed", timestamp: nowMs, error: this.outcome.failure });
-      result.failure = this.outcome.failure;
-    } else if (this.outcome?.status === "Terminated") {
-      result.output = this.outcome.output;
-    } else if (this.outcome?.status === "ContinuedAsNew") {
-      newEvents.push({ type: "ExecutionContinuedAsNew", timestamp: nowMs, ...optional("input", this.outcome.input) });
-      result.continuedAsNew = {
-        ...optional("input", this.outcome.input),
-        preserveEvents: this.outcome.preserveEvents,
-        carried: this.outcome.preserveEvents ? this.unprocessedEvents(messages.slice(applied)) : [],
-      };
-    }
+    const result = episodeResult({
+      nowMs,
+      newEvents,
+      commands: this.issued.take(this.outcome?.status ?? "Running", nowMs, newEvents),
+      patches: this.patches.takeUnrecorded(),
+      customStatus: this.customStatus.takeChange(),
+      outcome: this.outcome,
+      carried: () => carriedMessages(this.events.unprocessed(), messages.slice(applied)),
+    });
     this.historyLength += newEvents.length;
     return result;
   }
 
-  /**
-   * What the next generation inherits: events delivered but not yet taken by the code, then
-   * the messages of this episode left unread when the code started over (results of this
-   * generation's calls excepted), in arrival order.
-   */
-  private unprocessedEvents(unread: readonly InboxMessage[]): InboxMessage[] {
-    const delivered: InboxMessage[] = this.buffered.map(({ name, data }) => ({ type: "EventRaised", name, ...optional("data", data) }));
-    return [...delivered, ...unread.filter((m) => m.type === "EventRaised" || m.type === "Suspend" || m.type === "Resume")];
-  }
-
-  /** A message that is no call's result, or the result of a pending call of its kind. */
-  private awaitsResult(message: InboxMessage): boolean {
-    if (!("seq" in message)) return true;
-    return this.calls.get(message.seq)?.kind === RESULT_KIND[message.type];
-  }
-
-  /** The commands this episode carries out, with their history events (by seq); the others are dropped. */
-  private takeUnrecordedCommands(nowMs: number, newEvents: HistoryEvent[]): Command[] {
-    const carriedOut = (command: Command): boolean => isCarriedOut(command, this.outcome?.status ?? "Running");
-    const commands = [...this.unrecorded.values()].sort((a, b) => a.seq - b.seq).filter(carriedOut);
-    this.unrecorded.clear();
-    const cancels = this.cancelledTimers.splice(0).map((seq): Command => ({ type: "CancelTimer", seq })).filter(carriedOut);
-    for (const command of commands) {
-      if (command.type === "ScheduleTask") {
-        const { seq, name, input, attempt } = command;
-        newEvents.push({ type: "TaskScheduled", timestamp: nowMs, seq, name, attempt, ...optional("input", input) });
-      } else if (command.type === "CreateTimer") {
-        newEvents.push({ type: "TimerCreated", timestamp: nowMs, seq: command.seq, fireAt: command.fireAt });
-      } else if (command.type === "StartSubOrchestration") {
-        const { seq, name, instanceId, input } = command;
-        newEvents.push({ type: "SubOrchestrationScheduled", timestamp: nowMs, seq, name, instanceId, ...optional("input", input) });
-      }
-    }
-    return [...commands, ...cancels];
-  }
-
   private async apply(event: HistoryEvent): Promise<void> {
-    this.codeMayRun = false;
-    this.approxBytes += approximateSize(event);
+    this.approxBytes += approximateBytes(event);
+    if (this.applyEvent(event)) await this.env.afterMicrotasks();
+  }
+
+  /** Applies one event to the run's parts; true when it may have resumed the code. */
+  private applyEvent(event: HistoryEvent): boolean {
     switch (event.type) {
       case "EpisodeStarted":
         this.nowMs = event.timestamp;
-        break;
+        return false;
       case "ExecutionStarted":
         this.start(event);
-        break;
+        return true;
       case "TaskScheduled":
-        this.matchRecorded(event.seq, "ScheduleTask", event.name);
-        break;
       case "TimerCreated":
-        this.matchRecorded(event.seq, "CreateTimer", "timer");
-        break;
       case "SubOrchestrationScheduled":
-        this.matchRecorded(event.seq, "StartSubOrchestration", event.name);
-        break;
-      case "SubOrchestrationCompleted":
-        this.settle(event.seq, "sub", (call) => call.task.resolve(deserialize(event.output)));
-        break;
-      case "SubOrchestrationFailed":
-        this.settle(event.seq, "sub", (call) =>
-          call.task.reject(new SubOrchestrationFailedError(call.kind === "sub" ? call.name : "?", call.kind === "sub" ? call.instanceId : "?", event.error)),
-        );
-        break;
+        this.issued.matchRecorded(event);
+        return false;
       case "TaskCompleted":
-        this.settle(event.seq, "task", (call) => call.task.resolve(deserialize(event.output)));
-        break;
+        return resume(this.completions.take("activity", event.seq), (call) => call.task.resolve(deserialize(event.output)));
       case "TaskFailed":
-        this.settle(event.seq, "task", (call) =>
-          call.task.reject(new ActivityFailedError(call.kind === "task" ? call.name : "?", event.attempts, event.error)),
+        return resume(this.completions.take("activity", event.seq), (call) => call.task.reject(new ActivityFailedError(call.name, event.attempts, event.error)));
+      case "TimerFired": {
+        const timer = this.completions.take("timer", event.seq);
+        // A cancelled timer was settled when cancelled: its firing resumes nothing.
+        return resume(timer?.task.isCancelled ? undefined : timer, (call) => call.task.resolve(undefined));
+      }
+      case "SubOrchestrationCompleted":
+        return resume(this.completions.take("subOrchestration", event.seq), (call) => call.task.resolve(deserialize(event.output)));
+      case "SubOrchestrationFailed":
+        return resume(this.completions.take("subOrchestration", event.seq), (call) =>
+          call.task.reject(new SubOrchestrationFailedError(call.name, call.instanceId, event.error)),
         );
-        break;
-      case "TimerFired":
-        this.settle(event.seq, "timer", (call) => call.task.resolve(undefined));
-        break;
       case "EventRaised":
-        this.deliverEvent(event.name, event.data);
-        break;
+        return this.events.deliver(event.name, event.data);
       case "CustomStatusSet":
-        this.recordedCustomStatus = event.value;
-        break;
+        this.customStatus.recordedAs(event.value);
+        return false;
       case "ExecutionTerminated":
-        this.outcome = { status: "Terminated", output: serializeOrUndefined(event.reason) };
-        break;
+        this.outcome = terminated(event.reason);
+        return false;
+      case "PatchApplied":
+        this.patches.recorded(event.changeId);
+        return false;
       case "ExecutionCompleted":
       case "ExecutionFailed":
-        break; // the code itself reaches its outcome on replay
-      case "PatchApplied":
-        this.appliedPatches.add(event.changeId);
-        break;
+        return false; // the code itself reaches its outcome on replay
       case "ExecutionRewound": // the store already queued the failed episode's messages again
       case "ExecutionContinuedAsNew": // the last event of a generation: its history is not kept after it
       case "ExecutionSuspended":
       case "ExecutionResumed":
-        break; // the store held the instance's messages meanwhile; the code sees nothing
+        return false; // the store held the instance's messages meanwhile; the code sees nothing
     }
-    if (this.codeMayRun) await this.env.afterMicrotasks();
   }
 
+  /** Runs the code from the start; its return or throw becomes the outcome, unless one came first. */
   private start(event: Extract<HistoryEvent, { type: "ExecutionStarted" }>): void {
     this.executionId = event.executionId;
     this.randomSource = new DeterministicRandom(`${this.instanceId}/${event.executionId}`);
-    this.codeMayRun = true;
     const ctx = createOrchestrationContext(this);
     let promise: Promise<unknown>;
     try {
@@ -292,55 +209,13 @@ export class OrchestrationRun implements RunHooks {
           const text = serialize(output, `Output of orchestration "${this.definition.name}"`, this.maxPayloadBytes);
           this.outcome = { status: "Completed", output: text };
         } catch (error) {
-          this.outcome = { status: "Failed", failure: failureOf(error) };
+          this.outcome = failed(error);
         }
       },
       (error) => {
-        if (!this.outcome) this.outcome = { status: "Failed", failure: failureOf(error) };
+        if (!this.outcome) this.outcome = failed(error);
       },
     );
-  }
-
-  private matchRecorded(seq: number, type: Command["type"], name: string): void {
-    const issued = this.unrecorded.get(seq);
-    const issuedName = issued?.type === "ScheduleTask" || issued?.type === "StartSubOrchestration" ? issued.name : "timer";
-    if (!issued || issued.type !== type || issuedName !== name) {
-      const describe = (t: Command["type"], n: string): string =>
-        t === "ScheduleTask" ? `activity "${n}"` : t === "StartSubOrchestration" ? `sub-orchestration "${n}"` : "a timer";
-      const recorded = describe(type, name);
-      const actual = !issued ? "made no call there" : issued.type === "CreateTimer" ? "created a timer" : `called ${describe(issued.type, issuedName)}`;
-      throw new NonDeterminismError(
-        `Instance "${this.instanceId}": history has ${recorded} at step ${seq}, but the code ${actual}. ` +
-          `The orchestration code changed in a way that does not fit instances already in flight; deploy compatible code (or use versioning), or terminate or rewind the instance.`,
-      );
-    }
-    this.unrecorded.delete(seq);
-  }
-
-  private settle(seq: number, kind: Call["kind"], settle: (call: Call) => void): void {
-    const call = this.calls.get(seq);
-    if (!call || call.kind !== kind) {
-      if (this.isReplaying) {
-        throw new NonDeterminismError(`Instance "${this.instanceId}": history completes a ${kind} at step ${seq} that the code never started.`);
-      }
-      return; // a late message for a call this code no longer waits on
-    }
-    this.calls.delete(seq);
-    if (call.kind === "timer" && call.task.isCancelled) return;
-    this.codeMayRun = true;
-    settle(call);
-  }
-
-  private deliverEvent(name: string, data: string | undefined): void {
-    const waiting = this.waiters.get(name);
-    const waiter = waiting?.shift();
-    if (waiting?.length === 0) this.waiters.delete(name);
-    if (waiter) {
-      this.codeMayRun = true;
-      waiter.resolve(deserialize(data));
-      return;
-    }
-    this.buffered.push({ name, data });
   }
 
   // ---- RunHooks: called by the context during user code ----
@@ -360,8 +235,8 @@ export class OrchestrationRun implements RunHooks {
   scheduleTask(call: TaskCall): { seq: number; task: DurableTask<unknown> } {
     const seq = this.nextSeq++;
     const task = new DurableTask<unknown>();
-    this.calls.set(seq, { kind: "task", name: call.name, task });
-    this.unrecorded.set(seq, {
+    this.completions.add("activity", seq, { name: call.name, task });
+    this.issued.issue({
       type: "ScheduleTask",
       seq,
       name: call.name,
@@ -379,72 +254,34 @@ export class OrchestrationRun implements RunHooks {
     const seq = this.nextSeq++;
     const task = new DurableTask<unknown>();
     const childId = instanceId ?? `${this.instanceId}:${seq}`;
-    this.calls.set(seq, { kind: "sub", name, instanceId: childId, task });
-    this.unrecorded.set(seq, { type: "StartSubOrchestration", seq, name, instanceId: childId, ...optional("input", input) });
+    this.completions.add("subOrchestration", seq, { name, instanceId: childId, task });
+    this.issued.issue({ type: "StartSubOrchestration", seq, name, instanceId: childId, ...optional("input", input) });
     return task;
   }
 
   scheduleTimer(fireAtMs: number): DurableTimerTask {
     const seq = this.nextSeq++;
     const fireAt = Math.round(fireAtMs);
-    const task = new DurableTimerTask(this.instanceId, fireAt, () => this.cancelTimer(seq));
-    this.calls.set(seq, { kind: "timer", fireAt, task });
-    this.unrecorded.set(seq, { type: "CreateTimer", seq, fireAt });
+    const task = new DurableTimerTask(this.instanceId, fireAt, () => this.issued.cancelTimer(seq));
+    this.completions.add("timer", seq, { fireAt, task });
+    this.issued.issue({ type: "CreateTimer", seq, fireAt });
     return task;
-  }
-
-  private cancelTimer(seq: number): void {
-    // A timer created in this same episode is simply never created.
-    if (this.unrecorded.delete(seq)) return;
-    if (!this.isReplaying) this.cancelledTimers.push(seq);
   }
 
   waitForEvent(name: string): DurableTask<unknown> {
-    const task = new DurableTask<unknown>();
-    const index = this.buffered.findIndex((event) => event.name === name);
-    if (index >= 0) {
-      task.resolve(deserialize(this.buffered.splice(index, 1)[0]!.data));
-      return task;
-    }
-    const waiting = this.waiters.get(name) ?? [];
-    waiting.push(task);
-    this.waiters.set(name, waiting);
-    task.then(undefined, () => this.removeWaiter(name, task));
-    return task;
-  }
-
-  private removeWaiter(name: string, task: DurableTask<unknown>): void {
-    const waiting = this.waiters.get(name);
-    if (!waiting) return;
-    const index = waiting.indexOf(task);
-    if (index >= 0) waiting.splice(index, 1);
-    if (waiting.length === 0) this.waiters.delete(name);
+    return this.events.waitFor(name);
   }
 
   setCustomStatus(serialized: string | undefined): void {
-    this.customStatus = serialized;
+    this.customStatus.set(serialized);
   }
 
   patched(changeId: string): boolean {
-    let answer = this.patchAnswers.get(changeId);
-    if (answer === undefined) {
-      // Replaying a point the execution passed without this patch: the old path. At the live
-      // frontier (a new execution, or one that had not reached the change): the new path.
-      answer = this.appliedPatches.has(changeId) || !this.isReplaying;
-      if (answer) this.recordPatch(changeId);
-      this.patchAnswers.set(changeId, answer);
-    }
-    return answer;
+    return this.patches.patched(changeId);
   }
 
   deprecatePatch(changeId: string): void {
-    if (!this.isReplaying) this.recordPatch(changeId);
-  }
-
-  private recordPatch(changeId: string): void {
-    if (this.appliedPatches.has(changeId)) return;
-    this.appliedPatches.add(changeId);
-    this.newPatches.push(changeId);
+    this.patches.deprecate(changeId);
   }
 
   continueAsNew(serializedInput: string | undefined, preserveEvents: boolean): void {
@@ -452,27 +289,9 @@ export class OrchestrationRun implements RunHooks {
   }
 }
 
-function failureOf(error: unknown): ErrorDetails & { code: string } {
-  const code = typeof (error as { code?: unknown })?.code === "string" ? (error as { code: string }).code : "ORCHESTRATION_FAILED";
-  return { code, ...toErrorDetails(error) };
-}
-
-function serializeOrUndefined(value: string | undefined): string | undefined {
-  return value === undefined ? undefined : JSON.stringify(value);
-}
-
-/** `{ key: value }` when value is defined, else `{}`: keeps undefined out of stored JSON. */
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
-}
-
-/** Bytes an applied event keeps alive, roughly: its payload text (UTF-16) and a fixed overhead. */
-function approximateSize(event: HistoryEvent): number {
-  let bytes = 96;
-  for (const key of ["input", "output", "data", "reason"] as const) {
-    const value = (event as Partial<Record<typeof key, unknown>>)[key];
-    if (typeof value === "string") bytes += 2 * value.length;
-  }
-  if ("error" in event) bytes += 2 * (event.error.message.length + (event.error.stack?.length ?? 0));
-  return bytes;
+/** Settles the call a result completes, if the code still waits on it: then the code may run. */
+function resume<C>(call: C | undefined, settle: (call: C) => void): boolean {
+  if (call === undefined) return false;
+  settle(call);
+  return true;
 }
