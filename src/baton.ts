@@ -12,7 +12,7 @@ import { Registry } from "./definitions/registry.js";
 import { toMs, type Duration } from "./definitions/duration.js";
 import { BatonClient } from "./client/client.js";
 import { InvalidArgumentError } from "./errors.js";
-import { closestKey } from "./did-you-mean.js";
+import { closestKey } from "./definitions/did-you-mean.js";
 import { consoleLogger } from "./observability/console-logger.js";
 import { openStore } from "./store/open-store.js";
 import { CompletionNotifier } from "./worker/completion-notifier.js";

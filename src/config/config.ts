@@ -10,7 +10,7 @@ import type { ActivityOptions } from "../definitions/activity.js";
 import { toMs, type Duration } from "../definitions/duration.js";
 import type { RetryPolicy } from "../definitions/retry-policy.js";
 import { InvalidArgumentError } from "../errors.js";
-import { closestKey } from "../did-you-mean.js";
+import { closestKey } from "../definitions/did-you-mean.js";
 
 export interface BatonConfig {
   /** Store URL. Default "sqlite:./baton.db" (relative to the working directory). */
