@@ -7,7 +7,7 @@ import type { Logger } from "./definitions/logger.js";
 import type { FunctionDefinition } from "./definitions/orchestration.js";
 import { activity, type ActivityOptions } from "./definitions/activity.js";
 import type { RetryPolicy } from "./definitions/retry-policy.js";
-import type { HistoryEntry } from "./client/instance-status.js";
+import type { HistoryEntry } from "./engine/history-entry.js";
 import { Registry } from "./definitions/registry.js";
 import { toMs, type Duration } from "./definitions/duration.js";
 import { BatonClient } from "./client/client.js";
@@ -15,7 +15,7 @@ import { InvalidArgumentError } from "./errors.js";
 import { closestKey } from "./definitions/did-you-mean.js";
 import { consoleLogger } from "./observability/console-logger.js";
 import { openStore } from "./store/open-store.js";
-import { CompletionNotifier } from "./worker/completion-notifier.js";
+import { CompletionNotifier } from "./support/completion-notifier.js";
 import { Worker, type WorkerLimits } from "./worker/worker.js";
 
 export interface BatonOptions {

@@ -8,7 +8,7 @@ import { Command, CommanderError, InvalidArgumentError as CommanderArgumentError
 import { loadConfig, type LoadedConfig } from "../config/config.js";
 import { MAX_DURATION_MS } from "../definitions/duration.js";
 import { BatonError } from "../errors.js";
-import { RuntimeStatus } from "../store/store.js";
+import { RuntimeStatus } from "../client/instance-status.js";
 import { migrateStore } from "../store/migrate-store.js";
 import { CommandError, httpAdmin, storeAdmin, type Admin, type Filter, type StatusJson } from "./admin.js";
 import { EXIT, exitCodeOf } from "./exit-codes.js";
