@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { createClient } from "../baton.js";
+import { createClient } from "../host/create-client.js";
 import type { BatonClient, ListFilter } from "../client/client.js";
 import type { RuntimeStatus } from "../client/instance-status.js";
 
