@@ -5,9 +5,9 @@
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { createClient } from "../baton.js";
+import { createClient } from "../host/create-client.js";
 import type { BatonClient, ListFilter } from "../client/client.js";
-import type { RuntimeStatus } from "../store/store.js";
+import type { RuntimeStatus } from "../client/instance-status.js";
 
 /** An instance status as JSON (what the HTTP API returns). */
 export type StatusJson = {

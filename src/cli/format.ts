@@ -1,5 +1,5 @@
 /** Human-readable output of the `baton` command: tables, a status card, a history timeline. */
-import type { HistoryEntry } from "../client/instance-status.js";
+import type { HistoryEntry } from "../engine/history-entry.js";
 import type { StatusJson } from "./admin.js";
 
 const color = process.stdout.isTTY === true && !process.env.NO_COLOR;

@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from "node:path";
 import type { FunctionDefinition } from "../definitions/orchestration.js";
 import { InvalidArgumentError } from "../errors.js";
-import { importModule } from "../config/config.js";
+import { importModule } from "../host/import-module.js";
 
 /**
  * The definitions a module exports: its named exports that are activity() or orchestration()

@@ -5,15 +5,14 @@
  * `migrate-store`. Exit codes: see exit-codes.ts.
  */
 import { Command, CommanderError, InvalidArgumentError as CommanderArgumentError, Option } from "commander";
-import { loadConfig, type LoadedConfig } from "../config/config.js";
+import { loadConfig, type LoadedConfig } from "../host/load-config.js";
 import { MAX_DURATION_MS } from "../definitions/duration.js";
 import { BatonError } from "../errors.js";
-import { RuntimeStatus } from "../store/store.js";
+import { RuntimeStatus } from "../client/instance-status.js";
 import { migrateStore } from "../store/migrate-store.js";
 import { CommandError, httpAdmin, storeAdmin, type Admin, type Filter, type StatusJson } from "./admin.js";
 import { EXIT, exitCodeOf } from "./exit-codes.js";
 import { short, statusCard, statusColor, table, timeline } from "./format.js";
-import { serve } from "./serve-command.js";
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 const STATUSES = Object.values(RuntimeStatus) as string[];
@@ -155,6 +154,8 @@ export function program(): Command {
             ...(globals.token ? { token: globals.token } : {}),
           },
         };
+        // Loaded here, not at the top: the management commands never load the worker.
+        const { serve } = await import("./serve-command.js");
         const running = await serve({ mode, config: merged, baseDir: loaded.baseDir, module, stopTimeoutMs: options.stopTimeout, out });
         await new Promise<void>((resolve) => {
           const onSignal = (): void => {

@@ -5,9 +5,9 @@
  * gracefully on SIGTERM and SIGINT: no new work, running work finishes (up to
  * --stop-timeout), then exit 0.
  */
-import { createBaton, type BatonOptions } from "../baton.js";
-import type { HistoryEntry } from "../client/instance-status.js";
-import type { BatonConfig } from "../config/config.js";
+import { createBaton, type BatonOptions } from "../host/create-baton.js";
+import type { HistoryEntry } from "../engine/history-entry.js";
+import type { BatonConfig } from "../host/config.js";
 import { consoleLogger, type LogLevel } from "../observability/console-logger.js";
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, isLoopback, serveHttpApi } from "../http/serve.js";
 import { InvalidArgumentError } from "../errors.js";

@@ -11,8 +11,8 @@ import type { Registry } from "../definitions/registry.js";
 import { toMs, toTimeMs, type Duration } from "../definitions/duration.js";
 import { ClosedError, InstanceNotFoundError, InvalidArgumentError, NotRegisteredError, TimeoutError } from "../errors.js";
 import { FINISHED_STATUSES, RuntimeStatus, type Store } from "../store/store.js";
-import type { CompletionNotifier } from "../worker/completion-notifier.js";
-import { clampedDelay } from "../worker/long-timeout.js";
+import type { CompletionNotifier } from "../support/completion-notifier.js";
+import { clampedDelay } from "../support/long-timeout.js";
 import { CompletionWatcher } from "./completion-watcher.js";
 import { toInstanceStatus, type InstanceStatus } from "./instance-status.js";
 

@@ -7,7 +7,7 @@
  * then only covers what a lost hint would miss.
  */
 import { FINISHED_STATUSES, type Store } from "../store/store.js";
-import type { CompletionNotifier } from "../worker/completion-notifier.js";
+import type { CompletionNotifier } from "../support/completion-notifier.js";
 
 export interface PollPace {
   firstMs: number;

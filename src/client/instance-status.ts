@@ -1,6 +1,14 @@
+/**
+ * What getStatus answers for one instance: its stored record with payloads parsed and times as
+ * Dates. RuntimeStatus and FailureDetails belong to that answer and are re-exported here, so
+ * callers of the client (the HTTP API, the CLI) need not reach into the store.
+ */
 import { deserialize } from "../definitions/payload.js";
+import { toHistoryEntry, type HistoryEntry } from "../engine/history-entry.js";
 import type { HistoryEvent } from "../engine/history-event.js";
 import type { FailureDetails, InstanceRecord, RuntimeStatus } from "../store/store.js";
+
+export { RuntimeStatus, type FailureDetails } from "../store/store.js";
 
 /** What getStatus returns for one instance. */
 export interface InstanceStatus<Out = unknown> {
@@ -22,11 +30,6 @@ export interface InstanceStatus<Out = unknown> {
   waitingForWorker?: { orchestration?: string; activities?: string[]; message: string };
   history?: HistoryEntry[];
 }
-
-/** A history event as shown to users: payloads parsed, timestamp as a Date. */
-export type HistoryEntry = { type: HistoryEvent["type"]; timestamp: Date } & Record<string, unknown>;
-
-const PAYLOAD_FIELDS = ["input", "output", "data", "value"] as const;
 
 export function toInstanceStatus(
   record: InstanceRecord,
@@ -51,13 +54,4 @@ export function toInstanceStatus(
     status.history = history;
   }
   return status;
-}
-
-export function toHistoryEntry(event: HistoryEvent): HistoryEntry {
-  const entry: Record<string, unknown> = { ...event, timestamp: new Date(event.timestamp) };
-  for (const field of PAYLOAD_FIELDS) {
-    if (typeof entry[field] === "string") entry[field] = deserialize(entry[field] as string);
-  }
-  if (event.type === "TimerCreated") entry.fireAt = new Date(event.fireAt);
-  return entry as HistoryEntry;
 }

@@ -1,4 +1,4 @@
-import { closestKey } from "../did-you-mean.js";
+import { closestKey } from "./did-you-mean.js";
 import { InvalidArgumentError } from "../errors.js";
 import { MAX_DURATION_MS, toMs, type Duration } from "./duration.js";
 

@@ -5,7 +5,7 @@
  */
 import type { ActivityContext } from "../definitions/activity.js";
 import { toMs } from "../definitions/duration.js";
-import { setLongTimeout, type LongTimeout } from "./long-timeout.js";
+import { setLongTimeout, type LongTimeout } from "../support/long-timeout.js";
 import type { Logger } from "../definitions/logger.js";
 import { deserialize, serialize } from "../definitions/payload.js";
 import type { Registry } from "../definitions/registry.js";

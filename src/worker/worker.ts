@@ -10,7 +10,7 @@
  * retried after a capped backoff (a wake-up meanwhile waits for it); once the store is found
  * damaged, the worker claims nothing more.
  */
-import { toHistoryEntry, type HistoryEntry } from "../client/instance-status.js";
+import { toHistoryEntry, type HistoryEntry } from "../engine/history-entry.js";
 import type { HistoryEvent } from "../engine/history-event.js";
 import { commandsCarriedOut } from "../engine/command.js";
 import { hostname } from "node:os";
@@ -28,13 +28,13 @@ import type {
   WorkClaim,
 } from "../store/store.js";
 import { Committer } from "./committer.js";
-import type { CompletionNotifier } from "./completion-notifier.js";
+import type { CompletionNotifier } from "../support/completion-notifier.js";
 import { runActivity, type ActivityRunnerDeps } from "./activity-runner.js";
 import { AttemptAbort } from "./attempt-abort.js";
 import { runEpisode } from "./episode-runner.js";
 import { InlineAttempt, type InlineActivityHost } from "./inline-activities.js";
 import { RunCache } from "./run-cache.js";
-import { clampedDelay, setLongTimeout, type LongTimeout } from "./long-timeout.js";
+import { clampedDelay, setLongTimeout, type LongTimeout } from "../support/long-timeout.js";
 import { isStoreFault, StoreFaults } from "./store-faults.js";
 
 /**

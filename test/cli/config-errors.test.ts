@@ -27,7 +27,7 @@ const CASES: Case[] = [
   {
     label: "wrong type, in baton.config.ts",
     files: {
-      "baton.config.ts": `import { defineConfig } from ${JSON.stringify(join(REPO_ROOT, "src/config/config.ts"))};
+      "baton.config.ts": `import { defineConfig } from ${JSON.stringify(join(REPO_ROOT, "src/host/config.ts"))};
 export default defineConfig({ functions: "./functions.ts", http: { port: "8080" as never } });
 `,
     },

@@ -100,7 +100,7 @@ describe("baton start", () => {
     writeFunctions(tsDir);
     writeFileSync(
       join(tsDir, "baton.config.ts"),
-      `import { defineConfig } from ${JSON.stringify(join(REPO_ROOT, "src/config/config.ts"))};
+      `import { defineConfig } from ${JSON.stringify(join(REPO_ROOT, "src/host/config.ts"))};
 
 export default defineConfig({
   store: "sqlite:./from-ts.db",

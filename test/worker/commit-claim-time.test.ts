@@ -14,7 +14,7 @@ import { DEFAULT_MAX_PAYLOAD_BYTES } from "../../src/definitions/payload.js";
 import { Registry } from "../../src/definitions/registry.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { Store } from "../../src/store/store.js";
-import { CompletionNotifier } from "../../src/worker/completion-notifier.js";
+import { CompletionNotifier } from "../../src/support/completion-notifier.js";
 import { Worker } from "../../src/worker/worker.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
 

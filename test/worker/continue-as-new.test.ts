@@ -3,7 +3,7 @@
  * that arrived and were not taken yet are carried into the next generation, in order.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { CompletionNotifier } from "../../src/worker/completion-notifier.js";
+import { CompletionNotifier } from "../../src/support/completion-notifier.js";
 import { activity, createBaton, orchestration, type Baton } from "../../src/index.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
 import { silentLogger as quiet } from "../../src/definitions/logger.js";

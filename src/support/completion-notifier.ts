@@ -1,7 +1,8 @@
 /**
  * In-process wake-ups for clients waiting on an instance: the worker's committer reports
  * instances that finished, so waitForCompletion in the same process returns at once
- * instead of at its next poll. Across processes, polling remains the fallback.
+ * instead of at its next poll. Across processes, polling remains the fallback. It belongs to
+ * neither side, so the worker (which reports) and the client (which waits) do not import each other.
  */
 export class CompletionNotifier {
   private readonly listeners = new Map<string, Set<() => void>>();

@@ -1,22 +1,23 @@
 /**
- * createBaton and createClient: the entry points that wire a store, the registry, a worker
- * and a client together. Options are checked up front; a typo gets a corrective message.
+ * createBaton: the entry point that wires a store, the registry, a worker and a client
+ * together in one process. Options are checked up front; a typo gets a corrective message.
  */
-import { DEFAULT_MAX_PAYLOAD_BYTES } from "./definitions/payload.js";
-import type { Logger } from "./definitions/logger.js";
-import type { FunctionDefinition } from "./definitions/orchestration.js";
-import { activity, type ActivityOptions } from "./definitions/activity.js";
-import type { RetryPolicy } from "./definitions/retry-policy.js";
-import type { HistoryEntry } from "./client/instance-status.js";
-import { Registry } from "./definitions/registry.js";
-import { toMs, type Duration } from "./definitions/duration.js";
-import { BatonClient } from "./client/client.js";
-import { InvalidArgumentError } from "./errors.js";
-import { closestKey } from "./did-you-mean.js";
-import { consoleLogger } from "./observability/console-logger.js";
-import { openStore } from "./store/open-store.js";
-import { CompletionNotifier } from "./worker/completion-notifier.js";
-import { Worker, type WorkerLimits } from "./worker/worker.js";
+import { BatonClient } from "../client/client.js";
+import type { ActivityOptions } from "../definitions/activity.js";
+import { toMs, type Duration } from "../definitions/duration.js";
+import type { Logger } from "../definitions/logger.js";
+import type { FunctionDefinition } from "../definitions/orchestration.js";
+import { DEFAULT_MAX_PAYLOAD_BYTES } from "../definitions/payload.js";
+import { Registry } from "../definitions/registry.js";
+import type { RetryPolicy } from "../definitions/retry-policy.js";
+import type { HistoryEntry } from "../engine/history-entry.js";
+import { InvalidArgumentError } from "../errors.js";
+import { consoleLogger } from "../observability/console-logger.js";
+import { openStore } from "../store/open-store.js";
+import { CompletionNotifier } from "../support/completion-notifier.js";
+import { Worker, type WorkerLimits } from "../worker/worker.js";
+import { withActivityOptions } from "./activity-overrides.js";
+import { atLeast, boolean, checkKeys, nonNegativeInt, positiveInt } from "./option-checks.js";
 
 export interface BatonOptions {
   /**
@@ -132,42 +133,6 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   };
 }
 
-/** A client for a process that runs no worker. Close it with client.close(). */
-export async function createClient(options: { store: string; maxPayloadBytes?: number }): Promise<BatonClient> {
-  checkKeys(options, ["store", "maxPayloadBytes"], "createClient");
-  const maxPayloadBytes = positiveInt(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, "maxPayloadBytes");
-  const store = await openStore(options.store);
-  return new BatonClient({ store, maxPayloadBytes, now: () => Date.now(), onClose: () => store.close() });
-}
-
-const ACTIVITY_OPTION_KEYS: readonly (keyof ActivityOptions)[] = ["retry", "timeout", "heartbeatTimeout", "concurrency"];
-
-/** The hosted definitions with per-name options and the default retry policy applied (validated as activity() does). */
-function withActivityOptions(
-  functions: readonly FunctionDefinition[],
-  overrides: BatonOptions["activities"],
-  defaultRetry: RetryPolicy | undefined,
-): readonly FunctionDefinition[] {
-  if (!Array.isArray(functions) || (overrides === undefined && defaultRetry === undefined)) return functions;
-  if (overrides !== undefined && (typeof overrides !== "object" || overrides === null)) {
-    throw new InvalidArgumentError("createBaton: activities must be an object of options by activity name.");
-  }
-  const hosted = new Set(functions.filter((fn) => fn?.kind === "activity").map((fn) => fn.name));
-  for (const [name, options] of Object.entries(overrides ?? {})) {
-    if (!hosted.has(name)) {
-      throw new InvalidArgumentError(`activities: "${name}" is not an activity in functions. Hosted activities: ${[...hosted].join(", ") || "none"}.`);
-    }
-    checkKeys(options, ACTIVITY_OPTION_KEYS, `activities.${name}`);
-  }
-  return functions.map((fn) => {
-    if (fn?.kind !== "activity") return fn;
-    const own = overrides?.[fn.name];
-    if (own === undefined && (defaultRetry === undefined || fn.options.retry !== undefined)) return fn;
-    const retry = own?.retry ?? fn.options.retry ?? defaultRetry;
-    return activity(fn.name, fn.fn, { ...fn.options, ...own, ...(retry === undefined ? {} : { retry }) });
-  });
-}
-
 function resolveLimits(options: BatonOptions): WorkerLimits {
   return {
     maxConcurrentActivities: positiveInt(options.maxConcurrentActivities ?? 100, "maxConcurrentActivities"),
@@ -182,37 +147,6 @@ function resolveLimits(options: BatonOptions): WorkerLimits {
   };
 }
 
-function checkKeys(options: object, known: readonly string[], where: string): void {
-  if (typeof options !== "object" || options === null) throw new InvalidArgumentError(`${where} needs an options object.`);
-  for (const key of Object.keys(options)) {
-    if (known.includes(key)) continue;
-    const close = closestKey(key, known);
-    throw new InvalidArgumentError(
-      `${where}: unknown option "${key}".${close ? ` Did you mean "${close}"?` : ""} Known options: ${known.join(", ")}.`,
-    );
-  }
-}
-
 /** Below these, leases expire between renewals and polling becomes a busy loop. */
 const MIN_LEASE_MS = 500;
 const MIN_POLL_INTERVAL_MS = 5;
-
-function atLeast(ms: number, min: number, what: string): number {
-  if (ms < min) throw new InvalidArgumentError(`${what} must be at least ${min} ms, got ${ms}.`);
-  return ms;
-}
-
-function positiveInt(value: number, what: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`${what} must be a whole number >= 1, got ${value}.`);
-  return value;
-}
-
-function boolean(value: unknown, what: string): boolean {
-  if (typeof value !== "boolean") throw new InvalidArgumentError(`${what} must be true or false, got ${JSON.stringify(value)}.`);
-  return value;
-}
-
-function nonNegativeInt(value: number, what: string): number {
-  if (!Number.isInteger(value) || value < 0) throw new InvalidArgumentError(`${what} must be a whole number >= 0, got ${value}.`);
-  return value;
-}
