@@ -9,7 +9,7 @@
  * off: its task is committed with the episode, already leased to this worker, and its outcome
  * is committed after the episode's, exactly as for a task claimed from the queue. A crash
  * before the commit loses the chain's results and the episode is redone: activities are
- * at-least-once either way.
+ * at-least-once either way. (One attempt's course, consumed or handed off: inline-attempt.ts.)
  */
 import { randomUUID } from "node:crypto";
 import type { Command, EpisodeResult } from "../engine/command.js";
