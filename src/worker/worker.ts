@@ -6,42 +6,32 @@
  * after-commit.ts (what follows a landed batch), dispatcher.ts (starting claimed and inline
  * work), lease-keeper.ts (heartbeat and renewals), store-faults.ts (a full or damaged store).
  *
- * ## Modes (`state`)
- * idle -> running (start) -> draining (stop) -> stopped; stop() before start() goes straight
- * to stopped.
- *
- * ### idle
- * Constructed: nothing claimed, no timers.
- *
- * ### running
- * The claim loop runs whenever woken (below); claimed work starts within the free slots;
- * leases are renewed on the lease keeper's beat. Only this mode claims, and only while the
- * store was not found damaged: then claims and renewals stop for good, and the work in flight
- * ends as its writes are refused.
- *
- * ### draining
- * stop() began: nothing more is claimed, and the work of claims still in flight is handed back.
- * Running work is awaited up to stop's timeout; past it, attempts are aborted and released,
- * episodes get a grace second, and the instances still leased are released. Then tasks left
- * leased on ended instances are swept and the worker says it stopped.
- *
- * ### stopped
- * Final.
+ * ## Modes (`state`): idle -> running (start) -> draining (stop) -> stopped
+ * - idle: constructed; nothing claimed, no timers. stop() now goes straight to stopped.
+ * - running: the claim loop runs whenever woken (below); claimed work starts within the free
+ *   slots; the lease keeper beats. Only this mode claims, and only while the store was not
+ *   found damaged: then claims and renewals stop for good (work in flight ends as its writes
+ *   are refused).
+ * - draining: stop() began. Nothing more is claimed; what claims still in flight bring is
+ *   handed back. Running work is awaited up to stop's timeout; past it, attempts are aborted
+ *   and released, episodes get a grace second, then their instances are released. Last, tasks
+ *   left leased on ended instances are swept and the worker says it stopped.
+ * - stopped: final.
  *
  * ## The claim loop
  * `pump()` claims while each claim fills its limit, then schedules the next look: at the
- * earliest `visibleAt` queued for later (timers, retry backoff), or one poll interval away,
- * whichever comes first: the poll is the fallback for work written by other processes.
- * - `pumping`: a pump runs; a wake() meanwhile does not start another one, it sets
- * - `pumpAgain`: the running pump claims once more before it sleeps (a wake-up that arrives
- *   between a claim and the scheduling of the next look must not be lost).
+ * earliest `visibleAt` queued for later (timers, retry backoff), at most one poll interval away
+ * (the fallback for work written by other processes).
+ * - `pumping`: a pump runs; a wake() meanwhile starts no other, it sets `pumpAgain`: the pump
+ *   claims once more before it sleeps (a wake-up between a claim and the scheduling of the
+ *   next look must not be lost).
  * - `wakeTimer` (wake-timer.ts): one timer for the earliest look wanted.
- * - `claims.mayHaveMore`: the latest claim filled its limit, so work may be waiting: each
- *   freed slot wakes the loop, and every commit claims with it.
+ * - `claims.mayHaveMore`: the latest claim filled its limit, so work may be waiting: each freed
+ *   slot wakes the loop, and every commit claims with it.
  * Wake-ups come from start(), an enqueue in this process (notifyEnqueued), a store hint
  * (PostgreSQL NOTIFY), a freed slot while `mayHaveMore`, a commit that made work visible it did
- * not claim, a claim answered too late, and the wake timer. After a claim failed for a store
- * fault (a full disk), no claim is made before its backoff passes: a wake-up meanwhile waits.
+ * not claim, a claim answered too late, and the wake timer. After a claim failed for a full
+ * disk, no claim is made before its backoff passes: a wake-up meanwhile waits for it.
  */
 import type { HistoryEntry } from "../client/instance-status.js";
 import type { Logger } from "../definitions/logger.js";
@@ -92,7 +82,6 @@ export class Worker {
   private nextVisibleFromClaim: number | null | undefined;
   private unwatch: (() => void) | undefined;
   private readonly leaseholder: Leaseholder;
-  private readonly slots: Slots;
   private readonly claims: ClaimPlanner;
   private readonly faults: StoreFaults;
   private readonly cache: RunCache;
@@ -104,9 +93,9 @@ export class Worker {
 
   constructor(private readonly deps: WorkerDeps) {
     const { store, registry, logger, notifier, now, limits } = deps;
-    this.leaseholder = new Leaseholder(store, limits.leaseMs);
-    this.slots = new Slots({ episodes: limits.maxConcurrentOrchestrations, attempts: limits.maxConcurrentActivities });
-    this.claims = new ClaimPlanner(this.slots, this.leaseholder, registry, limits.maxMessagesPerEpisode);
+    const leaseholder = (this.leaseholder = new Leaseholder(store, limits.leaseMs));
+    const slots = new Slots({ episodes: limits.maxConcurrentOrchestrations, attempts: limits.maxConcurrentActivities });
+    const claims = (this.claims = new ClaimPlanner(slots, leaseholder, registry, limits.maxMessagesPerEpisode));
     this.cache = new RunCache(limits.maxCachedRuns, limits.maxCachedBytes);
     this.faults = new StoreFaults(logger, now, () => this.stopClaiming());
     this.wakeTimer = new WakeTimer(now, () => this.wake());
@@ -120,7 +109,7 @@ export class Worker {
       },
       (error) => this.faults.commitRetryDelay(error),
     );
-    const { slots, leaseholder, committer, cache, claims, faults } = this;
+    const { committer, cache, faults } = this;
     const { maxPayloadBytes, inlineActivities } = limits;
     this.dispatcher = new Dispatcher({
       store, registry, logger, now, maxPayloadBytes, inlineActivities, committer, cache, slots, leaseholder,
