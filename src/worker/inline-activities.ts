@@ -9,17 +9,15 @@
  * off: its task is committed with the episode, already leased to this worker, and its outcome
  * is committed after the episode's, exactly as for a task claimed from the queue. A crash
  * before the commit loses the chain's results and the episode is redone: activities are
- * at-least-once either way.
+ * at-least-once either way. (One attempt's course, consumed or handed off: inline-attempt.ts.)
  */
 import { randomUUID } from "node:crypto";
 import type { Command, EpisodeResult } from "../engine/command.js";
 import type { InboxMessage } from "../engine/history-event.js";
 import type { OrchestrationRun } from "../engine/orchestration-run.js";
-import { ClosedError } from "../errors.js";
-import { faultPoint } from "../observability/fault-points.js";
 import { outcomeMessage, type ActivityWorkItem, type CommitOp, type OrchestrationWorkItem, type RunningTask } from "../store/store.js";
-import { executeAttempt, submitOutcome, type ActivityRunnerDeps } from "./activity-runner.js";
-import { AttemptAbort } from "./attempt-abort.js";
+import type { InlineAttempt } from "./inline-attempt.js";
+import type { Leaseholder } from "./leaseholder.js";
 import { afterMicrotasks } from "./microtasks.js";
 
 type ScheduleTask = Extract<Command, { type: "ScheduleTask" }>;
@@ -34,63 +32,11 @@ const MAX_CHAIN_STEPS = 100;
 const MAX_CHAIN_MS = 500;
 const MAX_CHAIN_EVENTS = 2_000;
 
-/** What the worker offers an episode: a slot and a lease owner for an inline attempt. */
+/** What the worker offers an episode: a slot, and the lease holder of the tasks it hands off. */
 export interface InlineActivityHost {
-  readonly workerId: string;
-  readonly leaseMs: number;
+  readonly leaseholder: Leaseholder;
   /** Starts the first attempt now if this process hosts the activity and has a free slot. */
   tryStart(task: ActivityWorkItem): InlineAttempt | undefined;
-}
-
-/** One inline attempt, from its start until its result is committed (with the episode, or after it) or dropped. */
-export class InlineAttempt {
-  readonly abort = new AttemptAbort();
-  /** Set once the attempt has finished: the op its outcome would commit. */
-  outcome: CommitOp | undefined;
-  readonly finished: Promise<CommitOp>;
-  /** Settles when nothing is left to do: the result was committed or dropped. */
-  readonly done: Promise<void>;
-  /** The episode took the result into its own events (else the task is handed off). */
-  private consumed = false;
-  private episodeCommitted!: (committed: Promise<boolean>) => void;
-
-  constructor(
-    readonly task: ActivityWorkItem,
-    deps: ActivityRunnerDeps,
-    /** The attempt no longer runs: called once its result is consumed, else once it is done. */
-    private readonly onSlotFree: () => void,
-  ) {
-    const finished = executeAttempt(task, this.abort, deps).then((op) => (this.outcome = op));
-    this.finished = finished;
-    const committed = new Promise<Promise<boolean>>((resolve) => (this.episodeCommitted = resolve));
-    this.done = (async () => {
-      const landed = await (await committed);
-      // Still running counts as running (stop() waits for it), whatever becomes of its result.
-      const op = await finished;
-      // A handed-off task's row exists only if the episode that schedules it committed.
-      if (landed && !this.consumed) await submitOutcome(task, this.abort, op, deps);
-      if (!landed) deps.logger.warn(`[${task.instanceId}] ${task.name}: result discarded, the episode that scheduled it did not commit`);
-    })()
-      .catch((error: unknown) => deps.logger.error(`[${task.instanceId}] ${task.name}: ${(error as Error).message}`))
-      .finally(onSlotFree);
-  }
-
-  /** The worker stopped and aborted this attempt: its task is left to the queue, for any worker. */
-  get abandoned(): boolean {
-    return this.abort.aborted && this.abort.reason instanceof ClosedError;
-  }
-
-  /** The episode takes the result: it is committed with the episode's events. */
-  consume(): void {
-    faultPoint("activity-after-run-before-complete");
-    this.consumed = true;
-    this.onSlotFree();
-  }
-
-  /** Called once per attempt with the episode's commit: true when it landed. */
-  afterEpisode(committed: Promise<boolean>): void {
-    this.episodeCommitted(committed);
-  }
 }
 
 /** A chain's result, every attempt it started, and the tasks handed off still running. */
@@ -115,7 +61,7 @@ export async function continueInline(
   startedAt: number,
 ): Promise<InlineChain> {
   // Past this, the instance's lease may have lapsed (a frozen process, say): start nothing more.
-  const maxChainMs = Math.min(MAX_CHAIN_MS, host.leaseMs / 3);
+  const maxChainMs = Math.min(MAX_CHAIN_MS, host.leaseholder.leaseMs / 3);
   // One result grows along the chain; appending in place keeps a long chain linear.
   const result: EpisodeResult = { ...first, newEvents: [...first.newEvents], commands: [...first.commands] };
   let fresh = first.commands;
@@ -152,15 +98,10 @@ export async function continueInline(
       append(result, next);
     }
   } catch (error) {
-    for (const attempt of all) attempt.afterEpisode(Promise.resolve(false));
+    for (const attempt of all) attempt.afterEpisode(false);
     throw error;
   }
-  const runningTasks = handedOff.map((attempt) => ({
-    seq: attempt.task.seq,
-    leaseOwner: host.workerId,
-    leaseToken: attempt.task.leaseToken,
-    leaseMs: host.leaseMs,
-  }));
+  const runningTasks = handedOff.map((attempt) => host.leaseholder.runningTask(attempt.task));
   return { result, attempts: all, runningTasks };
 }
 

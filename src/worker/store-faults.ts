@@ -63,6 +63,16 @@ export class StoreFaults {
     return delayMs;
   }
 
+  /**
+   * How long a group commit that failed with `error` waits before it is tried again: only a
+   * full disk passes. Undefined rejects the batch (its episodes are redone).
+   */
+  commitRetryDelay(error: unknown): number | undefined {
+    if (!isStoreFault(error)) return undefined;
+    const delayMs = this.failed("commit", error);
+    return error instanceof StoreFullError ? delayMs : undefined;
+  }
+
   /** A write of this kind succeeded. */
   succeeded(write: BackgroundWrite): void {
     this.failuresInARow.delete(write);

@@ -45,7 +45,7 @@ async function storeWithQueuedTask(): Promise<{ storeUrl: string; store: Store }
   return { storeUrl, store };
 }
 
-/** Claims the queued task the way the worker does (Worker.workClaim): the time is read first. */
+/** Claims the queued task the way the worker does (ClaimPlanner.request): the time is read first. */
 async function claimTask(store: Store): Promise<ActivityWorkItem[]> {
   const now = Date.now();
   const common = { workerId: "lock-wait-test", leaseMs: LEASE_MS, now };
