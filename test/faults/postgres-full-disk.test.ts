@@ -6,9 +6,9 @@
  * and says why (unless CI=true and PostgreSQL is unreachable: test/helpers/postgres.ts).
  *
  * What must hold: the refused call rejects with StoreFullError (STORE_FULL, HTTP 507, exit 7) and
- * leaves nothing behind; the worker says once that the store is full and backs off instead of
- * logging every failure; once space is freed it recovers on its own and every acknowledged
- * instance completes.
+ * leaves nothing behind; the worker says that the store is full (once, unless some writes land
+ * meanwhile: see below) and backs off instead of logging every failure; once space is freed it
+ * recovers on its own and every acknowledged instance completes.
  */
 import { execFileSync } from "node:child_process";
 import { chownSync, mkdtempSync, rmdirSync, statfsSync } from "node:fs";
@@ -88,9 +88,10 @@ if ("reason" in disk) console.warn(`\n*** ${THIS_FILE} is SKIPPED: ${disk.reason
 afterAll(async () => {
   if (!("dir" in disk)) return;
   // The test drops its schema (and with it everything it put in the tablespace); this is the rest.
+  // DROP TABLESPACE waits for a checkpoint, which takes long on a busy server.
   await admin((client) => client.query(`DROP TABLESPACE IF EXISTS ${TABLESPACE}`));
   unmount(disk.dir);
-});
+}, 180_000);
 
 /** Moves every table and index of `schema` to the tablespace (their TOAST tables go along). */
 async function moveToTablespace(client: pg.Client, schema: string): Promise<void> {
@@ -198,8 +199,14 @@ describe.skipIf(!("dir" in disk))("a PostgreSQL store whose tablespace is on a 4
         expect(status.runtimeStatus, id).toBe("Completed");
         expect(status.output, id).toBe(id.startsWith("h") ? 12 : Number(id.slice(1)) * 10 + 5);
       }
-      expect(lines.filter((line) => line.includes("is full"))).toHaveLength(1);
-      expect(lines.filter((line) => line.includes("accepts writes again"))).toHaveLength(1);
+      // Said once per spell of refusals, not once per try. Unlike a SQLite file, a full server is
+      // not all or nothing: a write that fits in room pruned inside a table's pages lands, so a
+      // worker whose every refused kind of write landed since says so, and may meet the full
+      // disk again before the ballast is gone. So: "full" and "accepts" alternate, "full" first.
+      const spells = lines.filter((line) => line.includes("is full") || line.includes("accepts writes again"));
+      expect(spells.length % 2, spells.join("\n")).toBe(0);
+      spells.forEach((line, i) => expect(line, spells.join("\n")).toContain(i % 2 === 0 ? "is full" : "accepts writes again"));
+      expect(spells.length / 2).toBeLessThan(refusals.length);
       // No failure logged one by one: no driver error, no "commit failed", "heartbeat failed", ...
       expect(lines.filter((line) => /failed|could not|No space left/.test(line))).toEqual([]);
     } finally {
