@@ -143,12 +143,16 @@ export class StoreUnavailableError extends BatonError {
 /**
  * The disk holding the store is full: the write was refused and nothing of it was written.
  * A worker waits for space on its own; a client call can be repeated once space is freed.
+ * `path` names the store: its file (SQLite), or its URL without the password and with its
+ * schema (PostgreSQL, `onServer`: the disk is the database server's).
  */
 export class StoreFullError extends BatonError {
   override readonly code = "STORE_FULL";
-  constructor(readonly path: string, options?: { cause?: unknown }) {
+  constructor(readonly path: string, options?: { cause?: unknown; onServer?: boolean }) {
     super(
-      `The disk holding the store "${path}" is full; nothing was written. Free space on that disk (or move the store to a larger one), then repeat the call. A running worker resumes on its own once writes succeed again.`,
+      options?.onServer
+        ? `The database server of the store "${path}" has no disk space left for it (${(options.cause as Error | undefined)?.message ?? "disk full"}); nothing was written. Free space on the server's disk that holds its data directory or the store's tablespace (or give it a larger one), then repeat the call. A running worker resumes on its own once writes succeed again.`
+        : `The disk holding the store "${path}" is full; nothing was written. Free space on that disk (or move the store to a larger one), then repeat the call. A running worker resumes on its own once writes succeed again.`,
       options,
     );
   }

@@ -1,10 +1,12 @@
 /**
  * The PostgreSQL connection pool and the one way the store talks through it: a transaction
  * (or a single read) retried on transient failures — serialization failures, deadlocks, a
- * dropped connection, a server restarting — with capped exponential backoff.
+ * dropped connection, a server restarting — with capped exponential backoff. A server out of
+ * disk space is not transient: that failure is StoreFullError, for every call alike.
  */
 import pg from "pg";
-import { BatonError, ClosedError, StoreUnavailableError } from "../../errors.js";
+import { BatonError, ClosedError, StoreFullError, StoreUnavailableError } from "../../errors.js";
+import { redact } from "../redact-url.js";
 
 /**
  * A statement the store sends often. With prepared statements on (the default) it is parsed
@@ -53,6 +55,20 @@ export function isTransient(error: unknown): boolean {
   // node-postgres reports a socket closed under it, or a pool with no free connection for
   // connectionTimeoutMillis, with these messages and no code.
   return /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection|Client was closed|timeout exceeded when trying to connect/i.test(message);
+}
+
+/**
+ * disk_full: the server could not extend a file of the store's tables (its data directory or
+ * their tablespace has no room). The statement failed, so its transaction rolled back: nothing
+ * of it was written. Not its neighbours: 53200 (out of memory) and 53300 (too many connections,
+ * transient) are no sign of a full disk.
+ */
+const DISK_FULL = "53100";
+
+/** The error a call of the store fails with: StoreFullError for a full disk, else the driver's error. */
+function namedFault(error: unknown, store: string): unknown {
+  if ((error as { code?: unknown } | null)?.code !== DISK_FULL) return error;
+  return new StoreFullError(store, { cause: error, onServer: true });
 }
 
 /** What one try of a transaction reached: a connection, the COMMIT. */
@@ -232,9 +248,24 @@ export class Connection {
     }
   }
 
+  /**
+   * The store in messages: the server and database of its URL, without the password, and its
+   * schema. Other URL parameters are left out: one of them may carry a password too.
+   */
+  get storeName(): string {
+    const { connectionString, schema } = this.options;
+    if (!URL.canParse(connectionString)) return `schema "${schema}"`;
+    const url = new URL(connectionString);
+    url.search = "";
+    url.searchParams.set("schema", schema);
+    return redact(url.toString());
+  }
+
   private track<T>(start: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new ClosedError("The store is closed."));
-    const work = start();
+    const work = start().catch((error: unknown) => {
+      throw namedFault(error, this.storeName);
+    });
     this.inFlight.add(work);
     const forget = (): void => void this.inFlight.delete(work);
     work.then(forget, forget);
