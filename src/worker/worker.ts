@@ -24,8 +24,8 @@ import type {
   CommitOp,
   CommitOutcome,
   OrchestrationWorkItem,
-  Store,
   WorkClaim,
+  WorkQueue,
 } from "../store/store.js";
 import { Committer } from "./committer.js";
 import type { CompletionNotifier } from "./completion-notifier.js";
@@ -59,7 +59,7 @@ export interface WorkerLimits {
 }
 
 export interface WorkerDeps {
-  store: Store;
+  store: WorkQueue;
   registry: Registry;
   logger: Logger;
   notifier: CompletionNotifier;

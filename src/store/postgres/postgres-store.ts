@@ -37,7 +37,8 @@ import type {
   InstanceRecord,
   PurgeFilter,
   RuntimeStatus,
-  Store,
+  InstanceStore,
+  WorkQueue,
   StoreHint,
   WorkClaim,
 } from "../store.js";
@@ -77,7 +78,7 @@ class Hints {
   readonly finished: string[] = [];
 }
 
-export class PostgresStore implements Store {
+export class PostgresStore implements InstanceStore, WorkQueue {
   private readonly listener: HintListener;
   private readonly hints: HintSender;
   /** Client calls of one event-loop turn, each kind in one statement. */

@@ -41,7 +41,8 @@ import type {
   OrchestrationWorkItem,
   PurgeFilter,
   RuntimeStatus,
-  Store,
+  InstanceStore,
+  WorkQueue,
   StoredMessage,
 } from "../store.js";
 import { FINISHED_STATUSES, outcomeMessage } from "../store.js";
@@ -72,7 +73,7 @@ type WriteResult = { value: unknown } | { error: unknown };
 
 type Statements = { [K in keyof typeof SQL]: Database.Statement };
 
-export class SqliteStore implements Store {
+export class SqliteStore implements InstanceStore, WorkQueue {
   private readonly db: Database.Database;
   private readonly sql: Statements;
   private closed = false;
