@@ -72,8 +72,6 @@ export const LIVE_SQL = `(${LIVE_STATUSES.map((status) => `'${status}'`).join(",
  * deletes those still queued, since the next generation numbers its own calls from 0.
  */
 export const RESULT_MESSAGE_TYPES = ["TaskCompleted", "TaskFailed", "TimerFired", "SubOrchestrationCompleted", "SubOrchestrationFailed"] as const;
-/** RESULT_MESSAGE_TYPES as an SQL list. */
-export const RESULT_TYPES_SQL = RESULT_MESSAGE_TYPES.map((type) => `'${type}'`).join(", ");
 
 export type FailureDetails = ErrorDetails & { code: string };
 

@@ -12,15 +12,8 @@ import type { InboxMessage } from "../../engine/history-event.js";
 import { rowToTask, type TaskRow } from "../task-row.js";
 import { LIVE_SQL, type ActivityWorkItem, type ClaimedWork, type ClaimRequest, type OrchestrationWorkItem, type WorkClaim } from "../store.js";
 import type { Connection, Sql, Statement } from "./connection.js";
+import { leaseExpiry } from "../plan/lease.js";
 
-
-/**
- * A lease counts from when the claim takes effect. `now` was read before the transaction
- * began, which may have waited for a connection or a lock.
- */
-export function leaseStart(now: number): number {
-  return Math.max(now, Date.now());
-}
 
 /** `advisoryKey(name)`: the advisory lock under which claims of a capped activity take turns. */
 export async function claimWork(sql: Sql, request: WorkClaim, advisoryKey: (activityName: string) => string): Promise<ClaimedWork> {
@@ -72,8 +65,8 @@ async function claimUncapped(
   activities: ClaimRequest,
 ): Promise<ClaimedWork> {
   const taskLimit = activities.names.length > 0 ? activities.limit : 0;
-  const instanceLeaseExpiresAt = leaseStart(orchestrations.now) + orchestrations.leaseMs;
-  const taskLeaseExpiresAt = leaseStart(activities.now) + activities.leaseMs;
+  const instanceLeaseExpiresAt = leaseExpiry(orchestrations.now, orchestrations.leaseMs);
+  const taskLeaseExpiresAt = leaseExpiry(activities.now, activities.leaseMs);
   const result = await sql.run<{
     orchestrations: ClaimedInstance[];
     messages: [instanceId: string, id: number, message: InboxMessage][];
@@ -143,7 +136,7 @@ async function claimCapped(
     [name, request.now],
   );
   const room = Math.min(cap - (running.rows[0]?.n ?? 0), limit);
-  const leaseExpiresAt = leaseStart(request.now) + request.leaseMs;
+  const leaseExpiresAt = leaseExpiry(request.now, request.leaseMs);
   if (room <= 0) return { tasks: [], leaseExpiresAt };
   const result = await sql.query<TaskRow & { lease_token: string }>(
     `WITH picked AS (${pickTasks("$1", "$2", "$3")})

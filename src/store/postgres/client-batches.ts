@@ -9,6 +9,7 @@ import { type BatonError, InstanceNotFoundError, InstanceNotRunningError } from 
 import { rowToInstance, type InstanceRow } from "../instance-row.js";
 import { LIVE_SQL, LIVE_STATUSES, type CreateInstanceRequest, type InstanceRecord, type RuntimeStatus } from "../store.js";
 import type { Connection, Statement } from "./connection.js";
+import { startMessage } from "../plan/messages.js";
 
 
 export interface StartRequest {
@@ -55,15 +56,6 @@ const INSERT_STARTS: Statement = {
       ORDER BY r.n)
     SELECT instance_id, execution_id FROM inserted`,
 };
-
-export function startMessage(request: Pick<CreateInstanceRequest, "name" | "executionId" | "input">): InboxMessage {
-  return {
-    type: "ExecutionStarted",
-    name: request.name,
-    executionId: request.executionId,
-    ...(request.input === undefined ? {} : { input: request.input }),
-  };
-}
 
 /** Reads instances by id: null for an id with no instance. */
 export async function readInstances(db: Connection, instanceIds: readonly string[]): Promise<(InstanceRecord | null)[]> {

@@ -8,53 +8,9 @@
  * Each instance may appear once per call (an UPDATE … FROM matches a row once); continueAsNew
  * episodes are written apart (see PostgresStore.startNextGeneration).
  */
-import { commandsCarriedOut, type Command } from "../../engine/command.js";
-import type { InboxMessage } from "../../engine/history-event.js";
-import type { CommitOp } from "../store.js";
-import { leaseStart } from "./claim.js";
+import { timerFired } from "../plan/messages.js";
+import type { EpisodeOp, EpisodeWrites } from "../plan/episode-writes.js";
 import type { Sql, Statement } from "./connection.js";
-
-export type EpisodeOp = Extract<CommitOp, { type: "episode" }>;
-type ScheduleTask = Extract<Command, { type: "ScheduleTask" }>;
-type CreateTimer = Extract<Command, { type: "CreateTimer" }>;
-export type StartSubOrchestration = Extract<Command, { type: "StartSubOrchestration" }>;
-
-/** An episode's commands, sorted by what each writes. */
-export interface EpisodeWrites {
-  tasks: ScheduleTask[];
-  /** Timers to queue: those created and not cancelled in the same episode. */
-  timers: CreateTimer[];
-  /** Timers of earlier episodes that this one cancels. */
-  cancelledTimers: number[];
-  children: StartSubOrchestration[];
-  /** It queues work some worker may take at once (an unleased task, a timer, a child). */
-  queuesWork: boolean;
-}
-
-export function episodeWrites(op: EpisodeOp): EpisodeWrites {
-  const tasks: ScheduleTask[] = [];
-  const timers: CreateTimer[] = [];
-  const children: StartSubOrchestration[] = [];
-  const cancelled = new Set<number>();
-  // An episode that ends its execution carries out only its children's starts.
-  for (const command of commandsCarriedOut(op.result)) {
-    if (command.type === "ScheduleTask") tasks.push(command);
-    else if (command.type === "CreateTimer") timers.push(command);
-    else if (command.type === "StartSubOrchestration") children.push(command);
-    else cancelled.add(command.seq);
-  }
-  // A timer created and cancelled in the same episode is never queued (the statement's delete
-  // could not see the row its own insert adds).
-  const queuedTimers = timers.filter((timer) => !cancelled.has(timer.seq));
-  const leased = new Set(op.runningTasks?.map((task) => task.seq));
-  return {
-    tasks,
-    timers: queuedTimers,
-    cancelledTimers: [...cancelled].filter((seq) => !timers.some((timer) => timer.seq === seq)),
-    children,
-    queuesWork: tasks.some((task) => !leased.has(task.seq)) || queuedTimers.length > 0 || children.length > 0,
-  };
-}
 
 export interface CommittedEpisode {
   parentInstanceId: string | null;
@@ -72,10 +28,7 @@ export async function commitEpisodes(
   now: number,
   statement: Statement = EPISODES_STATEMENT,
 ): Promise<Map<string, CommittedEpisode>> {
-  const tasks = episodes.flatMap(({ op, writes }) => {
-    const running = new Map(op.runningTasks?.map((task) => [task.seq, task]));
-    return writes.tasks.map((task) => ({ op, task, running: running.get(task.seq) }));
-  });
+  const tasks = episodes.flatMap(({ writes }) => writes.tasks);
   const timers = episodes.flatMap(({ op, writes }) => writes.timers.map((timer) => ({ op, timer })));
   const cancelled = episodes.flatMap(({ op, writes }) => writes.cancelledTimers.map((seq) => ({ op, seq })));
   const ops = episodes.map(({ op }) => op);
@@ -98,22 +51,22 @@ export async function commitEpisodes(
     ops.map((op) => op.result.runtimeStatus !== "Running"),
     now,
     ops.flatMap((op) => op.consumedMessageIds),
-    tasks.map(({ op }) => op.instanceId),
-    tasks.map(({ op }) => op.executionId),
-    tasks.map(({ task }) => task.seq),
-    tasks.map(({ task }) => task.name),
-    tasks.map(({ task }) => task.input ?? null),
-    tasks.map(({ task }) => task.attempt),
-    tasks.map(({ task }) => task.idempotencyKey),
-    tasks.map(({ task }) => (task.retry === null ? null : JSON.stringify(task.retry))),
-    tasks.map(({ task }) => Math.max(task.visibleAt ?? now, now)),
-    tasks.map(({ running }) => running?.leaseOwner ?? null),
-    tasks.map(({ running }) => running?.leaseToken ?? null),
-    tasks.map(({ running }) => (running ? leaseStart(now) + running.leaseMs : 0)),
-    tasks.map(({ task }) => task.timeoutMs ?? null),
+    tasks.map((task) => task.instanceId),
+    tasks.map((task) => task.executionId),
+    tasks.map((task) => task.seq),
+    tasks.map((task) => task.name),
+    tasks.map((task) => task.input ?? null),
+    tasks.map((task) => task.attempt),
+    tasks.map((task) => task.idempotencyKey),
+    tasks.map((task) => task.retry),
+    tasks.map((task) => task.visibleAt),
+    tasks.map((task) => task.lease?.owner ?? null),
+    tasks.map((task) => task.lease?.token ?? null),
+    tasks.map((task) => task.lease?.expiresAt ?? 0),
+    tasks.map((task) => task.timeoutMs ?? null),
     timers.map(({ op }) => op.instanceId),
     timers.map(({ timer }) => timer.seq),
-    timers.map(({ timer }) => JSON.stringify({ type: "TimerFired", seq: timer.seq } satisfies InboxMessage)),
+    timers.map(({ timer }) => JSON.stringify(timerFired(timer.seq))),
     timers.map(({ timer }) => timer.fireAt),
     cancelled.map(({ op }) => op.instanceId),
     cancelled.map(({ seq }) => seq),

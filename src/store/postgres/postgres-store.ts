@@ -14,19 +14,22 @@ import {
   InstanceNotFailedError,
   InstanceNotFinishedError,
   InstanceNotFoundError,
-  InstanceNotRunningError,
-  InstanceNotSuspendedError,
   SchemaTooNewError,
   StoreUnavailableError,
-  toErrorDetails,
 } from "../../errors.js";
-import { callKey, type Command, type EpisodeResult } from "../../engine/command.js";
 import type { HistoryEvent, InboxMessage } from "../../engine/history-event.js";
 import { faultPoint } from "../../observability/fault-points.js";
 import { decodeToken, encodeToken } from "../continuation-token.js";
 import { filterTerms, finishedOnly } from "../instance-filter.js";
 import { rowToInstance, type InstanceRow } from "../instance-row.js";
-import { rewindPlan } from "../rewind-plan.js";
+import { rewindWrites } from "../plan/rewind.js";
+import { episodeWrites, type EpisodeOp, type EpisodeWrites, type StartSubOrchestration } from "../plan/episode-writes.js";
+import { nextGeneration } from "../plan/next-generation.js";
+import { childIdTaken, childInstance } from "../plan/child-start.js";
+import { childOutcome, parentTerminated, startMessage } from "../plan/messages.js";
+import { delivery, isFinished, restartRequest, type Suspension } from "../plan/instance-changes.js";
+import { leaseExpiry } from "../plan/lease.js";
+import type { NewTask } from "../plan/new-task.js";
 import type {
   ClaimedWork,
   CommitOp,
@@ -42,25 +45,16 @@ import type {
   StoreHint,
   WorkClaim,
 } from "../store.js";
-import { FINISHED_STATUSES, LIVE_SQL, outcomeMessage, RESULT_MESSAGE_TYPES } from "../store.js";
+import { LIVE_SQL, outcomeMessage } from "../store.js";
 import { Connection, type ConnectionOptions, type Sql, type TransactionOptions } from "./connection.js";
 import { migrate } from "./migrate.js";
 import { HintListener } from "./hint-listener.js";
 import { HintSender } from "./hint-sender.js";
 import { redact } from "../redact-url.js";
-import { insertEvents, insertStarts, readHistories, readInstances, startMessage, type RaisedEvent, type StartRequest } from "./client-batches.js";
+import { insertEvents, insertStarts, readHistories, readInstances, type RaisedEvent, type StartRequest } from "./client-batches.js";
 import { TurnBatcher } from "./turn-batcher.js";
-import { claimAlone, claimWork, leaseStart, nextVisibleAt } from "./claim.js";
-import {
-  appliedEarlier,
-  commitEpisodes,
-  episodeWrites,
-  LONE_EPISODE_STATEMENT,
-  type CommittedEpisode,
-  type EpisodeOp,
-  type EpisodeWrites,
-  type StartSubOrchestration,
-} from "./episode-commit.js";
+import { claimAlone, claimWork, nextVisibleAt } from "./claim.js";
+import { appliedEarlier, commitEpisodes, LONE_EPISODE_STATEMENT, type CommittedEpisode } from "./episode-commit.js";
 
 
 /** Every op but an activity's final outcome (those are committed together, see commitActivityOutcomes). */
@@ -139,8 +133,7 @@ export class PostgresStore implements InstanceStore, WorkQueue {
       if (existing) {
         // The same request again after a commit whose answer was lost: it is already done.
         if (existing.execution_id === request.executionId) return;
-        const finished = FINISHED_STATUSES.includes(existing.runtime_status as RuntimeStatus);
-        if (!request.reuseFinished || !finished) throw new InstanceAlreadyExistsError(request.instanceId);
+        if (!request.reuseFinished || !isFinished(existing.runtime_status)) throw new InstanceAlreadyExistsError(request.instanceId);
         await deleteInstances(sql, [request.instanceId]);
       }
       if (!(await this.insertNewInstance(sql, request, now))) throw new InstanceAlreadyExistsError(request.instanceId);
@@ -164,14 +157,10 @@ export class PostgresStore implements InstanceStore, WorkQueue {
   async restartInstance(instanceId: string, executionId: string, now: number): Promise<void> {
     await this.transaction(async (sql, hints) => {
       const row = await one<InstanceRow>(sql, "SELECT * FROM instances WHERE instance_id = $1 FOR UPDATE", [instanceId]);
-      if (!row) throw new InstanceNotFoundError(instanceId);
-      if (row.execution_id === executionId) return; // a retry of a restart that committed
-      if (!FINISHED_STATUSES.includes(row.runtime_status as RuntimeStatus)) {
-        throw new InstanceNotFinishedError(instanceId, row.runtime_status, "restarting");
-      }
+      if (row?.execution_id === executionId) return; // a retry of a restart that committed
+      const request = restartRequest(instanceId, row, executionId, now);
       await deleteInstances(sql, [instanceId]);
-      const input = row.input ?? undefined;
-      await this.insertNewInstance(sql, { instanceId, name: row.name, executionId, input, startAt: now, reuseFinished: false }, now);
+      await this.insertNewInstance(sql, request, now);
       hints.work = true;
     }, { ambiguousCommitSafe: true });
   }
@@ -187,44 +176,21 @@ export class PostgresStore implements InstanceStore, WorkQueue {
           [instanceId],
         )
       ).rows.map((segment) => ({ first: segment.first_position, events: JSON.parse(segment.events) as HistoryEvent[] }));
-      const { cut, messages, tasks } = rewindPlan(segments.flatMap((segment) => segment.events));
-      // Keep the segments before the cut and the part of the one it falls in; the rewind event follows.
+      const rewind = rewindWrites({ instanceId, executionId: row.execution_id }, segments, reason, now);
       await sql.query("DELETE FROM history_segments WHERE instance_id = $1", [instanceId]);
-      const kept = segments
-        .map((segment) => ({ first: segment.first, events: segment.events.slice(0, Math.max(0, cut - segment.first)) }))
-        .filter((segment) => segment.events.length > 0);
-      const rewound: HistoryEvent = { type: "ExecutionRewound", timestamp: now, ...(reason === undefined ? {} : { reason }) };
-      kept.push({ first: cut, events: [rewound] });
       await sql.query(
         `INSERT INTO history_segments (instance_id, first_position, events)
          SELECT $1, first, events FROM unnest($2::int[], $3::text[]) AS s(first, events)`,
-        [instanceId, kept.map((s) => s.first), kept.map((s) => JSON.stringify(s.events))],
+        [instanceId, rewind.segments.map((s) => s.first), rewind.segments.map((s) => JSON.stringify(s.events))],
       );
       await sql.query(
         `UPDATE instances SET runtime_status = 'Running', output = NULL, failure = NULL, history_length = $1,
            updated_at = $2, lease_owner = NULL, lease_token = NULL, lease_expires_at = 0
          WHERE instance_id = $3`,
-        [cut + 1, now, instanceId],
+        [rewind.historyLength, now, instanceId],
       );
-      // A failed activity is queued as a new first attempt under its definition's retry policy
-      // (null): the call's own policy is not in history.
-      await insertTasks(
-        sql,
-        tasks.map((task) => ({
-          instanceId,
-          executionId: row.execution_id,
-          seq: task.seq,
-          name: task.name,
-          input: task.input,
-          attempt: 1,
-          idempotencyKey: callKey(instanceId, row.execution_id, task.seq),
-          retry: null,
-          visibleAt: now,
-          lease: undefined,
-          timeoutMs: undefined,
-        })),
-      );
-      await insertMessages(sql, messages.map((message) => ({ instanceId, message, visibleAt: now })));
+      await insertTasks(sql, rewind.tasks);
+      await insertMessages(sql, rewind.messages.map((message) => ({ instanceId, message, visibleAt: now })));
       hints.work = true;
     }, { ambiguousCommitSafe: false });
   }
@@ -278,45 +244,31 @@ export class PostgresStore implements InstanceStore, WorkQueue {
         "SELECT runtime_status, start_at FROM instances WHERE instance_id = $1 FOR UPDATE",
         [instanceId],
       );
-      if (!row) throw new InstanceNotFoundError(instanceId);
-      if (FINISHED_STATUSES.includes(row.runtime_status as RuntimeStatus)) throw new InstanceNotRunningError(instanceId, row.runtime_status);
-      if (message.type === "Suspend" || message.type === "Resume") {
-        await this.suspendOrResume(sql, instanceId, row.runtime_status, message, now);
-      } else if (message.type === "Terminate") {
-        await insertMessages(sql, [{ instanceId, message, visibleAt: now }]);
-        await wakeForTermination(sql, [instanceId], now);
+      const plan = delivery(instanceId, row, message, now);
+      if (plan.kind === "status") {
+        await this.changeSuspension(sql, instanceId, plan.suspension, message, now);
       } else {
-        // Messages are consumed in visibleAt order: one sent to a scheduled instance follows its start.
-        const visibleAt = row.runtime_status === "Pending" ? Math.max(now, row.start_at) : now;
-        await insertMessages(sql, [{ instanceId, message, visibleAt }]);
+        await insertMessages(sql, [{ instanceId, message, visibleAt: plan.visibleAt }]);
+        if (plan.wakes) await wakeForTermination(sql, [instanceId], now);
       }
       hints.work = true;
     }, { ambiguousCommitSafe: idempotent });
   }
 
-  /** As in the SQLite store: the status changes at once; the resume message queues right behind the suspension's. */
-  private async suspendOrResume(sql: Sql, instanceId: string, status: string, message: InboxMessage, now: number): Promise<void> {
-    const setStatus = (value: string): Promise<unknown> =>
-      sql.query("UPDATE instances SET runtime_status = $1, updated_at = $2 WHERE instance_id = $3", [value, now, instanceId]);
-    if (message.type === "Suspend") {
-      if (status === "Suspended") return;
-      if (status === "Pending") {
-        throw new InstanceNotRunningError(instanceId, status, "it has not started yet: suspend it once it runs, or terminate it");
-      }
-      if (status !== "Running") throw new InstanceNotRunningError(instanceId, status);
-      await setStatus("Suspended");
-      // A millisecond early, as in the SQLite store: what arrives in the same millisecond sorts after the resumption.
-      await insertMessages(sql, [{ instanceId, message, visibleAt: now - 1 }]);
-    } else {
-      if (status !== "Suspended") throw new InstanceNotSuspendedError(instanceId, status);
-      await setStatus("Running");
+  /** Suspends or resumes (see suspension() in plan/instance-changes.ts). */
+  private async changeSuspension(sql: Sql, instanceId: string, suspension: Suspension, message: InboxMessage, now: number): Promise<void> {
+    if (suspension.change === "none") return;
+    await sql.query("UPDATE instances SET runtime_status = $1, updated_at = $2 WHERE instance_id = $3", [suspension.status, now, instanceId]);
+    let visibleAt = suspension.messageAt;
+    if (visibleAt === "suspension") {
       const suspended = await one<{ at: number | null }>(
         sql,
         "SELECT max(visible_at) AS at FROM inbox WHERE instance_id = $1 AND type = 'Suspend'",
         [instanceId],
       );
-      await insertMessages(sql, [{ instanceId, message, visibleAt: suspended?.at ?? now }]);
+      visibleAt = suspended?.at ?? now;
     }
+    await insertMessages(sql, [{ instanceId, message, visibleAt }]);
   }
 
   async purgeInstance(instanceId: string): Promise<boolean> {
@@ -325,9 +277,7 @@ export class PostgresStore implements InstanceStore, WorkQueue {
         instanceId,
       ]);
       if (!row) return false;
-      if (!FINISHED_STATUSES.includes(row.runtime_status as RuntimeStatus)) {
-        throw new InstanceNotFinishedError(instanceId, row.runtime_status);
-      }
+      if (!isFinished(row.runtime_status)) throw new InstanceNotFinishedError(instanceId, row.runtime_status);
       await deleteInstances(sql, [instanceId]);
       return true;
     }, { ambiguousCommitSafe: true });
@@ -444,7 +394,7 @@ export class PostgresStore implements InstanceStore, WorkQueue {
   ): Promise<{ endedTaskTokens: string[] }> {
     if (instanceLeases.length === 0 && taskTokens.length === 0) return { endedTaskTokens: [] };
     return this.transaction(async (sql) => {
-      const leaseExpiresAt = leaseStart(now) + leaseMs;
+      const leaseExpiresAt = leaseExpiry(now, leaseMs);
       // Rows a commit holds are skipped, not waited for: that commit is about to end or change
       // the lease, and waiting would lock in the opposite order to commits (deadlocks). A lease
       // skipped now is renewed at the next round, well before it expires.
@@ -526,7 +476,7 @@ export class PostgresStore implements InstanceStore, WorkQueue {
    */
   private async commitLoneEnd(op: CommitOp, now: number): Promise<CommitOutcome | undefined> {
     if (op.type !== "episode" || (op.result.runtimeStatus !== "Completed" && op.result.runtimeStatus !== "Failed")) return undefined;
-    const writes = episodeWrites(op);
+    const writes = episodeWrites(op, now);
     if (writes.children.length > 0) return undefined; // children to create: more than one statement
     faultPoint("before-commit");
     const committed = await commitEpisodes(this.db, [{ op, writes }], now, LONE_EPISODE_STATEMENT);
@@ -633,7 +583,7 @@ export class PostgresStore implements InstanceStore, WorkQueue {
     }
     const episodes = ops.flatMap((op, index) =>
       op.type === "episode" && op.result.runtimeStatus !== "ContinuedAsNew" && perInstance.get(op.instanceId) === 1
-        ? [{ op, index, writes: episodeWrites(op) }]
+        ? [{ op, index, writes: episodeWrites(op, now) }]
         : [],
     );
     if (episodes.length === 0) return;
@@ -672,21 +622,16 @@ export class PostgresStore implements InstanceStore, WorkQueue {
   /** An episode written on its own: a continueAsNew, or one whose instance has another op in the batch. */
   private async commitEpisodeAlone(sql: Sql, op: EpisodeOp, now: number, hints: Hints): Promise<CommitOutcome> {
     if (op.result.runtimeStatus === "ContinuedAsNew") return this.startNextGeneration(sql, op, now, hints);
-    const writes = episodeWrites(op);
+    const writes = episodeWrites(op, now);
     const episode = (await commitEpisodes(sql, [{ op, writes }], now)).get(op.instanceId);
     if (!episode) return (await appliedEarlier(sql, [op])).has(op.instanceId) ? "ok" : "leaseLost";
     await this.afterEpisode(sql, op, writes, episode, now, hints);
     return "ok";
   }
 
-  /**
-   * continueAsNew: the instance keeps its id and row; the ending generation's history, queued
-   * results and idle tasks go; the next generation's start message is queued first (visible
-   * at 0), then the events it inherits, then whatever was already waiting in the inbox.
-   */
+  /** continueAsNew (see plan/next-generation.ts). */
   private async startNextGeneration(sql: Sql, op: EpisodeOp, now: number, hints: Hints): Promise<CommitOutcome> {
     const { result } = op;
-    const next = result.continuedAsNew!;
     const updated = await sql.query<{ name: string }>(
       `UPDATE instances SET
          execution_id = $1,
@@ -701,7 +646,7 @@ export class PostgresStore implements InstanceStore, WorkQueue {
        RETURNING name`,
       [
         op.newExecutionId!,
-        next.input ?? null,
+        result.continuedAsNew!.input ?? null,
         result.customStatus !== undefined,
         result.customStatus?.value ?? null,
         now,
@@ -713,59 +658,33 @@ export class PostgresStore implements InstanceStore, WorkQueue {
     );
     const row = updated.rows[0];
     if (!row) return (await nextGenerationStarted(sql, op)) ? "ok" : "leaseLost";
-    // Results of the ending generation's calls mean nothing to the next one; events go unless preserved.
-    const dropped: string[] = next.preserveEvents ? [...RESULT_MESSAGE_TYPES] : [...RESULT_MESSAGE_TYPES, "EventRaised"];
+    const next = nextGeneration(op, row.name, now);
     await sql.query(
       `WITH history_gone AS (DELETE FROM history_segments WHERE instance_id = $1),
             tasks_gone AS (DELETE FROM activity_tasks WHERE instance_id = $1 AND lease_expires_at <= $2)
        DELETE FROM inbox WHERE instance_id = $1 AND (id = ANY($3::bigint[]) OR type = ANY($4::text[]))`,
-      [op.instanceId, now, op.consumedMessageIds, dropped],
+      [op.instanceId, now, op.consumedMessageIds, next.droppedTypes],
     );
-    const started: InboxMessage = {
-      type: "ExecutionStarted",
-      name: row.name,
-      executionId: op.newExecutionId!,
-      ...(next.input === undefined ? {} : { input: next.input }),
-    };
-    await insertMessages(
-      sql,
-      [started, ...next.carried].map((message) => ({ instanceId: op.instanceId, message, visibleAt: 0 })),
-    );
-    // Children started by the ending generation outlive it; their outcomes reach no generation.
-    await this.startChildren(sql, op, episodeWrites(op).children, now);
+    await insertMessages(sql, next.messages.map((message) => ({ instanceId: op.instanceId, message, visibleAt: 0 })));
+    await this.startChildren(sql, op, next.children, now);
     hints.work = true;
     return "ok";
   }
 
-  /**
-   * Creates a child instance; if its id is taken, the parent's call fails instead, unless the
-   * parent's execution ends in this episode (no one awaits the call). Returns the messages to queue.
-   */
-  private async startChild(
-    sql: Sql,
-    op: EpisodeOp,
-    command: Extract<Command, { type: "StartSubOrchestration" }>,
-    now: number,
-  ): Promise<QueuedMessage[]> {
-    const executionId = randomUUID();
+  /** Creates a child instance, or fails the parent's call if its id is taken (see plan/child-start.ts). Returns the messages to queue. */
+  private async startChild(sql: Sql, op: EpisodeOp, command: StartSubOrchestration, now: number): Promise<QueuedMessage[]> {
+    const child = childInstance(op, command, randomUUID(), now);
     const inserted = await sql.query(
       `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at,
          parent_instance_id, parent_execution_id, parent_seq)
        VALUES ($1, $2, $3, 'Pending', $4, $5, $5, $5, $6, $7, $8) ON CONFLICT (instance_id) DO NOTHING`,
-      [command.instanceId, command.name, executionId, command.input ?? null, now, op.instanceId, op.executionId, command.seq],
+      [child.instanceId, child.name, child.executionId, child.input ?? null, now, child.parentInstanceId, child.parentExecutionId, child.parentSeq],
     );
     if (inserted.rowCount === 0) {
-      if (op.result.runtimeStatus !== "Running") return [];
-      const error = toErrorDetails(new InstanceAlreadyExistsError(command.instanceId));
-      return [{ instanceId: op.instanceId, message: { type: "SubOrchestrationFailed", seq: command.seq, error }, visibleAt: now }];
+      const failed = childIdTaken(op, command);
+      return failed ? [{ instanceId: op.instanceId, message: failed, visibleAt: now }] : [];
     }
-    const started: InboxMessage = {
-      type: "ExecutionStarted",
-      name: command.name,
-      executionId,
-      ...(command.input === undefined ? {} : { input: command.input }),
-    };
-    return [{ instanceId: command.instanceId, message: started, visibleAt: now }];
+    return [{ instanceId: child.instanceId, message: child.started, visibleAt: now }];
   }
 
   /** Terminating a parent terminates its running children (and, in turn, theirs). */
@@ -777,8 +696,8 @@ export class PostgresStore implements InstanceStore, WorkQueue {
     );
     if (children.rows.length === 0) return;
     const ids = children.rows.map((row) => row.instance_id);
-    const reason = `Parent instance "${instanceId}" was terminated.`;
-    await insertMessages(sql, ids.map((child) => ({ instanceId: child, message: { type: "Terminate", reason }, visibleAt: now })));
+    const terminate = parentTerminated(instanceId);
+    await insertMessages(sql, ids.map((child) => ({ instanceId: child, message: terminate, visibleAt: now })));
     await wakeForTermination(sql, ids, now);
     hints.work = true;
   }
@@ -872,22 +791,6 @@ async function insertMessageIfLive(sql: Sql, instanceId: string, executionId: st
   return true;
 }
 
-interface NewTask {
-  instanceId: string;
-  executionId: string;
-  seq: number;
-  name: string;
-  input: string | undefined;
-  attempt: number;
-  idempotencyKey: string;
-  /** Serialized policy, or null for the definition's. */
-  retry: string | null;
-  visibleAt: number;
-  /** Set when the first attempt already runs in the committing worker. */
-  lease: { owner: string; token: string; expiresAt: number } | undefined;
-  timeoutMs: number | undefined;
-}
-
 async function insertTasks(sql: Sql, tasks: readonly NewTask[]): Promise<void> {
   if (tasks.length === 0) return;
   await sql.query(
@@ -937,18 +840,5 @@ async function wakeForTermination(sql: Sql, instanceIds: readonly string[], now:
      WHERE instance_id = ANY($2::text[])`,
     [now, instanceIds],
   );
-}
-
-/** The message a child's end becomes for its parent's call. */
-function childOutcome(seq: number, result: EpisodeResult): InboxMessage {
-  if (result.runtimeStatus === "Completed") {
-    return { type: "SubOrchestrationCompleted", seq, ...(result.output === undefined ? {} : { output: result.output }) };
-  }
-  if (result.runtimeStatus === "Failed") {
-    const { code: _code, ...error } = result.failure!;
-    return { type: "SubOrchestrationFailed", seq, error };
-  }
-  const reason = result.output === undefined ? "" : `: ${result.output}`;
-  return { type: "SubOrchestrationFailed", seq, error: { name: "Terminated", message: `The sub-orchestration was terminated${reason}` } };
 }
 

@@ -1,4 +1,4 @@
-import { LIVE_SQL as LIVE, RESULT_TYPES_SQL } from "../store.js";
+import { LIVE_SQL as LIVE } from "../store.js";
 
 /**
  * Part of an episode's fence: every message it consumed (@consumed, a JSON array of ids) is
@@ -82,9 +82,8 @@ export const SQL = {
     WHERE instance_id = @instanceId AND lease_token = @leaseToken AND history_length = @historyLengthBefore
       AND ${CONSUMED_STILL_QUEUED}`,
   // Results of the ending generation's calls: its sequence numbers mean nothing to the next one.
-  deleteResultMessages: `DELETE FROM inbox WHERE instance_id = ?
-    AND json_extract(message, '$.type') IN (${RESULT_TYPES_SQL})`,
-  deleteEventMessages: `DELETE FROM inbox WHERE instance_id = ? AND json_extract(message, '$.type') = 'EventRaised'`,
+  deleteMessagesOfTypes: `DELETE FROM inbox WHERE instance_id = ?
+    AND json_extract(message, '$.type') IN (SELECT value FROM json_each(?))`,
   insertChildInstance: `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at,
       parent_instance_id, parent_execution_id, parent_seq)
     VALUES (?, ?, ?, 'Pending', ?, ?, ?, ?, ?, ?, ?)`,

@@ -16,13 +16,10 @@ import {
   InstanceNotFinishedError,
   InstanceNotFailedError,
   InstanceNotFoundError,
-  InstanceNotRunningError,
-  InstanceNotSuspendedError,
   StoreCorruptError,
   StoreFullError,
   StoreUnavailableError,
   SchemaTooNewError,
-  toErrorDetails,
 } from "../../errors.js";
 import type { EpisodeResult } from "../../engine/command.js";
 import type { HistoryEvent, InboxMessage } from "../../engine/history-event.js";
@@ -45,15 +42,21 @@ import type {
   WorkQueue,
   StoredMessage,
 } from "../store.js";
-import { FINISHED_STATUSES, outcomeMessage } from "../store.js";
+import { outcomeMessage } from "../store.js";
 import { assertOpenable, enableWal, migrate } from "./migrate.js";
 import { SQL } from "./queries.js";
 import { rowToInstance, type InstanceRow } from "../instance-row.js";
 import { decodeToken, encodeToken } from "../continuation-token.js";
 import { filterTerms, finishedOnly } from "../instance-filter.js";
-import { rewindPlan } from "../rewind-plan.js";
+import { rewindWrites } from "../plan/rewind.js";
+import { episodeWrites, type EpisodeOp, type StartSubOrchestration } from "../plan/episode-writes.js";
+import { nextGeneration } from "../plan/next-generation.js";
+import { childIdTaken, childInstance } from "../plan/child-start.js";
+import { childOutcome, parentTerminated, startMessage, timerFired } from "../plan/messages.js";
+import { delivery, isFinished, restartRequest, type Suspension } from "../plan/instance-changes.js";
+import { leaseExpiry } from "../plan/lease.js";
+import type { NewTask } from "../plan/new-task.js";
 import { rowToTask, type TaskRow } from "../task-row.js";
-import { callKey, commandsCarriedOut } from "../../engine/command.js";
 import { closeKeepingWal, probeTables } from "./damaged-file.js";
 import { isCorruption, isDiskFull, namedFault, startsAsSqlite } from "./driver-faults.js";
 
@@ -133,8 +136,7 @@ export class SqliteStore implements InstanceStore, WorkQueue {
     return this.write(() => {
       const existing = this.sql.selectInstanceStatus.get(request.instanceId) as { runtime_status: string } | undefined;
       if (existing) {
-        const finished = FINISHED_STATUSES.includes(existing.runtime_status as never);
-        if (!request.reuseFinished || !finished) throw new InstanceAlreadyExistsError(request.instanceId);
+        if (!request.reuseFinished || !isFinished(existing.runtime_status)) throw new InstanceAlreadyExistsError(request.instanceId);
         this.deleteInstance(request.instanceId);
       }
       this.insertNewInstance(request, now);
@@ -144,13 +146,9 @@ export class SqliteStore implements InstanceStore, WorkQueue {
   async restartInstance(instanceId: string, executionId: string, now: number): Promise<void> {
     return this.write(() => {
       const row = this.sql.selectInstance.get(instanceId) as InstanceRow | undefined;
-      if (!row) throw new InstanceNotFoundError(instanceId);
-      if (!FINISHED_STATUSES.includes(row.runtime_status as never)) {
-        throw new InstanceNotFinishedError(instanceId, row.runtime_status, "restarting");
-      }
+      const request = restartRequest(instanceId, row, executionId, now);
       this.deleteInstance(instanceId);
-      const input = row.input ?? undefined;
-      this.insertNewInstance({ instanceId, name: row.name, executionId, input, startAt: now, reuseFinished: false }, now);
+      this.insertNewInstance(request, now);
     });
   }
 
@@ -163,23 +161,12 @@ export class SqliteStore implements InstanceStore, WorkQueue {
         first: segment.first_position,
         events: JSON.parse(segment.events) as HistoryEvent[],
       }));
-      const history = segments.flatMap((segment) => segment.events);
-      const { cut, messages, tasks } = rewindPlan(history);
-      // Keep the segments before the cut, and the part of the one it falls in.
+      const rewind = rewindWrites({ instanceId: row.instance_id, executionId: row.execution_id }, segments, reason, now);
       this.sql.deleteHistoryFrom.run(instanceId, 0);
-      for (const segment of segments) {
-        const kept = segment.events.slice(0, Math.max(0, cut - segment.first));
-        if (kept.length > 0) this.sql.insertHistorySegment.run(instanceId, segment.first, JSON.stringify(kept), null);
-      }
-      const rewound: HistoryEvent = { type: "ExecutionRewound", timestamp: now, ...(reason === undefined ? {} : { reason }) };
-      this.sql.insertHistorySegment.run(instanceId, cut, JSON.stringify([rewound]), null);
-      this.sql.rewoundInstance.run(cut + 1, now, instanceId);
-      for (const task of tasks) {
-        const key = callKey(row.instance_id, row.execution_id, task.seq);
-        // A new first attempt under the definition's retry policy (null): the call's own is not in history.
-        this.sql.insertTask.run(row.instance_id, row.execution_id, task.seq, task.name, task.input ?? null, 1, key, null, now, now, null, null, 0, null);
-      }
-      for (const message of messages) this.sql.insertMessage.run(row.instance_id, JSON.stringify(message), now);
+      for (const segment of rewind.segments) this.sql.insertHistorySegment.run(instanceId, segment.first, JSON.stringify(segment.events), null);
+      this.sql.rewoundInstance.run(rewind.historyLength, now, instanceId);
+      for (const task of rewind.tasks) this.insertTask(task);
+      for (const message of rewind.messages) this.sql.insertMessage.run(row.instance_id, JSON.stringify(message), now);
     });
   }
 
@@ -199,13 +186,26 @@ export class SqliteStore implements InstanceStore, WorkQueue {
   private insertNewInstance(request: CreateInstanceRequest, now: number): void {
     const startAt = Math.max(request.startAt, now);
     this.sql.insertInstance.run(request.instanceId, request.name, request.executionId, request.input ?? null, now, now, startAt);
-    const started: InboxMessage = {
-      type: "ExecutionStarted",
-      name: request.name,
-      executionId: request.executionId,
-      ...(request.input === undefined ? {} : { input: request.input }),
-    };
-    this.sql.insertMessage.run(request.instanceId, JSON.stringify(started), startAt);
+    this.sql.insertMessage.run(request.instanceId, JSON.stringify(startMessage(request)), startAt);
+  }
+
+  private insertTask(task: NewTask): void {
+    this.sql.insertTask.run(
+      task.instanceId,
+      task.executionId,
+      task.seq,
+      task.name,
+      task.input ?? null,
+      task.attempt,
+      task.idempotencyKey,
+      task.retry,
+      task.visibleAt,
+      task.visibleAt,
+      task.lease?.owner ?? null,
+      task.lease?.token ?? null,
+      task.lease?.expiresAt ?? 0,
+      task.timeoutMs ?? null,
+    );
   }
 
   async getInstance(instanceId: string): Promise<InstanceRecord | null> {
@@ -246,55 +246,27 @@ export class SqliteStore implements InstanceStore, WorkQueue {
   async sendMessage(instanceId: string, message: InboxMessage, now: number): Promise<void> {
     return this.write(() => {
       const row = this.sql.selectInstanceStatus.get(instanceId) as { runtime_status: string; start_at: number } | undefined;
-      if (!row) throw new InstanceNotFoundError(instanceId);
-      if (FINISHED_STATUSES.includes(row.runtime_status as never)) {
-        throw new InstanceNotRunningError(instanceId, row.runtime_status);
-      }
-      if (message.type === "Suspend" || message.type === "Resume") {
-        this.suspendOrResume(instanceId, row.runtime_status, message, now);
-      } else if (message.type === "Terminate") {
-        this.sql.insertMessage.run(instanceId, JSON.stringify(message), now);
-        this.sql.wakeForTermination.run(now, instanceId);
-      } else {
-        // Messages are consumed in visibleAt order: one sent to a scheduled instance follows its start.
-        const visibleAt = row.runtime_status === "Pending" ? Math.max(now, row.start_at) : now;
-        this.sql.insertMessage.run(instanceId, JSON.stringify(message), visibleAt);
-      }
+      const plan = delivery(instanceId, row, message, now);
+      if (plan.kind === "status") return this.changeSuspension(instanceId, plan.suspension, message, now);
+      this.sql.insertMessage.run(instanceId, JSON.stringify(message), plan.visibleAt);
+      if (plan.wakes) this.sql.wakeForTermination.run(now, instanceId);
     });
   }
 
-  /**
-   * Suspending sets the status at once, so no further episode is claimed; its message waits
-   * in the inbox with everything that arrives meanwhile. The resume message is queued at the
-   * suspension's time, right behind it, so the first episode after the resume records the
-   * suspension, the resumption, then what arrived meanwhile, in the order it arrived. The
-   * suspension is queued a millisecond early: what arrives in its own millisecond, after it,
-   * must sort after the resumption too.
-   */
-  private suspendOrResume(instanceId: string, status: string, message: InboxMessage, now: number): void {
-    if (message.type === "Suspend") {
-      if (status === "Suspended") return; // already: nothing to add
-      if (status === "Pending") {
-        throw new InstanceNotRunningError(instanceId, status, "it has not started yet: suspend it once it runs, or terminate it");
-      }
-      if (status !== "Running") throw new InstanceNotRunningError(instanceId, status);
-      this.sql.setRuntimeStatus.run("Suspended", now, instanceId);
-      this.sql.insertMessage.run(instanceId, JSON.stringify(message), now - 1);
-    } else {
-      if (status !== "Suspended") throw new InstanceNotSuspendedError(instanceId, status);
-      this.sql.setRuntimeStatus.run("Running", now, instanceId);
-      const suspendedAt = (this.sql.selectSuspendTime.get(instanceId) as { at: number | null }).at;
-      this.sql.insertMessage.run(instanceId, JSON.stringify(message), suspendedAt ?? now);
-    }
+  /** Suspends or resumes (see suspension() in plan/instance-changes.ts). */
+  private changeSuspension(instanceId: string, suspension: Suspension, message: InboxMessage, now: number): void {
+    if (suspension.change === "none") return;
+    this.sql.setRuntimeStatus.run(suspension.status, now, instanceId);
+    const visibleAt =
+      suspension.messageAt === "suspension" ? ((this.sql.selectSuspendTime.get(instanceId) as { at: number | null }).at ?? now) : suspension.messageAt;
+    this.sql.insertMessage.run(instanceId, JSON.stringify(message), visibleAt);
   }
 
   async purgeInstance(instanceId: string): Promise<boolean> {
     return this.write(() => {
       const row = this.sql.selectInstanceStatus.get(instanceId) as { runtime_status: string } | undefined;
       if (!row) return false;
-      if (!FINISHED_STATUSES.includes(row.runtime_status as never)) {
-        throw new InstanceNotFinishedError(instanceId, row.runtime_status);
-      }
+      if (!isFinished(row.runtime_status)) throw new InstanceNotFinishedError(instanceId, row.runtime_status);
       this.deleteInstance(instanceId);
       return true;
     });
@@ -431,7 +403,7 @@ export class SqliteStore implements InstanceStore, WorkQueue {
 
   private claimInTransaction(request: WorkClaim): ClaimedWork {
     // Every lease below counts from this moment or later: the earliest of them ends no sooner.
-    const leasesExpireAt = leaseStart(request.orchestrations.now) + Math.min(request.orchestrations.leaseMs, request.activities.leaseMs);
+    const leasesExpireAt = leaseExpiry(request.orchestrations.now, Math.min(request.orchestrations.leaseMs, request.activities.leaseMs));
     return { orchestrations: this.claimOrchestrations(request.orchestrations), activities: this.claimActivities(request.activities), leasesExpireAt };
   }
 
@@ -450,7 +422,7 @@ export class SqliteStore implements InstanceStore, WorkQueue {
     const tokens = candidates.map(() => randomUUID());
     this.sql.leaseInstances.run(
       request.workerId,
-      leaseStart(now) + request.leaseMs,
+      leaseExpiry(now, request.leaseMs),
       JSON.stringify(candidates.map((row, i) => [row.instance_id, tokens[i]])),
     );
     const messages = new Map<string, StoredMessage[]>();
@@ -493,7 +465,7 @@ export class SqliteStore implements InstanceStore, WorkQueue {
     }
     return rows.map((row) => {
       const leaseToken = randomUUID();
-      this.sql.leaseTask.run(request.workerId, leaseToken, leaseStart(now) + request.leaseMs, row.id);
+      this.sql.leaseTask.run(request.workerId, leaseToken, leaseExpiry(now, request.leaseMs), row.id);
       return rowToTask(row, leaseToken);
     });
   }
@@ -509,7 +481,7 @@ export class SqliteStore implements InstanceStore, WorkQueue {
     // An immediate transaction takes the write lock first, so the expiry is computed once it is held.
     this.leaseOnly(() =>
       this.transact(() => {
-        const leaseExpiresAt = leaseStart(now) + leaseMs;
+        const leaseExpiresAt = leaseExpiry(now, leaseMs);
         if (instanceTokens.length) this.sql.renewInstanceLeases.run(leaseExpiresAt, JSON.stringify(instanceTokens));
         if (taskTokens.length) this.sql.renewTaskLeases.run(leaseExpiresAt, JSON.stringify(taskTokens));
       }),
@@ -557,10 +529,9 @@ export class SqliteStore implements InstanceStore, WorkQueue {
     }
   }
 
-  private commitEpisode(op: Extract<CommitOp, { type: "episode" }>, now: number): CommitOutcome {
+  private commitEpisode(op: EpisodeOp, now: number): CommitOutcome {
     const { result } = op;
     if (result.runtimeStatus === "ContinuedAsNew") return this.startNextGeneration(op, now);
-    const finished = result.runtimeStatus !== "Running";
     const updated = this.sql.updateInstanceAfterEpisode.run({
       status: result.runtimeStatus,
       output: result.output ?? null,
@@ -581,7 +552,7 @@ export class SqliteStore implements InstanceStore, WorkQueue {
     if (result.newEvents.length > 0) {
       this.sql.insertHistorySegment.run(op.instanceId, op.historyLengthBefore, JSON.stringify(result.newEvents), op.leaseToken);
     }
-    if (finished) {
+    if (result.runtimeStatus !== "Running") {
       this.sql.deleteInbox.run(op.instanceId); // the consumed messages and any left over
       this.sql.deleteUnleasedTasksOfInstance.run(op.instanceId, now);
       this.reportToParent(op.instanceId, result, now);
@@ -589,51 +560,20 @@ export class SqliteStore implements InstanceStore, WorkQueue {
     } else {
       for (const id of op.consumedMessageIds) this.sql.deleteMessage.run(id);
     }
-    const runningBySeq = op.runningTasks && new Map(op.runningTasks.map((task) => [task.seq, task]));
-    // An episode that ends its execution carries out only its children's starts.
-    for (const command of commandsCarriedOut(result)) {
-      if (command.type === "ScheduleTask") {
-        const visibleAt = Math.max(command.visibleAt ?? now, now);
-        const running = runningBySeq?.get(command.seq);
-        this.sql.insertTask.run(
-          op.instanceId,
-          op.executionId,
-          command.seq,
-          command.name,
-          command.input ?? null,
-          command.attempt,
-          command.idempotencyKey,
-          command.retry === null ? null : JSON.stringify(command.retry),
-          visibleAt,
-          visibleAt,
-          running?.leaseOwner ?? null,
-          running?.leaseToken ?? null,
-          running ? leaseStart(now) + running.leaseMs : 0,
-          command.timeoutMs ?? null,
-        );
-      } else if (command.type === "StartSubOrchestration") {
-        this.startChild(op, command, now);
-      } else if (command.type === "CreateTimer") {
-        const fired: InboxMessage = { type: "TimerFired", seq: command.seq };
-        this.sql.insertMessage.run(op.instanceId, JSON.stringify(fired), command.fireAt);
-      } else {
-        this.sql.deleteTimerMessage.run(op.instanceId, command.seq);
-      }
-    }
+    const writes = episodeWrites(op, now);
+    for (const task of writes.tasks) this.insertTask(task);
+    for (const timer of writes.timers) this.sql.insertMessage.run(op.instanceId, JSON.stringify(timerFired(timer.seq)), timer.fireAt);
+    for (const seq of writes.cancelledTimers) this.sql.deleteTimerMessage.run(op.instanceId, seq);
+    for (const command of writes.children) this.startChild(op, command, now);
     return "ok";
   }
 
-  /**
-   * continueAsNew: the instance keeps its id and row; the ending generation's history, queued
-   * results and idle tasks go; the next generation's start message is queued first (visible
-   * at 0), then the events it inherits, then whatever was already waiting in the inbox.
-   */
-  private startNextGeneration(op: Extract<CommitOp, { type: "episode" }>, now: number): CommitOutcome {
+  /** continueAsNew (see plan/next-generation.ts). */
+  private startNextGeneration(op: EpisodeOp, now: number): CommitOutcome {
     const { result } = op;
-    const next = result.continuedAsNew!;
     const updated = this.sql.startNextGeneration.run({
       executionId: op.newExecutionId!,
-      input: next.input ?? null,
+      input: result.continuedAsNew!.input ?? null,
       customStatusChanged: result.customStatus ? 1 : 0,
       customStatus: result.customStatus?.value ?? null,
       now,
@@ -648,62 +588,37 @@ export class SqliteStore implements InstanceStore, WorkQueue {
       return current?.execution_id === op.newExecutionId ? "ok" : "leaseLost";
     }
     const row = this.sql.selectInstance.get(op.instanceId) as InstanceRow;
+    const next = nextGeneration(op, row.name, now);
     this.sql.deleteHistory.run(op.instanceId);
     for (const id of op.consumedMessageIds) this.sql.deleteMessage.run(id);
-    this.sql.deleteResultMessages.run(op.instanceId);
-    if (!next.preserveEvents) this.sql.deleteEventMessages.run(op.instanceId);
+    this.sql.deleteMessagesOfTypes.run(op.instanceId, JSON.stringify(next.droppedTypes));
     this.sql.deleteUnleasedTasksOfInstance.run(op.instanceId, now);
-    const started: InboxMessage = {
-      type: "ExecutionStarted",
-      name: row.name,
-      executionId: op.newExecutionId!,
-      ...(next.input === undefined ? {} : { input: next.input }),
-    };
-    this.sql.insertMessage.run(op.instanceId, JSON.stringify(started), 0);
-    for (const message of next.carried) this.sql.insertMessage.run(op.instanceId, JSON.stringify(message), 0);
-    // Children started by the ending generation outlive it; their outcomes reach no generation.
-    for (const command of commandsCarriedOut(result)) {
-      if (command.type === "StartSubOrchestration") this.startChild(op, command, now);
-    }
+    for (const message of next.messages) this.sql.insertMessage.run(op.instanceId, JSON.stringify(message), 0);
+    for (const command of next.children) this.startChild(op, command, now);
     return "ok";
   }
 
-  /**
-   * Creates a child instance; if its id is taken, the parent's call fails instead (nothing else
-   * is written), unless the parent's execution ends in this episode: then no one awaits the call.
-   */
-  private startChild(
-    op: Extract<CommitOp, { type: "episode" }>,
-    command: Extract<EpisodeResult["commands"][number], { type: "StartSubOrchestration" }>,
-    now: number,
-  ): void {
+  /** Creates a child instance, or fails the parent's call if its id is taken (see plan/child-start.ts). */
+  private startChild(op: EpisodeOp, command: StartSubOrchestration, now: number): void {
     if (this.sql.selectInstanceStatus.get(command.instanceId)) {
-      if (op.result.runtimeStatus !== "Running") return;
-      const error = new InstanceAlreadyExistsError(command.instanceId);
-      const failed: InboxMessage = { type: "SubOrchestrationFailed", seq: command.seq, error: toErrorDetails(error) };
-      this.sql.insertMessage.run(op.instanceId, JSON.stringify(failed), now);
+      const failed = childIdTaken(op, command);
+      if (failed) this.sql.insertMessage.run(op.instanceId, JSON.stringify(failed), now);
       return;
     }
-    const executionId = randomUUID();
+    const child = childInstance(op, command, randomUUID(), now);
     this.sql.insertChildInstance.run(
-      command.instanceId,
-      command.name,
-      executionId,
-      command.input ?? null,
+      child.instanceId,
+      child.name,
+      child.executionId,
+      child.input ?? null,
       now,
       now,
       now,
-      op.instanceId,
-      op.executionId,
-      command.seq,
+      child.parentInstanceId,
+      child.parentExecutionId,
+      child.parentSeq,
     );
-    const started: InboxMessage = {
-      type: "ExecutionStarted",
-      name: command.name,
-      executionId,
-      ...(command.input === undefined ? {} : { input: command.input }),
-    };
-    this.sql.insertMessage.run(command.instanceId, JSON.stringify(started), now);
+    this.sql.insertMessage.run(child.instanceId, JSON.stringify(child.started), now);
   }
 
   /** A child that ended tells its parent's call (if that execution still runs). */
@@ -712,17 +627,7 @@ export class SqliteStore implements InstanceStore, WorkQueue {
       | { parent_instance_id: string; parent_execution_id: string; parent_seq: number }
       | undefined;
     if (!parent) return;
-    const seq = parent.parent_seq;
-    let message: InboxMessage;
-    if (result.runtimeStatus === "Completed") {
-      message = { type: "SubOrchestrationCompleted", seq, ...(result.output === undefined ? {} : { output: result.output }) };
-    } else if (result.runtimeStatus === "Failed") {
-      const { code: _code, ...error } = result.failure!;
-      message = { type: "SubOrchestrationFailed", seq, error };
-    } else {
-      const reason = result.output === undefined ? "" : `: ${result.output}`;
-      message = { type: "SubOrchestrationFailed", seq, error: { name: "Terminated", message: `The sub-orchestration was terminated${reason}` } };
-    }
+    const message = childOutcome(parent.parent_seq, result);
     this.sql.insertMessageIfLive.run(
       parent.parent_instance_id,
       JSON.stringify(message),
@@ -736,8 +641,7 @@ export class SqliteStore implements InstanceStore, WorkQueue {
   private terminateChildren(instanceId: string, executionId: string, now: number): void {
     const children = this.sql.selectLiveChildren.all(instanceId, executionId) as { instance_id: string }[];
     for (const { instance_id: child } of children) {
-      const terminate: InboxMessage = { type: "Terminate", reason: `Parent instance "${instanceId}" was terminated.` };
-      this.sql.insertMessage.run(child, JSON.stringify(terminate), now);
+      this.sql.insertMessage.run(child, JSON.stringify(parentTerminated(instanceId)), now);
       this.sql.wakeForTermination.run(now, child);
     }
   }
@@ -838,12 +742,3 @@ export class SqliteStore implements InstanceStore, WorkQueue {
     }
   }
 }
-
-/**
- * A lease counts from when the claim takes effect. `now` was read before the transaction
- * began, which may have waited up to busy_timeout for another process's write lock.
- */
-function leaseStart(now: number): number {
-  return Math.max(now, Date.now());
-}
-
