@@ -4,6 +4,7 @@
  * and an ExecutionRewound event ends the kept history.
  */
 import { callKey } from "../../engine/command.js";
+import { InstanceNotFailedError, InstanceNotFoundError } from "../../errors.js";
 import type { HistoryEvent, InboxMessage } from "../../engine/history-event.js";
 import type { NewTask } from "./new-task.js";
 
@@ -98,4 +99,10 @@ export function rewindWrites(
     })),
     messages,
   };
+}
+
+/** Only a Failed instance can be rewound. */
+export function assertRewindable(instanceId: string, row: { runtime_status: string } | undefined): asserts row {
+  if (!row) throw new InstanceNotFoundError(instanceId);
+  if (row.runtime_status !== "Failed") throw new InstanceNotFailedError(instanceId, row.runtime_status);
 }

@@ -1,3 +1,4 @@
+import type Database from "better-sqlite3";
 import { LIVE_SQL as LIVE } from "../store.js";
 
 /**
@@ -146,3 +147,6 @@ export const SQL = {
   selectLiveWorkers: `SELECT activities, orchestrations FROM workers WHERE heartbeat_at + lease_ms >= ?`,
   selectQueuedTaskNames: `SELECT DISTINCT name FROM activity_tasks WHERE instance_id = ? AND execution_id = ? AND lease_expires_at <= ?`,
 } as const;
+
+/** The statements, prepared on the store's connection. */
+export type Statements = { [K in keyof typeof SQL]: Database.Statement };
