@@ -11,7 +11,8 @@
  * - lease: a worker's claim on an instance or task, fenced by a token; a commit whose
  *   token no longer matches is rejected, so a worker that lost its lease cannot commit.
  *
- * All times are milliseconds since the epoch, passed in by the caller.
+ * All times are milliseconds since the epoch, passed in by the caller; a store reads its own
+ * clock (options.clock, Date.now by default) only to start a lease no earlier than the write.
  *
  * Rules every implementation keeps (test/store/conformance checks them):
  * - Leases: a lease runs `leaseMs` from when its write takes effect (the caller's `now`, or

@@ -5,7 +5,7 @@
  */
 import { commandsCarriedOut, type Command } from "../../engine/command.js";
 import type { CommitOp } from "../work-queue.js";
-import { leaseExpiry } from "./lease.js";
+import { leaseExpiry, type Clock } from "./lease.js";
 import type { NewTask } from "./new-task.js";
 
 export type EpisodeOp = Extract<CommitOp, { type: "episode" }>;
@@ -24,7 +24,7 @@ export interface EpisodeWrites {
   queuesWork: boolean;
 }
 
-export function episodeWrites(op: EpisodeOp, now: number): EpisodeWrites {
+export function episodeWrites(op: EpisodeOp, now: number, clock: Clock): EpisodeWrites {
   const tasks: NewTask[] = [];
   const timers: CreateTimer[] = [];
   const children: StartSubOrchestration[] = [];
@@ -43,7 +43,7 @@ export function episodeWrites(op: EpisodeOp, now: number): EpisodeWrites {
         idempotencyKey: command.idempotencyKey,
         retry: command.retry === null ? null : JSON.stringify(command.retry),
         visibleAt: Math.max(command.visibleAt ?? now, now),
-        lease: leased && { owner: leased.leaseOwner, token: leased.leaseToken, expiresAt: leaseExpiry(now, leased.leaseMs) },
+        lease: leased && { owner: leased.leaseOwner, token: leased.leaseToken, expiresAt: leaseExpiry(now, leased.leaseMs, clock) },
         timeoutMs: command.timeoutMs,
       });
     } else if (command.type === "CreateTimer") timers.push(command);

@@ -7,6 +7,7 @@
 import type { InboxMessage } from "../../engine/history-event.js";
 import { RESULT_MESSAGE_TYPES } from "../store.js";
 import { episodeWrites, type EpisodeOp, type StartSubOrchestration } from "./episode-writes.js";
+import type { Clock } from "./lease.js";
 import { startMessage } from "./messages.js";
 
 export interface NextGeneration {
@@ -20,7 +21,7 @@ export interface NextGeneration {
 }
 
 /** `name`: the instance's orchestration, read from its row. */
-export function nextGeneration(op: EpisodeOp, name: string, now: number): NextGeneration {
+export function nextGeneration(op: EpisodeOp, name: string, now: number, clock: Clock): NextGeneration {
   const next = op.result.continuedAsNew!;
   const executionId = op.newExecutionId!;
   return {
@@ -28,6 +29,6 @@ export function nextGeneration(op: EpisodeOp, name: string, now: number): NextGe
     input: next.input,
     messages: [startMessage({ name, executionId, input: next.input }), ...next.carried],
     droppedTypes: next.preserveEvents ? [...RESULT_MESSAGE_TYPES] : [...RESULT_MESSAGE_TYPES, "EventRaised"],
-    children: episodeWrites(op, now).children,
+    children: episodeWrites(op, now, clock).children,
   };
 }

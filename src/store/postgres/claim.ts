@@ -12,7 +12,7 @@ import type { InboxMessage } from "../../engine/history-event.js";
 import { rowToTask, type TaskRow } from "../task-row.js";
 import { type ActivityWorkItem, type InstanceLease, type ClaimedWork, type ClaimRequest, type OrchestrationWorkItem, type WorkClaim } from "../store.js";
 import type { Connection, Sql, Statement } from "./connection.js";
-import { leaseExpiry } from "../plan/lease.js";
+import { leaseExpiry, type Clock } from "../plan/lease.js";
 import {
   CLAIM,
   COUNT_RUNNING_TASKS,
@@ -25,7 +25,12 @@ import {
 } from "./statements/work.js";
 
 /** `advisoryKey(name)`: the advisory lock under which claims of a capped activity take turns. */
-export async function claimWork(sql: Sql, request: WorkClaim, advisoryKey: (activityName: string) => string): Promise<ClaimedWork> {
+export async function claimWork(
+  sql: Sql,
+  request: WorkClaim,
+  advisoryKey: (activityName: string) => string,
+  clock: Clock,
+): Promise<ClaimedWork> {
   const { orchestrations, activities } = request;
   const caps = activities.concurrency ?? {};
   const wantsOrchestrations = orchestrations.limit > 0 && orchestrations.names.length > 0;
@@ -34,11 +39,11 @@ export async function claimWork(sql: Sql, request: WorkClaim, advisoryKey: (acti
   const capped = wantsActivities ? activities.names.filter((name) => caps[name] !== undefined).sort() : [];
   const claimed: ClaimedWork =
     wantsOrchestrations || free.length > 0
-      ? await claimUncapped(sql, CLAIM, wantsOrchestrations ? orchestrations : { ...orchestrations, limit: 0 }, { ...activities, names: free })
+      ? await claimUncapped(sql, CLAIM, wantsOrchestrations ? orchestrations : { ...orchestrations, limit: 0 }, { ...activities, names: free }, clock)
       : { orchestrations: [], activities: [] };
   for (const name of capped) {
     if (claimed.activities.length >= activities.limit) break;
-    const { tasks, leaseExpiresAt } = await claimCapped(sql, activities, name, caps[name]!, activities.limit - claimed.activities.length, advisoryKey(name));
+    const { tasks, leaseExpiresAt } = await claimCapped(sql, activities, name, caps[name]!, activities.limit - claimed.activities.length, advisoryKey(name), clock);
     claimed.activities.push(...tasks);
     if (tasks.length > 0) claimed.leasesExpireAt = Math.min(claimed.leasesExpireAt ?? Infinity, leaseExpiresAt);
   }
@@ -52,10 +57,15 @@ export async function claimWork(sql: Sql, request: WorkClaim, advisoryKey: (acti
  * claim nobody acted on durably, and the next durable commit flushes it). Safe to repeat: a
  * claim whose answer was lost leaves its leases to expire.
  */
-export async function claimAlone(db: Connection, request: WorkClaim, advisoryKey: (activityName: string) => string): Promise<ClaimedWork> {
+export async function claimAlone(
+  db: Connection,
+  request: WorkClaim,
+  advisoryKey: (activityName: string) => string,
+  clock: Clock,
+): Promise<ClaimedWork> {
   const { orchestrations, activities } = request;
   const capped = activities.limit > 0 && activities.names.some((name) => activities.concurrency?.[name] !== undefined);
-  if (capped) return db.transaction((sql) => claimWork(sql, request, advisoryKey), { ambiguousCommitSafe: true, leasesOnly: true });
+  if (capped) return db.transaction((sql) => claimWork(sql, request, advisoryKey, clock), { ambiguousCommitSafe: true, leasesOnly: true });
   const wantsOrchestrations = orchestrations.limit > 0 && orchestrations.names.length > 0;
   const wantsActivities = activities.limit > 0 && activities.names.length > 0;
   if (!wantsOrchestrations && !wantsActivities) return { orchestrations: [], activities: [] };
@@ -64,6 +74,7 @@ export async function claimAlone(db: Connection, request: WorkClaim, advisoryKey
     LEASES_ONLY_CLAIM,
     wantsOrchestrations ? orchestrations : { ...orchestrations, limit: 0 },
     wantsActivities ? activities : { ...activities, limit: 0 },
+    clock,
   );
 }
 
@@ -72,10 +83,11 @@ async function claimUncapped(
   statement: Statement,
   orchestrations: WorkClaim["orchestrations"],
   activities: ClaimRequest,
+  clock: Clock,
 ): Promise<ClaimedWork> {
   const taskLimit = activities.names.length > 0 ? activities.limit : 0;
-  const instanceLeaseExpiresAt = leaseExpiry(orchestrations.now, orchestrations.leaseMs);
-  const taskLeaseExpiresAt = leaseExpiry(activities.now, activities.leaseMs);
+  const instanceLeaseExpiresAt = leaseExpiry(orchestrations.now, orchestrations.leaseMs, clock);
+  const taskLeaseExpiresAt = leaseExpiry(activities.now, activities.leaseMs, clock);
   const result = await sql.run<{
     orchestrations: ClaimedInstance[];
     messages: [instanceId: string, id: number, message: InboxMessage][];
@@ -138,6 +150,7 @@ async function claimCapped(
   cap: number,
   limit: number,
   lockKey: string,
+  clock: Clock,
 ): Promise<{ tasks: ActivityWorkItem[]; leaseExpiresAt: number }> {
   await sql.query(TAKE_TURN, [lockKey]);
   const running = await sql.query<{ n: number }>(
@@ -145,7 +158,7 @@ async function claimCapped(
     [name, request.now],
   );
   const room = Math.min(cap - (running.rows[0]?.n ?? 0), limit);
-  const leaseExpiresAt = leaseExpiry(request.now, request.leaseMs);
+  const leaseExpiresAt = leaseExpiry(request.now, request.leaseMs, clock);
   if (room <= 0) return { tasks: [], leaseExpiresAt };
   const result = await sql.query<TaskRow & { lease_token: string }>(
     LEASE_CAPPED_TASKS,
@@ -164,10 +177,11 @@ export async function renewLeases(
   taskTokens: readonly string[],
   now: number,
   leaseMs: number,
+  clock: Clock,
 ): Promise<{ endedTaskTokens: string[] }> {
   if (instanceLeases.length === 0 && taskTokens.length === 0) return { endedTaskTokens: [] };
   return db.transaction(async (sql) => {
-    const leaseExpiresAt = leaseExpiry(now, leaseMs);
+    const leaseExpiresAt = leaseExpiry(now, leaseMs, clock);
     // Rows a commit holds are skipped, not waited for: that commit is about to end or change
     // the lease, and waiting would lock in the opposite order to commits (deadlocks). A lease
     // skipped now is renewed at the next round, well before it expires.

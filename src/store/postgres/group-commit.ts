@@ -14,6 +14,7 @@ import { randomUUID } from "node:crypto";
 import { faultPoint } from "../../observability/fault-points.js";
 import { childIdTaken, childInstance } from "../plan/child-start.js";
 import { episodeWrites, type EpisodeOp, type EpisodeWrites, type StartSubOrchestration } from "../plan/episode-writes.js";
+import type { Clock } from "../plan/lease.js";
 import { childOutcome, parentTerminated } from "../plan/messages.js";
 import { nextGeneration } from "../plan/next-generation.js";
 import { outcomeMessage, type CommitOp, type CommitOutcome } from "../store.js";
@@ -40,7 +41,7 @@ import { Hints, insertMessageIfLive, insertMessages, one, wakeForTermination, ty
 type OtherOp = Exclude<CommitOp, { type: "activityCompleted" | "activityFailed" }>;
 
 /** Applies the ops in the transaction `sql`; one outcome per op, in order. */
-export async function commitOps(sql: Sql, ops: readonly CommitOp[], now: number, hints: Hints): Promise<CommitOutcome[]> {
+export async function commitOps(sql: Sql, ops: readonly CommitOp[], now: number, hints: Hints, clock: Clock): Promise<CommitOutcome[]> {
   // Every instance the ops touch is locked first, in one order: two workers' batches then
   // wait for each other instead of deadlocking (each deadlock costs a second and a retry).
   const touched = [...new Set(ops.map((op) => ("task" in op ? op.task.instanceId : op.instanceId)))].sort();
@@ -51,8 +52,8 @@ export async function commitOps(sql: Sql, ops: readonly CommitOp[], now: number,
   const outcomes = await commitActivityOutcomes(sql, ops, now, hints);
   // Then the episodes, all in one statement (each instance has at most one op in a batch:
   // one lease, one episode), then the rest in order.
-  await commitEpisodeBatch(sql, ops, outcomes, now, hints);
-  for (const [i, op] of ops.entries()) outcomes[i] ??= await applyOp(sql, op as OtherOp, now, hints);
+  await commitEpisodeBatch(sql, ops, outcomes, now, hints, clock);
+  for (const [i, op] of ops.entries()) outcomes[i] ??= await applyOp(sql, op as OtherOp, now, hints, clock);
   return outcomes;
 }
 
@@ -63,9 +64,9 @@ export async function commitOps(sql: Sql, ops: readonly CommitOp[], now: number,
  * children, or an instance with a parent to tell (or a lost lease, which the usual way then reports).
  * The caller announces the instance's end.
  */
-export async function commitLoneEnd(db: Connection, op: CommitOp, now: number): Promise<CommitOutcome | undefined> {
+export async function commitLoneEnd(db: Connection, op: CommitOp, now: number, clock: Clock): Promise<CommitOutcome | undefined> {
   if (op.type !== "episode" || (op.result.runtimeStatus !== "Completed" && op.result.runtimeStatus !== "Failed")) return undefined;
-  const writes = episodeWrites(op, now);
+  const writes = episodeWrites(op, now, clock);
   if (writes.children.length > 0) return undefined; // children to create: more than one statement
   faultPoint("before-commit");
   const committed = await commitEpisodes(db, [{ op, writes }], now, LONE_EPISODE_STATEMENT);
@@ -103,10 +104,10 @@ async function commitActivityOutcomes(sql: Sql, ops: readonly CommitOp[], now: n
   return outcomes;
 }
 
-async function applyOp(sql: Sql, op: OtherOp, now: number, hints: Hints): Promise<CommitOutcome> {
+async function applyOp(sql: Sql, op: OtherOp, now: number, hints: Hints, clock: Clock): Promise<CommitOutcome> {
   switch (op.type) {
     case "episode":
-      return commitEpisodeAlone(sql, op, now, hints);
+      return commitEpisodeAlone(sql, op, now, hints, clock);
     case "stall": {
       const stalled = await sql.query(
         // A termination queued after the stalled episode was claimed keeps the instance
@@ -152,14 +153,21 @@ async function applyOp(sql: Sql, op: OtherOp, now: number, hints: Hints): Promis
  * for those whose lease held, what they send elsewhere: a parent's result, children started
  * or terminated. Fills their outcomes.
  */
-async function commitEpisodeBatch(sql: Sql, ops: readonly CommitOp[], outcomes: CommitOutcome[], now: number, hints: Hints): Promise<void> {
+async function commitEpisodeBatch(
+  sql: Sql,
+  ops: readonly CommitOp[],
+  outcomes: CommitOutcome[],
+  now: number,
+  hints: Hints,
+  clock: Clock,
+): Promise<void> {
   const perInstance = new Map<string, number>();
   for (const op of ops) {
     if ("instanceId" in op) perInstance.set(op.instanceId, (perInstance.get(op.instanceId) ?? 0) + 1);
   }
   const episodes = ops.flatMap((op, index) =>
     op.type === "episode" && op.result.runtimeStatus !== "ContinuedAsNew" && perInstance.get(op.instanceId) === 1
-      ? [{ op, index, writes: episodeWrites(op, now) }]
+      ? [{ op, index, writes: episodeWrites(op, now, clock) }]
       : [],
   );
   await commitEpisodeList(sql, episodes, outcomes, now, hints);
@@ -211,15 +219,15 @@ async function startChildren(sql: Sql, op: EpisodeOp, children: readonly StartSu
 }
 
 /** An episode written on its own: a continueAsNew, or one whose instance has another op in the batch. */
-async function commitEpisodeAlone(sql: Sql, op: EpisodeOp, now: number, hints: Hints): Promise<CommitOutcome> {
-  if (op.result.runtimeStatus === "ContinuedAsNew") return startNextGeneration(sql, op, now, hints);
+async function commitEpisodeAlone(sql: Sql, op: EpisodeOp, now: number, hints: Hints, clock: Clock): Promise<CommitOutcome> {
+  if (op.result.runtimeStatus === "ContinuedAsNew") return startNextGeneration(sql, op, now, hints, clock);
   const outcomes: CommitOutcome[] = [];
-  await commitEpisodeList(sql, [{ op, index: 0, writes: episodeWrites(op, now) }], outcomes, now, hints);
+  await commitEpisodeList(sql, [{ op, index: 0, writes: episodeWrites(op, now, clock) }], outcomes, now, hints);
   return outcomes[0]!;
 }
 
 /** continueAsNew (see plan/next-generation.ts). */
-async function startNextGeneration(sql: Sql, op: EpisodeOp, now: number, hints: Hints): Promise<CommitOutcome> {
+async function startNextGeneration(sql: Sql, op: EpisodeOp, now: number, hints: Hints, clock: Clock): Promise<CommitOutcome> {
   const { result } = op;
   const updated = await sql.query<{ name: string }>(
     START_NEXT_GENERATION,
@@ -237,7 +245,7 @@ async function startNextGeneration(sql: Sql, op: EpisodeOp, now: number, hints: 
   );
   const row = updated.rows[0];
   if (!row) return (await nextGenerationStarted(sql, op)) ? "ok" : "leaseLost";
-  const next = nextGeneration(op, row.name, now);
+  const next = nextGeneration(op, row.name, now, clock);
   await sql.query(
     DROP_ENDED_GENERATION,
     [op.instanceId, now, op.consumedMessageIds, next.droppedTypes],

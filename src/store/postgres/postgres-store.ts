@@ -20,6 +20,7 @@ import { decodeToken } from "../continuation-token.js";
 import { filterTerms, finishedOnly, pageOf } from "../instance-filter.js";
 import type { InstanceRow } from "../instance-row.js";
 import type { EpisodeOp } from "../plan/episode-writes.js";
+import type { Clock } from "../plan/lease.js";
 import { delivery, isFinished, restartRequest, type Suspension } from "../plan/instance-changes.js";
 import { startMessage } from "../plan/messages.js";
 import { assertRewindable, rewindWrites } from "../plan/rewind.js";
@@ -89,6 +90,7 @@ export class PostgresStore implements InstanceStore, WorkQueue {
   private constructor(
     readonly url: string,
     private readonly db: Connection,
+    private readonly clock: Clock,
   ) {
     const origin = randomUUID();
     this.listener = new HintListener(db.options.connectionString, channelOf(db.options.schema), origin);
@@ -107,11 +109,12 @@ export class PostgresStore implements InstanceStore, WorkQueue {
     });
   }
 
-  static async open(url: string, options: ConnectionOptions): Promise<PostgresStore> {
+  /** `clock`: where the store reads the time a lease starts from (see plan/lease.ts); Date.now by default. */
+  static async open(url: string, options: ConnectionOptions, { clock = Date.now }: { clock?: Clock } = {}): Promise<PostgresStore> {
     const db = new Connection(options);
     try {
-      await migrate(db, Date.now());
-      return new PostgresStore(url, db);
+      await migrate(db, clock());
+      return new PostgresStore(url, db, clock);
     } catch (error) {
       await db.close().catch(() => undefined);
       if (error instanceof SchemaTooNewError || error instanceof StoreUnavailableError) throw error;
@@ -315,11 +318,11 @@ export class PostgresStore implements InstanceStore, WorkQueue {
   // ---- claims, leases and commits --------------------------------------------------------
 
   claim(request: WorkClaim): Promise<ClaimedWork> {
-    return claimAlone(this.db, request, (activityName) => this.advisoryKey(activityName));
+    return claimAlone(this.db, request, (activityName) => this.advisoryKey(activityName), this.clock);
   }
 
   private claimIn(sql: Sql, request: WorkClaim): Promise<ClaimedWork> {
-    return claimWork(sql, request, (activityName) => this.advisoryKey(activityName));
+    return claimWork(sql, request, (activityName) => this.advisoryKey(activityName), this.clock);
   }
 
   /** The advisory lock under which claims of a capped activity take turns, per schema. */
@@ -333,7 +336,7 @@ export class PostgresStore implements InstanceStore, WorkQueue {
     now: number,
     leaseMs: number,
   ): Promise<{ endedTaskTokens: string[] }> {
-    return renewLeases(this.db, instanceLeases, taskTokens, now, leaseMs);
+    return renewLeases(this.db, instanceLeases, taskTokens, now, leaseMs, this.clock);
   }
 
   /**
@@ -342,13 +345,13 @@ export class PostgresStore implements InstanceStore, WorkQueue {
    * segment and reports "ok"; the other ops report `leaseLost`.
    */
   async commit(ops: readonly CommitOp[], now: number, claim?: WorkClaim): Promise<{ outcomes: CommitOutcome[]; claimed: ClaimedWork }> {
-    const lone = !claim && ops.length === 1 ? await commitLoneEnd(this.db, ops[0]!, now) : undefined;
+    const lone = !claim && ops.length === 1 ? await commitLoneEnd(this.db, ops[0]!, now, this.clock) : undefined;
     if (lone) {
       this.hints.send([`finished:${(ops[0] as EpisodeOp).instanceId}`]);
       return { outcomes: [lone], claimed: { orchestrations: [], activities: [] } };
     }
     const result = await this.transaction(async (sql, hints) => {
-      const outcomes = await commitOps(sql, ops, now, hints);
+      const outcomes = await commitOps(sql, ops, now, hints, this.clock);
       const claimed = claim ? await this.claimIn(sql, claim) : { orchestrations: [], activities: [] };
       faultPoint("before-commit");
       return { outcomes, claimed };

@@ -4,17 +4,17 @@
  */
 import { randomUUID } from "node:crypto";
 import type { InboxMessage } from "../../engine/history-event.js";
-import { leaseExpiry } from "../plan/lease.js";
+import { leaseExpiry, type Clock } from "../plan/lease.js";
 import { rowToTask, type TaskRow } from "../task-row.js";
 import type { ActivityWorkItem, ClaimedWork, ClaimRequest, OrchestrationWorkItem, StoredMessage, WorkClaim } from "../store.js";
 import type { Statements } from "./queries.js";
 
-export function claimInTransaction(sql: Statements, request: WorkClaim): ClaimedWork {
+export function claimInTransaction(sql: Statements, request: WorkClaim, clock: Clock): ClaimedWork {
   // Every lease below counts from this moment or later: the earliest of them ends no sooner.
-  const leasesExpireAt = leaseExpiry(request.orchestrations.now, Math.min(request.orchestrations.leaseMs, request.activities.leaseMs));
-  return { orchestrations: claimOrchestrations(sql, request.orchestrations), activities: claimActivities(sql, request.activities), leasesExpireAt };
+  const leasesExpireAt = leaseExpiry(request.orchestrations.now, Math.min(request.orchestrations.leaseMs, request.activities.leaseMs), clock);
+  return { orchestrations: claimOrchestrations(sql, request.orchestrations, clock), activities: claimActivities(sql, request.activities, clock), leasesExpireAt };
 }
-function claimOrchestrations(sql: Statements, request: WorkClaim["orchestrations"]): OrchestrationWorkItem[] {
+function claimOrchestrations(sql: Statements, request: WorkClaim["orchestrations"], clock: Clock): OrchestrationWorkItem[] {
   if (request.limit <= 0 || request.names.length === 0) return [];
   const { now } = request;
   const candidates = sql.selectClaimableInstances.all(
@@ -29,7 +29,7 @@ function claimOrchestrations(sql: Statements, request: WorkClaim["orchestrations
   const tokens = candidates.map(() => randomUUID());
   sql.leaseInstances.run(
     request.workerId,
-    leaseExpiry(now, request.leaseMs),
+    leaseExpiry(now, request.leaseMs, clock),
     JSON.stringify(candidates.map((row, i) => [row.instance_id, tokens[i]])),
   );
   const messages = new Map<string, StoredMessage[]>();
@@ -52,7 +52,7 @@ function claimOrchestrations(sql: Statements, request: WorkClaim["orchestrations
     messages: messages.get(row.instance_id) ?? [],
   }));
 }
-function claimActivities(sql: Statements, request: ClaimRequest): ActivityWorkItem[] {
+function claimActivities(sql: Statements, request: ClaimRequest, clock: Clock): ActivityWorkItem[] {
   if (request.limit <= 0 || request.names.length === 0) return [];
   const { now } = request;
   const caps = request.concurrency ?? {};
@@ -71,7 +71,7 @@ function claimActivities(sql: Statements, request: ClaimRequest): ActivityWorkIt
   }
   return rows.map((row) => {
     const leaseToken = randomUUID();
-    sql.leaseTask.run(request.workerId, leaseToken, leaseExpiry(now, request.leaseMs), row.id);
+    sql.leaseTask.run(request.workerId, leaseToken, leaseExpiry(now, request.leaseMs, clock), row.id);
     return rowToTask(row, leaseToken);
   });
 }

@@ -7,16 +7,17 @@ import type { EpisodeResult } from "../../engine/command.js";
 import { childIdTaken, childInstance } from "../plan/child-start.js";
 import { episodeWrites, type EpisodeOp, type StartSubOrchestration } from "../plan/episode-writes.js";
 import { childOutcome, parentTerminated, timerFired } from "../plan/messages.js";
+import type { Clock } from "../plan/lease.js";
 import type { NewTask } from "../plan/new-task.js";
 import { nextGeneration } from "../plan/next-generation.js";
 import type { InstanceRow } from "../instance-row.js";
 import { outcomeMessage, type CommitOp, type CommitOutcome } from "../store.js";
 import type { Statements } from "./queries.js";
 
-export function applyOp(sql: Statements, op: CommitOp, now: number): CommitOutcome {
+export function applyOp(sql: Statements, op: CommitOp, now: number, clock: Clock): CommitOutcome {
   switch (op.type) {
     case "episode":
-      return commitEpisode(sql, op, now);
+      return commitEpisode(sql, op, now, clock);
     case "stall": {
       const changed = sql.stallInstance.run(op.code, op.message, now, now, op.instanceId, op.leaseToken).changes;
       return changed ? "ok" : "leaseLost";
@@ -39,9 +40,9 @@ export function applyOp(sql: Statements, op: CommitOp, now: number): CommitOutco
       return sql.releaseTask.run(op.task.leaseToken).changes ? "ok" : "leaseLost";
   }
 }
-function commitEpisode(sql: Statements, op: EpisodeOp, now: number): CommitOutcome {
+function commitEpisode(sql: Statements, op: EpisodeOp, now: number, clock: Clock): CommitOutcome {
   const { result } = op;
-  if (result.runtimeStatus === "ContinuedAsNew") return startNextGeneration(sql, op, now);
+  if (result.runtimeStatus === "ContinuedAsNew") return startNextGeneration(sql, op, now, clock);
   const updated = sql.updateInstanceAfterEpisode.run({
     status: result.runtimeStatus,
     output: result.output ?? null,
@@ -70,7 +71,7 @@ function commitEpisode(sql: Statements, op: EpisodeOp, now: number): CommitOutco
   } else {
     for (const id of op.consumedMessageIds) sql.deleteMessage.run(id);
   }
-  const writes = episodeWrites(op, now);
+  const writes = episodeWrites(op, now, clock);
   for (const task of writes.tasks) insertTask(sql, task);
   for (const timer of writes.timers) sql.insertMessage.run(op.instanceId, JSON.stringify(timerFired(timer.seq)), timer.fireAt);
   for (const seq of writes.cancelledTimers) sql.deleteTimerMessage.run(op.instanceId, seq);
@@ -78,7 +79,7 @@ function commitEpisode(sql: Statements, op: EpisodeOp, now: number): CommitOutco
   return "ok";
 }
 /** continueAsNew (see plan/next-generation.ts). */
-function startNextGeneration(sql: Statements, op: EpisodeOp, now: number): CommitOutcome {
+function startNextGeneration(sql: Statements, op: EpisodeOp, now: number, clock: Clock): CommitOutcome {
   const { result } = op;
   const updated = sql.startNextGeneration.run({
     executionId: op.newExecutionId!,
@@ -97,7 +98,7 @@ function startNextGeneration(sql: Statements, op: EpisodeOp, now: number): Commi
     return current?.execution_id === op.newExecutionId ? "ok" : "leaseLost";
   }
   const row = sql.selectInstance.get(op.instanceId) as InstanceRow;
-  const next = nextGeneration(op, row.name, now);
+  const next = nextGeneration(op, row.name, now, clock);
   sql.deleteHistory.run(op.instanceId);
   for (const id of op.consumedMessageIds) sql.deleteMessage.run(id);
   sql.deleteMessagesOfTypes.run(op.instanceId, JSON.stringify(next.droppedTypes));

@@ -37,7 +37,7 @@ import { decodeToken } from "../continuation-token.js";
 import { filterTerms, finishedOnly, pageOf } from "../instance-filter.js";
 import { rowToInstance, type InstanceRow } from "../instance-row.js";
 import { delivery, isFinished, restartRequest, type Suspension } from "../plan/instance-changes.js";
-import { leaseExpiry } from "../plan/lease.js";
+import { leaseExpiry, type Clock } from "../plan/lease.js";
 import { startMessage } from "../plan/messages.js";
 import { assertRewindable, rewindWrites } from "../plan/rewind.js";
 import { functionsByKind, unhostedWork, waitsForWorkers } from "../plan/unhosted-work.js";
@@ -54,6 +54,8 @@ export type SqliteSynchronous = "OFF" | "NORMAL" | "FULL" | "EXTRA";
 export interface SqliteStoreOptions {
   /** SQLite's `synchronous` setting; FULL (the default) fsyncs every commit. */
   synchronous?: SqliteSynchronous;
+  /** Where the store reads the time a lease starts from (see plan/lease.ts); Date.now by default. */
+  clock?: Clock;
 }
 
 export class SqliteStore implements InstanceStore, WorkQueue {
@@ -65,6 +67,7 @@ export class SqliteStore implements InstanceStore, WorkQueue {
     path: string,
     db: Database.Database,
     synchronous: SqliteSynchronous,
+    private readonly clock: Clock,
   ) {
     this.file = new SqliteTransactions(db, path, synchronous);
     this.sql = Object.fromEntries(Object.entries(SQL).map(([key, text]) => [key, db.prepare(text)])) as Statements;
@@ -80,8 +83,9 @@ export class SqliteStore implements InstanceStore, WorkQueue {
       enableWal(db);
       const synchronous = options.synchronous ?? "FULL";
       db.pragma(`synchronous = ${synchronous}`);
-      migrate(db, Date.now());
-      return new SqliteStore(url, path, db, synchronous);
+      const clock = options.clock ?? Date.now;
+      migrate(db, clock());
+      return new SqliteStore(url, path, db, synchronous, clock);
     } catch (error) {
       const named = namedFault(error, path);
       const damaged = named instanceof StoreCorruptError && startsAsSqlite(path);
@@ -262,7 +266,7 @@ export class SqliteStore implements InstanceStore, WorkQueue {
 
   async claim(request: WorkClaim): Promise<ClaimedWork> {
     if (request.orchestrations.limit <= 0 && request.activities.limit <= 0) return { orchestrations: [], activities: [] };
-    return this.file.leaseOnly(() => this.file.transact(() => claimInTransaction(this.sql, request)));
+    return this.file.leaseOnly(() => this.file.transact(() => claimInTransaction(this.sql, request, this.clock)));
   }
 
   async renewLeases(
@@ -276,7 +280,7 @@ export class SqliteStore implements InstanceStore, WorkQueue {
     // An immediate transaction takes the write lock first, so the expiry is computed once it is held.
     this.file.leaseOnly(() =>
       this.file.transact(() => {
-        const leaseExpiresAt = leaseExpiry(now, leaseMs);
+        const leaseExpiresAt = leaseExpiry(now, leaseMs, this.clock);
         if (instanceTokens.length) this.sql.renewInstanceLeases.run(leaseExpiresAt, JSON.stringify(instanceTokens));
         if (taskTokens.length) this.sql.renewTaskLeases.run(leaseExpiresAt, JSON.stringify(taskTokens));
       }),
@@ -288,8 +292,8 @@ export class SqliteStore implements InstanceStore, WorkQueue {
 
   async commit(ops: readonly CommitOp[], now: number, claim?: WorkClaim): Promise<{ outcomes: CommitOutcome[]; claimed: ClaimedWork }> {
     const result = this.file.transact(() => {
-      const outcomes = ops.map((op) => applyOp(this.sql, op, now));
-      const claimed = claim ? claimInTransaction(this.sql, claim) : { orchestrations: [], activities: [] };
+      const outcomes = ops.map((op) => applyOp(this.sql, op, now, this.clock));
+      const claimed = claim ? claimInTransaction(this.sql, claim, this.clock) : { orchestrations: [], activities: [] };
       faultPoint("before-commit");
       return { outcomes, claimed };
     });
