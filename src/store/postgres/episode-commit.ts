@@ -6,7 +6,7 @@
  * round trip while it holds its row locks, not a hundred.
  *
  * Each instance may appear once per call (an UPDATE … FROM matches a row once); continueAsNew
- * episodes are written apart (see PostgresStore.startNextGeneration).
+ * episodes are written apart (see startNextGeneration in group-commit.ts).
  */
 import { timerFired } from "../plan/messages.js";
 import type { EpisodeOp, EpisodeWrites } from "../plan/episode-writes.js";
