@@ -10,7 +10,7 @@ import { serialize } from "../definitions/payload.js";
 import type { Registry } from "../definitions/registry.js";
 import { toMs, toTimeMs, type Duration } from "../definitions/duration.js";
 import { ClosedError, InstanceNotFoundError, InvalidArgumentError, NotRegisteredError, TimeoutError } from "../errors.js";
-import { FINISHED_STATUSES, RuntimeStatus, type Store } from "../store/store.js";
+import { FINISHED_STATUSES, RuntimeStatus, type InstanceStore } from "../store/store.js";
 import type { CompletionNotifier } from "../support/completion-notifier.js";
 import { clampedDelay } from "../support/long-timeout.js";
 import { CompletionWatcher } from "./completion-watcher.js";
@@ -51,7 +51,7 @@ const PURGE_FILTER_KEYS = ["runtimeStatus", "name", "createdFrom", "createdTo", 
 const PURGE_BATCH = 1000;
 
 export interface ClientOptions {
-  store: Store;
+  store: InstanceStore;
   registry?: Registry;
   notifier?: CompletionNotifier;
   maxPayloadBytes: number;

@@ -6,7 +6,7 @@
  * that pushes hints (PostgreSQL) wakes them when other processes finish an instance. Polling
  * then only covers what a lost hint would miss.
  */
-import { FINISHED_STATUSES, type Store } from "../store/store.js";
+import { FINISHED_STATUSES, type InstanceStore } from "../store/store.js";
 import type { CompletionNotifier } from "../support/completion-notifier.js";
 
 export interface PollPace {
@@ -27,7 +27,7 @@ export class CompletionWatcher {
   private pollMs: number;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: InstanceStore,
     private readonly notifier: CompletionNotifier | undefined,
     private readonly pace: PollPace = notifier || store.watch ? POLL_WITH_NOTIFIER : POLL_WITHOUT_NOTIFIER,
   ) {

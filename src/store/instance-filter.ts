@@ -1,4 +1,6 @@
-import { FINISHED_STATUSES, type PurgeFilter, type RuntimeStatus } from "./store.js";
+import { encodeToken } from "./continuation-token.js";
+import { rowToInstance, type InstanceRow } from "./instance-row.js";
+import { FINISHED_STATUSES, type InstanceRecord, type PurgeFilter, type RuntimeStatus } from "./store.js";
 
 /**
  * The WHERE terms of a list or purge filter. `param` registers a value and returns its
@@ -22,4 +24,12 @@ export function filterTerms(filter: PurgeFilter, param: (value: unknown) => stri
 /** The statuses a purge may touch: the finished ones, narrowed by the filter's (empty: nothing to purge). */
 export function finishedOnly(statuses: readonly RuntimeStatus[] | undefined): RuntimeStatus[] {
   return FINISHED_STATUSES.filter((status) => statuses === undefined || statuses.length === 0 || statuses.includes(status));
+}
+
+/** A page of a list read with one row more than its size: that row's presence means more follow. */
+export function pageOf(rows: readonly InstanceRow[], pageSize: number): { instances: InstanceRecord[]; continuationToken: string | undefined } {
+  const page = rows.slice(0, pageSize);
+  const last = page[page.length - 1];
+  const continuationToken = rows.length > pageSize && last ? encodeToken([last.created_at, last.instance_id]) : undefined;
+  return { instances: page.map(rowToInstance), continuationToken };
 }

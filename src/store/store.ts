@@ -1,6 +1,8 @@
 /**
- * The Store: everything Baton keeps, behind one interface with one implementation per
- * database. Terminology:
+ * The Store: everything Baton keeps, with one implementation per database. It is two
+ * interfaces, one per caller: InstanceStore (instance-store.ts) is what the client needs,
+ * WorkQueue (work-queue.ts) what the worker needs; both share getHistory, watch and close,
+ * and every backend implements both. Terminology:
  * - instance: one orchestration instance, a row with its status and lease.
  * - history: the instance's append-only list of events, positions 0..historyLength-1.
  * - inbox: messages waiting for the instance's next episode (started, task completed,
@@ -9,7 +11,8 @@
  * - lease: a worker's claim on an instance or task, fenced by a token; a commit whose
  *   token no longer matches is rejected, so a worker that lost its lease cannot commit.
  *
- * All times are milliseconds since the epoch, passed in by the caller.
+ * All times are milliseconds since the epoch, passed in by the caller; a store reads its own
+ * clock (options.clock, Date.now by default) only to start a lease no earlier than the write.
  *
  * Rules every implementation keeps (test/store/conformance checks them):
  * - Leases: a lease runs `leaseMs` from when its write takes effect (the caller's `now`, or
@@ -28,9 +31,25 @@
  * - After `close()`, calls reject; writes accepted before it still commit.
  */
 import type { ErrorDetails } from "../errors.js";
-import type { EpisodeResult } from "../engine/command.js";
-import type { HistoryEvent, InboxMessage } from "../engine/history-event.js";
-import type { ResolvedRetryPolicy } from "../definitions/retry-policy.js";
+import type { HistoryEvent } from "../engine/history-event.js";
+import type { InstanceStore } from "./instance-store.js";
+import type { WorkQueue } from "./work-queue.js";
+
+export type { CreateInstanceRequest, InstanceFilter, InstanceRecord, InstanceStore, PurgeFilter } from "./instance-store.js";
+export {
+  outcomeMessage,
+  type ActivityWorkItem,
+  type ClaimedWork,
+  type ClaimRequest,
+  type CommitOp,
+  type CommitOutcome,
+  type InstanceLease,
+  type OrchestrationWorkItem,
+  type RunningTask,
+  type StoredMessage,
+  type WorkClaim,
+  type WorkQueue,
+} from "./work-queue.js";
 
 export const RuntimeStatus = {
   Pending: "Pending",
@@ -54,162 +73,8 @@ export const LIVE_SQL = `(${LIVE_STATUSES.map((status) => `'${status}'`).join(",
  * deletes those still queued, since the next generation numbers its own calls from 0.
  */
 export const RESULT_MESSAGE_TYPES = ["TaskCompleted", "TaskFailed", "TimerFired", "SubOrchestrationCompleted", "SubOrchestrationFailed"] as const;
-/** RESULT_MESSAGE_TYPES as an SQL list. */
-export const RESULT_TYPES_SQL = RESULT_MESSAGE_TYPES.map((type) => `'${type}'`).join(", ");
 
 export type FailureDetails = ErrorDetails & { code: string };
-
-export interface InstanceRecord {
-  instanceId: string;
-  name: string;
-  executionId: string;
-  runtimeStatus: RuntimeStatus;
-  input: string | undefined;
-  output: string | undefined;
-  customStatus: string | undefined;
-  failure: FailureDetails | undefined;
-  createdAt: number;
-  lastUpdatedAt: number;
-  historyLength: number;
-  stalled: { code: string; message: string; since: number } | undefined;
-}
-
-export interface CreateInstanceRequest {
-  instanceId: string;
-  name: string;
-  executionId: string;
-  input: string | undefined;
-  /** Not before this time. */
-  startAt: number;
-  reuseFinished: boolean;
-}
-
-export interface InstanceFilter {
-  runtimeStatus?: readonly RuntimeStatus[];
-  name?: string;
-  createdFrom?: number;
-  createdTo?: number;
-  instanceIdPrefix?: string;
-  pageSize: number;
-  continuationToken?: string;
-}
-
-/** Which finished instances purgeInstances deletes: the filter of a list, without paging. */
-export type PurgeFilter = Omit<InstanceFilter, "pageSize" | "continuationToken">;
-
-export interface StoredMessage {
-  id: number;
-  message: InboxMessage;
-}
-
-export interface OrchestrationWorkItem {
-  instanceId: string;
-  name: string;
-  executionId: string;
-  historyLength: number;
-  leaseToken: string;
-  messages: StoredMessage[];
-}
-
-/** A claimed activity task; its lease token identifies it in every later op. */
-export interface ActivityWorkItem {
-  instanceId: string;
-  executionId: string;
-  seq: number;
-  name: string;
-  input: string | undefined;
-  attempt: number;
-  idempotencyKey: string;
-  /** The call's policy, or null to apply the definition's. */
-  retry: ResolvedRetryPolicy | null;
-  /** When the first attempt became visible: the start of retryTimeout. */
-  firstVisibleAt: number;
-  /** The call's own per-attempt timeout; undefined applies the definition's. */
-  timeoutMs?: number;
-  /** The previous attempt's last heartbeat details (serialized). */
-  heartbeatDetails?: string;
-  leaseToken: string;
-}
-
-/** One unit of a group commit. Each is fenced by its lease token. */
-export type CommitOp =
-  | {
-      type: "episode";
-      instanceId: string;
-      executionId: string;
-      leaseToken: string;
-      historyLengthBefore: number;
-      consumedMessageIds: number[];
-      result: EpisodeResult;
-      /** Scheduled tasks whose first attempt already runs in this worker: inserted leased to it. */
-      runningTasks?: RunningTask[];
-      /** With a ContinuedAsNew result: the execution id of the next generation. */
-      newExecutionId?: string;
-    }
-  | { type: "stall"; instanceId: string; leaseToken: string; code: string; message: string }
-  | { type: "releaseInstance"; instanceId: string; leaseToken: string }
-  | { type: "activityCompleted"; task: ActivityWorkItem; output: string | undefined }
-  | { type: "activityFailed"; task: ActivityWorkItem; error: ErrorDetails }
-  | { type: "activityRetry"; task: ActivityWorkItem; visibleAt: number; error: ErrorDetails; heartbeatDetails?: string }
-  | { type: "releaseActivity"; task: ActivityWorkItem };
-
-export interface RunningTask {
-  seq: number;
-  leaseOwner: string;
-  leaseToken: string;
-  leaseMs: number;
-}
-
-/**
- * The inbox message an activity's final outcome becomes for its instance: written by the store
- * for a task from the queue, fed straight to the run for an attempt that ran inline.
- */
-export function outcomeMessage(op: Extract<CommitOp, { type: "activityCompleted" | "activityFailed" }>): InboxMessage {
-  const { seq, attempt } = op.task;
-  if (op.type === "activityFailed") return { type: "TaskFailed", seq, error: op.error, attempts: attempt };
-  return { type: "TaskCompleted", seq, ...(op.output === undefined ? {} : { output: op.output }) };
-}
-
-/** `ok`, or `leaseLost` when the op's lease token no longer matched (nothing was written). */
-export type CommitOutcome = "ok" | "leaseLost";
-
-/** What a worker asks to claim: used alone, or inside a commit to save a transaction. */
-export interface WorkClaim {
-  orchestrations: ClaimRequest & { stalledBefore: number; maxMessages: number };
-  activities: ClaimRequest;
-}
-
-export interface ClaimedWork {
-  orchestrations: OrchestrationWorkItem[];
-  activities: ActivityWorkItem[];
-  /**
-   * When a claim on its own reads it on the way: what `nextVisibleAt` would answer for the
-   * claim's names at the claim's time (null: nothing queued for later), saving that query.
-   */
-  nextVisibleAt?: number | null;
-  /**
-   * When the leases this claim took run out (the earliest of them, on the clock leases are
-   * written with). An answer that arrives later (a slow commit, a frozen process) hands out
-   * work another worker may already hold: it must not be started.
-   */
-  leasesExpireAt?: number;
-}
-
-/** An instance leased to a worker, as its renewal names it. */
-export interface InstanceLease {
-  instanceId: string;
-  leaseToken: string;
-}
-
-export interface ClaimRequest {
-  workerId: string;
-  names: readonly string[];
-  /** Per-name caps on attempts running at once across all workers (activities only). */
-  concurrency?: Readonly<Record<string, number>>;
-  limit: number;
-  leaseMs: number;
-  now: number;
-}
 
 /**
  * A hint that another process wrote something: work may be claimable, or an instance ended.
@@ -217,72 +82,11 @@ export interface ClaimRequest {
  */
 export type StoreHint = { type: "work" } | { type: "finished"; instanceId: string };
 
-export interface Store {
+/** What both callers use: the store's address, an instance's history, hints, closing. */
+export interface StoreConnection {
   readonly url: string;
 
-  createInstance(request: CreateInstanceRequest, now: number): Promise<void>;
-  getInstance(instanceId: string): Promise<InstanceRecord | null>;
   getHistory(instanceId: string): Promise<HistoryEvent[]>;
-  /** The runtime status of each of these instances that exists, in one read. */
-  runtimeStatuses(instanceIds: readonly string[]): Promise<Map<string, RuntimeStatus>>;
-  listInstances(filter: InstanceFilter): Promise<{ instances: InstanceRecord[]; continuationToken: string | undefined }>;
-  /** Delivers a message to a running or pending instance; rejects when it is missing or finished. */
-  sendMessage(instanceId: string, message: InboxMessage, now: number): Promise<void>;
-  /** Deletes a finished instance and its history; false when there was none. */
-  purgeInstance(instanceId: string): Promise<boolean>;
-  /** Deletes up to `limit` finished instances matching `filter`, with their history, in one transaction; returns how many. */
-  purgeInstances(filter: PurgeFilter, limit: number): Promise<number>;
-  /**
-   * Takes a Failed instance back to before the episode that failed: that episode's events are
-   * removed, its messages queued again (a failed activity as a new task), the instance Running.
-   */
-  rewindInstance(instanceId: string, reason: string | undefined, now: number): Promise<void>;
-  /** Starts a finished instance over, as a new execution with the same name and input; rejects when it is missing or not finished. */
-  restartInstance(instanceId: string, executionId: string, now: number): Promise<void>;
-
-  /** Records the functions a worker hosts, so clients in other processes know the names. */
-  announceFunctions(workerId: string, names: { activities: string[]; orchestrations: string[] }, now: number): Promise<void>;
-  knownFunctions(): Promise<{ activities: string[]; orchestrations: string[] }>;
-  /** Records that this worker runs and hosts these functions; repeated while it runs (a heartbeat). */
-  workerAlive(workerId: string, names: { activities: readonly string[]; orchestrations: readonly string[] }, leaseMs: number, now: number): Promise<void>;
-  /** Forgets a worker that stopped. */
-  workerStopped(workerId: string): Promise<void>;
-  /**
-   * Deletes up to `limit` activity tasks of executions that ended (or were replaced or purged)
-   * whose lease expired by `now`: left leased by a worker that died or lost them, they would
-   * otherwise never run nor be deleted (an ending episode deletes only the tasks not leased at
-   * that moment). Returns how many it deleted.
-   */
-  deleteOrphanedTasks(now: number, limit: number): Promise<number>;
-  /**
-   * What this instance waits for that no running worker hosts (a worker runs while its last
-   * heartbeat is younger than its lease): its orchestration, the activities of its queued tasks.
-   */
-  unhostedWork(instanceId: string, now: number): Promise<{ orchestration?: string; activities: string[] }>;
-
-  /**
-   * Leases instances with visible inbox messages (stalled ones are skipped unless stalled
-   * before `stalledBefore`) and visible activity tasks, in one transaction.
-   */
-  claim(request: WorkClaim): Promise<ClaimedWork>;
-  /**
-   * Extends these leases to `leaseMs` from when the renewal takes effect (an instance's only
-   * if it still holds that token). Resolves with the task lease tokens whose instance has
-   * ended (or was replaced or purged) meanwhile.
-   */
-  renewLeases(
-    instanceLeases: readonly InstanceLease[],
-    taskTokens: readonly string[],
-    now: number,
-    leaseMs: number,
-  ): Promise<{ endedTaskTokens: string[] }>;
-  /**
-   * Applies every op in one transaction and returns one outcome per op, in order. With
-   * `claim`, the same transaction also claims new work (one fsync for both).
-   */
-  commit(ops: readonly CommitOp[], now: number, claim?: WorkClaim): Promise<{ outcomes: CommitOutcome[]; claimed: ClaimedWork }>;
-  /** The earliest time after `now` at which queued work for these names becomes visible. */
-  nextVisibleAt(orchestrationNames: readonly string[], activityNames: readonly string[], now: number): Promise<number | null>;
 
   /**
    * Subscribes to hints of other processes' writes, where the database can push them
@@ -292,3 +96,6 @@ export interface Store {
 
   close(): Promise<void>;
 }
+
+/** A whole store, for the places that wire the client and the worker to the same one (opening, hosting). */
+export type Store = InstanceStore & WorkQueue;

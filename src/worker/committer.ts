@@ -10,7 +10,7 @@
  * meanwhile wait behind it. Retrying is safe: a refused transaction wrote nothing, and each op is
  * fenced by its lease token (an op whose lease passed to another worker meanwhile is `leaseLost`).
  */
-import type { ClaimedWork, CommitOp, CommitOutcome, Store, WorkClaim } from "../store/store.js";
+import type { ClaimedWork, CommitOp, CommitOutcome, WorkClaim, WorkQueue } from "../store/store.js";
 
 interface Pending {
   op: CommitOp;
@@ -28,7 +28,7 @@ export class Committer {
   private cutPause: (() => void) | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: WorkQueue,
     private readonly now: () => number,
     /** What to claim in the same transaction; `ops` free the slots of the work they finish. */
     private readonly claimRequest: (ops: readonly CommitOp[], now: number) => WorkClaim | undefined,

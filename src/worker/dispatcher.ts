@@ -8,7 +8,7 @@
 import type { Logger } from "../definitions/logger.js";
 import type { Registry } from "../definitions/registry.js";
 import { ActivityCancelledError, ClosedError } from "../errors.js";
-import type { ActivityWorkItem, ClaimedWork, CommitOp, OrchestrationWorkItem, Store } from "../store/store.js";
+import type { ActivityWorkItem, ClaimedWork, CommitOp, OrchestrationWorkItem, WorkQueue } from "../store/store.js";
 import { runActivity, type ActivityRunnerDeps } from "./activity-runner.js";
 import { AttemptAbort } from "./attempt-abort.js";
 import type { Committer } from "./committer.js";
@@ -24,7 +24,7 @@ import { isStoreFault } from "./store-faults.js";
 const EPISODE_GRACE_MS = 1000;
 
 export interface DispatcherDeps {
-  store: Store;
+  store: WorkQueue;
   registry: Registry;
   logger: Logger;
   now: () => number;

@@ -18,14 +18,14 @@ import { afterMicrotasks } from "./microtasks.js";
 import { OrchestrationRun } from "../engine/orchestration-run.js";
 import { terminationEpisode } from "../engine/termination.js";
 import { BatonError } from "../errors.js";
-import type { CommitOp, OrchestrationWorkItem, Store } from "../store/store.js";
+import type { CommitOp, OrchestrationWorkItem, WorkQueue } from "../store/store.js";
 import type { Committer } from "./committer.js";
 import { continueInline, type InlineActivityHost, type InlineChain } from "./inline-activities.js";
 import type { RunCache } from "./run-cache.js";
 import { isStoreFault } from "./store-faults.js";
 
 export interface EpisodeRunnerDeps {
-  store: Store;
+  store: WorkQueue;
   registry: Registry;
   committer: Committer;
   cache: RunCache;

@@ -12,7 +12,7 @@
 import type { Logger } from "../definitions/logger.js";
 import type { Registry } from "../definitions/registry.js";
 import { ActivityCancelledError } from "../errors.js";
-import type { Store } from "../store/store.js";
+import type { WorkQueue } from "../store/store.js";
 import type { Leaseholder } from "./leaseholder.js";
 import { clampedDelay } from "../support/long-timeout.js";
 import type { Slots } from "./slots.js";
@@ -27,7 +27,7 @@ const ORPHAN_SWEEP_EVERY_MS = 30_000;
 const ORPHAN_SWEEP_LIMIT = 500;
 
 export interface LeaseKeeperDeps {
-  store: Store;
+  store: WorkQueue;
   registry: Registry;
   logger: Logger;
   now: () => number;

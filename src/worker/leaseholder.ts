@@ -6,14 +6,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { ActivityWorkItem, InstanceLease, RunningTask, Store } from "../store/store.js";
+import type { ActivityWorkItem, InstanceLease, RunningTask, WorkQueue } from "../store/store.js";
 
 export class Leaseholder {
   /** Unique per worker, readable in the store: host, process, and a random part. */
   readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: WorkQueue,
     readonly leaseMs: number,
   ) {}
 

@@ -36,7 +36,7 @@
 import type { HistoryEntry } from "../engine/history-entry.js";
 import type { Logger } from "../definitions/logger.js";
 import type { Registry } from "../definitions/registry.js";
-import type { Store } from "../store/store.js";
+import type { WorkQueue } from "../store/store.js";
 import { AfterCommit } from "./after-commit.js";
 import { ClaimPlanner } from "./claim-planner.js";
 import { Committer } from "./committer.js";
@@ -64,7 +64,7 @@ export interface WorkerLimits {
 }
 
 export interface WorkerDeps {
-  store: Store;
+  store: WorkQueue;
   registry: Registry;
   logger: Logger;
   notifier: CompletionNotifier;

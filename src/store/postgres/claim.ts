@@ -1,6 +1,6 @@
 /**
  * Claims: orchestration episodes (with their visible messages) and activity tasks, leased to a
- * worker. Rows another worker is claiming are skipped, not waited for (FOR UPDATE SKIP
+ * worker, and the renewal of those leases. Rows another worker is claiming are skipped, not waited for (FOR UPDATE SKIP
  * LOCKED); the lease's condition is checked again on the row's latest version once locked.
  *
  * Everything but capped activities is claimed by ONE statement: a claim is a round trip
@@ -10,20 +10,27 @@
  */
 import type { InboxMessage } from "../../engine/history-event.js";
 import { rowToTask, type TaskRow } from "../task-row.js";
-import { LIVE_SQL, type ActivityWorkItem, type ClaimedWork, type ClaimRequest, type OrchestrationWorkItem, type WorkClaim } from "../store.js";
+import { type ActivityWorkItem, type InstanceLease, type ClaimedWork, type ClaimRequest, type OrchestrationWorkItem, type WorkClaim } from "../store.js";
 import type { Connection, Sql, Statement } from "./connection.js";
-
-
-/**
- * A lease counts from when the claim takes effect. `now` was read before the transaction
- * began, which may have waited for a connection or a lock.
- */
-export function leaseStart(now: number): number {
-  return Math.max(now, Date.now());
-}
+import { leaseExpiry, type Clock } from "../plan/lease.js";
+import {
+  CLAIM,
+  COUNT_RUNNING_TASKS,
+  ENDED_TASKS,
+  LEASE_CAPPED_TASKS,
+  LEASES_ONLY_CLAIM,
+  RENEW_INSTANCE_LEASES,
+  RENEW_TASK_LEASES,
+  TAKE_TURN,
+} from "./statements/work.js";
 
 /** `advisoryKey(name)`: the advisory lock under which claims of a capped activity take turns. */
-export async function claimWork(sql: Sql, request: WorkClaim, advisoryKey: (activityName: string) => string): Promise<ClaimedWork> {
+export async function claimWork(
+  sql: Sql,
+  request: WorkClaim,
+  advisoryKey: (activityName: string) => string,
+  clock: Clock,
+): Promise<ClaimedWork> {
   const { orchestrations, activities } = request;
   const caps = activities.concurrency ?? {};
   const wantsOrchestrations = orchestrations.limit > 0 && orchestrations.names.length > 0;
@@ -32,11 +39,11 @@ export async function claimWork(sql: Sql, request: WorkClaim, advisoryKey: (acti
   const capped = wantsActivities ? activities.names.filter((name) => caps[name] !== undefined).sort() : [];
   const claimed: ClaimedWork =
     wantsOrchestrations || free.length > 0
-      ? await claimUncapped(sql, CLAIM, wantsOrchestrations ? orchestrations : { ...orchestrations, limit: 0 }, { ...activities, names: free })
+      ? await claimUncapped(sql, CLAIM, wantsOrchestrations ? orchestrations : { ...orchestrations, limit: 0 }, { ...activities, names: free }, clock)
       : { orchestrations: [], activities: [] };
   for (const name of capped) {
     if (claimed.activities.length >= activities.limit) break;
-    const { tasks, leaseExpiresAt } = await claimCapped(sql, activities, name, caps[name]!, activities.limit - claimed.activities.length, advisoryKey(name));
+    const { tasks, leaseExpiresAt } = await claimCapped(sql, activities, name, caps[name]!, activities.limit - claimed.activities.length, advisoryKey(name), clock);
     claimed.activities.push(...tasks);
     if (tasks.length > 0) claimed.leasesExpireAt = Math.min(claimed.leasesExpireAt ?? Infinity, leaseExpiresAt);
   }
@@ -50,10 +57,15 @@ export async function claimWork(sql: Sql, request: WorkClaim, advisoryKey: (acti
  * claim nobody acted on durably, and the next durable commit flushes it). Safe to repeat: a
  * claim whose answer was lost leaves its leases to expire.
  */
-export async function claimAlone(db: Connection, request: WorkClaim, advisoryKey: (activityName: string) => string): Promise<ClaimedWork> {
+export async function claimAlone(
+  db: Connection,
+  request: WorkClaim,
+  advisoryKey: (activityName: string) => string,
+  clock: Clock,
+): Promise<ClaimedWork> {
   const { orchestrations, activities } = request;
   const capped = activities.limit > 0 && activities.names.some((name) => activities.concurrency?.[name] !== undefined);
-  if (capped) return db.transaction((sql) => claimWork(sql, request, advisoryKey), { ambiguousCommitSafe: true, leasesOnly: true });
+  if (capped) return db.transaction((sql) => claimWork(sql, request, advisoryKey, clock), { ambiguousCommitSafe: true, leasesOnly: true });
   const wantsOrchestrations = orchestrations.limit > 0 && orchestrations.names.length > 0;
   const wantsActivities = activities.limit > 0 && activities.names.length > 0;
   if (!wantsOrchestrations && !wantsActivities) return { orchestrations: [], activities: [] };
@@ -62,6 +74,7 @@ export async function claimAlone(db: Connection, request: WorkClaim, advisoryKey
     LEASES_ONLY_CLAIM,
     wantsOrchestrations ? orchestrations : { ...orchestrations, limit: 0 },
     wantsActivities ? activities : { ...activities, limit: 0 },
+    clock,
   );
 }
 
@@ -70,10 +83,11 @@ async function claimUncapped(
   statement: Statement,
   orchestrations: WorkClaim["orchestrations"],
   activities: ClaimRequest,
+  clock: Clock,
 ): Promise<ClaimedWork> {
   const taskLimit = activities.names.length > 0 ? activities.limit : 0;
-  const instanceLeaseExpiresAt = leaseStart(orchestrations.now) + orchestrations.leaseMs;
-  const taskLeaseExpiresAt = leaseStart(activities.now) + activities.leaseMs;
+  const instanceLeaseExpiresAt = leaseExpiry(orchestrations.now, orchestrations.leaseMs, clock);
+  const taskLeaseExpiresAt = leaseExpiry(activities.now, activities.leaseMs, clock);
   const result = await sql.run<{
     orchestrations: ClaimedInstance[];
     messages: [instanceId: string, id: number, message: InboxMessage][];
@@ -136,108 +150,58 @@ async function claimCapped(
   cap: number,
   limit: number,
   lockKey: string,
+  clock: Clock,
 ): Promise<{ tasks: ActivityWorkItem[]; leaseExpiresAt: number }> {
-  await sql.query("SELECT pg_advisory_xact_lock(hashtext($1))", [lockKey]);
+  await sql.query(TAKE_TURN, [lockKey]);
   const running = await sql.query<{ n: number }>(
-    "SELECT count(*)::int AS n FROM activity_tasks WHERE name = $1 AND lease_expires_at > $2",
+    COUNT_RUNNING_TASKS,
     [name, request.now],
   );
   const room = Math.min(cap - (running.rows[0]?.n ?? 0), limit);
-  const leaseExpiresAt = leaseStart(request.now) + request.leaseMs;
+  const leaseExpiresAt = leaseExpiry(request.now, request.leaseMs, clock);
   if (room <= 0) return { tasks: [], leaseExpiresAt };
   const result = await sql.query<TaskRow & { lease_token: string }>(
-    `WITH picked AS (${pickTasks("$1", "$2", "$3")})
-     UPDATE activity_tasks t SET lease_owner = $4, lease_token = gen_random_uuid()::text, lease_expires_at = $5
-     FROM picked WHERE t.id = picked.id
-     RETURNING t.*`,
+    LEASE_CAPPED_TASKS,
     [[name], request.now, room, request.workerId, leaseExpiresAt],
   );
   return { tasks: result.rows.sort((a, b) => a.visible_at - b.visible_at || a.id - b.id).map((row) => rowToTask(row, row.lease_token)), leaseExpiresAt };
 }
 
 /**
- * Tasks due and unleased, oldest first (arguments: the placeholders of the names, now and the
- * limit). A task of a finished instance (left leased by a worker that died) is never run again.
+ * Extends leases to `leaseMs` from when the renewal takes effect; answers the task lease tokens
+ * whose instance has ended meanwhile (see WorkQueue.renewLeases).
  */
-function pickTasks(names: string, now: string, limit: string): string {
-  return `
-    SELECT id FROM activity_tasks t
-    WHERE name = ANY(${names}::text[]) AND visible_at <= ${now} AND lease_expires_at <= ${now}
-      AND EXISTS (SELECT 1 FROM instances i WHERE i.instance_id = t.instance_id AND i.execution_id = t.execution_id
-        AND i.runtime_status IN ${LIVE_SQL})
-    ORDER BY visible_at, id LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
-}
-
-/**
- * Orchestrations ($1 names, $2 now, $3 stalledBefore, $4 limit, $5 worker, $6 lease expiry,
- * $7 max messages each) and tasks ($8 names, $9 now, $10 limit, $11 worker, $12 lease expiry),
- * answered as one row of JSON arrays: the instances, their messages (flat, in delivery order
- * per instance: a join of the two would be planned from a CTE's poor row estimate, as a
- * nested loop, quadratic in the batch) and the tasks.
- *
- * The messages are read from the statement's snapshot, so an instance is claimed only if its
- * row is still the version that snapshot saw (`unchanged`: same xmin). Otherwise a commit
- * landed between the snapshot and the row lock: the lock re-checks the conditions on the new
- * row, which pass (the lease was just released), and the instance would be handed out with its
- * new history length but the messages that commit consumed — applied twice. Such an instance
- * is left for the next claim. (Under the lock, `i` is the newest row; the sub-select reads the
- * snapshot. It sits in the select list, not the WHERE, so that it runs only for the rows the
- * lock step takes, not for every idle instance the scan passes over.)
- */
-const CLAIM_TEXT = `
-  WITH picked AS (
-    SELECT instance_id, i.xmin = (SELECT s.xmin FROM instances s WHERE s.instance_id = i.instance_id) AS unchanged
-    FROM instances i
-    WHERE name = ANY($1::text[])
-      AND (runtime_status = 'Running' OR (runtime_status = 'Pending' AND start_at <= $2))
-      AND lease_expires_at <= $2
-      AND (stalled_at IS NULL OR stalled_at < $3)
-      AND EXISTS (SELECT 1 FROM inbox m WHERE m.instance_id = i.instance_id AND m.visible_at <= $2)
-    LIMIT $4 FOR UPDATE SKIP LOCKED),
-  claimed AS (
-    UPDATE instances i SET lease_owner = $5, lease_token = gen_random_uuid()::text, lease_expires_at = $6
-    FROM picked WHERE i.instance_id = picked.instance_id AND picked.unchanged
-    RETURNING i.instance_id, i.name, i.execution_id, i.history_length, i.lease_token),
-  visible AS (
-    SELECT instance_id, id, message, row_number() OVER (PARTITION BY instance_id ORDER BY visible_at, id) AS n
-    FROM inbox WHERE instance_id IN (SELECT instance_id FROM claimed) AND visible_at <= $2),
-
-  picked_tasks AS (${pickTasks("$8", "$9", "$10")}),
-  tasks AS (
-    UPDATE activity_tasks t SET lease_owner = $11, lease_token = gen_random_uuid()::text, lease_expires_at = $12
-    FROM picked_tasks WHERE t.id = picked_tasks.id
-    RETURNING t.*)
-  SELECT
-    (SELECT coalesce(json_agg(c), '[]') FROM claimed c) AS orchestrations,
-    (SELECT coalesce(json_agg(json_build_array(v.instance_id, v.id, v.message::json) ORDER BY v.instance_id, v.n), '[]')
-     FROM visible v WHERE v.n <= $7) AS messages,
-    (SELECT coalesce(json_agg(t ORDER BY t.visible_at, t.id), '[]') FROM tasks t) AS activities`;
-/** The claim inside a transaction (a group commit's: its durability must not change). */
-const CLAIM: Statement = { name: "baton_claim", text: CLAIM_TEXT };
-
-/**
- * The claim as a transaction of its own: set_config(…, true) lasts the statement's implicit
- * transaction, whose commit then does not wait for the WAL flush. Never run inside another
- * transaction: it would make that whole transaction's commit skip the wait.
- */
-const LEASES_ONLY_CLAIM: Statement = {
-  name: "baton_claim_leases_only",
-  text: `${CLAIM_TEXT},
-    ${nextVisibleAt("$1", "$8", "$2")} AS next_visible_at,
-    set_config('synchronous_commit', 'off', true) AS leases_only`,
-};
-
-/**
- * The earliest time after `now` at which a message for these orchestrations or a task of
- * these activities becomes visible (arguments: placeholders). Each part walks its visible_at
- * index from `now` and stops at the first match, so a cached plan never scans what is already
- * visible (thousands of rows during a burst).
- */
-export function nextVisibleAt(orchestrationNames: string, activityNames: string, now: string): string {
-  return `least(
-    (SELECT m.visible_at FROM inbox m
-     WHERE m.visible_at > ${now}
-       AND EXISTS (SELECT 1 FROM instances i WHERE i.instance_id = m.instance_id AND i.name = ANY(${orchestrationNames}::text[]))
-     ORDER BY m.visible_at LIMIT 1),
-    (SELECT visible_at FROM activity_tasks WHERE visible_at > ${now} AND name = ANY(${activityNames}::text[]) ORDER BY visible_at LIMIT 1))`;
+export async function renewLeases(
+  db: Connection,
+  instanceLeases: readonly InstanceLease[],
+  taskTokens: readonly string[],
+  now: number,
+  leaseMs: number,
+  clock: Clock,
+): Promise<{ endedTaskTokens: string[] }> {
+  if (instanceLeases.length === 0 && taskTokens.length === 0) return { endedTaskTokens: [] };
+  return db.transaction(async (sql) => {
+    const leaseExpiresAt = leaseExpiry(now, leaseMs, clock);
+    // Rows a commit holds are skipped, not waited for: that commit is about to end or change
+    // the lease, and waiting would lock in the opposite order to commits (deadlocks). A lease
+    // skipped now is renewed at the next round, well before it expires.
+    // Found by instance id: lease_token is not indexed, so that lease changes stay HOT updates.
+    if (instanceLeases.length > 0) {
+      await sql.run(
+        RENEW_INSTANCE_LEASES,
+        [leaseExpiresAt, instanceLeases.map((lease) => lease.instanceId), instanceLeases.map((lease) => lease.leaseToken)],
+      );
+    }
+    if (taskTokens.length === 0) return { endedTaskTokens: [] };
+    await sql.run(
+      RENEW_TASK_LEASES,
+      [leaseExpiresAt, taskTokens],
+    );
+    // Leased tasks whose instance is gone, ended or replaced by a new execution.
+    const ended = await sql.run<{ lease_token: string }>(
+      ENDED_TASKS,
+      [taskTokens],
+    );
+    return { endedTaskTokens: ended.rows.map((row) => row.lease_token) };
+  }, { ambiguousCommitSafe: true, leasesOnly: true });
 }

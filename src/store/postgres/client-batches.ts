@@ -7,9 +7,10 @@
 import type { HistoryEvent, InboxMessage } from "../../engine/history-event.js";
 import { type BatonError, InstanceNotFoundError, InstanceNotRunningError } from "../../errors.js";
 import { rowToInstance, type InstanceRow } from "../instance-row.js";
-import { LIVE_SQL, LIVE_STATUSES, type CreateInstanceRequest, type InstanceRecord, type RuntimeStatus } from "../store.js";
-import type { Connection, Statement } from "./connection.js";
-
+import { LIVE_STATUSES, type CreateInstanceRequest, type InstanceRecord, type RuntimeStatus } from "../store.js";
+import type { Connection } from "./connection.js";
+import { startMessage } from "../plan/messages.js";
+import { INSERT_EVENTS, INSERT_STARTS, READ_HISTORIES, READ_INSTANCES } from "./statements/instances.js";
 
 export interface StartRequest {
   request: CreateInstanceRequest;
@@ -36,39 +37,10 @@ export async function insertStarts(db: Connection, starts: readonly StartRequest
   return starts.map((s) => done.has(`${s.request.instanceId}\u0000${s.request.executionId}`));
 }
 
-const INSERT_STARTS: Statement = {
-  name: "baton_insert_starts",
-  text: `
-    WITH requested AS (
-      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[]) WITH ORDINALITY
-        AS r(instance_id, name, execution_id, input, created_at, start_at, message, n)),
-    inserted AS (
-      INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at)
-      SELECT DISTINCT ON (instance_id) instance_id, name, execution_id, 'Pending', input, created_at, created_at, start_at
-      FROM requested ORDER BY instance_id, n
-      ON CONFLICT (instance_id) DO NOTHING
-      RETURNING instance_id, execution_id),
-    started AS (
-      INSERT INTO inbox (instance_id, type, message, visible_at)
-      SELECT r.instance_id, 'ExecutionStarted', r.message, r.start_at
-      FROM requested r JOIN inserted i ON i.instance_id = r.instance_id AND i.execution_id = r.execution_id
-      ORDER BY r.n)
-    SELECT instance_id, execution_id FROM inserted`,
-};
-
-export function startMessage(request: Pick<CreateInstanceRequest, "name" | "executionId" | "input">): InboxMessage {
-  return {
-    type: "ExecutionStarted",
-    name: request.name,
-    executionId: request.executionId,
-    ...(request.input === undefined ? {} : { input: request.input }),
-  };
-}
-
 /** Reads instances by id: null for an id with no instance. */
 export async function readInstances(db: Connection, instanceIds: readonly string[]): Promise<(InstanceRecord | null)[]> {
   const result = await db.run<InstanceRow>(
-    { name: "baton_read_instances", text: "SELECT * FROM instances WHERE instance_id = ANY($1::text[])" },
+    READ_INSTANCES,
     [[...new Set(instanceIds)]],
   );
   const byId = new Map(result.rows.map((row) => [row.instance_id, row]));
@@ -81,10 +53,7 @@ export async function readInstances(db: Connection, instanceIds: readonly string
 /** Reads histories by instance id: empty for an id with none. */
 export async function readHistories(db: Connection, instanceIds: readonly string[]): Promise<HistoryEvent[][]> {
   const result = await db.run<{ instance_id: string; events: string }>(
-    {
-      name: "baton_read_histories",
-      text: "SELECT instance_id, events FROM history_segments WHERE instance_id = ANY($1::text[]) ORDER BY instance_id, first_position",
-    },
+    READ_HISTORIES,
     [[...new Set(instanceIds)]],
   );
   const byId = new Map<string, HistoryEvent[]>();
@@ -135,22 +104,3 @@ export async function insertEvents(
     return null;
   });
 }
-
-const INSERT_EVENTS: Statement = {
-  name: "baton_insert_events",
-  text: `
-    WITH requested AS (
-      SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS r(instance_id, message, now, n)),
-  target AS (
-    SELECT instance_id, runtime_status, start_at FROM instances
-    WHERE instance_id IN (SELECT instance_id FROM requested)
-    ORDER BY instance_id FOR UPDATE),
-  queued AS (
-    INSERT INTO inbox (instance_id, type, message, visible_at)
-    SELECT r.instance_id, 'EventRaised', r.message,
-      CASE WHEN t.runtime_status = 'Pending' THEN greatest(r.now, t.start_at) ELSE r.now END
-    FROM requested r JOIN target t ON t.instance_id = r.instance_id
-    WHERE t.runtime_status IN ${LIVE_SQL}
-    ORDER BY r.n)
-  SELECT instance_id, runtime_status FROM target`,
-};

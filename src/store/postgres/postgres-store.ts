@@ -7,26 +7,25 @@
  * wakes idle workers elsewhere at once (polling still finds everything if a hint is lost).
  */
 import { randomUUID } from "node:crypto";
-import type pg from "pg";
 import {
   BatonError,
   InstanceAlreadyExistsError,
-  InstanceNotFailedError,
   InstanceNotFinishedError,
-  InstanceNotFoundError,
-  InstanceNotRunningError,
-  InstanceNotSuspendedError,
   SchemaTooNewError,
+  StoreFullError,
   StoreUnavailableError,
-  toErrorDetails,
 } from "../../errors.js";
-import { callKey, type Command, type EpisodeResult } from "../../engine/command.js";
 import type { HistoryEvent, InboxMessage } from "../../engine/history-event.js";
 import { faultPoint } from "../../observability/fault-points.js";
-import { decodeToken, encodeToken } from "../continuation-token.js";
-import { filterTerms, finishedOnly } from "../instance-filter.js";
-import { rowToInstance, type InstanceRow } from "../instance-row.js";
-import { rewindPlan } from "../rewind-plan.js";
+import { decodeToken } from "../continuation-token.js";
+import { filterTerms, finishedOnly, pageOf } from "../instance-filter.js";
+import type { InstanceRow } from "../instance-row.js";
+import type { EpisodeOp } from "../plan/episode-writes.js";
+import type { Clock } from "../plan/lease.js";
+import { delivery, isFinished, restartRequest, type Suspension } from "../plan/instance-changes.js";
+import { startMessage } from "../plan/messages.js";
+import { assertRewindable, rewindWrites } from "../plan/rewind.js";
+import { functionsByKind, unhostedWork, waitsForWorkers } from "../plan/unhosted-work.js";
 import type {
   ClaimedWork,
   CommitOp,
@@ -35,50 +34,53 @@ import type {
   InstanceFilter,
   InstanceLease,
   InstanceRecord,
+  InstanceStore,
   PurgeFilter,
   RuntimeStatus,
-  Store,
   StoreHint,
   WorkClaim,
+  WorkQueue,
 } from "../store.js";
-import { FINISHED_STATUSES, LIVE_SQL, outcomeMessage, RESULT_MESSAGE_TYPES } from "../store.js";
-import { Connection, ConnectionCutError, type ConnectionOptions, type Sql, type TransactionOptions } from "./connection.js";
+import { redact } from "../redact-url.js";
+import { claimAlone, claimWork, renewLeases } from "./claim.js";
+import { insertEvents, insertStarts, readHistories, readInstances, type RaisedEvent, type StartRequest } from "./client-batches.js";
 import { commitInPieces } from "./commit-in-pieces.js";
-import { migrate } from "./migrate.js";
+import { Connection, ConnectionCutError, type ConnectionOptions, type Sql, type TransactionOptions } from "./connection.js";
+import { commitLoneEnd, commitOps } from "./group-commit.js";
 import { HintListener } from "./hint-listener.js";
 import { HintSender } from "./hint-sender.js";
-import { redact } from "../redact-url.js";
-import { insertEvents, insertStarts, readHistories, readInstances, startMessage, type RaisedEvent, type StartRequest } from "./client-batches.js";
-import { TurnBatcher } from "./turn-batcher.js";
-import { claimAlone, claimWork, leaseStart, nextVisibleAt } from "./claim.js";
+import { migrate } from "./migrate.js";
 import {
-  appliedEarlier,
-  commitEpisodes,
-  episodeWrites,
-  LONE_EPISODE_STATEMENT,
-  type CommittedEpisode,
-  type EpisodeOp,
-  type EpisodeWrites,
-  type StartSubOrchestration,
-} from "./episode-commit.js";
+  DELETE_SEGMENTS,
+  INSERT_INSTANCE,
+  INSERT_SEGMENTS,
+  KNOWN_FUNCTIONS,
+  listInstances,
+  LIVE_WORKERS,
+  lockPurgeable,
+  LOCK_INSTANCE,
+  LOCK_INSTANCE_STATUS,
+  LOCK_INSTANCE_STATUS_AND_EXECUTION,
+  LOCK_INSTANCE_STATUS_AND_START,
+  QUEUED_TASK_NAMES,
+  REWOUND_INSTANCE,
+  RUNTIME_STATUSES,
+  SELECT_INSTANCE,
+  SELECT_SEGMENTS,
+  SET_RUNTIME_STATUS,
+  SUSPENSION_TIME,
+} from "./statements/instances.js";
+import {
+  ANNOUNCE_FUNCTIONS,
+  DELETE_ORPHANED_TASKS,
+  NEXT_VISIBLE_AT,
+  WORKER_ALIVE,
+  WORKER_STOPPED,
+} from "./statements/work.js";
+import { TurnBatcher } from "./turn-batcher.js";
+import { deleteInstances, Hints, insertMessages, insertTasks, one, wakeForTermination } from "./writes.js";
 
-
-/** Every op but an activity's final outcome (those are committed together, see commitActivityOutcomes). */
-type OtherOp = Exclude<CommitOp, { type: "activityCompleted" | "activityFailed" }>;
-
-interface QueuedMessage {
-  instanceId: string;
-  message: InboxMessage;
-  visibleAt: number;
-}
-
-/** What one transaction wrote that other processes may want to hear about at once. */
-class Hints {
-  work = false;
-  readonly finished: string[] = [];
-}
-
-export class PostgresStore implements Store {
+export class PostgresStore implements InstanceStore, WorkQueue {
   private readonly listener: HintListener;
   private readonly hints: HintSender;
   /** Client calls of one event-loop turn, each kind in one statement. */
@@ -90,6 +92,7 @@ export class PostgresStore implements Store {
   private constructor(
     readonly url: string,
     private readonly db: Connection,
+    private readonly clock: Clock,
   ) {
     const origin = randomUUID();
     this.listener = new HintListener(db.options.connectionString, channelOf(db.options.schema), origin);
@@ -108,14 +111,16 @@ export class PostgresStore implements Store {
     });
   }
 
-  static async open(url: string, options: ConnectionOptions): Promise<PostgresStore> {
+  /** `clock`: where the store reads the time a lease starts from (see plan/lease.ts); Date.now by default. */
+  static async open(url: string, options: ConnectionOptions, { clock = Date.now }: { clock?: Clock } = {}): Promise<PostgresStore> {
     const db = new Connection(options);
     try {
-      await migrate(db, Date.now());
-      return new PostgresStore(url, db);
+      await migrate(db, clock());
+      return new PostgresStore(url, db, clock);
     } catch (error) {
       await db.close().catch(() => undefined);
-      if (error instanceof SchemaTooNewError || error instanceof StoreUnavailableError) throw error;
+      // A full disk says what to do itself (as SQLite's open does).
+      if (error instanceof SchemaTooNewError || error instanceof StoreUnavailableError || error instanceof StoreFullError) throw error;
       throw new StoreUnavailableError(
         `Cannot open the PostgreSQL store at ${redact(url)}: ${(error as Error).message}. Check the URL, that the server is up and that the user may create a schema.`,
         { cause: error },
@@ -133,14 +138,13 @@ export class PostgresStore implements Store {
     await this.transaction(async (sql, hints) => {
       const existing = await one<{ runtime_status: string; execution_id: string }>(
         sql,
-        "SELECT runtime_status, execution_id FROM instances WHERE instance_id = $1 FOR UPDATE",
+        LOCK_INSTANCE_STATUS_AND_EXECUTION,
         [request.instanceId],
       );
       if (existing) {
         // The same request again after a commit whose answer was lost: it is already done.
         if (existing.execution_id === request.executionId) return;
-        const finished = FINISHED_STATUSES.includes(existing.runtime_status as RuntimeStatus);
-        if (!request.reuseFinished || !finished) throw new InstanceAlreadyExistsError(request.instanceId);
+        if (!request.reuseFinished || !isFinished(existing.runtime_status)) throw new InstanceAlreadyExistsError(request.instanceId);
         await deleteInstances(sql, [request.instanceId]);
       }
       if (!(await this.insertNewInstance(sql, request, now))) throw new InstanceAlreadyExistsError(request.instanceId);
@@ -151,11 +155,7 @@ export class PostgresStore implements Store {
   /** False when another transaction created the id first. */
   private async insertNewInstance(sql: Sql, request: CreateInstanceRequest, now: number): Promise<boolean> {
     const startAt = Math.max(request.startAt, now);
-    const inserted = await sql.query(
-      `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at)
-       VALUES ($1, $2, $3, 'Pending', $4, $5, $5, $6) ON CONFLICT (instance_id) DO NOTHING`,
-      [request.instanceId, request.name, request.executionId, request.input ?? null, now, startAt],
-    );
+    const inserted = await sql.query(INSERT_INSTANCE, [request.instanceId, request.name, request.executionId, request.input ?? null, now, startAt]);
     if (inserted.rowCount === 0) return false;
     await insertMessages(sql, [{ instanceId: request.instanceId, message: startMessage(request), visibleAt: startAt }]);
     return true;
@@ -163,68 +163,28 @@ export class PostgresStore implements Store {
 
   async restartInstance(instanceId: string, executionId: string, now: number): Promise<void> {
     await this.transaction(async (sql, hints) => {
-      const row = await one<InstanceRow>(sql, "SELECT * FROM instances WHERE instance_id = $1 FOR UPDATE", [instanceId]);
-      if (!row) throw new InstanceNotFoundError(instanceId);
-      if (row.execution_id === executionId) return; // a retry of a restart that committed
-      if (!FINISHED_STATUSES.includes(row.runtime_status as RuntimeStatus)) {
-        throw new InstanceNotFinishedError(instanceId, row.runtime_status, "restarting");
-      }
+      const row = await one<InstanceRow>(sql, LOCK_INSTANCE, [instanceId]);
+      if (row?.execution_id === executionId) return; // a retry of a restart that committed
+      const request = restartRequest(instanceId, row, executionId, now);
       await deleteInstances(sql, [instanceId]);
-      const input = row.input ?? undefined;
-      await this.insertNewInstance(sql, { instanceId, name: row.name, executionId, input, startAt: now, reuseFinished: false }, now);
+      await this.insertNewInstance(sql, request, now);
       hints.work = true;
     }, { ambiguousCommitSafe: true });
   }
 
   async rewindInstance(instanceId: string, reason: string | undefined, now: number): Promise<void> {
     await this.transaction(async (sql, hints) => {
-      const row = await one<InstanceRow>(sql, "SELECT * FROM instances WHERE instance_id = $1 FOR UPDATE", [instanceId]);
-      if (!row) throw new InstanceNotFoundError(instanceId);
-      if (row.runtime_status !== "Failed") throw new InstanceNotFailedError(instanceId, row.runtime_status);
+      const row = await one<InstanceRow>(sql, LOCK_INSTANCE, [instanceId]);
+      assertRewindable(instanceId, row);
       const segments = (
-        await sql.query<{ first_position: number; events: string }>(
-          "SELECT first_position, events FROM history_segments WHERE instance_id = $1 ORDER BY first_position",
-          [instanceId],
-        )
+        await sql.query<{ first_position: number; events: string }>(SELECT_SEGMENTS, [instanceId])
       ).rows.map((segment) => ({ first: segment.first_position, events: JSON.parse(segment.events) as HistoryEvent[] }));
-      const { cut, messages, tasks } = rewindPlan(segments.flatMap((segment) => segment.events));
-      // Keep the segments before the cut and the part of the one it falls in; the rewind event follows.
-      await sql.query("DELETE FROM history_segments WHERE instance_id = $1", [instanceId]);
-      const kept = segments
-        .map((segment) => ({ first: segment.first, events: segment.events.slice(0, Math.max(0, cut - segment.first)) }))
-        .filter((segment) => segment.events.length > 0);
-      const rewound: HistoryEvent = { type: "ExecutionRewound", timestamp: now, ...(reason === undefined ? {} : { reason }) };
-      kept.push({ first: cut, events: [rewound] });
-      await sql.query(
-        `INSERT INTO history_segments (instance_id, first_position, events)
-         SELECT $1, first, events FROM unnest($2::int[], $3::text[]) AS s(first, events)`,
-        [instanceId, kept.map((s) => s.first), kept.map((s) => JSON.stringify(s.events))],
-      );
-      await sql.query(
-        `UPDATE instances SET runtime_status = 'Running', output = NULL, failure = NULL, history_length = $1,
-           updated_at = $2, lease_owner = NULL, lease_token = NULL, lease_expires_at = 0
-         WHERE instance_id = $3`,
-        [cut + 1, now, instanceId],
-      );
-      // A failed activity is queued as a new first attempt under its definition's retry policy
-      // (null): the call's own policy is not in history.
-      await insertTasks(
-        sql,
-        tasks.map((task) => ({
-          instanceId,
-          executionId: row.execution_id,
-          seq: task.seq,
-          name: task.name,
-          input: task.input,
-          attempt: 1,
-          idempotencyKey: callKey(instanceId, row.execution_id, task.seq),
-          retry: null,
-          visibleAt: now,
-          lease: undefined,
-          timeoutMs: undefined,
-        })),
-      );
-      await insertMessages(sql, messages.map((message) => ({ instanceId, message, visibleAt: now })));
+      const rewind = rewindWrites({ instanceId, executionId: row.execution_id }, segments, reason, now);
+      await sql.query(DELETE_SEGMENTS, [instanceId]);
+      await sql.query(INSERT_SEGMENTS, [instanceId, rewind.segments.map((s) => s.first), rewind.segments.map((s) => JSON.stringify(s.events))]);
+      await sql.query(REWOUND_INSTANCE, [rewind.historyLength, now, instanceId]);
+      await insertTasks(sql, rewind.tasks);
+      await insertMessages(sql, rewind.messages.map((message) => ({ instanceId, message, visibleAt: now })));
       hints.work = true;
     }, { ambiguousCommitSafe: false });
   }
@@ -234,10 +194,7 @@ export class PostgresStore implements Store {
   }
 
   async runtimeStatuses(instanceIds: readonly string[]): Promise<Map<string, RuntimeStatus>> {
-    const result = await this.db.run<{ instance_id: string; runtime_status: RuntimeStatus }>(
-      { name: "baton_runtime_statuses", text: "SELECT instance_id, runtime_status FROM instances WHERE instance_id = ANY($1::text[])" },
-      [instanceIds],
-    );
+    const result = await this.db.run<{ instance_id: string; runtime_status: RuntimeStatus }>(RUNTIME_STATUSES, [instanceIds]);
     return new Map(result.rows.map((row) => [row.instance_id, row.runtime_status]));
   }
 
@@ -253,14 +210,8 @@ export class PostgresStore implements Store {
       const [createdAt, instanceId] = decodeToken(filter.continuationToken);
       where.push(`(created_at, instance_id) > (${param(createdAt)}, ${param(instanceId)})`);
     }
-    const text =
-      `SELECT * FROM instances ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ` +
-      `ORDER BY created_at, instance_id LIMIT ${param(filter.pageSize + 1)}`;
-    const rows = (await this.db.query<InstanceRow>(text, params)).rows;
-    const page = rows.slice(0, filter.pageSize);
-    const last = page[page.length - 1];
-    const continuationToken = rows.length > filter.pageSize && last ? encodeToken([last.created_at, last.instance_id]) : undefined;
-    return { instances: page.map(rowToInstance), continuationToken };
+    const rows = (await this.db.query<InstanceRow>(listInstances(where, param(filter.pageSize + 1)), params)).rows;
+    return pageOf(rows, filter.pageSize);
   }
 
   async sendMessage(instanceId: string, message: InboxMessage, now: number): Promise<void> {
@@ -275,59 +226,43 @@ export class PostgresStore implements Store {
     await this.transaction(async (sql, hints) => {
       const row = await one<{ runtime_status: string; start_at: number }>(
         sql,
-        "SELECT runtime_status, start_at FROM instances WHERE instance_id = $1 FOR UPDATE",
+        LOCK_INSTANCE_STATUS_AND_START,
         [instanceId],
       );
-      if (!row) throw new InstanceNotFoundError(instanceId);
-      if (FINISHED_STATUSES.includes(row.runtime_status as RuntimeStatus)) throw new InstanceNotRunningError(instanceId, row.runtime_status);
-      if (message.type === "Suspend" || message.type === "Resume") {
-        await this.suspendOrResume(sql, instanceId, row.runtime_status, message, now);
-      } else if (message.type === "Terminate") {
-        await insertMessages(sql, [{ instanceId, message, visibleAt: now }]);
-        await wakeForTermination(sql, [instanceId], now);
+      const plan = delivery(instanceId, row, message, now);
+      if (plan.kind === "status") {
+        await this.changeSuspension(sql, instanceId, plan.suspension, message, now);
       } else {
-        // Messages are consumed in visibleAt order: one sent to a scheduled instance follows its start.
-        const visibleAt = row.runtime_status === "Pending" ? Math.max(now, row.start_at) : now;
-        await insertMessages(sql, [{ instanceId, message, visibleAt }]);
+        await insertMessages(sql, [{ instanceId, message, visibleAt: plan.visibleAt }]);
+        if (plan.wakes) await wakeForTermination(sql, [instanceId], now);
       }
       hints.work = true;
     }, { ambiguousCommitSafe: idempotent });
   }
 
-  /** As in the SQLite store: the status changes at once; the resume message queues right behind the suspension's. */
-  private async suspendOrResume(sql: Sql, instanceId: string, status: string, message: InboxMessage, now: number): Promise<void> {
-    const setStatus = (value: string): Promise<unknown> =>
-      sql.query("UPDATE instances SET runtime_status = $1, updated_at = $2 WHERE instance_id = $3", [value, now, instanceId]);
-    if (message.type === "Suspend") {
-      if (status === "Suspended") return;
-      if (status === "Pending") {
-        throw new InstanceNotRunningError(instanceId, status, "it has not started yet: suspend it once it runs, or terminate it");
-      }
-      if (status !== "Running") throw new InstanceNotRunningError(instanceId, status);
-      await setStatus("Suspended");
-      // A millisecond early, as in the SQLite store: what arrives in the same millisecond sorts after the resumption.
-      await insertMessages(sql, [{ instanceId, message, visibleAt: now - 1 }]);
-    } else {
-      if (status !== "Suspended") throw new InstanceNotSuspendedError(instanceId, status);
-      await setStatus("Running");
+  /** Suspends or resumes (see suspension() in plan/instance-changes.ts). */
+  private async changeSuspension(sql: Sql, instanceId: string, suspension: Suspension, message: InboxMessage, now: number): Promise<void> {
+    if (suspension.change === "none") return;
+    await sql.query(SET_RUNTIME_STATUS, [suspension.status, now, instanceId]);
+    let visibleAt = suspension.messageAt;
+    if (visibleAt === "suspension") {
       const suspended = await one<{ at: number | null }>(
         sql,
-        "SELECT max(visible_at) AS at FROM inbox WHERE instance_id = $1 AND type = 'Suspend'",
+        SUSPENSION_TIME,
         [instanceId],
       );
-      await insertMessages(sql, [{ instanceId, message, visibleAt: suspended?.at ?? now }]);
+      visibleAt = suspended?.at ?? now;
     }
+    await insertMessages(sql, [{ instanceId, message, visibleAt }]);
   }
 
   async purgeInstance(instanceId: string): Promise<boolean> {
     return this.transaction(async (sql) => {
-      const row = await one<{ runtime_status: string }>(sql, "SELECT runtime_status FROM instances WHERE instance_id = $1 FOR UPDATE", [
+      const row = await one<{ runtime_status: string }>(sql, LOCK_INSTANCE_STATUS, [
         instanceId,
       ]);
       if (!row) return false;
-      if (!FINISHED_STATUSES.includes(row.runtime_status as RuntimeStatus)) {
-        throw new InstanceNotFinishedError(instanceId, row.runtime_status);
-      }
+      if (!isFinished(row.runtime_status)) throw new InstanceNotFinishedError(instanceId, row.runtime_status);
       await deleteInstances(sql, [instanceId]);
       return true;
     }, { ambiguousCommitSafe: true });
@@ -338,7 +273,7 @@ export class PostgresStore implements Store {
     if (runtimeStatus.length === 0) return 0;
     const params: unknown[] = [];
     const where = filterTerms({ ...filter, runtimeStatus }, (value) => `$${params.push(value)}`);
-    const select = `SELECT instance_id FROM instances WHERE ${where.join(" AND ")} LIMIT $${params.length + 1} FOR UPDATE SKIP LOCKED`;
+    const select = lockPurgeable(where, `$${params.length + 1}`);
     return this.transaction(async (sql) => {
       const ids = (await sql.query<{ instance_id: string }>(select, [...params, limit])).rows.map((row) => row.instance_id);
       await deleteInstances(sql, ids);
@@ -350,20 +285,11 @@ export class PostgresStore implements Store {
 
   async announceFunctions(workerId: string, names: { activities: string[]; orchestrations: string[] }, now: number): Promise<void> {
     const kinds = [...names.activities.map(() => "activity"), ...names.orchestrations.map(() => "orchestration")];
-    await this.db.query(
-      `INSERT INTO functions (kind, name, announced_by, announced_at)
-       SELECT kind, name, $3, $4 FROM unnest($1::text[], $2::text[]) AS f(kind, name)
-       ON CONFLICT (kind, name) DO UPDATE SET announced_by = excluded.announced_by, announced_at = excluded.announced_at`,
-      [kinds, [...names.activities, ...names.orchestrations], workerId, now],
-    );
+    await this.db.query(ANNOUNCE_FUNCTIONS, [kinds, [...names.activities, ...names.orchestrations], workerId, now]);
   }
 
   async knownFunctions(): Promise<{ activities: string[]; orchestrations: string[] }> {
-    const rows = (await this.db.query<{ kind: string; name: string }>("SELECT kind, name FROM functions ORDER BY name")).rows;
-    return {
-      activities: rows.filter((r) => r.kind === "activity").map((r) => r.name),
-      orchestrations: rows.filter((r) => r.kind === "orchestration").map((r) => r.name),
-    };
+    return functionsByKind((await this.db.query<{ kind: string; name: string }>(KNOWN_FUNCTIONS)).rows);
   }
 
   async workerAlive(
@@ -372,63 +298,34 @@ export class PostgresStore implements Store {
     leaseMs: number,
     now: number,
   ): Promise<void> {
-    await this.db.query(
-      `INSERT INTO workers (worker_id, activities, orchestrations, heartbeat_at, lease_ms) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (worker_id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`,
-      [workerId, JSON.stringify(names.activities), JSON.stringify(names.orchestrations), now, leaseMs],
-    );
+    await this.db.query(WORKER_ALIVE, [workerId, JSON.stringify(names.activities), JSON.stringify(names.orchestrations), now, leaseMs]);
   }
 
   async deleteOrphanedTasks(now: number, limit: number): Promise<number> {
-    const deleted = await this.db.query(
-      `DELETE FROM activity_tasks WHERE id IN (
-         SELECT t.id FROM activity_tasks t
-         WHERE t.lease_token IS NOT NULL AND t.lease_expires_at <= $1
-           AND NOT EXISTS (SELECT 1 FROM instances i WHERE i.instance_id = t.instance_id AND i.execution_id = t.execution_id
-             AND i.runtime_status IN ${LIVE_SQL})
-         LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-      [now, limit],
-    );
+    const deleted = await this.db.query(DELETE_ORPHANED_TASKS, [now, limit]);
     return deleted.rowCount ?? 0;
   }
 
   async workerStopped(workerId: string): Promise<void> {
-    await this.db.query("DELETE FROM workers WHERE worker_id = $1", [workerId]);
+    await this.db.query(WORKER_STOPPED, [workerId]);
   }
 
   async unhostedWork(instanceId: string, now: number): Promise<{ orchestration?: string; activities: string[] }> {
-    const row = (await this.db.query<InstanceRow>("SELECT * FROM instances WHERE instance_id = $1", [instanceId])).rows[0];
-    if (!row || !["Pending", "Running"].includes(row.runtime_status)) return { activities: [] };
-    const workers = await this.db.query<{ activities: string; orchestrations: string }>(
-      "SELECT activities, orchestrations FROM workers WHERE heartbeat_at + lease_ms >= $1",
-      [now],
-    );
-    const hosted = { activities: new Set<string>(), orchestrations: new Set<string>() };
-    for (const worker of workers.rows) {
-      for (const name of JSON.parse(worker.activities) as string[]) hosted.activities.add(name);
-      for (const name of JSON.parse(worker.orchestrations) as string[]) hosted.orchestrations.add(name);
-    }
-    const queued = await this.db.query<{ name: string }>(
-      "SELECT DISTINCT name FROM activity_tasks WHERE instance_id = $1 AND execution_id = $2 AND lease_expires_at <= $3",
-      [instanceId, row.execution_id, now],
-    );
-    return {
-      ...(hosted.orchestrations.has(row.name) ? {} : { orchestration: row.name }),
-      activities: queued.rows
-        .map((r) => r.name)
-        .filter((name) => !hosted.activities.has(name))
-        .sort(),
-    };
+    const row = (await this.db.query<InstanceRow>(SELECT_INSTANCE, [instanceId])).rows[0];
+    if (!row || !waitsForWorkers(row.runtime_status)) return { activities: [] };
+    const workers = await this.db.query<{ activities: string; orchestrations: string }>(LIVE_WORKERS, [now]);
+    const queued = await this.db.query<{ name: string }>(QUEUED_TASK_NAMES, [instanceId, row.execution_id, now]);
+    return unhostedWork(row, workers.rows, queued.rows.map((r) => r.name));
   }
 
   // ---- claims, leases and commits --------------------------------------------------------
 
   claim(request: WorkClaim): Promise<ClaimedWork> {
-    return claimAlone(this.db, request, (activityName) => this.advisoryKey(activityName));
+    return claimAlone(this.db, request, (activityName) => this.advisoryKey(activityName), this.clock);
   }
 
   private claimIn(sql: Sql, request: WorkClaim): Promise<ClaimedWork> {
-    return claimWork(sql, request, (activityName) => this.advisoryKey(activityName));
+    return claimWork(sql, request, (activityName) => this.advisoryKey(activityName), this.clock);
   }
 
   /** The advisory lock under which claims of a capped activity take turns, per schema. */
@@ -436,53 +333,13 @@ export class PostgresStore implements Store {
     return `batonjs:${this.db.options.schema}:activity:${activityName}`;
   }
 
-  async renewLeases(
+  renewLeases(
     instanceLeases: readonly InstanceLease[],
     taskTokens: readonly string[],
     now: number,
     leaseMs: number,
   ): Promise<{ endedTaskTokens: string[] }> {
-    if (instanceLeases.length === 0 && taskTokens.length === 0) return { endedTaskTokens: [] };
-    return this.transaction(async (sql) => {
-      const leaseExpiresAt = leaseStart(now) + leaseMs;
-      // Rows a commit holds are skipped, not waited for: that commit is about to end or change
-      // the lease, and waiting would lock in the opposite order to commits (deadlocks). A lease
-      // skipped now is renewed at the next round, well before it expires.
-      // Found by instance id: lease_token is not indexed, so that lease changes stay HOT updates.
-      if (instanceLeases.length > 0) {
-        await sql.run(
-          {
-            name: "baton_renew_instances",
-            text: `UPDATE instances SET lease_expires_at = $1
-                   WHERE instance_id IN (
-                     SELECT instance_id FROM instances
-                     WHERE (instance_id, lease_token) IN (SELECT * FROM unnest($2::text[], $3::text[]))
-                     FOR UPDATE SKIP LOCKED)`,
-          },
-          [leaseExpiresAt, instanceLeases.map((lease) => lease.instanceId), instanceLeases.map((lease) => lease.leaseToken)],
-        );
-      }
-      if (taskTokens.length === 0) return { endedTaskTokens: [] };
-      await sql.run(
-        {
-          name: "baton_renew_tasks",
-          text: `UPDATE activity_tasks SET lease_expires_at = $1
-                 WHERE id IN (SELECT id FROM activity_tasks WHERE lease_token = ANY($2::text[]) FOR UPDATE SKIP LOCKED)`,
-        },
-        [leaseExpiresAt, taskTokens],
-      );
-      // Leased tasks whose instance is gone, ended or replaced by a new execution.
-      const ended = await sql.run<{ lease_token: string }>(
-        {
-          name: "baton_ended_tasks",
-          text: `SELECT t.lease_token FROM activity_tasks t
-                   LEFT JOIN instances i ON i.instance_id = t.instance_id AND i.execution_id = t.execution_id
-                 WHERE t.lease_token = ANY($1::text[]) AND (i.instance_id IS NULL OR i.runtime_status NOT IN ${LIVE_SQL})`,
-        },
-        [taskTokens],
-      );
-      return { endedTaskTokens: ended.rows.map((row) => row.lease_token) };
-    }, { ambiguousCommitSafe: true, leasesOnly: true });
+    return renewLeases(this.db, instanceLeases, taskTokens, now, leaseMs, this.clock);
   }
 
   /**
@@ -492,8 +349,11 @@ export class PostgresStore implements Store {
    * is split (commit-in-pieces.ts).
    */
   async commit(ops: readonly CommitOp[], now: number, claim?: WorkClaim): Promise<{ outcomes: CommitOutcome[]; claimed: ClaimedWork }> {
-    const lone = !claim && ops.length === 1 ? await this.commitLoneEnd(ops[0]!, now) : undefined;
-    if (lone) return { outcomes: [lone], claimed: { orchestrations: [], activities: [] } };
+    const lone = !claim && ops.length === 1 ? await commitLoneEnd(this.db, ops[0]!, now, this.clock) : undefined;
+    if (lone) {
+      this.hints.send([`finished:${(ops[0] as EpisodeOp).instanceId}`]);
+      return { outcomes: [lone], claimed: { orchestrations: [], activities: [] } };
+    }
     const result = await commitInPieces(
       ops,
       claim !== undefined,
@@ -512,301 +372,15 @@ export class PostgresStore implements Store {
     onCut: "retry" | "throw",
   ): Promise<{ outcomes: CommitOutcome[]; claimed: ClaimedWork | undefined }> {
     return this.transaction(async (sql, hints) => {
-      // Every instance the ops touch is locked first, in one order: two workers' batches then
-      // wait for each other instead of deadlocking (each deadlock costs a second and a retry).
-      const touched = [...new Set(ops.map((op) => ("task" in op ? op.task.instanceId : op.instanceId)))].sort();
-      if (touched.length > 1) {
-        await sql.run({ name: "baton_lock_instances", text: "SELECT 1 FROM instances WHERE instance_id = ANY($1::text[]) ORDER BY instance_id FOR UPDATE" }, [
-          touched,
-        ]);
-      }
-      // Activity outcomes go first, all in three statements (a fan-in commits hundreds at once).
-      // Applying them before the other ops leaves the same state: an episode never consumes a
-      // message of its own batch, and one that ends its instance deletes the inbox either way.
-      const outcomes = await this.commitActivityOutcomes(sql, ops, now, hints);
-      // Then the episodes, all in one statement (each instance has at most one op in a batch:
-      // one lease, one episode), then the rest in order.
-      await this.commitEpisodeBatch(sql, ops, outcomes, now, hints);
-      for (const [i, op] of ops.entries()) outcomes[i] ??= await this.applyOp(sql, op as OtherOp, now, hints);
+      const outcomes = await commitOps(sql, ops, now, hints, this.clock);
       const claimed = claim ? await this.claimIn(sql, claim) : undefined;
       faultPoint("before-commit");
       return { outcomes, claimed };
     }, { ambiguousCommitSafe: true, onCut });
   }
 
-  /**
-   * An episode that completes or fails its instance, committed alone (no claim with it): one
-   * statement, its own transaction, one round trip instead of four on the way from start to
-   * result. Undefined when it must go the usual way: another kind of op, an episode that starts
-   * children, or an instance with a parent to tell (or a lost lease, which the usual way then reports).
-   */
-  private async commitLoneEnd(op: CommitOp, now: number): Promise<CommitOutcome | undefined> {
-    if (op.type !== "episode" || (op.result.runtimeStatus !== "Completed" && op.result.runtimeStatus !== "Failed")) return undefined;
-    const writes = episodeWrites(op);
-    if (writes.children.length > 0) return undefined; // children to create: more than one statement
-    faultPoint("before-commit");
-    const committed = await commitEpisodes(this.db, [{ op, writes }], now, LONE_EPISODE_STATEMENT);
-    // Not applied now: applied by an attempt whose answer was lost, or to go the usual way.
-    if (!committed.has(op.instanceId) && !(await appliedEarlier(this.db, [op])).has(op.instanceId)) return undefined;
-    faultPoint("after-commit");
-    this.hints.send([`finished:${op.instanceId}`]);
-    return "ok";
-  }
-
-  /** The outcomes of the batch's activityCompleted/activityFailed ops, at their indexes (others left empty). */
-  private async commitActivityOutcomes(sql: Sql, ops: readonly CommitOp[], now: number, hints: Hints): Promise<CommitOutcome[]> {
-    const outcomes: CommitOutcome[] = new Array(ops.length);
-    const finals = ops.flatMap((op, index) => (op.type === "activityCompleted" || op.type === "activityFailed" ? [{ op, index }] : []));
-    if (finals.length === 0) return outcomes;
-    const deleted = await sql.run<{ lease_token: string }>(
-      { name: "baton_delete_tasks", text: "DELETE FROM activity_tasks WHERE lease_token = ANY($1::text[]) RETURNING lease_token" },
-      [finals.map(({ op }) => op.task.leaseToken)],
-    );
-    const done = new Set(deleted.rows.map((row) => row.lease_token));
-    for (const { op, index } of finals) outcomes[index] = done.has(op.task.leaseToken) ? "ok" : "leaseLost";
-    const committed = finals.filter(({ op }) => done.has(op.task.leaseToken));
-    if (committed.length === 0) return outcomes;
-    // Results of executions still running; rows locked (in a fixed order) so that an episode
-    // ending one of them concurrently is waited for, not raced.
-    const live = await sql.run<{ instance_id: string; execution_id: string }>(
-      {
-        name: "baton_live_executions",
-        text: `SELECT instance_id, execution_id FROM instances
-               WHERE (instance_id, execution_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-                 AND runtime_status IN ${LIVE_SQL}
-               ORDER BY instance_id FOR SHARE`,
-      },
-      [committed.map(({ op }) => op.task.instanceId), committed.map(({ op }) => op.task.executionId)],
-    );
-    const running = new Set(live.rows.map((row) => `${row.execution_id}\u0000${row.instance_id}`));
-    const messages = committed
-      .filter(({ op }) => running.has(`${op.task.executionId}\u0000${op.task.instanceId}`))
-      .map(({ op }) => ({ instanceId: op.task.instanceId, message: outcomeMessage(op), visibleAt: now }));
-    await insertMessages(sql, messages);
-    if (messages.length > 0) hints.work = true;
-    return outcomes;
-  }
-
-  private async applyOp(sql: Sql, op: OtherOp, now: number, hints: Hints): Promise<CommitOutcome> {
-    switch (op.type) {
-      case "episode":
-        return this.commitEpisodeAlone(sql, op, now, hints);
-      case "stall": {
-        const stalled = await sql.query(
-          // A termination queued after the stalled episode was claimed keeps the instance
-          // claimable: the next episode ends it without running its code.
-          `UPDATE instances SET stalled_code = $1, stalled_message = $2, stalled_since = coalesce(stalled_since, $3),
-             stalled_at = CASE WHEN EXISTS (SELECT 1 FROM inbox WHERE inbox.instance_id = $4 AND inbox.type = 'Terminate')
-               THEN NULL ELSE $3 END,
-             lease_owner = NULL, lease_token = NULL, lease_expires_at = 0
-           WHERE instance_id = $4 AND lease_token = $5`,
-          [op.code, op.message, now, op.instanceId, op.leaseToken],
-        );
-        return stalled.rowCount ? "ok" : "leaseLost";
-      }
-      case "releaseInstance": {
-        const released = await sql.query(
-          "UPDATE instances SET lease_owner = NULL, lease_token = NULL, lease_expires_at = 0 WHERE instance_id = $1 AND lease_token = $2",
-          [op.instanceId, op.leaseToken],
-        );
-        if (!released.rowCount) return "leaseLost";
-        hints.work = true;
-        return "ok";
-      }
-      case "activityRetry": {
-        const { task } = op;
-        const retried = await sql.query(
-          `UPDATE activity_tasks SET attempt = $1, visible_at = $2, last_error = $3, heartbeat_details = coalesce($4, heartbeat_details),
-             lease_owner = NULL, lease_token = NULL, lease_expires_at = 0
-           WHERE lease_token = $5`,
-          [task.attempt + 1, op.visibleAt, JSON.stringify(op.error), op.heartbeatDetails ?? null, task.leaseToken],
-        );
-        if (!retried.rowCount) return "leaseLost";
-        hints.work = true;
-        return "ok";
-      }
-      case "releaseActivity": {
-        const released = await sql.query(
-          "UPDATE activity_tasks SET lease_owner = NULL, lease_token = NULL, lease_expires_at = 0 WHERE lease_token = $1",
-          [op.task.leaseToken],
-        );
-        if (!released.rowCount) return "leaseLost";
-        hints.work = true;
-        return "ok";
-      }
-    }
-  }
-
-  /**
-   * Writes the batch's episodes (but continueAsNew, written apart) with one statement, then,
-   * for those whose lease held, what they send elsewhere: a parent's result, children started
-   * or terminated. Fills their outcomes.
-   */
-  private async commitEpisodeBatch(sql: Sql, ops: readonly CommitOp[], outcomes: CommitOutcome[], now: number, hints: Hints): Promise<void> {
-    const perInstance = new Map<string, number>();
-    for (const op of ops) {
-      if ("instanceId" in op) perInstance.set(op.instanceId, (perInstance.get(op.instanceId) ?? 0) + 1);
-    }
-    const episodes = ops.flatMap((op, index) =>
-      op.type === "episode" && op.result.runtimeStatus !== "ContinuedAsNew" && perInstance.get(op.instanceId) === 1
-        ? [{ op, index, writes: episodeWrites(op) }]
-        : [],
-    );
-    if (episodes.length === 0) return;
-    const committed = await commitEpisodes(sql, episodes, now);
-    // Its follow-ups were part of the same earlier attempt: only the outcome is left to give.
-    const applied = await appliedEarlier(sql, episodes.filter(({ op }) => !committed.has(op.instanceId)).map(({ op }) => op));
-    for (const { op, index, writes } of episodes) {
-      const episode = committed.get(op.instanceId);
-      outcomes[index] = episode || applied.has(op.instanceId) ? "ok" : "leaseLost";
-      if (episode) await this.afterEpisode(sql, op, writes, episode, now, hints);
-    }
-  }
-
-  /** What a committed episode sends to other instances. */
-  private async afterEpisode(sql: Sql, op: EpisodeOp, writes: EpisodeWrites, episode: CommittedEpisode, now: number, hints: Hints): Promise<void> {
-    const { result } = op;
-    if (result.runtimeStatus !== "Running") {
-      hints.finished.push(op.instanceId);
-      if (episode.parentInstanceId !== null) {
-        const message = childOutcome(episode.parentSeq!, result);
-        if (await insertMessageIfLive(sql, episode.parentInstanceId, episode.parentExecutionId!, message, now)) hints.work = true;
-      }
-      if (result.runtimeStatus === "Terminated") await this.terminateChildren(sql, op.instanceId, op.executionId, now, hints);
-    }
-    await this.startChildren(sql, op, writes.children, now);
-    if (writes.queuesWork) hints.work = true;
-  }
-
-  /** Creates the episode's children (in its transaction), each with its start message. */
-  private async startChildren(sql: Sql, op: EpisodeOp, children: readonly StartSubOrchestration[], now: number): Promise<void> {
-    const childMessages: QueuedMessage[] = [];
-    for (const command of children) childMessages.push(...(await this.startChild(sql, op, command, now)));
-    await insertMessages(sql, childMessages);
-  }
-
-  /** An episode written on its own: a continueAsNew, or one whose instance has another op in the batch. */
-  private async commitEpisodeAlone(sql: Sql, op: EpisodeOp, now: number, hints: Hints): Promise<CommitOutcome> {
-    if (op.result.runtimeStatus === "ContinuedAsNew") return this.startNextGeneration(sql, op, now, hints);
-    const writes = episodeWrites(op);
-    const episode = (await commitEpisodes(sql, [{ op, writes }], now)).get(op.instanceId);
-    if (!episode) return (await appliedEarlier(sql, [op])).has(op.instanceId) ? "ok" : "leaseLost";
-    await this.afterEpisode(sql, op, writes, episode, now, hints);
-    return "ok";
-  }
-
-  /**
-   * continueAsNew: the instance keeps its id and row; the ending generation's history, queued
-   * results and idle tasks go; the next generation's start message is queued first (visible
-   * at 0), then the events it inherits, then whatever was already waiting in the inbox.
-   */
-  private async startNextGeneration(sql: Sql, op: EpisodeOp, now: number, hints: Hints): Promise<CommitOutcome> {
-    const { result } = op;
-    const next = result.continuedAsNew!;
-    const updated = await sql.query<{ name: string }>(
-      `UPDATE instances SET
-         execution_id = $1,
-         runtime_status = CASE WHEN runtime_status = 'Suspended' THEN 'Suspended' ELSE 'Running' END,
-         input = $2, output = NULL, failure = NULL,
-         custom_status = CASE WHEN $3 THEN $4 ELSE custom_status END,
-         history_length = 0, updated_at = $5,
-         lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
-         stalled_code = NULL, stalled_message = NULL, stalled_since = NULL, stalled_at = NULL
-       WHERE instance_id = $6 AND lease_token = $7 AND history_length = $8
-         AND (SELECT count(*) FROM inbox WHERE inbox.instance_id = $6 AND inbox.id = ANY($9::bigint[])) = cardinality($9::bigint[])
-       RETURNING name`,
-      [
-        op.newExecutionId!,
-        next.input ?? null,
-        result.customStatus !== undefined,
-        result.customStatus?.value ?? null,
-        now,
-        op.instanceId,
-        op.leaseToken,
-        op.historyLengthBefore,
-        op.consumedMessageIds,
-      ],
-    );
-    const row = updated.rows[0];
-    if (!row) return (await nextGenerationStarted(sql, op)) ? "ok" : "leaseLost";
-    // Results of the ending generation's calls mean nothing to the next one; events go unless preserved.
-    const dropped: string[] = next.preserveEvents ? [...RESULT_MESSAGE_TYPES] : [...RESULT_MESSAGE_TYPES, "EventRaised"];
-    await sql.query(
-      `WITH history_gone AS (DELETE FROM history_segments WHERE instance_id = $1),
-            tasks_gone AS (DELETE FROM activity_tasks WHERE instance_id = $1 AND lease_expires_at <= $2)
-       DELETE FROM inbox WHERE instance_id = $1 AND (id = ANY($3::bigint[]) OR type = ANY($4::text[]))`,
-      [op.instanceId, now, op.consumedMessageIds, dropped],
-    );
-    const started: InboxMessage = {
-      type: "ExecutionStarted",
-      name: row.name,
-      executionId: op.newExecutionId!,
-      ...(next.input === undefined ? {} : { input: next.input }),
-    };
-    await insertMessages(
-      sql,
-      [started, ...next.carried].map((message) => ({ instanceId: op.instanceId, message, visibleAt: 0 })),
-    );
-    // Children started by the ending generation outlive it; their outcomes reach no generation.
-    await this.startChildren(sql, op, episodeWrites(op).children, now);
-    hints.work = true;
-    return "ok";
-  }
-
-  /**
-   * Creates a child instance; if its id is taken, the parent's call fails instead, unless the
-   * parent's execution ends in this episode (no one awaits the call). Returns the messages to queue.
-   */
-  private async startChild(
-    sql: Sql,
-    op: EpisodeOp,
-    command: Extract<Command, { type: "StartSubOrchestration" }>,
-    now: number,
-  ): Promise<QueuedMessage[]> {
-    const executionId = randomUUID();
-    const inserted = await sql.query(
-      `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at,
-         parent_instance_id, parent_execution_id, parent_seq)
-       VALUES ($1, $2, $3, 'Pending', $4, $5, $5, $5, $6, $7, $8) ON CONFLICT (instance_id) DO NOTHING`,
-      [command.instanceId, command.name, executionId, command.input ?? null, now, op.instanceId, op.executionId, command.seq],
-    );
-    if (inserted.rowCount === 0) {
-      if (op.result.runtimeStatus !== "Running") return [];
-      const error = toErrorDetails(new InstanceAlreadyExistsError(command.instanceId));
-      return [{ instanceId: op.instanceId, message: { type: "SubOrchestrationFailed", seq: command.seq, error }, visibleAt: now }];
-    }
-    const started: InboxMessage = {
-      type: "ExecutionStarted",
-      name: command.name,
-      executionId,
-      ...(command.input === undefined ? {} : { input: command.input }),
-    };
-    return [{ instanceId: command.instanceId, message: started, visibleAt: now }];
-  }
-
-  /** Terminating a parent terminates its running children (and, in turn, theirs). */
-  private async terminateChildren(sql: Sql, instanceId: string, executionId: string, now: number, hints: Hints): Promise<void> {
-    const children = await sql.query<{ instance_id: string }>(
-      `SELECT instance_id FROM instances WHERE parent_instance_id = $1 AND parent_execution_id = $2 AND runtime_status IN ${LIVE_SQL}
-       ORDER BY instance_id FOR UPDATE`,
-      [instanceId, executionId],
-    );
-    if (children.rows.length === 0) return;
-    const ids = children.rows.map((row) => row.instance_id);
-    const reason = `Parent instance "${instanceId}" was terminated.`;
-    await insertMessages(sql, ids.map((child) => ({ instanceId: child, message: { type: "Terminate", reason }, visibleAt: now })));
-    await wakeForTermination(sql, ids, now);
-    hints.work = true;
-  }
-
   async nextVisibleAt(orchestrationNames: readonly string[], activityNames: readonly string[], now: number): Promise<number | null> {
-    const result = await this.db.run<{ at: number | null }>(
-      {
-        name: "baton_next_visible_at",
-        text: `SELECT ${nextVisibleAt("$2", "$3", "$1")} AS at`,
-      },
-      [now, orchestrationNames, activityNames],
-    );
+    const result = await this.db.run<{ at: number | null }>(NEXT_VISIBLE_AT, [now, orchestrationNames, activityNames]);
     return result.rows[0]?.at ?? null;
   }
 
@@ -837,134 +411,3 @@ export class PostgresStore implements Store {
 function channelOf(schema: string): string {
   return `batonjs_${schema}`.slice(0, 63);
 }
-
-async function one<R extends pg.QueryResultRow>(sql: Sql, text: string, values: unknown[]): Promise<R | undefined> {
-  return (await sql.query<R>(text, values)).rows[0];
-}
-
-/**
- * A continueAsNew whose fenced update did not match was applied by an earlier attempt of the
- * same commit (its answer lost) when the instance runs the execution id that op chose: ids are
- * new for every op, so no one else could have started it.
- */
-async function nextGenerationStarted(sql: Sql, op: EpisodeOp): Promise<boolean> {
-  return (await one(sql, "SELECT 1 FROM instances WHERE instance_id = $1 AND execution_id = $2", [op.instanceId, op.newExecutionId])) !== undefined;
-}
-
-/** Queues messages in the given order (one statement): the serial ids keep it. */
-async function insertMessages(sql: Sql, messages: readonly QueuedMessage[]): Promise<void> {
-  if (messages.length === 0) return;
-  await sql.run(
-    {
-      name: "baton_insert_messages",
-      text: `INSERT INTO inbox (instance_id, type, seq, message, visible_at)
-             SELECT instance_id, type, seq, message, visible_at
-             FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bigint[]) WITH ORDINALITY
-               AS m(instance_id, type, seq, message, visible_at, n)
-             ORDER BY n`,
-    },
-    [
-      messages.map((m) => m.instanceId),
-      messages.map((m) => m.message.type),
-      messages.map((m) => ("seq" in m.message ? m.message.seq : null)),
-      messages.map((m) => JSON.stringify(m.message)),
-      messages.map((m) => m.visibleAt),
-    ],
-  );
-}
-
-/**
- * Queues a result for an instance's execution if it still takes results. The instance row is
- * locked (FOR SHARE) so that an episode ending it concurrently is waited for, not raced.
- */
-async function insertMessageIfLive(sql: Sql, instanceId: string, executionId: string, message: InboxMessage, now: number): Promise<boolean> {
-  const live = await one<{ instance_id: string }>(
-    sql,
-    `SELECT instance_id FROM instances WHERE instance_id = $1 AND execution_id = $2 AND runtime_status IN ${LIVE_SQL} FOR SHARE`,
-    [instanceId, executionId],
-  );
-  if (!live) return false;
-  await insertMessages(sql, [{ instanceId, message, visibleAt: now }]);
-  return true;
-}
-
-interface NewTask {
-  instanceId: string;
-  executionId: string;
-  seq: number;
-  name: string;
-  input: string | undefined;
-  attempt: number;
-  idempotencyKey: string;
-  /** Serialized policy, or null for the definition's. */
-  retry: string | null;
-  visibleAt: number;
-  /** Set when the first attempt already runs in the committing worker. */
-  lease: { owner: string; token: string; expiresAt: number } | undefined;
-  timeoutMs: number | undefined;
-}
-
-async function insertTasks(sql: Sql, tasks: readonly NewTask[]): Promise<void> {
-  if (tasks.length === 0) return;
-  await sql.query(
-    `INSERT INTO activity_tasks (instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
-       first_visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms)
-     SELECT instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
-       visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms
-     FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[],
-       $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::bigint[]) WITH ORDINALITY
-       AS t(instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
-         visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms, n)
-     ORDER BY n`,
-    [
-      tasks.map((t) => t.instanceId),
-      tasks.map((t) => t.executionId),
-      tasks.map((t) => t.seq),
-      tasks.map((t) => t.name),
-      tasks.map((t) => t.input ?? null),
-      tasks.map((t) => t.attempt),
-      tasks.map((t) => t.idempotencyKey),
-      tasks.map((t) => t.retry),
-      tasks.map((t) => t.visibleAt),
-      tasks.map((t) => t.lease?.owner ?? null),
-      tasks.map((t) => t.lease?.token ?? null),
-      tasks.map((t) => t.lease?.expiresAt ?? 0),
-      tasks.map((t) => t.timeoutMs ?? null),
-    ],
-  );
-}
-
-async function deleteInstances(sql: Sql, instanceIds: readonly string[]): Promise<void> {
-  if (instanceIds.length === 0) return;
-  await sql.query(
-    `WITH history_gone AS (DELETE FROM history_segments WHERE instance_id = ANY($1::text[])),
-          inbox_gone AS (DELETE FROM inbox WHERE instance_id = ANY($1::text[])),
-          tasks_gone AS (DELETE FROM activity_tasks WHERE instance_id = ANY($1::text[]))
-     DELETE FROM instances WHERE instance_id = ANY($1::text[])`,
-    [instanceIds],
-  );
-}
-
-/** A terminated instance must not wait for its start time, nor stay skipped as stalled, nor stay suspended. */
-async function wakeForTermination(sql: Sql, instanceIds: readonly string[], now: number): Promise<void> {
-  await sql.query(
-    `UPDATE instances SET start_at = least(start_at, $1), stalled_at = NULL,
-       runtime_status = CASE WHEN runtime_status = 'Suspended' THEN 'Running' ELSE runtime_status END
-     WHERE instance_id = ANY($2::text[])`,
-    [now, instanceIds],
-  );
-}
-
-/** The message a child's end becomes for its parent's call. */
-function childOutcome(seq: number, result: EpisodeResult): InboxMessage {
-  if (result.runtimeStatus === "Completed") {
-    return { type: "SubOrchestrationCompleted", seq, ...(result.output === undefined ? {} : { output: result.output }) };
-  }
-  if (result.runtimeStatus === "Failed") {
-    const { code: _code, ...error } = result.failure!;
-    return { type: "SubOrchestrationFailed", seq, error };
-  }
-  const reason = result.output === undefined ? "" : `: ${result.output}`;
-  return { type: "SubOrchestrationFailed", seq, error: { name: "Terminated", message: `The sub-orchestration was terminated${reason}` } };
-}
-

@@ -1,4 +1,5 @@
-import { LIVE_SQL as LIVE, RESULT_TYPES_SQL } from "../store.js";
+import type Database from "better-sqlite3";
+import { LIVE_SQL as LIVE } from "../store.js";
 
 /**
  * Part of an episode's fence: every message it consumed (@consumed, a JSON array of ids) is
@@ -82,9 +83,8 @@ export const SQL = {
     WHERE instance_id = @instanceId AND lease_token = @leaseToken AND history_length = @historyLengthBefore
       AND ${CONSUMED_STILL_QUEUED}`,
   // Results of the ending generation's calls: its sequence numbers mean nothing to the next one.
-  deleteResultMessages: `DELETE FROM inbox WHERE instance_id = ?
-    AND json_extract(message, '$.type') IN (${RESULT_TYPES_SQL})`,
-  deleteEventMessages: `DELETE FROM inbox WHERE instance_id = ? AND json_extract(message, '$.type') = 'EventRaised'`,
+  deleteMessagesOfTypes: `DELETE FROM inbox WHERE instance_id = ?
+    AND json_extract(message, '$.type') IN (SELECT value FROM json_each(?))`,
   insertChildInstance: `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at,
       parent_instance_id, parent_execution_id, parent_seq)
     VALUES (?, ?, ?, 'Pending', ?, ?, ?, ?, ?, ?, ?)`,
@@ -147,3 +147,6 @@ export const SQL = {
   selectLiveWorkers: `SELECT activities, orchestrations FROM workers WHERE heartbeat_at + lease_ms >= ?`,
   selectQueuedTaskNames: `SELECT DISTINCT name FROM activity_tasks WHERE instance_id = ? AND execution_id = ? AND lease_expires_at <= ?`,
 } as const;
+
+/** The statements, prepared on the store's connection. */
+export type Statements = { [K in keyof typeof SQL]: Database.Statement };

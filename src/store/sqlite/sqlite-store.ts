@@ -1,104 +1,75 @@
 /**
  * The embedded store: one SQLite file in WAL mode, driven synchronously by better-sqlite3.
  * Each method is one transaction; `commit` applies a whole batch of ops in one transaction
- * (one fsync), which is how the worker's group commit amortizes durability.
+ * (one fsync), which is how the worker's group commit amortizes durability. What to write is
+ * decided in plan/; the statements are in queries.ts, the commit's ops in episode-commit.ts,
+ * claims in claim.ts, and how transactions meet the file (batching, faults) in transactions.ts.
  *
  * Every entry point names the faults of the file (driver-faults.ts): a full disk rejects with
- * StoreFullError, a damaged file with StoreCorruptError. From the first sign of damage on, the
- * store writes nothing more to the file (reads are still attempted), and closes it without
- * checkpointing the WAL into it.
+ * StoreFullError, a damaged file with StoreCorruptError.
  */
 import Database from "better-sqlite3";
-import { randomUUID } from "node:crypto";
 import {
-  ClosedError,
   InstanceAlreadyExistsError,
   InstanceNotFinishedError,
-  InstanceNotFailedError,
-  InstanceNotFoundError,
-  InstanceNotRunningError,
-  InstanceNotSuspendedError,
   StoreCorruptError,
   StoreFullError,
   StoreUnavailableError,
   SchemaTooNewError,
-  toErrorDetails,
 } from "../../errors.js";
-import type { EpisodeResult } from "../../engine/command.js";
 import type { HistoryEvent, InboxMessage } from "../../engine/history-event.js";
 import { faultPoint } from "../../observability/fault-points.js";
 import type {
-  ActivityWorkItem,
   ClaimedWork,
-  ClaimRequest,
-  WorkClaim,
   CommitOp,
   CommitOutcome,
   CreateInstanceRequest,
   InstanceFilter,
   InstanceLease,
   InstanceRecord,
-  OrchestrationWorkItem,
+  InstanceStore,
   PurgeFilter,
   RuntimeStatus,
-  Store,
-  StoredMessage,
+  WorkClaim,
+  WorkQueue,
 } from "../store.js";
-import { FINISHED_STATUSES, outcomeMessage } from "../store.js";
-import { assertOpenable, enableWal, migrate } from "./migrate.js";
-import { SQL } from "./queries.js";
+import { decodeToken } from "../continuation-token.js";
+import { filterTerms, finishedOnly, pageOf } from "../instance-filter.js";
 import { rowToInstance, type InstanceRow } from "../instance-row.js";
-import { decodeToken, encodeToken } from "../continuation-token.js";
-import { filterTerms, finishedOnly } from "../instance-filter.js";
-import { rewindPlan } from "../rewind-plan.js";
-import { rowToTask, type TaskRow } from "../task-row.js";
-import { callKey, commandsCarriedOut } from "../../engine/command.js";
+import { delivery, isFinished, restartRequest, type Suspension } from "../plan/instance-changes.js";
+import { leaseExpiry, type Clock } from "../plan/lease.js";
+import { startMessage } from "../plan/messages.js";
+import { assertRewindable, rewindWrites } from "../plan/rewind.js";
+import { functionsByKind, unhostedWork, waitsForWorkers } from "../plan/unhosted-work.js";
+import { claimInTransaction, nextVisibleAtOf } from "./claim.js";
+import { applyOp, insertTask } from "./episode-commit.js";
+import { assertOpenable, enableWal, migrate } from "./migrate.js";
+import { SQL, type Statements } from "./queries.js";
+import { BUSY_TIMEOUT_MS, SqliteTransactions } from "./transactions.js";
 import { closeKeepingWal, probeTables } from "./damaged-file.js";
-import { isCorruption, isDiskFull, namedFault, startsAsSqlite } from "./driver-faults.js";
+import { namedFault, startsAsSqlite } from "./driver-faults.js";
 
 export type SqliteSynchronous = "OFF" | "NORMAL" | "FULL" | "EXTRA";
 
 export interface SqliteStoreOptions {
   /** SQLite's `synchronous` setting; FULL (the default) fsyncs every commit. */
   synchronous?: SqliteSynchronous;
+  /** Where the store reads the time a lease starts from (see plan/lease.ts); Date.now by default. */
+  clock?: Clock;
 }
 
-const MAX_WRITES_PER_TRANSACTION = 1000;
-const BUSY_TIMEOUT_MS = 10_000;
-/** How long a checkpoint after a full disk waits for other connections: the event loop waits with it. */
-const CHECKPOINT_WAIT_MS = 200;
-
-type WriteResult = { value: unknown } | { error: unknown };
-
-type Statements = { [K in keyof typeof SQL]: Database.Statement };
-
-export class SqliteStore implements Store {
-  private readonly db: Database.Database;
+export class SqliteStore implements InstanceStore, WorkQueue {
   private readonly sql: Statements;
-  private closed = false;
-  /** The first sign that the file is damaged: from then on nothing is written to it. */
-  private damage: StoreCorruptError | undefined;
-  /** A write met a full disk and the WAL could not be checkpointed then: do it after the next write that succeeds. */
-  private walToCheckpoint = false;
-  private readonly pendingWrites: { apply: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
-  /** Inside a transaction, better-sqlite3 runs a nested transaction function as a savepoint. */
-  private readonly savepoint: <T>(apply: () => T) => T;
-
-  /** Prepared once: db.pragma() would prepare a statement on every call. */
-  private readonly syncSwitch: { lower: Database.Statement; restore: Database.Statement } | undefined;
+  private readonly file: SqliteTransactions;
 
   private constructor(
     readonly url: string,
-    private readonly path: string,
+    path: string,
     db: Database.Database,
     synchronous: SqliteSynchronous,
+    private readonly clock: Clock,
   ) {
-    const syncsEveryCommit = synchronous === "FULL" || synchronous === "EXTRA";
-    this.syncSwitch = syncsEveryCommit
-      ? { lower: db.prepare("PRAGMA synchronous = NORMAL"), restore: db.prepare(`PRAGMA synchronous = ${synchronous}`) }
-      : undefined;
-    this.db = db;
-    this.savepoint = db.transaction((apply: () => unknown) => apply()) as <T>(apply: () => T) => T;
+    this.file = new SqliteTransactions(db, path, synchronous);
     this.sql = Object.fromEntries(Object.entries(SQL).map(([key, text]) => [key, db.prepare(text)])) as Statements;
   }
 
@@ -112,8 +83,9 @@ export class SqliteStore implements Store {
       enableWal(db);
       const synchronous = options.synchronous ?? "FULL";
       db.pragma(`synchronous = ${synchronous}`);
-      migrate(db, Date.now());
-      return new SqliteStore(url, path, db, synchronous);
+      const clock = options.clock ?? Date.now;
+      migrate(db, clock());
+      return new SqliteStore(url, path, db, synchronous, clock);
     } catch (error) {
       const named = namedFault(error, path);
       const damaged = named instanceof StoreCorruptError && startsAsSqlite(path);
@@ -129,11 +101,10 @@ export class SqliteStore implements Store {
   }
 
   async createInstance(request: CreateInstanceRequest, now: number): Promise<void> {
-    return this.write(() => {
+    return this.file.write(() => {
       const existing = this.sql.selectInstanceStatus.get(request.instanceId) as { runtime_status: string } | undefined;
       if (existing) {
-        const finished = FINISHED_STATUSES.includes(existing.runtime_status as never);
-        if (!request.reuseFinished || !finished) throw new InstanceAlreadyExistsError(request.instanceId);
+        if (!request.reuseFinished || !isFinished(existing.runtime_status)) throw new InstanceAlreadyExistsError(request.instanceId);
         this.deleteInstance(request.instanceId);
       }
       this.insertNewInstance(request, now);
@@ -141,44 +112,28 @@ export class SqliteStore implements Store {
   }
 
   async restartInstance(instanceId: string, executionId: string, now: number): Promise<void> {
-    return this.write(() => {
+    return this.file.write(() => {
       const row = this.sql.selectInstance.get(instanceId) as InstanceRow | undefined;
-      if (!row) throw new InstanceNotFoundError(instanceId);
-      if (!FINISHED_STATUSES.includes(row.runtime_status as never)) {
-        throw new InstanceNotFinishedError(instanceId, row.runtime_status, "restarting");
-      }
+      const request = restartRequest(instanceId, row, executionId, now);
       this.deleteInstance(instanceId);
-      const input = row.input ?? undefined;
-      this.insertNewInstance({ instanceId, name: row.name, executionId, input, startAt: now, reuseFinished: false }, now);
+      this.insertNewInstance(request, now);
     });
   }
 
   async rewindInstance(instanceId: string, reason: string | undefined, now: number): Promise<void> {
-    return this.write(() => {
+    return this.file.write(() => {
       const row = this.sql.selectInstance.get(instanceId) as InstanceRow | undefined;
-      if (!row) throw new InstanceNotFoundError(instanceId);
-      if (row.runtime_status !== "Failed") throw new InstanceNotFailedError(instanceId, row.runtime_status);
+      assertRewindable(instanceId, row);
       const segments = (this.sql.selectSegments.all(instanceId) as { first_position: number; events: string }[]).map((segment) => ({
         first: segment.first_position,
         events: JSON.parse(segment.events) as HistoryEvent[],
       }));
-      const history = segments.flatMap((segment) => segment.events);
-      const { cut, messages, tasks } = rewindPlan(history);
-      // Keep the segments before the cut, and the part of the one it falls in.
+      const rewind = rewindWrites({ instanceId: row.instance_id, executionId: row.execution_id }, segments, reason, now);
       this.sql.deleteHistoryFrom.run(instanceId, 0);
-      for (const segment of segments) {
-        const kept = segment.events.slice(0, Math.max(0, cut - segment.first));
-        if (kept.length > 0) this.sql.insertHistorySegment.run(instanceId, segment.first, JSON.stringify(kept), null);
-      }
-      const rewound: HistoryEvent = { type: "ExecutionRewound", timestamp: now, ...(reason === undefined ? {} : { reason }) };
-      this.sql.insertHistorySegment.run(instanceId, cut, JSON.stringify([rewound]), null);
-      this.sql.rewoundInstance.run(cut + 1, now, instanceId);
-      for (const task of tasks) {
-        const key = callKey(row.instance_id, row.execution_id, task.seq);
-        // A new first attempt under the definition's retry policy (null): the call's own is not in history.
-        this.sql.insertTask.run(row.instance_id, row.execution_id, task.seq, task.name, task.input ?? null, 1, key, null, now, now, null, null, 0, null);
-      }
-      for (const message of messages) this.sql.insertMessage.run(row.instance_id, JSON.stringify(message), now);
+      for (const segment of rewind.segments) this.sql.insertHistorySegment.run(instanceId, segment.first, JSON.stringify(segment.events), null);
+      this.sql.rewoundInstance.run(rewind.historyLength, now, instanceId);
+      for (const task of rewind.tasks) insertTask(this.sql, task);
+      for (const message of rewind.messages) this.sql.insertMessage.run(row.instance_id, JSON.stringify(message), now);
     });
   }
 
@@ -187,8 +142,8 @@ export class SqliteStore implements Store {
     if (runtimeStatus.length === 0) return 0;
     const params: unknown[] = [];
     const where = filterTerms({ ...filter, runtimeStatus }, (value) => (params.push(value), "?"));
-    const select = this.read(() => this.db.prepare(`SELECT instance_id FROM instances WHERE ${where.join(" AND ")} LIMIT ?`));
-    return this.write(() => {
+    const select = this.file.read(() => this.file.db.prepare(`SELECT instance_id FROM instances WHERE ${where.join(" AND ")} LIMIT ?`));
+    return this.file.write(() => {
       const ids = (select.all(...params, limit) as { instance_id: string }[]).map((row) => row.instance_id);
       for (const id of ids) this.deleteInstance(id);
       return ids.length;
@@ -198,29 +153,23 @@ export class SqliteStore implements Store {
   private insertNewInstance(request: CreateInstanceRequest, now: number): void {
     const startAt = Math.max(request.startAt, now);
     this.sql.insertInstance.run(request.instanceId, request.name, request.executionId, request.input ?? null, now, now, startAt);
-    const started: InboxMessage = {
-      type: "ExecutionStarted",
-      name: request.name,
-      executionId: request.executionId,
-      ...(request.input === undefined ? {} : { input: request.input }),
-    };
-    this.sql.insertMessage.run(request.instanceId, JSON.stringify(started), startAt);
+    this.sql.insertMessage.run(request.instanceId, JSON.stringify(startMessage(request)), startAt);
   }
 
   async getInstance(instanceId: string): Promise<InstanceRecord | null> {
-    const row = this.read(() => this.sql.selectInstance.get(instanceId) as InstanceRow | undefined);
+    const row = this.file.read(() => this.sql.selectInstance.get(instanceId) as InstanceRow | undefined);
     return row ? rowToInstance(row) : null;
   }
 
   async runtimeStatuses(instanceIds: readonly string[]): Promise<Map<string, RuntimeStatus>> {
-    const rows = this.read(
+    const rows = this.file.read(
       () => this.sql.selectRuntimeStatuses.all(JSON.stringify(instanceIds)) as { instance_id: string; runtime_status: RuntimeStatus }[],
     );
     return new Map(rows.map((row) => [row.instance_id, row.runtime_status]));
   }
 
   async getHistory(instanceId: string): Promise<HistoryEvent[]> {
-    const rows = this.read(() => this.sql.selectHistory.all(instanceId) as { events: string }[]);
+    const rows = this.file.read(() => this.sql.selectHistory.all(instanceId) as { events: string }[]);
     return rows.flatMap((row) => JSON.parse(row.events) as HistoryEvent[]);
   }
 
@@ -235,116 +184,36 @@ export class SqliteStore implements Store {
     const text =
       `SELECT * FROM instances ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ` +
       `ORDER BY created_at, instance_id LIMIT ?`;
-    const rows = this.read(() => this.db.prepare(text).all(...params, filter.pageSize + 1) as InstanceRow[]);
-    const page = rows.slice(0, filter.pageSize);
-    const last = page[page.length - 1];
-    const continuationToken = rows.length > filter.pageSize && last ? encodeToken([last.created_at, last.instance_id]) : undefined;
-    return { instances: page.map(rowToInstance), continuationToken };
+    const rows = this.file.read(() => this.file.db.prepare(text).all(...params, filter.pageSize + 1) as InstanceRow[]);
+    return pageOf(rows, filter.pageSize);
   }
 
   async sendMessage(instanceId: string, message: InboxMessage, now: number): Promise<void> {
-    return this.write(() => {
+    return this.file.write(() => {
       const row = this.sql.selectInstanceStatus.get(instanceId) as { runtime_status: string; start_at: number } | undefined;
-      if (!row) throw new InstanceNotFoundError(instanceId);
-      if (FINISHED_STATUSES.includes(row.runtime_status as never)) {
-        throw new InstanceNotRunningError(instanceId, row.runtime_status);
-      }
-      if (message.type === "Suspend" || message.type === "Resume") {
-        this.suspendOrResume(instanceId, row.runtime_status, message, now);
-      } else if (message.type === "Terminate") {
-        this.sql.insertMessage.run(instanceId, JSON.stringify(message), now);
-        this.sql.wakeForTermination.run(now, instanceId);
-      } else {
-        // Messages are consumed in visibleAt order: one sent to a scheduled instance follows its start.
-        const visibleAt = row.runtime_status === "Pending" ? Math.max(now, row.start_at) : now;
-        this.sql.insertMessage.run(instanceId, JSON.stringify(message), visibleAt);
-      }
+      const plan = delivery(instanceId, row, message, now);
+      if (plan.kind === "status") return this.changeSuspension(instanceId, plan.suspension, message, now);
+      this.sql.insertMessage.run(instanceId, JSON.stringify(message), plan.visibleAt);
+      if (plan.wakes) this.sql.wakeForTermination.run(now, instanceId);
     });
   }
 
-  /**
-   * Suspending sets the status at once, so no further episode is claimed; its message waits
-   * in the inbox with everything that arrives meanwhile. The resume message is queued at the
-   * suspension's time, right behind it, so the first episode after the resume records the
-   * suspension, the resumption, then what arrived meanwhile, in the order it arrived. The
-   * suspension is queued a millisecond early: what arrives in its own millisecond, after it,
-   * must sort after the resumption too.
-   */
-  private suspendOrResume(instanceId: string, status: string, message: InboxMessage, now: number): void {
-    if (message.type === "Suspend") {
-      if (status === "Suspended") return; // already: nothing to add
-      if (status === "Pending") {
-        throw new InstanceNotRunningError(instanceId, status, "it has not started yet: suspend it once it runs, or terminate it");
-      }
-      if (status !== "Running") throw new InstanceNotRunningError(instanceId, status);
-      this.sql.setRuntimeStatus.run("Suspended", now, instanceId);
-      this.sql.insertMessage.run(instanceId, JSON.stringify(message), now - 1);
-    } else {
-      if (status !== "Suspended") throw new InstanceNotSuspendedError(instanceId, status);
-      this.sql.setRuntimeStatus.run("Running", now, instanceId);
-      const suspendedAt = (this.sql.selectSuspendTime.get(instanceId) as { at: number | null }).at;
-      this.sql.insertMessage.run(instanceId, JSON.stringify(message), suspendedAt ?? now);
-    }
+  /** Suspends or resumes (see suspension() in plan/instance-changes.ts). */
+  private changeSuspension(instanceId: string, suspension: Suspension, message: InboxMessage, now: number): void {
+    if (suspension.change === "none") return;
+    this.sql.setRuntimeStatus.run(suspension.status, now, instanceId);
+    const visibleAt =
+      suspension.messageAt === "suspension" ? ((this.sql.selectSuspendTime.get(instanceId) as { at: number | null }).at ?? now) : suspension.messageAt;
+    this.sql.insertMessage.run(instanceId, JSON.stringify(message), visibleAt);
   }
 
   async purgeInstance(instanceId: string): Promise<boolean> {
-    return this.write(() => {
+    return this.file.write(() => {
       const row = this.sql.selectInstanceStatus.get(instanceId) as { runtime_status: string } | undefined;
       if (!row) return false;
-      if (!FINISHED_STATUSES.includes(row.runtime_status as never)) {
-        throw new InstanceNotFinishedError(instanceId, row.runtime_status);
-      }
+      if (!isFinished(row.runtime_status)) throw new InstanceNotFinishedError(instanceId, row.runtime_status);
       this.deleteInstance(instanceId);
       return true;
-    });
-  }
-
-  /**
-   * Client writes made in one turn of the event loop share one transaction (one fsync). A
-   * promise resolves only once the shared transaction has committed. Each write checks
-   * before it writes, so it throws before changing anything; when one throws, the batch is
-   * rolled back and run again with a savepoint per write, so that it fails alone.
-   */
-  private write<T>(apply: () => T): Promise<T> {
-    if (this.closed) return Promise.reject(new ClosedError("The store is closed."));
-    if (this.damage) return Promise.reject(this.refusal(this.damage));
-    return new Promise<T>((resolve, reject) => {
-      this.pendingWrites.push({ apply, resolve: resolve as (value: unknown) => void, reject });
-      if (this.pendingWrites.length === 1) setImmediate(() => this.flushWrites());
-    });
-  }
-
-  private flushWrites(): void {
-    const batch = this.pendingWrites.splice(0, MAX_WRITES_PER_TRANSACTION);
-    if (this.pendingWrites.length > 0) setImmediate(() => this.flushWrites());
-    if (batch.length === 0) return;
-    let results: WriteResult[];
-    try {
-      try {
-        results = this.transact(() => batch.map(({ apply }) => ({ value: apply() })));
-      } catch (error) {
-        // The file refused the batch as a whole: no write of it can succeed on its own.
-        if (error instanceof StoreFullError || error instanceof StoreCorruptError) throw error;
-        results = this.transact(() =>
-          batch.map(({ apply }): WriteResult => {
-            try {
-              return { value: this.savepoint(apply) };
-            } catch (failure) {
-              // Not this write's own fault: none of the batch is written.
-              if (isDiskFull(failure) || isCorruption(failure)) throw failure;
-              return { error: failure };
-            }
-          }),
-        );
-      }
-    } catch (error) {
-      for (const { reject } of batch) reject(error);
-      return;
-    }
-    batch.forEach(({ resolve, reject }, i) => {
-      const result = results[i]!;
-      if ("error" in result) reject(result.error);
-      else resolve(result.value);
     });
   }
 
@@ -356,7 +225,7 @@ export class SqliteStore implements Store {
   }
 
   async announceFunctions(workerId: string, names: { activities: string[]; orchestrations: string[] }, now: number): Promise<void> {
-    this.transact(() => {
+    this.file.transact(() => {
       for (const name of names.activities) this.sql.upsertFunction.run("activity", name, workerId, now);
       for (const name of names.orchestrations) this.sql.upsertFunction.run("orchestration", name, workerId, now);
     });
@@ -368,133 +237,36 @@ export class SqliteStore implements Store {
     leaseMs: number,
     now: number,
   ): Promise<void> {
-    this.leaseOnly(() =>
-      this.transact(() => this.sql.upsertWorker.run(workerId, JSON.stringify(names.activities), JSON.stringify(names.orchestrations), now, leaseMs)),
+    this.file.leaseOnly(() =>
+      this.file.transact(() => this.sql.upsertWorker.run(workerId, JSON.stringify(names.activities), JSON.stringify(names.orchestrations), now, leaseMs)),
     );
   }
 
   async deleteOrphanedTasks(now: number, limit: number): Promise<number> {
-    return this.transact(() => this.sql.deleteOrphanedTasks.run(now, limit).changes);
+    return this.file.transact(() => this.sql.deleteOrphanedTasks.run(now, limit).changes);
   }
 
   async workerStopped(workerId: string): Promise<void> {
-    this.transact(() => this.sql.deleteWorker.run(workerId));
+    this.file.transact(() => this.sql.deleteWorker.run(workerId));
   }
 
   async unhostedWork(instanceId: string, now: number): Promise<{ orchestration?: string; activities: string[] }> {
-    return this.read(() => this.unhostedWorkOf(instanceId, now));
-  }
-
-  private unhostedWorkOf(instanceId: string, now: number): { orchestration?: string; activities: string[] } {
-    const row = this.sql.selectInstance.get(instanceId) as InstanceRow | undefined;
-    if (!row || !["Pending", "Running"].includes(row.runtime_status)) return { activities: [] };
-    const hosted = { activities: new Set<string>(), orchestrations: new Set<string>() };
-    for (const worker of this.sql.selectLiveWorkers.all(now) as { activities: string; orchestrations: string }[]) {
-      for (const name of JSON.parse(worker.activities) as string[]) hosted.activities.add(name);
-      for (const name of JSON.parse(worker.orchestrations) as string[]) hosted.orchestrations.add(name);
-    }
-    const queued = (this.sql.selectQueuedTaskNames.all(instanceId, row.execution_id, now) as { name: string }[]).map((r) => r.name);
-    return {
-      ...(hosted.orchestrations.has(row.name) ? {} : { orchestration: row.name }),
-      activities: queued.filter((name) => !hosted.activities.has(name)).sort(),
-    };
+    return this.file.read(() => {
+      const row = this.sql.selectInstance.get(instanceId) as InstanceRow | undefined;
+      if (!row || !waitsForWorkers(row.runtime_status)) return { activities: [] };
+      const workers = this.sql.selectLiveWorkers.all(now) as { activities: string; orchestrations: string }[];
+      const queued = (this.sql.selectQueuedTaskNames.all(instanceId, row.execution_id, now) as { name: string }[]).map((r) => r.name);
+      return unhostedWork(row, workers, queued);
+    });
   }
 
   async knownFunctions(): Promise<{ activities: string[]; orchestrations: string[] }> {
-    const rows = this.read(() => this.sql.selectFunctions.all() as { kind: string; name: string }[]);
-    return {
-      activities: rows.filter((r) => r.kind === "activity").map((r) => r.name),
-      orchestrations: rows.filter((r) => r.kind === "orchestration").map((r) => r.name),
-    };
+    return functionsByKind(this.file.read(() => this.sql.selectFunctions.all() as { kind: string; name: string }[]));
   }
 
   async claim(request: WorkClaim): Promise<ClaimedWork> {
     if (request.orchestrations.limit <= 0 && request.activities.limit <= 0) return { orchestrations: [], activities: [] };
-    return this.leaseOnly(() => this.transact(() => this.claimInTransaction(request)));
-  }
-
-  /**
-   * Runs a transaction that writes only leases without an fsync of its own: a lease lost in
-   * a power failure belonged to a worker that died with it, and the next durable commit
-   * syncs the log up to and including it. Nothing acknowledged depends on it alone.
-   */
-  private leaseOnly<T>(transaction: () => T): T {
-    if (!this.syncSwitch) return transaction();
-    this.syncSwitch.lower.run();
-    try {
-      return transaction();
-    } finally {
-      this.syncSwitch.restore.run();
-    }
-  }
-
-  private claimInTransaction(request: WorkClaim): ClaimedWork {
-    // Every lease below counts from this moment or later: the earliest of them ends no sooner.
-    const leasesExpireAt = leaseStart(request.orchestrations.now) + Math.min(request.orchestrations.leaseMs, request.activities.leaseMs);
-    return { orchestrations: this.claimOrchestrations(request.orchestrations), activities: this.claimActivities(request.activities), leasesExpireAt };
-  }
-
-  private claimOrchestrations(request: WorkClaim["orchestrations"]): OrchestrationWorkItem[] {
-    if (request.limit <= 0 || request.names.length === 0) return [];
-    const { now } = request;
-    const candidates = this.sql.selectClaimableInstances.all(
-      now,
-      JSON.stringify(request.names),
-      now,
-      now,
-      request.stalledBefore,
-      request.limit,
-    ) as { instance_id: string; name: string; execution_id: string; history_length: number }[];
-    if (candidates.length === 0) return [];
-    const tokens = candidates.map(() => randomUUID());
-    this.sql.leaseInstances.run(
-      request.workerId,
-      leaseStart(now) + request.leaseMs,
-      JSON.stringify(candidates.map((row, i) => [row.instance_id, tokens[i]])),
-    );
-    const messages = new Map<string, StoredMessage[]>();
-    const rows = this.sql.selectVisibleMessagesOf.all(JSON.stringify(candidates.map((row) => row.instance_id)), now, request.maxMessages) as {
-      instance_id: string;
-      id: number;
-      message: string;
-    }[];
-    for (const row of rows) {
-      let list = messages.get(row.instance_id);
-      if (!list) messages.set(row.instance_id, (list = []));
-      list.push({ id: row.id, message: JSON.parse(row.message) as InboxMessage });
-    }
-    return candidates.map((row, i) => ({
-      instanceId: row.instance_id,
-      name: row.name,
-      executionId: row.execution_id,
-      historyLength: row.history_length,
-      leaseToken: tokens[i]!,
-      messages: messages.get(row.instance_id) ?? [],
-    }));
-  }
-
-  private claimActivities(request: ClaimRequest): ActivityWorkItem[] {
-    if (request.limit <= 0 || request.names.length === 0) return [];
-    const { now } = request;
-    const caps = request.concurrency ?? {};
-    const free = request.names.filter((name) => caps[name] === undefined);
-    const capped = request.names.filter((name) => caps[name] !== undefined);
-    const rows = free.length > 0 ? (this.sql.selectClaimableTasks.all(now, now, JSON.stringify(free), request.limit) as TaskRow[]) : [];
-    if (capped.length > 0 && rows.length < request.limit) {
-      // Counted inside the claim's write transaction: no other worker claims in between.
-      const running = new Map(
-        (this.sql.countRunningTasks.all(now, JSON.stringify(capped)) as { name: string; n: number }[]).map((r) => [r.name, r.n]),
-      );
-      for (const name of capped) {
-        const room = Math.min(caps[name]! - (running.get(name) ?? 0), request.limit - rows.length);
-        if (room > 0) rows.push(...(this.sql.selectClaimableTasks.all(now, now, JSON.stringify([name]), room) as TaskRow[]));
-      }
-    }
-    return rows.map((row) => {
-      const leaseToken = randomUUID();
-      this.sql.leaseTask.run(request.workerId, leaseToken, leaseStart(now) + request.leaseMs, row.id);
-      return rowToTask(row, leaseToken);
-    });
+    return this.file.leaseOnly(() => this.file.transact(() => claimInTransaction(this.sql, request, this.clock)));
   }
 
   async renewLeases(
@@ -506,22 +278,22 @@ export class SqliteStore implements Store {
     if (instanceLeases.length === 0 && taskTokens.length === 0) return { endedTaskTokens: [] };
     const instanceTokens = instanceLeases.map((lease) => lease.leaseToken);
     // An immediate transaction takes the write lock first, so the expiry is computed once it is held.
-    this.leaseOnly(() =>
-      this.transact(() => {
-        const leaseExpiresAt = leaseStart(now) + leaseMs;
+    this.file.leaseOnly(() =>
+      this.file.transact(() => {
+        const leaseExpiresAt = leaseExpiry(now, leaseMs, this.clock);
         if (instanceTokens.length) this.sql.renewInstanceLeases.run(leaseExpiresAt, JSON.stringify(instanceTokens));
         if (taskTokens.length) this.sql.renewTaskLeases.run(leaseExpiresAt, JSON.stringify(taskTokens));
       }),
     );
     if (taskTokens.length === 0) return { endedTaskTokens: [] };
-    const ended = this.read(() => this.sql.selectEndedTaskTokens.all(JSON.stringify(taskTokens)) as { lease_token: string }[]);
+    const ended = this.file.read(() => this.sql.selectEndedTaskTokens.all(JSON.stringify(taskTokens)) as { lease_token: string }[]);
     return { endedTaskTokens: ended.map((row) => row.lease_token) };
   }
 
   async commit(ops: readonly CommitOp[], now: number, claim?: WorkClaim): Promise<{ outcomes: CommitOutcome[]; claimed: ClaimedWork }> {
-    const result = this.transact(() => {
-      const outcomes = ops.map((op) => this.applyOp(op, now));
-      const claimed = claim ? this.claimInTransaction(claim) : { orchestrations: [], activities: [] };
+    const result = this.file.transact(() => {
+      const outcomes = ops.map((op) => applyOp(this.sql, op, now, this.clock));
+      const claimed = claim ? claimInTransaction(this.sql, claim, this.clock) : { orchestrations: [], activities: [] };
       faultPoint("before-commit");
       return { outcomes, claimed };
     });
@@ -529,320 +301,17 @@ export class SqliteStore implements Store {
     return result;
   }
 
-  private applyOp(op: CommitOp, now: number): CommitOutcome {
-    switch (op.type) {
-      case "episode":
-        return this.commitEpisode(op, now);
-      case "stall": {
-        const changed = this.sql.stallInstance.run(op.code, op.message, now, now, op.instanceId, op.leaseToken).changes;
-        return changed ? "ok" : "leaseLost";
-      }
-      case "releaseInstance":
-        return this.sql.releaseInstance.run(op.instanceId, op.leaseToken).changes ? "ok" : "leaseLost";
-      case "activityCompleted":
-      case "activityFailed": {
-        const { task } = op;
-        if (!this.sql.deleteLeasedTask.run(task.leaseToken).changes) return "leaseLost";
-        this.sql.insertMessageIfLive.run(task.instanceId, JSON.stringify(outcomeMessage(op)), now, task.instanceId, task.executionId);
-        return "ok";
-      }
-      case "activityRetry": {
-        const { task } = op;
-        const changed = this.sql.retryTask.run(task.attempt + 1, op.visibleAt, JSON.stringify(op.error), op.heartbeatDetails ?? null, task.leaseToken);
-        return changed.changes ? "ok" : "leaseLost";
-      }
-      case "releaseActivity":
-        return this.sql.releaseTask.run(op.task.leaseToken).changes ? "ok" : "leaseLost";
-    }
-  }
-
-  private commitEpisode(op: Extract<CommitOp, { type: "episode" }>, now: number): CommitOutcome {
-    const { result } = op;
-    if (result.runtimeStatus === "ContinuedAsNew") return this.startNextGeneration(op, now);
-    const finished = result.runtimeStatus !== "Running";
-    const updated = this.sql.updateInstanceAfterEpisode.run({
-      status: result.runtimeStatus,
-      output: result.output ?? null,
-      failure: result.failure ? JSON.stringify(result.failure) : null,
-      customStatusChanged: result.customStatus ? 1 : 0,
-      customStatus: result.customStatus?.value ?? null,
-      added: result.newEvents.length,
-      now,
-      instanceId: op.instanceId,
-      leaseToken: op.leaseToken,
-      historyLengthBefore: op.historyLengthBefore,
-      consumed: JSON.stringify(op.consumedMessageIds),
-    });
-    if (!updated.changes) {
-      // The same op committed before (its segment is there under its lease token): applied.
-      return this.sql.selectSegmentOfLease.get(op.instanceId, op.historyLengthBefore, op.leaseToken) ? "ok" : "leaseLost";
-    }
-    if (result.newEvents.length > 0) {
-      this.sql.insertHistorySegment.run(op.instanceId, op.historyLengthBefore, JSON.stringify(result.newEvents), op.leaseToken);
-    }
-    if (finished) {
-      this.sql.deleteInbox.run(op.instanceId); // the consumed messages and any left over
-      this.sql.deleteUnleasedTasksOfInstance.run(op.instanceId, now);
-      this.reportToParent(op.instanceId, result, now);
-      if (result.runtimeStatus === "Terminated") this.terminateChildren(op.instanceId, op.executionId, now);
-    } else {
-      for (const id of op.consumedMessageIds) this.sql.deleteMessage.run(id);
-    }
-    const runningBySeq = op.runningTasks && new Map(op.runningTasks.map((task) => [task.seq, task]));
-    // An episode that ends its execution carries out only its children's starts.
-    for (const command of commandsCarriedOut(result)) {
-      if (command.type === "ScheduleTask") {
-        const visibleAt = Math.max(command.visibleAt ?? now, now);
-        const running = runningBySeq?.get(command.seq);
-        this.sql.insertTask.run(
-          op.instanceId,
-          op.executionId,
-          command.seq,
-          command.name,
-          command.input ?? null,
-          command.attempt,
-          command.idempotencyKey,
-          command.retry === null ? null : JSON.stringify(command.retry),
-          visibleAt,
-          visibleAt,
-          running?.leaseOwner ?? null,
-          running?.leaseToken ?? null,
-          running ? leaseStart(now) + running.leaseMs : 0,
-          command.timeoutMs ?? null,
-        );
-      } else if (command.type === "StartSubOrchestration") {
-        this.startChild(op, command, now);
-      } else if (command.type === "CreateTimer") {
-        const fired: InboxMessage = { type: "TimerFired", seq: command.seq };
-        this.sql.insertMessage.run(op.instanceId, JSON.stringify(fired), command.fireAt);
-      } else {
-        this.sql.deleteTimerMessage.run(op.instanceId, command.seq);
-      }
-    }
-    return "ok";
-  }
-
-  /**
-   * continueAsNew: the instance keeps its id and row; the ending generation's history, queued
-   * results and idle tasks go; the next generation's start message is queued first (visible
-   * at 0), then the events it inherits, then whatever was already waiting in the inbox.
-   */
-  private startNextGeneration(op: Extract<CommitOp, { type: "episode" }>, now: number): CommitOutcome {
-    const { result } = op;
-    const next = result.continuedAsNew!;
-    const updated = this.sql.startNextGeneration.run({
-      executionId: op.newExecutionId!,
-      input: next.input ?? null,
-      customStatusChanged: result.customStatus ? 1 : 0,
-      customStatus: result.customStatus?.value ?? null,
-      now,
-      instanceId: op.instanceId,
-      leaseToken: op.leaseToken,
-      historyLengthBefore: op.historyLengthBefore,
-      consumed: JSON.stringify(op.consumedMessageIds),
-    });
-    if (!updated.changes) {
-      // Applied before (a retry of this op): the instance already runs the execution id it chose.
-      const current = this.sql.selectInstance.get(op.instanceId) as InstanceRow | undefined;
-      return current?.execution_id === op.newExecutionId ? "ok" : "leaseLost";
-    }
-    const row = this.sql.selectInstance.get(op.instanceId) as InstanceRow;
-    this.sql.deleteHistory.run(op.instanceId);
-    for (const id of op.consumedMessageIds) this.sql.deleteMessage.run(id);
-    this.sql.deleteResultMessages.run(op.instanceId);
-    if (!next.preserveEvents) this.sql.deleteEventMessages.run(op.instanceId);
-    this.sql.deleteUnleasedTasksOfInstance.run(op.instanceId, now);
-    const started: InboxMessage = {
-      type: "ExecutionStarted",
-      name: row.name,
-      executionId: op.newExecutionId!,
-      ...(next.input === undefined ? {} : { input: next.input }),
-    };
-    this.sql.insertMessage.run(op.instanceId, JSON.stringify(started), 0);
-    for (const message of next.carried) this.sql.insertMessage.run(op.instanceId, JSON.stringify(message), 0);
-    // Children started by the ending generation outlive it; their outcomes reach no generation.
-    for (const command of commandsCarriedOut(result)) {
-      if (command.type === "StartSubOrchestration") this.startChild(op, command, now);
-    }
-    return "ok";
-  }
-
-  /**
-   * Creates a child instance; if its id is taken, the parent's call fails instead (nothing else
-   * is written), unless the parent's execution ends in this episode: then no one awaits the call.
-   */
-  private startChild(
-    op: Extract<CommitOp, { type: "episode" }>,
-    command: Extract<EpisodeResult["commands"][number], { type: "StartSubOrchestration" }>,
-    now: number,
-  ): void {
-    if (this.sql.selectInstanceStatus.get(command.instanceId)) {
-      if (op.result.runtimeStatus !== "Running") return;
-      const error = new InstanceAlreadyExistsError(command.instanceId);
-      const failed: InboxMessage = { type: "SubOrchestrationFailed", seq: command.seq, error: toErrorDetails(error) };
-      this.sql.insertMessage.run(op.instanceId, JSON.stringify(failed), now);
-      return;
-    }
-    const executionId = randomUUID();
-    this.sql.insertChildInstance.run(
-      command.instanceId,
-      command.name,
-      executionId,
-      command.input ?? null,
-      now,
-      now,
-      now,
-      op.instanceId,
-      op.executionId,
-      command.seq,
-    );
-    const started: InboxMessage = {
-      type: "ExecutionStarted",
-      name: command.name,
-      executionId,
-      ...(command.input === undefined ? {} : { input: command.input }),
-    };
-    this.sql.insertMessage.run(command.instanceId, JSON.stringify(started), now);
-  }
-
-  /** A child that ended tells its parent's call (if that execution still runs). */
-  private reportToParent(instanceId: string, result: EpisodeResult, now: number): void {
-    const parent = this.sql.selectParent.get(instanceId) as
-      | { parent_instance_id: string; parent_execution_id: string; parent_seq: number }
-      | undefined;
-    if (!parent) return;
-    const seq = parent.parent_seq;
-    let message: InboxMessage;
-    if (result.runtimeStatus === "Completed") {
-      message = { type: "SubOrchestrationCompleted", seq, ...(result.output === undefined ? {} : { output: result.output }) };
-    } else if (result.runtimeStatus === "Failed") {
-      const { code: _code, ...error } = result.failure!;
-      message = { type: "SubOrchestrationFailed", seq, error };
-    } else {
-      const reason = result.output === undefined ? "" : `: ${result.output}`;
-      message = { type: "SubOrchestrationFailed", seq, error: { name: "Terminated", message: `The sub-orchestration was terminated${reason}` } };
-    }
-    this.sql.insertMessageIfLive.run(
-      parent.parent_instance_id,
-      JSON.stringify(message),
-      now,
-      parent.parent_instance_id,
-      parent.parent_execution_id,
-    );
-  }
-
-  /** Terminating a parent terminates its running children (and, in turn, theirs). */
-  private terminateChildren(instanceId: string, executionId: string, now: number): void {
-    const children = this.sql.selectLiveChildren.all(instanceId, executionId) as { instance_id: string }[];
-    for (const { instance_id: child } of children) {
-      const terminate: InboxMessage = { type: "Terminate", reason: `Parent instance "${instanceId}" was terminated.` };
-      this.sql.insertMessage.run(child, JSON.stringify(terminate), now);
-      this.sql.wakeForTermination.run(now, child);
-    }
-  }
-
   async nextVisibleAt(orchestrationNames: readonly string[], activityNames: readonly string[], now: number): Promise<number | null> {
-    return this.read(() => this.nextVisibleAtOf(orchestrationNames, activityNames, now));
-  }
-
-  private nextVisibleAtOf(orchestrationNames: readonly string[], activityNames: readonly string[], now: number): number | null {
-    const inbox = orchestrationNames.length
-      ? (this.sql.nextInboxVisibleAt.get(now, JSON.stringify(orchestrationNames)) as { at: number | null }).at
-      : null;
-    const tasks = activityNames.length
-      ? (this.sql.nextTaskVisibleAt.get(now, JSON.stringify(activityNames)) as { at: number | null }).at
-      : null;
-    if (inbox === null) return tasks;
-    if (tasks === null) return inbox;
-    return Math.min(inbox, tasks);
+    return this.file.read(() => nextVisibleAtOf(this.sql, orchestrationNames, activityNames, now));
   }
 
   /** Raw access for tests and tools that must inspect the file (e.g. comparing contents). */
   get database(): Database.Database {
-    return this.db;
+    return this.file.db;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    while (this.pendingWrites.length > 0) this.flushWrites(); // writes already accepted still land
-    this.closed = true;
-    if (this.damage) closeKeepingWal(this.db, this.path);
-    else this.db.close();
+  close(): Promise<void> {
+    return this.file.close();
   }
 
-  /**
-   * Runs `body` in an immediate (write-locked) transaction. On SQLITE_FULL the WAL is
-   * checkpointed into the main file and truncated, and the transaction is tried once more: SQLite
-   * checkpoints on its own only once the WAL reaches 1000 pages (about 4 MB), which a small disk
-   * may never hold, and its automatic checkpoint fails silently when the main file cannot grow.
-   * Without this, every commit, claim and lease renewal grows the WAL until the disk is full,
-   * and frees none of it when space returns. When the checkpoint itself finds no room, it is
-   * done after the first write that succeeds again: the WAL then holds most of the store, and
-   * the space it takes is given back while there is some.
-   */
-  private transact<T>(body: () => T): T {
-    if (this.damage) throw this.refusal(this.damage);
-    const run = (): T => this.db.transaction(body).immediate();
-    let result: T;
-    try {
-      result = run();
-    } catch (error) {
-      if (!isDiskFull(error)) throw this.fault(error);
-      this.walToCheckpoint = !this.checkpointWal();
-      if (this.walToCheckpoint) throw this.fault(error);
-      try {
-        result = run();
-      } catch (again) {
-        throw this.fault(again);
-      }
-    }
-    if (this.walToCheckpoint) this.walToCheckpoint = !this.checkpointWal();
-    return result;
-  }
-
-  /** Runs a read, naming the faults of the file. */
-  private read<T>(body: () => T): T {
-    try {
-      return body();
-    } catch (error) {
-      throw this.fault(error);
-    }
-  }
-
-  /** The named error for a failure; the first sign of damage also stops every later write. */
-  private fault(error: unknown): unknown {
-    const named = namedFault(error, this.path);
-    if (named instanceof StoreCorruptError) this.damage ??= named;
-    return named;
-  }
-
-  /** A write refused because the file was found damaged earlier: nothing was attempted. */
-  private refusal(damage: StoreCorruptError): StoreCorruptError {
-    return new StoreCorruptError(this.path, damage.detail, { cause: damage });
-  }
-
-  /**
-   * Moves the whole WAL into the main file and truncates it to zero bytes, freeing its space.
-   * Waits at most CHECKPOINT_WAIT_MS for other connections. True when it checkpointed it all.
-   */
-  private checkpointWal(): boolean {
-    try {
-      this.db.pragma(`busy_timeout = ${CHECKPOINT_WAIT_MS}`);
-      const [result] = this.db.pragma("wal_checkpoint(TRUNCATE)") as { busy: number }[];
-      return result?.busy === 0;
-    } catch {
-      return false; // still no room for the main file to grow
-    } finally {
-      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    }
-  }
 }
-
-/**
- * A lease counts from when the claim takes effect. `now` was read before the transaction
- * began, which may have waited up to busy_timeout for another process's write lock.
- */
-function leaseStart(now: number): number {
-  return Math.max(now, Date.now());
-}
-

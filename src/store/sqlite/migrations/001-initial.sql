@@ -1,5 +1,4 @@
-/** The first schema. Each migration is one file, numbered; never edit one that has shipped. */
-export default /* sql */ `
+
 CREATE TABLE instances (
   instance_id      TEXT PRIMARY KEY,
   name             TEXT NOT NULL,
@@ -67,4 +66,3 @@ CREATE TABLE functions (
   announced_at INTEGER NOT NULL,
   PRIMARY KEY (kind, name)
 ) WITHOUT ROWID;
-`;

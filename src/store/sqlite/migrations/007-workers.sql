@@ -1,5 +1,4 @@
-/** Running workers and what they host, refreshed while they run: work nobody hosts is shown as such. */
-export default /* sql */ `
+
 CREATE TABLE workers (
   worker_id      TEXT PRIMARY KEY,
   activities     TEXT NOT NULL,
@@ -7,4 +6,3 @@ CREATE TABLE workers (
   heartbeat_at   INTEGER NOT NULL,
   lease_ms       INTEGER NOT NULL
 );
-`;

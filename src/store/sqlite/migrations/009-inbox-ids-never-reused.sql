@@ -1,9 +1,4 @@
-/**
- * Inbox ids are never reused (AUTOINCREMENT): an episode names the messages it consumed by id,
- * and with plain rowids a message queued after the inbox emptied took the id of one already
- * consumed, so a stale id could consume it. The ids of queued messages are kept.
- */
-export default /* sql */ `
+
 CREATE TABLE inbox_new (
   id          INTEGER PRIMARY KEY AUTOINCREMENT,
   instance_id TEXT NOT NULL,
@@ -15,4 +10,3 @@ DROP TABLE inbox;
 ALTER TABLE inbox_new RENAME TO inbox;
 CREATE INDEX inbox_by_visible ON inbox (visible_at);
 CREATE INDEX inbox_by_instance ON inbox (instance_id, visible_at);
-`;

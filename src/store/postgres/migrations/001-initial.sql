@@ -1,9 +1,4 @@
-/**
- * The first PostgreSQL schema: the same tables as the SQLite store after its migration 007,
- * with BIGINT times and a message's type and seq in columns of their own (no JSON parsing in
- * queries). Each migration is one file, numbered; never edit one that has shipped.
- */
-export default /* sql */ `
+
 CREATE TABLE instances (
   instance_id         TEXT PRIMARY KEY,
   name                TEXT NOT NULL,
@@ -89,4 +84,3 @@ CREATE TABLE workers (
   heartbeat_at   BIGINT NOT NULL,
   lease_ms       BIGINT NOT NULL
 );
-`;

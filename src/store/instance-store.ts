@@ -1,0 +1,73 @@
+/**
+ * What the client needs of a store: creating, reading, listing and managing instances, and the
+ * names of the functions that running workers host. The rules every implementation keeps are
+ * in store.ts.
+ */
+import type { InboxMessage } from "../engine/history-event.js";
+import type { FailureDetails, RuntimeStatus, StoreConnection } from "./store.js";
+
+export interface InstanceRecord {
+  instanceId: string;
+  name: string;
+  executionId: string;
+  runtimeStatus: RuntimeStatus;
+  input: string | undefined;
+  output: string | undefined;
+  customStatus: string | undefined;
+  failure: FailureDetails | undefined;
+  createdAt: number;
+  lastUpdatedAt: number;
+  historyLength: number;
+  stalled: { code: string; message: string; since: number } | undefined;
+}
+
+export interface CreateInstanceRequest {
+  instanceId: string;
+  name: string;
+  executionId: string;
+  input: string | undefined;
+  /** Not before this time. */
+  startAt: number;
+  reuseFinished: boolean;
+}
+
+export interface InstanceFilter {
+  runtimeStatus?: readonly RuntimeStatus[];
+  name?: string;
+  createdFrom?: number;
+  createdTo?: number;
+  instanceIdPrefix?: string;
+  pageSize: number;
+  continuationToken?: string;
+}
+
+/** Which finished instances purgeInstances deletes: the filter of a list, without paging. */
+export type PurgeFilter = Omit<InstanceFilter, "pageSize" | "continuationToken">;
+
+export interface InstanceStore extends StoreConnection {
+  createInstance(request: CreateInstanceRequest, now: number): Promise<void>;
+  getInstance(instanceId: string): Promise<InstanceRecord | null>;
+  /** The runtime status of each of these instances that exists, in one read. */
+  runtimeStatuses(instanceIds: readonly string[]): Promise<Map<string, RuntimeStatus>>;
+  listInstances(filter: InstanceFilter): Promise<{ instances: InstanceRecord[]; continuationToken: string | undefined }>;
+  /** Delivers a message to a running or pending instance; rejects when it is missing or finished. */
+  sendMessage(instanceId: string, message: InboxMessage, now: number): Promise<void>;
+  /** Deletes a finished instance and its history; false when there was none. */
+  purgeInstance(instanceId: string): Promise<boolean>;
+  /** Deletes up to `limit` finished instances matching `filter`, with their history, in one transaction; returns how many. */
+  purgeInstances(filter: PurgeFilter, limit: number): Promise<number>;
+  /**
+   * Takes a Failed instance back to before the episode that failed: that episode's events are
+   * removed, its messages queued again (a failed activity as a new task), the instance Running.
+   */
+  rewindInstance(instanceId: string, reason: string | undefined, now: number): Promise<void>;
+  /** Starts a finished instance over, as a new execution with the same name and input; rejects when it is missing or not finished. */
+  restartInstance(instanceId: string, executionId: string, now: number): Promise<void>;
+  /** The functions running workers announced (see WorkQueue.announceFunctions). */
+  knownFunctions(): Promise<{ activities: string[]; orchestrations: string[] }>;
+  /**
+   * What this instance waits for that no running worker hosts (a worker runs while its last
+   * heartbeat is younger than its lease): its orchestration, the activities of its queued tasks.
+   */
+  unhostedWork(instanceId: string, now: number): Promise<{ orchestration?: string; activities: string[] }>;
+}

@@ -1,0 +1,3 @@
+
+DROP INDEX instances_by_lease_token;
+ALTER TABLE instances SET (fillfactor = 70);

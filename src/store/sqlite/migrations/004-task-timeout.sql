@@ -1,0 +1,2 @@
+
+ALTER TABLE activity_tasks ADD COLUMN timeout_ms INTEGER;

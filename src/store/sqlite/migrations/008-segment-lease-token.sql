@@ -1,0 +1,2 @@
+
+ALTER TABLE history_segments ADD COLUMN lease_token TEXT;
