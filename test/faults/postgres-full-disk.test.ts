@@ -23,6 +23,7 @@ import { statusOfCode } from "../../src/http/error-status.js";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { POSTGRES_URL, postgresAvailable, tempPostgresUrl } from "../helpers/postgres.js";
 import { waitForStatus, waitUntil } from "../helpers/wait.js";
+import { recordFullRefusals } from "./kit/full-refusals.js";
 
 const DISK_BYTES = 4 * 1024 * 1024;
 /** What the ballast leaves free: room for some hundred instances, then the disk is full. */
@@ -130,20 +131,8 @@ describe.skipIf(!("dir" in disk))("a PostgreSQL store whose tablespace is on a 4
     const baton = await createBaton({ store: url, functions: [step, chain], logger, pollIntervalMs: 20, leaseMs: 2000 });
     const store = (await opened.mock.results[0]!.value) as PostgresStore;
     opened.mockRestore();
-    // Every background write the worker tries that the store refused as full.
-    const refusals: number[] = [];
-    const methods = store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-    for (const method of ["claim", "commit", "renewLeases", "workerAlive"]) {
-      const original = methods[method]!.bind(store);
-      methods[method] = async (...args: unknown[]) => {
-        try {
-          return await original(...args);
-        } catch (error) {
-          if (error instanceof StoreFullError) refusals.push(Date.now());
-          throw error;
-        }
-      };
-    }
+    // When the store refused one of the worker's background writes as full.
+    const refusals = recordFullRefusals(store);
     const http = await serveHttpApi(baton.client, { port: 0 });
     try {
       await admin(async (client) => {

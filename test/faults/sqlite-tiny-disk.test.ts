@@ -17,6 +17,7 @@ import { activity, createBaton, orchestration, StoreFullError } from "../../src/
 import type { Logger } from "../../src/definitions/logger.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { waitForStatus, waitUntil } from "../helpers/wait.js";
+import { recordFullRefusals } from "./kit/full-refusals.js";
 
 const DISK_BYTES = 2 * 1024 * 1024;
 
@@ -63,20 +64,8 @@ describe.skipIf(!("dir" in mounted))("a store on a 2 MiB disk (needs root to mou
     const baton = await createBaton({ store: `sqlite:${path}`, functions: [step, chain], logger, pollIntervalMs: 20, leaseMs: 2000 });
     const store = opened.mock.results[0]!.value as SqliteStore;
     opened.mockRestore();
-    // Every write the worker tries, and whether the disk refused it.
-    const refusals: number[] = [];
-    const methods = store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-    for (const method of ["claim", "commit", "renewLeases", "workerAlive"]) {
-      const original = methods[method]!.bind(store);
-      methods[method] = async (...args: unknown[]) => {
-        try {
-          return await original(...args);
-        } catch (error) {
-          if (error instanceof StoreFullError) refusals.push(Date.now());
-          throw error;
-        }
-      };
-    }
+    // When the store refused one of the worker's background writes as full.
+    const refusals = recordFullRefusals(store);
     try {
       await baton.start();
       const filler = join(dir, "filler");
