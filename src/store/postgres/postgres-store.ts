@@ -7,14 +7,7 @@
  * wakes idle workers elsewhere at once (polling still finds everything if a hint is lost).
  */
 import { randomUUID } from "node:crypto";
-import {
-  BatonError,
-  InstanceAlreadyExistsError,
-  InstanceNotFinishedError,
-  SchemaTooNewError,
-  StoreFullError,
-  StoreUnavailableError,
-} from "../../errors.js";
+import { BatonError, InstanceAlreadyExistsError, InstanceNotFinishedError, SchemaTooNewError, StoreFullError, StoreUnavailableError } from "../../errors.js";
 import type { HistoryEvent, InboxMessage } from "../../engine/history-event.js";
 import { faultPoint } from "../../observability/fault-points.js";
 import { decodeToken } from "../continuation-token.js";
@@ -357,26 +350,20 @@ export class PostgresStore implements InstanceStore, WorkQueue {
     const result = await commitInPieces(
       ops,
       claim !== undefined,
-      (piece, withClaim, onCut) => this.commitBatch(piece, now, withClaim ? claim : undefined, onCut),
+      (piece, withClaim, onCut) =>
+        this.transaction(
+          async (sql, hints) => {
+            const outcomes = await commitOps(sql, piece, now, hints, this.clock);
+            const claimed = withClaim ? await this.claimIn(sql, claim!) : undefined;
+            faultPoint("before-commit");
+            return { outcomes, claimed };
+          },
+          { ambiguousCommitSafe: true, onCut },
+        ),
       (error) => error instanceof ConnectionCutError,
     );
     faultPoint("after-commit");
     return { outcomes: result.outcomes, claimed: result.claimed ?? { orchestrations: [], activities: [] } };
-  }
-
-  /** One transaction for `ops` (and `claim`); see commit. */
-  private commitBatch(
-    ops: readonly CommitOp[],
-    now: number,
-    claim: WorkClaim | undefined,
-    onCut: "retry" | "throw",
-  ): Promise<{ outcomes: CommitOutcome[]; claimed: ClaimedWork | undefined }> {
-    return this.transaction(async (sql, hints) => {
-      const outcomes = await commitOps(sql, ops, now, hints, this.clock);
-      const claimed = claim ? await this.claimIn(sql, claim) : undefined;
-      faultPoint("before-commit");
-      return { outcomes, claimed };
-    }, { ambiguousCommitSafe: true, onCut });
   }
 
   async nextVisibleAt(orchestrationNames: readonly string[], activityNames: readonly string[], now: number): Promise<number | null> {
