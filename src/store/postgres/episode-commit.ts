@@ -12,6 +12,7 @@ import { timerFired } from "../plan/messages.js";
 import type { EpisodeOp, EpisodeWrites } from "../plan/episode-writes.js";
 import type { Sql, Statement } from "./connection.js";
 import { APPLIED_EARLIER, EPISODES_STATEMENT } from "./statements/commits.js";
+import { taskColumns } from "./writes.js";
 
 export interface CommittedEpisode {
   parentInstanceId: string | null;
@@ -52,19 +53,7 @@ export async function commitEpisodes(
     ops.map((op) => op.result.runtimeStatus !== "Running"),
     now,
     ops.flatMap((op) => op.consumedMessageIds),
-    tasks.map((task) => task.instanceId),
-    tasks.map((task) => task.executionId),
-    tasks.map((task) => task.seq),
-    tasks.map((task) => task.name),
-    tasks.map((task) => task.input ?? null),
-    tasks.map((task) => task.attempt),
-    tasks.map((task) => task.idempotencyKey),
-    tasks.map((task) => task.retry),
-    tasks.map((task) => task.visibleAt),
-    tasks.map((task) => task.lease?.owner ?? null),
-    tasks.map((task) => task.lease?.token ?? null),
-    tasks.map((task) => task.lease?.expiresAt ?? 0),
-    tasks.map((task) => task.timeoutMs ?? null),
+    ...taskColumns(tasks),
     timers.map(({ op }) => op.instanceId),
     timers.map(({ timer }) => timer.seq),
     timers.map(({ timer }) => JSON.stringify(timerFired(timer.seq))),

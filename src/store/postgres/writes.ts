@@ -59,24 +59,29 @@ export async function insertMessageIfLive(sql: Sql, instanceId: string, executio
 
 export async function insertTasks(sql: Sql, tasks: readonly NewTask[]): Promise<void> {
   if (tasks.length === 0) return;
-  await sql.query(
-    INSERT_TASKS,
-    [
-      tasks.map((t) => t.instanceId),
-      tasks.map((t) => t.executionId),
-      tasks.map((t) => t.seq),
-      tasks.map((t) => t.name),
-      tasks.map((t) => t.input ?? null),
-      tasks.map((t) => t.attempt),
-      tasks.map((t) => t.idempotencyKey),
-      tasks.map((t) => t.retry),
-      tasks.map((t) => t.visibleAt),
-      tasks.map((t) => t.lease?.owner ?? null),
-      tasks.map((t) => t.lease?.token ?? null),
-      tasks.map((t) => t.lease?.expiresAt ?? 0),
-      tasks.map((t) => t.timeoutMs ?? null),
-    ],
-  );
+  await sql.query(INSERT_TASKS, taskColumns(tasks));
+}
+
+/**
+ * Task rows as the statements that insert them take them: one array per column, in the order
+ * of INSERT_TASKS' parameters (the episode statement takes the same 13 in a row).
+ */
+export function taskColumns(tasks: readonly NewTask[]): unknown[][] {
+  return [
+    tasks.map((t) => t.instanceId),
+    tasks.map((t) => t.executionId),
+    tasks.map((t) => t.seq),
+    tasks.map((t) => t.name),
+    tasks.map((t) => t.input ?? null),
+    tasks.map((t) => t.attempt),
+    tasks.map((t) => t.idempotencyKey),
+    tasks.map((t) => t.retry),
+    tasks.map((t) => t.visibleAt),
+    tasks.map((t) => t.lease?.owner ?? null),
+    tasks.map((t) => t.lease?.token ?? null),
+    tasks.map((t) => t.lease?.expiresAt ?? 0),
+    tasks.map((t) => t.timeoutMs ?? null),
+  ];
 }
 
 export async function deleteInstances(sql: Sql, instanceIds: readonly string[]): Promise<void> {
