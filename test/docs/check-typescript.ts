@@ -36,9 +36,11 @@ export function checkTypeScript(files: TypeScriptFile[], root: string): BlockFai
   for (const [fileIndex, { blocks, sharedIndexes = [] }] of files.entries()) {
     const units = toUnits(blocks, sharedIndexes, failures);
     const shared: { module: string; names: string[] }[] = [];
+    // "./functions.js" → the module of the block marked `shared (functions.ts)`.
+    const modules = new Map<string, string>();
     for (const [unitIndex, unit] of units.entries()) {
       const name = `__doc_check_${fileIndex}_${unitIndex}`;
-      const body = unit.blocks.map((b) => b.code).join("\n");
+      const body = withModules(unit.blocks.map((b) => b.code).join("\n"), modules);
       const own = declaredNames(body);
       const imports = importsOf(shared, own.all);
       const lines: ({ file: string; line: number } | undefined)[] = imports.map(() => undefined);
@@ -47,6 +49,8 @@ export function checkTypeScript(files: TypeScriptFile[], root: string): BlockFai
       const exported = unit.shared ? [...own.topLevel.filter((n) => !own.exported.includes(n)), ...own.imported, ...importedNames(imports)] : [];
       const text = [...imports, body, exported.length > 0 ? `export { ${exported.join(", ")} };` : "export {};"].join("\n");
       virtual.set(join(root, `${name}.mts`), { text, lines });
+      const moduleName = unit.blocks[0]?.directive?.kind === "shared" ? unit.blocks[0].directive.module : undefined;
+      if (moduleName) modules.set(moduleName.replace(/\.[cm]?ts$/, ""), `./${name}.mjs`);
       if (unit.shared) shared.push({ module: `./${name}.mjs`, names: [...own.topLevel, ...own.imported, ...importedNames(imports)] });
     }
   }
@@ -63,6 +67,14 @@ export function checkTypeScript(files: TypeScriptFile[], root: string): BlockFai
     failures.push({ file: at.file, line: at.line, message: `TS${diagnostic.code}: ${message}` });
   }
   return failures;
+}
+
+/** Imports of a module that a shared block stands for, pointed at that block's module. */
+function withModules(text: string, modules: Map<string, string>): string {
+  return text.replace(/(from\s+)(["'])\.\/([\w./-]+?)(?:\.[cm]?js)?\2/g, (whole, from: string, _q: string, name: string) => {
+    const module = modules.get(name);
+    return module ? `${from}"${module}"` : whole;
+  });
 }
 
 function toUnits(blocks: CodeBlock[], sharedIndexes: number[], failures: BlockFailure[]): Unit[] {

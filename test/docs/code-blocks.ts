@@ -4,9 +4,10 @@
  *
  *   <!-- check: with-previous -->        checked as one module with the block before it
  *   <!-- check: shared -->               its top-level names are visible in every later block
+ *   <!-- check: shared (functions.ts) --> the same, and later blocks may import it as "./functions.js"
  *   <!-- check: skip (why) -->           not checked; listed by the test, with the reason
  */
-export type Directive = { kind: "with-previous" } | { kind: "shared" } | { kind: "skip"; reason: string };
+export type Directive = { kind: "with-previous" } | { kind: "shared"; module?: string } | { kind: "skip"; reason: string };
 
 export interface CodeBlock {
   /** The file, as given (relative to the repository). */
@@ -61,7 +62,8 @@ function closes(line: string, fence: string): boolean {
 }
 
 function toDirective(kind: string, reason: string | undefined, file: string, line: number): Directive {
-  if (kind !== "skip") return { kind } as Directive;
+  if (kind === "shared") return reason?.trim() ? { kind, module: reason.trim() } : { kind };
+  if (kind !== "skip") return { kind: "with-previous" };
   if (!reason?.trim()) throw new Error(`${file}:${line}: a skip needs a reason: <!-- check: skip (why) -->`);
   return { kind: "skip", reason: reason.trim() };
 }

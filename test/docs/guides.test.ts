@@ -101,6 +101,21 @@ describe("the checker", () => {
     expect(sample(text).failures.map(formatFailure)).toEqual(["sample.md:14: TS2304: Cannot find name 'n'."]);
   });
 
+  it("points imports of the module a shared block stands for at that block", () => {
+    const text = [
+      "<!-- check: shared (functions.ts) -->",
+      "```ts",
+      'import { activity } from "batonjs";',
+      'export const greet = activity("Greet", async (name: string) => `Hello, ${name}`);',
+      "```",
+      "```ts",
+      'import { greet } from "./functions.js";',
+      "const n: number = greet.name;",
+      "```",
+    ].join("\n");
+    expect(sample(text).failures.map(formatFailure)).toEqual(["sample.md:8: TS2322: Type 'string' is not assignable to type 'number'."]);
+  });
+
   it("parses baton lines against the real command: a renamed option or command fails", () => {
     const text = [
       "```sh",
