@@ -2,12 +2,13 @@
  * Checks every fenced block of some Markdown files: ```ts blocks type-check, the `baton` lines
  * of ```sh blocks parse against the real command, ```json blocks parse. Blocks marked
  * `<!-- check: skip (why) -->` are not checked but listed; an unmarked ```js block is a failure
- * (mark it as foreign code, or write it in TypeScript). Blocks in other languages (program
- * output, a unit file, a Dockerfile) are listed as unchecked.
+ * (mark it as foreign code, or write it in TypeScript). The `baton` commands of systemd units
+ * (```ini) and Dockerfiles are checked as shell lines. Blocks in other languages (program
+ * output) are listed as unchecked.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { checkShell } from "./check-shell.js";
+import { checkShell, commandsOf } from "./check-shell.js";
 import { checkTypeScript, type BlockFailure } from "./check-typescript.js";
 import { extractBlocks, type CodeBlock } from "./code-blocks.js";
 
@@ -40,6 +41,7 @@ export function checkDocs(files: DocFile[], root: string): DocReport {
       if (block.directive?.kind === "skip") report.skipped.push({ ...at, reason: block.directive.reason });
       else if (TYPESCRIPT.has(block.lang)) continue;
       else if (SHELL.has(block.lang)) report.failures.push(...checkShell(block));
+      else if (block.lang === "ini" || block.lang === "dockerfile") report.failures.push(...checkShell(commandsOf(block)));
       else if (block.lang === "json") report.failures.push(...checkJson(block));
       else if (block.lang === "js" || block.lang === "javascript") {
         report.failures.push({ ...at, message: "a ```js block must be marked <!-- check: skip (why) --> or written as ```ts" });

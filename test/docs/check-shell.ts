@@ -5,7 +5,9 @@
  * or a value an option's parser refuses fails the check, and nothing runs.
  *
  * A command line is `baton …`, `npx baton …` or `npm run baton -- …`, after any `VAR=value`
- * prefixes, in a list joined by `&&`, `||`, `;` or `|`. Lines ending in `\` continue.
+ * prefixes, in a list joined by `&&`, `||`, `;` or `|`. Lines ending in `\` continue. In a
+ * systemd unit (```ini) the commands are the `ExecStart=` lines; in a ```dockerfile, the
+ * `RUN`, `CMD` and `ENTRYPOINT` instructions (shell or JSON form).
  */
 import { CommanderError, type Command } from "commander";
 import { program } from "../../src/cli/main.js";
@@ -24,6 +26,17 @@ export function checkShell(block: CodeBlock): BlockFailure[] {
     if (problem) failures.push({ file: block.file, line, message: `baton ${args.join(" ")}: ${problem}` });
   }
   return failures;
+}
+
+/** The commands of a unit file or a Dockerfile, as a shell block with the same line numbers. */
+export function commandsOf(block: CodeBlock): CodeBlock {
+  const instruction = block.lang === "ini" ? /^\s*ExecStart=[-@+!:]*(.*)$/ : /^\s*(?:RUN|CMD|ENTRYPOINT)\s+(.*)$/i;
+  const lines = block.code.split("\n").map((line) => {
+    const command = instruction.exec(line)?.[1]?.trim() ?? "";
+    if (!command.startsWith("[")) return command;
+    return (JSON.parse(command) as string[]).map((word) => `'${word}'`).join(" ");
+  });
+  return { ...block, lang: "sh", code: lines.join("\n") };
 }
 
 /** The `baton` invocations of a shell block, with their arguments as the shell would split them. */

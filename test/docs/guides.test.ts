@@ -42,8 +42,8 @@ describe("the code blocks of the documentation", () => {
     for (const skip of report.skipped) expect(skip.lang, `${skip.file}:${skip.line}`).toMatch(/^(js|javascript|ts)$/);
   });
 
-  it("leaves unchecked only output, unit files and Dockerfiles", () => {
-    for (const block of report.unchecked) expect(["", "text", "ini", "dockerfile"], `${block.file}:${block.line}`).toContain(block.lang);
+  it("leaves unchecked only program output", () => {
+    for (const block of report.unchecked) expect(["", "text"], `${block.file}:${block.line}`).toContain(block.lang);
   });
 });
 
@@ -135,6 +135,23 @@ describe("the checker", () => {
       "5 baton histroy po-42",
       "6 baton list --status Sleeping",
       "9 baton raise po-42 Approval {not json}",
+    ]);
+  });
+
+  it("checks the baton commands of systemd units and Dockerfiles", () => {
+    const text = [
+      "```ini",
+      "[Service]",
+      "ExecStart=/srv/app/node_modules/.bin/baton start ./functions.ts --stop-timout 20000",
+      "```",
+      "```dockerfile",
+      "RUN npm ci",
+      'CMD ["./node_modules/.bin/baton", "strat", "./functions.ts"]',
+      "```",
+    ].join("\n");
+    expect(sample(text).failures.map((f) => `${f.line} ${f.message.split(":")[0]}`)).toEqual([
+      "3 baton start ./functions.ts --stop-timout 20000",
+      "7 baton strat ./functions.ts",
     ]);
   });
 
