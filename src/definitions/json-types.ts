@@ -34,8 +34,10 @@ export type Jsonified<T> = unknown extends T
         : T extends ReadonlyMap<unknown, unknown> | ReadonlySet<unknown> | WeakMap<object, unknown> | WeakSet<object>
           ? Record<string, never>
           : T extends readonly unknown[]
-            ? { [K in keyof T]: T[K] extends Dropped ? null : Jsonified<T[K]> }
+            ? { [K in keyof T]: JsonifiedElement<T[K]> }
             : JsonifiedObject<T>;
+
+type JsonifiedElement<E> = E extends Dropped ? null : Jsonified<E>;
 
 /** Keys that may hold `undefined` arrive optional; keys that hold only dropped values do not arrive. */
 type JsonifiedObject<T> = Flat<
