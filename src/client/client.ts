@@ -117,8 +117,8 @@ export class BatonClient {
     validateInstanceId(instanceId);
     const record = await this.options.store.getInstance(instanceId);
     if (!record) return null;
-    const history = options?.showHistory ? await this.options.store.getHistory(instanceId) : undefined;
     assertOrchestration(expected, record.name, instanceId);
+    const history = options?.showHistory ? await this.options.store.getHistory(instanceId) : undefined;
     const status = toInstanceStatus(record, { showInput: options?.showInput ?? true, ...(history ? { history } : {}) });
     if (record.runtimeStatus === "Pending" || record.runtimeStatus === "Running") {
       const unhosted = await this.options.store.unhostedWork(instanceId, this.options.now());

@@ -69,7 +69,8 @@ describe("compile errors name the definition and the fix", () => {
     diagnostics = compileSnippets();
     // The prelude alone compiles: every error below comes from its snippet.
     expect(diagnostics.prelude).toEqual([]);
-  });
+    // Type-checking all of src takes seconds alone and over a minute on a loaded machine.
+  }, 600_000);
 
   it("a wrong activity input: the last signature reported is the definition's, naming the activity and the expected type", () => {
     const text = onlyDiagnostic("activityInput");
