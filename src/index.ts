@@ -35,3 +35,6 @@ export { serveHttpApi } from "./http/serve.js";
 export type { ServeHttpApiOptions, HttpApiServer } from "./http/serve.js";
 export { defineConfig } from "./host/config.js";
 export type { BatonConfig, HttpConfig } from "./host/config.js";
+export type { InstanceId } from "./definitions/instance-id.js";
+export type { Jsonified, JsonInput, JsonProblem } from "./definitions/json-types.js";
+export type { InputOf, OutputOf } from "./definitions/orchestration.js";

@@ -5,6 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { validateFunctionName, validateInstanceId } from "../definitions/names.js";
+import type { InstanceId } from "../definitions/instance-id.js";
+import type { Jsonified } from "../definitions/json-types.js";
 import type { OrchestrationDefinition } from "../definitions/orchestration.js";
 import { serialize } from "../definitions/payload.js";
 import type { Registry } from "../definitions/registry.js";
@@ -70,8 +72,17 @@ export class BatonClient {
     this.watcher = new CompletionWatcher(options.store, options.notifier);
   }
 
-  /** Starts a new instance and returns its id. */
-  async startNew<In, Out>(orchestration: OrchestrationDefinition<In, Out> | string, options?: StartNewOptions<In>): Promise<string> {
+  /**
+   * Starts a new instance and returns its id. Started from a definition, the id carries the
+   * orchestration's output type (InstanceId), for waitForCompletion and getStatus.
+   */
+  startNew<In = unknown, Out = unknown>(name: string, options?: StartNewOptions<In>): Promise<InstanceId<Out>>;
+  // Last, so that a wrong input is reported against this signature, which names the orchestration.
+  startNew<In, Out, Name extends string>(
+    orchestration: OrchestrationDefinition<In, Out, Name>,
+    options?: StartNewOptions<NoInfer<In>>,
+  ): Promise<InstanceId<Out>>;
+  async startNew(orchestration: OrchestrationDefinition | string, options?: StartNewOptions<unknown>): Promise<string> {
     this.assertOpen();
     const name = typeof orchestration === "string" ? orchestration : orchestration?.name;
     validateFunctionName(name, "orchestration");
@@ -89,14 +100,26 @@ export class BatonClient {
     return instanceId;
   }
 
-  /** The instance's status, or null when there is no such instance. */
-  async getStatus<Out = unknown>(instanceId: string, options?: GetStatusOptions): Promise<InstanceStatus<Out> | null> {
+  /**
+   * The instance's status, or null when there is no such instance. `output` is typed by the
+   * id (see InstanceId), by the definition given first, or by `Out`, as JSON delivers it.
+   * With a definition, an instance of another orchestration is an InvalidArgumentError.
+   */
+  getStatus<Out = unknown>(instanceId: InstanceId<Out> | string, options?: GetStatusOptions): Promise<InstanceStatus<Jsonified<Out>> | null>;
+  getStatus<In, Out, Name extends string>(
+    orchestration: OrchestrationDefinition<In, Out, Name>,
+    instanceId: string,
+    options?: GetStatusOptions,
+  ): Promise<InstanceStatus<Jsonified<Out>> | null>;
+  async getStatus(...args: ByIdArgs<GetStatusOptions>): Promise<InstanceStatus | null> {
+    const [expected, instanceId, options] = byIdArgs(args);
     this.assertOpen();
     validateInstanceId(instanceId);
     const record = await this.options.store.getInstance(instanceId);
     if (!record) return null;
+    assertOrchestration(expected, record.name, instanceId);
     const history = options?.showHistory ? await this.options.store.getHistory(instanceId) : undefined;
-    const status = toInstanceStatus(record, { showInput: options?.showInput ?? true, ...(history ? { history } : {}) }) as InstanceStatus<Out>;
+    const status = toInstanceStatus(record, { showInput: options?.showInput ?? true, ...(history ? { history } : {}) });
     if (record.runtimeStatus === "Pending" || record.runtimeStatus === "Running") {
       const unhosted = await this.options.store.unhostedWork(instanceId, this.options.now());
       if (unhosted.orchestration !== undefined || unhosted.activities.length > 0) status.waitingForWorker = describeUnhosted(unhosted);
@@ -104,8 +127,18 @@ export class BatonClient {
     return status;
   }
 
-  /** Resolves with the status once the instance is Completed, Failed or Terminated. */
-  async waitForCompletion<Out = unknown>(instanceId: string, options?: { timeout?: Duration }): Promise<InstanceStatus<Out>> {
+  /**
+   * Resolves with the status once the instance is Completed, Failed or Terminated. `output`
+   * is typed as in getStatus: by the id, by the definition given first, or by `Out`.
+   */
+  waitForCompletion<Out = unknown>(instanceId: InstanceId<Out> | string, options?: { timeout?: Duration }): Promise<InstanceStatus<Jsonified<Out>>>;
+  waitForCompletion<In, Out, Name extends string>(
+    orchestration: OrchestrationDefinition<In, Out, Name>,
+    instanceId: string,
+    options?: { timeout?: Duration },
+  ): Promise<InstanceStatus<Jsonified<Out>>>;
+  async waitForCompletion(...args: ByIdArgs<{ timeout?: Duration }>): Promise<InstanceStatus> {
+    const [expected, instanceId, options] = byIdArgs(args);
     validateInstanceId(instanceId);
     const timeoutMs = options?.timeout === undefined ? Infinity : toMs(options.timeout, "waitForCompletion timeout");
     const deadline = Date.now() + timeoutMs;
@@ -121,7 +154,7 @@ export class BatonClient {
         clearTimeout(timer);
         woken = new Promise<void>((resolve) => (wakeUp = resolve));
         this.assertOpen();
-        const status = await this.getStatus<Out>(instanceId);
+        const status = await (expected ? this.getStatus(expected, instanceId) : this.getStatus(instanceId));
         if (!status) throw new InstanceNotFoundError(instanceId);
         if (FINISHED_STATUSES.includes(status.runtimeStatus)) return status;
         if (deadline - Date.now() <= 0) {
@@ -307,6 +340,23 @@ function describeUnhosted(unhosted: { orchestration?: string; activities: string
     ...(unhosted.activities.length > 0 ? { activities: unhosted.activities } : {}),
     message: `No running worker hosts ${parts.join(" or ")}; the instance waits until one that does starts.`,
   };
+}
+
+/** The arguments of getStatus and waitForCompletion: an id, or the definition of its orchestration and an id. */
+type ByIdArgs<Options> = [instanceId: string, options?: Options] | [orchestration: OrchestrationDefinition, instanceId: string, options?: Options];
+
+function byIdArgs<Options>(args: ByIdArgs<Options>): [OrchestrationDefinition | undefined, string, Options | undefined] {
+  const [first, second, third] = args;
+  if (typeof first === "object" && first !== null) return [first, second as string, third];
+  return [undefined, first as string, second as Options | undefined];
+}
+
+/** With a definition, the caller's types promise that orchestration's output: keep the promise. */
+function assertOrchestration(expected: OrchestrationDefinition | undefined, name: string, instanceId: string): void {
+  if (expected === undefined || expected.name === name) return;
+  throw new InvalidArgumentError(
+    `Instance "${instanceId}" runs orchestration "${name}", not "${expected.name}": pass the definition of "${name}", or the id alone.`,
+  );
 }
 
 function dateMs(value: Date, what: string): number {

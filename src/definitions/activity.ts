@@ -2,6 +2,7 @@ import { InvalidArgumentError } from "../errors.js";
 import { toMs, type Duration } from "./duration.js";
 import type { Logger } from "./logger.js";
 import { resolveRetryPolicy, type RetryPolicy } from "./retry-policy.js";
+import type { JsonInput } from "./json-types.js";
 import { validateFunctionName } from "./names.js";
 
 /** What an activity receives besides its input. */
@@ -41,8 +42,12 @@ export interface ActivityOptions {
 
 export type ActivityFunction<In, Out> = (input: In, ctx: ActivityContext) => Promise<Out>;
 
-/** An activity definition: a plain value, passed to createBaton and to ctx.callActivity. */
-export interface ActivityDefinition<In = unknown, Out = unknown> {
+/**
+ * An activity definition: a plain value, passed to createBaton and to ctx.callActivity. `Name`
+ * is the name as a literal type, only a label: a compile error about a call shows it, so the
+ * message names the activity. (Two definitions differing only in it are interchangeable.)
+ */
+export interface ActivityDefinition<In = unknown, Out = unknown, Name extends string = string> {
   readonly kind: "activity";
   readonly name: string;
   readonly fn: ActivityFunction<In, Out>;
@@ -53,14 +58,17 @@ export interface ActivityDefinition<In = unknown, Out = unknown> {
  * Defines an activity: a plain async function that does the real work (I/O, side effects).
  * Activities run at least once; use `ctx.idempotencyKey` for effects that must not repeat.
  *
+ * The input arrives through JSON: an input type that JSON does not carry unchanged (a Date,
+ * a Map, a class instance with methods...) is a compile error that says what to declare instead.
+ *
  * @example
  * const greet = activity("Greet", async (name: string) => `Hello ${name}`);
  */
-export function activity<In, Out>(
-  name: string,
-  fn: ActivityFunction<In, Out>,
+export function activity<In, Out, Name extends string>(
+  name: Name,
+  fn: ActivityFunction<JsonInput<In>, Out>,
   options: ActivityOptions = {},
-): ActivityDefinition<In, Awaited<Out>> {
+): ActivityDefinition<In, Awaited<Out>, Name> {
   validateFunctionName(name, "activity");
   if (typeof fn !== "function") throw new InvalidArgumentError(`activity("${name}") needs a function as its second argument.`);
   resolveRetryPolicy(options.retry);

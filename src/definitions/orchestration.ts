@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from "../errors.js";
 import type { ActivityDefinition } from "./activity.js";
 import type { Duration } from "./duration.js";
+import type { Jsonified, JsonInput } from "./json-types.js";
 import type { Logger } from "./logger.js";
 import { validateFunctionName } from "./names.js";
 import type { RetryPolicy } from "./retry-policy.js";
@@ -54,11 +55,18 @@ export interface OrchestrationContext {
   random(): number;
 
   /**
-   * Schedules an activity; resolves with its output, rejects with ActivityFailedError. A call
-   * not awaited in the episode where this orchestration ends is never scheduled.
+   * Schedules an activity; resolves with its output as JSON delivers it (`Jsonified<Out>`: a
+   * Date arrives as a string), rejects with ActivityFailedError. A call not awaited in the
+   * episode where this orchestration ends is never scheduled. By name, `Out` is what the
+   * activity returns, as the caller states it.
    */
-  callActivity<In, Out>(activity: ActivityDefinition<In, Out>, input: In, options?: CallActivityOptions): Task<Out>;
-  callActivity<Out = unknown>(name: string, input?: unknown, options?: CallActivityOptions): Task<Out>;
+  callActivity<Out = unknown>(name: string, input?: unknown, options?: CallActivityOptions): Task<Jsonified<Out>>;
+  // Last, so that a wrong input is reported against this signature, which names the activity.
+  callActivity<In, Out, Name extends string>(
+    activity: ActivityDefinition<In, Out, Name>,
+    input: NoInfer<In>,
+    options?: CallActivityOptions,
+  ): Task<Jsonified<Out>>;
 
   /**
    * Runs another orchestration as a child instance with its own history, and resolves with
@@ -67,8 +75,13 @@ export interface OrchestrationContext {
    * A child started without being awaited in the episode where this orchestration returns,
    * throws or continues as new is still created, and runs on with no one to report to.
    */
-  callSubOrchestrator<In, Out>(orchestration: OrchestrationDefinition<In, Out>, input: In, options?: CallSubOrchestratorOptions): Task<Out>;
-  callSubOrchestrator<Out = unknown>(name: string, input?: unknown, options?: CallSubOrchestratorOptions): Task<Out>;
+  callSubOrchestrator<Out = unknown>(name: string, input?: unknown, options?: CallSubOrchestratorOptions): Task<Jsonified<Out>>;
+  // Last, so that a wrong input is reported against this signature, which names the orchestration.
+  callSubOrchestrator<In, Out, Name extends string>(
+    orchestration: OrchestrationDefinition<In, Out, Name>,
+    input: NoInfer<In>,
+    options?: CallSubOrchestratorOptions,
+  ): Task<Jsonified<Out>>;
 
   /**
    * A durable timer resolving with undefined at `fireAt`; `cancel()` makes it reject with
@@ -77,7 +90,11 @@ export interface OrchestrationContext {
   createTimer(fireAt: Date): TimerTask;
   /** createTimer(currentUtcDateTime + duration). */
   sleep(duration: Duration): TimerTask;
-  waitForExternalEvent<T = unknown>(name: string, options?: WaitForExternalEventOptions): Task<T>;
+  /**
+   * Resolves with the data of the next event of that name (buffered if it came earlier). The
+   * data crosses JSON: a `T` that does not survive it (a Date, a Map...) is a compile error.
+   */
+  waitForExternalEvent<T extends EventData<T> = unknown>(name: string, options?: WaitForExternalEventOptions): Task<T>;
 
   /** Resolves to the results in input order; rejects with the first failure. */
   all<T extends readonly unknown[] | []>(tasks: T): Task<{ -readonly [K in keyof T]: Awaited<T[K]> }>;
@@ -109,11 +126,15 @@ export interface OrchestrationContext {
   readonly log: Logger;
 }
 
+/** The data of an event as the code may declare it: JSON must carry it unchanged. */
+type EventData<T> = [JsonInput<T, "data">] extends [T] ? unknown : JsonInput<T, "data">;
+
 export type OrchestrationFunction<In, Out> = (ctx: OrchestrationContext, input: In) => Promise<Out>;
 
 export type OrchestrationOptions = Record<string, never>;
 
-export interface OrchestrationDefinition<In = unknown, Out = unknown> {
+/** An orchestration definition; `Name` is the name as a literal type, a label that compile errors show (see ActivityDefinition). */
+export interface OrchestrationDefinition<In = unknown, Out = unknown, Name extends string = string> {
   readonly kind: "orchestration";
   readonly name: string;
   readonly fn: OrchestrationFunction<In, Out>;
@@ -124,14 +145,17 @@ export interface OrchestrationDefinition<In = unknown, Out = unknown> {
  * Defines an orchestration: an async function replayed from its history. It must be
  * deterministic: take time, randomness and I/O only through `ctx`.
  *
+ * The input arrives through JSON: an input type that JSON does not carry unchanged (a Date,
+ * a Map, a class instance with methods...) is a compile error that says what to declare instead.
+ *
  * @example
  * const hello = orchestration("Hello", async (ctx, name: string) => ctx.callActivity(greet, name));
  */
-export function orchestration<In, Out>(
-  name: string,
-  fn: OrchestrationFunction<In, Out>,
+export function orchestration<In, Out, Name extends string>(
+  name: Name,
+  fn: OrchestrationFunction<JsonInput<In>, Out>,
   options: OrchestrationOptions = {},
-): OrchestrationDefinition<In, Awaited<Out>> {
+): OrchestrationDefinition<In, Awaited<Out>, Name> {
   validateFunctionName(name, "orchestration");
   if (typeof fn !== "function") {
     throw new InvalidArgumentError(`orchestration("${name}") needs an async function (ctx, input) as its second argument.`);
@@ -141,6 +165,7 @@ export function orchestration<In, Out>(
 
 export type FunctionDefinition = ActivityDefinition<any, any> | OrchestrationDefinition<any, any>;
 
-/** Input type of a definition, for typing client.startNew. */
-export type InputOf<D> = D extends OrchestrationDefinition<infer In, unknown> ? In : never;
-export type OutputOf<D> = D extends OrchestrationDefinition<unknown, infer Out> ? Out : never;
+/** The input type of an activity or orchestration definition. */
+export type InputOf<D> = D extends ActivityDefinition<infer In, any, any> | OrchestrationDefinition<infer In, any, any> ? In : never;
+/** What a caller of an activity or orchestration definition receives: its output as JSON delivers it. */
+export type OutputOf<D> = D extends ActivityDefinition<any, infer Out, any> | OrchestrationDefinition<any, infer Out, any> ? Jsonified<Out> : never;
