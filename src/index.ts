@@ -35,3 +35,5 @@ export { serveHttpApi } from "./http/serve.js";
 export type { ServeHttpApiOptions, HttpApiServer } from "./http/serve.js";
 export { defineConfig } from "./host/config.js";
 export type { BatonConfig, HttpConfig } from "./host/config.js";
+export type { StopOptions } from "./host/create-baton.js";
+export type { CreateClientOptions } from "./host/create-client.js";

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { validateFunctionName, validateInstanceId } from "../definitions/names.js";
+import { checkKeys, knownKeys } from "../definitions/options.js";
 import type { OrchestrationDefinition } from "../definitions/orchestration.js";
 import { serialize } from "../definitions/payload.js";
 import type { Registry } from "../definitions/registry.js";
@@ -46,7 +47,6 @@ export const MAX_PAGE_SIZE = 1000;
 
 /** The filter of purgeWhere: the filter of list, without paging. */
 export type PurgeWhereFilter = Omit<ListFilter, "pageSize" | "continuationToken">;
-const PURGE_FILTER_KEYS = ["runtimeStatus", "name", "createdFrom", "createdTo", "instanceIdPrefix"];
 /** Instances purged per transaction: a long purge leaves the write lock to others in between. */
 const PURGE_BATCH = 1000;
 
@@ -62,6 +62,21 @@ export interface ClientOptions {
   onEnqueued?: (visibleAt: number) => void;
 }
 
+const START_NEW_KEYS = knownKeys<StartNewOptions<unknown>>()({ input: true, instanceId: true, startAt: true, reuseFinished: true });
+const GET_STATUS_KEYS = knownKeys<GetStatusOptions>()({ showHistory: true, showInput: true });
+const WAIT_KEYS = knownKeys<NonNullable<Parameters<BatonClient["waitForCompletion"]>[1]>>()({ timeout: true });
+const LIST_FILTER_KEYS = knownKeys<ListFilter>()({
+  runtimeStatus: true,
+  name: true,
+  createdFrom: true,
+  createdTo: true,
+  instanceIdPrefix: true,
+  pageSize: true,
+  continuationToken: true,
+});
+const PURGE_FILTER_KEYS = knownKeys<PurgeWhereFilter>()({ runtimeStatus: true, name: true, createdFrom: true, createdTo: true, instanceIdPrefix: true });
+const PURGE_OPTION_KEYS = knownKeys<NonNullable<Parameters<BatonClient["purgeWhere"]>[1]>>()({ onProgress: true });
+
 export class BatonClient {
   private closed = false;
   private readonly watcher: CompletionWatcher;
@@ -75,6 +90,7 @@ export class BatonClient {
     this.assertOpen();
     const name = typeof orchestration === "string" ? orchestration : orchestration?.name;
     validateFunctionName(name, "orchestration");
+    if (options !== undefined) checkKeys(options, START_NEW_KEYS, "startNew");
     const instanceId = options?.instanceId ?? randomUUID();
     validateInstanceId(instanceId);
     const input = serialize(options?.input, `Input of orchestration "${name}"`, this.options.maxPayloadBytes);
@@ -93,6 +109,7 @@ export class BatonClient {
   async getStatus<Out = unknown>(instanceId: string, options?: GetStatusOptions): Promise<InstanceStatus<Out> | null> {
     this.assertOpen();
     validateInstanceId(instanceId);
+    if (options !== undefined) checkKeys(options, GET_STATUS_KEYS, "getStatus");
     const record = await this.options.store.getInstance(instanceId);
     if (!record) return null;
     const history = options?.showHistory ? await this.options.store.getHistory(instanceId) : undefined;
@@ -107,6 +124,7 @@ export class BatonClient {
   /** Resolves with the status once the instance is Completed, Failed or Terminated. */
   async waitForCompletion<Out = unknown>(instanceId: string, options?: { timeout?: Duration }): Promise<InstanceStatus<Out>> {
     validateInstanceId(instanceId);
+    if (options !== undefined) checkKeys(options, WAIT_KEYS, "waitForCompletion");
     const timeoutMs = options?.timeout === undefined ? Infinity : toMs(options.timeout, "waitForCompletion timeout");
     const deadline = Date.now() + timeoutMs;
     this.assertOpen();
@@ -196,10 +214,8 @@ export class BatonClient {
   async purgeWhere(filter: PurgeWhereFilter, options: { onProgress?: (purged: number) => void } = {}): Promise<{ purged: number }> {
     this.assertOpen();
     if (typeof filter !== "object" || filter === null) throw new InvalidArgumentError("purgeWhere needs a filter object; {} purges every finished instance.");
-    const unknown = Object.keys(filter).filter((key) => !PURGE_FILTER_KEYS.includes(key));
-    if (unknown.length > 0) {
-      throw new InvalidArgumentError(`purgeWhere: unknown filter key "${unknown[0]}". Known keys: ${PURGE_FILTER_KEYS.join(", ")}.`);
-    }
+    checkKeys(filter, PURGE_FILTER_KEYS, "purgeWhere", "filter key");
+    checkKeys(options, PURGE_OPTION_KEYS, "purgeWhere");
     const statuses = filter.runtimeStatus;
     if (statuses !== undefined && (!Array.isArray(statuses) || statuses.some((s) => !FINISHED_STATUSES.includes(s)))) {
       throw new InvalidArgumentError(`purgeWhere: runtimeStatus must be an array of finished statuses (${FINISHED_STATUSES.join(", ")}).`);
@@ -256,6 +272,7 @@ export class BatonClient {
   /** One page of instances, oldest first; pass `continuationToken` back for the next page. */
   async list(filter: ListFilter = {}): Promise<{ instances: InstanceStatus[]; continuationToken: string | undefined }> {
     this.assertOpen();
+    checkKeys(filter, LIST_FILTER_KEYS, "list", "filter key");
     const pageSize = filter.pageSize ?? 100;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
       throw new InvalidArgumentError(`pageSize must be a whole number from 1 to ${MAX_PAGE_SIZE}, got ${filter.pageSize}.`);

@@ -3,6 +3,7 @@ import { toMs, type Duration } from "./duration.js";
 import type { Logger } from "./logger.js";
 import { resolveRetryPolicy, type RetryPolicy } from "./retry-policy.js";
 import { validateFunctionName } from "./names.js";
+import { checkKeys, knownKeys } from "./options.js";
 
 /** What an activity receives besides its input. */
 export interface ActivityContext {
@@ -39,6 +40,8 @@ export interface ActivityOptions {
   concurrency?: number;
 }
 
+export const ACTIVITY_OPTION_KEYS = knownKeys<ActivityOptions>()({ retry: true, timeout: true, heartbeatTimeout: true, concurrency: true });
+
 export type ActivityFunction<In, Out> = (input: In, ctx: ActivityContext) => Promise<Out>;
 
 /** An activity definition: a plain value, passed to createBaton and to ctx.callActivity. */
@@ -63,6 +66,7 @@ export function activity<In, Out>(
 ): ActivityDefinition<In, Awaited<Out>> {
   validateFunctionName(name, "activity");
   if (typeof fn !== "function") throw new InvalidArgumentError(`activity("${name}") needs a function as its second argument.`);
+  checkKeys(options, ACTIVITY_OPTION_KEYS, `activity("${name}")`);
   resolveRetryPolicy(options.retry);
   if (options.timeout !== undefined) toMs(options.timeout, `activity("${name}") timeout`);
   if (options.heartbeatTimeout !== undefined) toMs(options.heartbeatTimeout, `activity("${name}") heartbeatTimeout`);

@@ -7,6 +7,7 @@
 import Database from "better-sqlite3";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { checkKeys, knownKeys } from "../definitions/options.js";
 import { InvalidArgumentError } from "../errors.js";
 import { openStore, postgresOptions } from "./open-store.js";
 import { Connection } from "./postgres/connection.js";
@@ -23,10 +24,13 @@ export interface MigrateStoreOptions {
   onProgress?: (table: Table, copied: number, total: number) => void;
 }
 
+const MIGRATE_OPTION_KEYS = knownKeys<MigrateStoreOptions>()({ onProgress: true });
+
 /** Rows copied per table. */
 export type MigrateStoreResult = Record<Table, number>;
 
 export async function migrateStore(fromUrl: string, toUrl: string, options: MigrateStoreOptions = {}): Promise<MigrateStoreResult> {
+  checkKeys(options, MIGRATE_OPTION_KEYS, "migrateStore");
   if (!fromUrl?.startsWith?.("sqlite:")) throw new InvalidArgumentError(`migrateStore copies from a SQLite store: "from" must be a sqlite: URL.`);
   if (!/^postgres(ql)?:\/\//.test(toUrl ?? "")) throw new InvalidArgumentError(`migrateStore copies to PostgreSQL: "to" must be a postgres:// URL.`);
   const sourcePath = resolve(fromUrl.slice("sqlite:".length).split("?")[0]!);
