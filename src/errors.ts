@@ -105,11 +105,23 @@ export class InstanceNotFinishedError extends BatonError {
 
 export class NotRegisteredError extends BatonError {
   override readonly code = "NOT_REGISTERED";
-  constructor(readonly functionName: string, readonly kind: string) {
+  constructor(
+    readonly functionName: string,
+    readonly kind: string,
+    /** The known name a misspelt one most likely meant, or what the name is instead (e.g. an activity). */
+    readonly suggestion?: { name: string; isKind?: string },
+  ) {
     super(
-      `No ${kind} named "${functionName}" is registered in this process or announced by a worker. Add it to createBaton({ functions }) or check the spelling.`,
+      `No ${kind} named "${functionName}" is registered in this process or announced by a worker.${hintOf(kind, suggestion)} ` +
+        `Add it to createBaton({ functions }) or check the spelling.`,
     );
   }
+}
+
+function hintOf(kind: string, suggestion: { name: string; isKind?: string } | undefined): string {
+  if (suggestion === undefined) return "";
+  if (suggestion.isKind !== undefined) return ` "${suggestion.name}" is an ${suggestion.isKind}, not an ${kind}.`;
+  return ` Did you mean "${suggestion.name}"?`;
 }
 
 /** A value cannot be carried as JSON (a function, a BigInt, a cycle, a symbol...). */

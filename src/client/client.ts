@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { validateFunctionName, validateInstanceId } from "../definitions/names.js";
+import { closestName } from "../definitions/did-you-mean.js";
 import { checkKeys, knownKeys } from "../definitions/options.js";
 import type { OrchestrationDefinition } from "../definitions/orchestration.js";
 import { serialize } from "../definitions/payload.js";
@@ -307,7 +308,13 @@ export class BatonClient {
   private async assertKnown(name: string): Promise<void> {
     if (this.options.registry?.orchestrations.has(name)) return;
     const known = await this.options.store.knownFunctions();
-    if (!known.orchestrations.includes(name)) throw new NotRegisteredError(name, "orchestration");
+    if (known.orchestrations.includes(name)) return;
+    const hosted = this.options.registry?.names() ?? { activities: [], orchestrations: [] };
+    if (known.activities.includes(name) || hosted.activities.includes(name)) {
+      throw new NotRegisteredError(name, "orchestration", { name, isKind: "activity" });
+    }
+    const meant = closestName(name, [...new Set([...hosted.orchestrations, ...known.orchestrations])]);
+    throw new NotRegisteredError(name, "orchestration", meant === undefined ? undefined : { name: meant });
   }
 
   private assertOpen(): void {

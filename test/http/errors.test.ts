@@ -257,3 +257,17 @@ describe("a stopped baton", () => {
     expect(other.unexpected).toEqual([]);
   });
 });
+
+describe("an unknown orchestrator name", () => {
+  it("is answered 404 NOT_REGISTERED with the name most likely meant", async () => {
+    const served = await serve();
+    const before = await snapshotStore(served.store);
+    const body = await expectError(await served.api("/api/orchestrators/Helo", json("Tokyo")), 404, "NOT_REGISTERED");
+    expect(body.message).toBe(
+      'No orchestration named "Helo" is registered in this process or announced by a worker. Did you mean "Hello"? Add it to createBaton({ functions }) or check the spelling.',
+    );
+    const activityName = await expectError(await served.api("/api/orchestrators/Greet/new-one", json("x")), 404, "NOT_REGISTERED");
+    expect(activityName.message).toContain('"Greet" is an activity, not an orchestration.');
+    expect(await snapshotStore(served.store)).toEqual(before);
+  });
+});
