@@ -46,6 +46,13 @@ export class SubOrchestrationFailedError extends BatonError {
   }
 }
 
+/**
+ * What works on a stalled instance (one whose episode cannot run, e.g. after a
+ * NonDeterminismError): it stays Running, and rewind does not apply (it is not Failed).
+ */
+export const STALLED_INSTANCE_FIX =
+  "Deploy code compatible with its history (or guard the change with ctx.patched()): a worker started with it runs the instance again and it continues by itself. Or terminate it.";
+
 /** Replayed orchestration code did not match its recorded history. */
 export class NonDeterminismError extends BatonError {
   override readonly code = "NON_DETERMINISM";
@@ -87,8 +94,17 @@ export class InstanceNotSuspendedError extends BatonError {
 
 export class InstanceNotFailedError extends BatonError {
   override readonly code = "INSTANCE_NOT_FAILED";
-  constructor(readonly instanceId: string, readonly runtimeStatus: string) {
-    super(`Instance "${instanceId}" is ${runtimeStatus}, not Failed; only a failed instance can be rewound (a finished one can be restarted).`);
+  constructor(
+    readonly instanceId: string,
+    readonly runtimeStatus: string,
+    /** The code of the instance's stall, when it is stalled: rewind is not what helps then. */
+    readonly stalledCode?: string,
+  ) {
+    super(
+      stalledCode === undefined
+        ? `Instance "${instanceId}" is ${runtimeStatus}, not Failed; only a failed instance can be rewound (a finished one can be restarted).`
+        : `Instance "${instanceId}" is ${runtimeStatus} and stalled (${stalledCode}), not Failed, so it cannot be rewound. ${STALLED_INSTANCE_FIX}`,
+    );
   }
 }
 
