@@ -108,7 +108,7 @@ const CASES: Case[] = [
   ["restart: query parameter", "POST", "/api/instances/done/restart?reason=x", undefined, 400, "INVALID_ARGUMENT"],
   ["restart: a body", "POST", "/api/instances/done/restart", '"x"', 400, "INVALID_ARGUMENT"],
   ["purge: query parameter", "DELETE", "/api/instances/done?force=true", undefined, 400, "INVALID_ARGUMENT"],
-  ["purge: invalid id", "DELETE", "/api/instances/a%2Fb", undefined, 400, "INVALID_ARGUMENT"],
+  ["purge: invalid id", "DELETE", "/api/instances/a%3Fb", undefined, 400, "INVALID_ARGUMENT"],
   ["purge by filter: no filter", "DELETE", "/api/instances", undefined, 400, "INVALID_ARGUMENT"],
   ["purge by filter: empty prefix (matches everything)", "DELETE", "/api/instances?instanceIdPrefix=", undefined, 400, "INVALID_ARGUMENT"],
   ["purge by filter: misspelt filter", "DELETE", "/api/instances?status=Completed", undefined, 400, "INVALID_ARGUMENT"],
