@@ -46,6 +46,13 @@ export class SubOrchestrationFailedError extends BatonError {
   }
 }
 
+/**
+ * What works on a stalled instance (one whose episode cannot run, e.g. after a
+ * NonDeterminismError): it stays Running, and rewind does not apply (it is not Failed).
+ */
+export const STALLED_INSTANCE_FIX =
+  "Deploy code compatible with its history (or guard the change with ctx.patched()): a worker started with it runs the instance again and it continues by itself. Or terminate it.";
+
 /** Replayed orchestration code did not match its recorded history. */
 export class NonDeterminismError extends BatonError {
   override readonly code = "NON_DETERMINISM";
@@ -87,8 +94,17 @@ export class InstanceNotSuspendedError extends BatonError {
 
 export class InstanceNotFailedError extends BatonError {
   override readonly code = "INSTANCE_NOT_FAILED";
-  constructor(readonly instanceId: string, readonly runtimeStatus: string) {
-    super(`Instance "${instanceId}" is ${runtimeStatus}, not Failed; only a failed instance can be rewound (a finished one can be restarted).`);
+  constructor(
+    readonly instanceId: string,
+    readonly runtimeStatus: string,
+    /** The code of the instance's stall, when it is stalled: rewind is not what helps then. */
+    readonly stalledCode?: string,
+  ) {
+    super(
+      stalledCode === undefined
+        ? `Instance "${instanceId}" is ${runtimeStatus}, not Failed; only a failed instance can be rewound (a finished one can be restarted).`
+        : `Instance "${instanceId}" is ${runtimeStatus} and stalled (${stalledCode}), not Failed, so it cannot be rewound. ${STALLED_INSTANCE_FIX}`,
+    );
   }
 }
 
@@ -105,11 +121,23 @@ export class InstanceNotFinishedError extends BatonError {
 
 export class NotRegisteredError extends BatonError {
   override readonly code = "NOT_REGISTERED";
-  constructor(readonly functionName: string, readonly kind: string) {
+  constructor(
+    readonly functionName: string,
+    readonly kind: string,
+    /** The known name a misspelt one most likely meant, or what the name is instead (e.g. an activity). */
+    readonly suggestion?: { name: string; isKind?: string },
+  ) {
     super(
-      `No ${kind} named "${functionName}" is registered in this process or announced by a worker. Add it to createBaton({ functions }) or check the spelling.`,
+      `No ${kind} named "${functionName}" is registered in this process or announced by a worker.${hintOf(kind, suggestion)} ` +
+        `Add it to createBaton({ functions }) or check the spelling.`,
     );
   }
+}
+
+function hintOf(kind: string, suggestion: { name: string; isKind?: string } | undefined): string {
+  if (suggestion === undefined) return "";
+  if (suggestion.isKind !== undefined) return ` "${suggestion.name}" is an ${suggestion.isKind}, not an ${kind}.`;
+  return ` Did you mean "${suggestion.name}"?`;
 }
 
 /** A value cannot be carried as JSON (a function, a BigInt, a cycle, a symbol...). */

@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { createClient } from "../host/create-client.js";
+import { isMemoryStoreUrl } from "../store/open-store.js";
 import type { BatonClient, ListFilter } from "../client/client.js";
 import type { RuntimeStatus } from "../client/instance-status.js";
 
@@ -58,7 +59,8 @@ const asJson = <T>(value: unknown): T => JSON.parse(JSON.stringify(value)) as T;
 
 export async function storeAdmin(storeUrl: string): Promise<Admin> {
   // Managing never creates a store: a mistyped file name must not become a new, empty one.
-  if (storeUrl.startsWith("sqlite:")) {
+  // A store in memory is refused by createClient, with the reason; it has no file to look for.
+  if (storeUrl.startsWith("sqlite:") && !isMemoryStoreUrl(storeUrl)) {
     const path = resolve(storeUrl.slice("sqlite:".length).split("?")[0]!);
     if (!existsSync(path)) {
       throw new CommandError("STORE_UNAVAILABLE", `No store at ${path}. Check --store (or BATON_STORE, or the config's store).`);

@@ -7,6 +7,8 @@ import { randomUUID } from "node:crypto";
 import { validateFunctionName, validateInstanceId } from "../definitions/names.js";
 import type { InstanceId } from "../definitions/instance-id.js";
 import type { Jsonified } from "../definitions/json-types.js";
+import { closestName } from "../definitions/did-you-mean.js";
+import { checkKeys, knownKeys } from "../definitions/options.js";
 import type { OrchestrationDefinition } from "../definitions/orchestration.js";
 import { serialize } from "../definitions/payload.js";
 import type { Registry } from "../definitions/registry.js";
@@ -33,6 +35,11 @@ export interface GetStatusOptions {
   showInput?: boolean;
 }
 
+export interface WaitForCompletionOptions {
+  /** Reject with TimeoutError when the instance has not finished by then. Default: wait for ever. */
+  timeout?: Duration;
+}
+
 export interface ListFilter {
   runtimeStatus?: RuntimeStatus[];
   name?: string;
@@ -48,7 +55,6 @@ export const MAX_PAGE_SIZE = 1000;
 
 /** The filter of purgeWhere: the filter of list, without paging. */
 export type PurgeWhereFilter = Omit<ListFilter, "pageSize" | "continuationToken">;
-const PURGE_FILTER_KEYS = ["runtimeStatus", "name", "createdFrom", "createdTo", "instanceIdPrefix"];
 /** Instances purged per transaction: a long purge leaves the write lock to others in between. */
 const PURGE_BATCH = 1000;
 
@@ -63,6 +69,21 @@ export interface ClientOptions {
   /** Called after work was enqueued, with when it becomes visible: wakes a worker in this process. */
   onEnqueued?: (visibleAt: number) => void;
 }
+
+const START_NEW_KEYS = knownKeys<StartNewOptions<unknown>>()({ input: true, instanceId: true, startAt: true, reuseFinished: true });
+const GET_STATUS_KEYS = knownKeys<GetStatusOptions>()({ showHistory: true, showInput: true });
+const WAIT_KEYS = knownKeys<WaitForCompletionOptions>()({ timeout: true });
+const LIST_FILTER_KEYS = knownKeys<ListFilter>()({
+  runtimeStatus: true,
+  name: true,
+  createdFrom: true,
+  createdTo: true,
+  instanceIdPrefix: true,
+  pageSize: true,
+  continuationToken: true,
+});
+const PURGE_FILTER_KEYS = knownKeys<PurgeWhereFilter>()({ runtimeStatus: true, name: true, createdFrom: true, createdTo: true, instanceIdPrefix: true });
+const PURGE_OPTION_KEYS = knownKeys<NonNullable<Parameters<BatonClient["purgeWhere"]>[1]>>()({ onProgress: true });
 
 export class BatonClient {
   private closed = false;
@@ -86,6 +107,7 @@ export class BatonClient {
     this.assertOpen();
     const name = typeof orchestration === "string" ? orchestration : orchestration?.name;
     validateFunctionName(name, "orchestration");
+    if (options !== undefined) checkKeys(options, START_NEW_KEYS, "startNew");
     const instanceId = options?.instanceId ?? randomUUID();
     validateInstanceId(instanceId);
     const input = serialize(options?.input, `Input of orchestration "${name}"`, this.options.maxPayloadBytes);
@@ -115,6 +137,7 @@ export class BatonClient {
     const [expected, instanceId, options] = byIdArgs(args);
     this.assertOpen();
     validateInstanceId(instanceId);
+    if (options !== undefined) checkKeys(options, GET_STATUS_KEYS, "getStatus");
     const record = await this.options.store.getInstance(instanceId);
     if (!record) return null;
     assertOrchestration(expected, record.name, instanceId);
@@ -131,15 +154,16 @@ export class BatonClient {
    * Resolves with the status once the instance is Completed, Failed or Terminated. `output`
    * is typed as in getStatus: by the id, by the definition given first, or by `Out`.
    */
-  waitForCompletion<Out = unknown>(instanceId: InstanceId<Out> | string, options?: { timeout?: Duration }): Promise<InstanceStatus<Jsonified<Out>>>;
+  waitForCompletion<Out = unknown>(instanceId: InstanceId<Out> | string, options?: WaitForCompletionOptions): Promise<InstanceStatus<Jsonified<Out>>>;
   waitForCompletion<In, Out, Name extends string>(
     orchestration: OrchestrationDefinition<In, Out, Name>,
     instanceId: string,
-    options?: { timeout?: Duration },
+    options?: WaitForCompletionOptions,
   ): Promise<InstanceStatus<Jsonified<Out>>>;
-  async waitForCompletion(...args: ByIdArgs<{ timeout?: Duration }>): Promise<InstanceStatus> {
+  async waitForCompletion(...args: ByIdArgs<WaitForCompletionOptions>): Promise<InstanceStatus> {
     const [expected, instanceId, options] = byIdArgs(args);
     validateInstanceId(instanceId);
+    if (options !== undefined) checkKeys(options, WAIT_KEYS, "waitForCompletion");
     const timeoutMs = options?.timeout === undefined ? Infinity : toMs(options.timeout, "waitForCompletion timeout");
     const deadline = Date.now() + timeoutMs;
     this.assertOpen();
@@ -229,10 +253,8 @@ export class BatonClient {
   async purgeWhere(filter: PurgeWhereFilter, options: { onProgress?: (purged: number) => void } = {}): Promise<{ purged: number }> {
     this.assertOpen();
     if (typeof filter !== "object" || filter === null) throw new InvalidArgumentError("purgeWhere needs a filter object; {} purges every finished instance.");
-    const unknown = Object.keys(filter).filter((key) => !PURGE_FILTER_KEYS.includes(key));
-    if (unknown.length > 0) {
-      throw new InvalidArgumentError(`purgeWhere: unknown filter key "${unknown[0]}". Known keys: ${PURGE_FILTER_KEYS.join(", ")}.`);
-    }
+    checkKeys(filter, PURGE_FILTER_KEYS, "purgeWhere", "filter key");
+    checkKeys(options, PURGE_OPTION_KEYS, "purgeWhere");
     const statuses = filter.runtimeStatus;
     if (statuses !== undefined && (!Array.isArray(statuses) || statuses.some((s) => !FINISHED_STATUSES.includes(s)))) {
       throw new InvalidArgumentError(`purgeWhere: runtimeStatus must be an array of finished statuses (${FINISHED_STATUSES.join(", ")}).`);
@@ -289,6 +311,7 @@ export class BatonClient {
   /** One page of instances, oldest first; pass `continuationToken` back for the next page. */
   async list(filter: ListFilter = {}): Promise<{ instances: InstanceStatus[]; continuationToken: string | undefined }> {
     this.assertOpen();
+    checkKeys(filter, LIST_FILTER_KEYS, "list", "filter key");
     const pageSize = filter.pageSize ?? 100;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
       throw new InvalidArgumentError(`pageSize must be a whole number from 1 to ${MAX_PAGE_SIZE}, got ${filter.pageSize}.`);
@@ -323,7 +346,13 @@ export class BatonClient {
   private async assertKnown(name: string): Promise<void> {
     if (this.options.registry?.orchestrations.has(name)) return;
     const known = await this.options.store.knownFunctions();
-    if (!known.orchestrations.includes(name)) throw new NotRegisteredError(name, "orchestration");
+    if (known.orchestrations.includes(name)) return;
+    const hosted = this.options.registry?.names() ?? { activities: [], orchestrations: [] };
+    if (known.activities.includes(name) || hosted.activities.includes(name)) {
+      throw new NotRegisteredError(name, "orchestration", { name, isKind: "activity" });
+    }
+    const meant = closestName(name, [...new Set([...hosted.orchestrations, ...known.orchestrations])]);
+    throw new NotRegisteredError(name, "orchestration", meant === undefined ? undefined : { name: meant });
   }
 
   private assertOpen(): void {

@@ -4,6 +4,7 @@ import type { Logger } from "./logger.js";
 import { resolveRetryPolicy, type RetryPolicy } from "./retry-policy.js";
 import type { JsonInput } from "./json-types.js";
 import { validateFunctionName } from "./names.js";
+import { checkKeys, knownKeys } from "./options.js";
 
 /** What an activity receives besides its input. */
 export interface ActivityContext {
@@ -40,6 +41,8 @@ export interface ActivityOptions {
   concurrency?: number;
 }
 
+export const ACTIVITY_OPTION_KEYS = knownKeys<ActivityOptions>()({ retry: true, timeout: true, heartbeatTimeout: true, concurrency: true });
+
 export type ActivityFunction<In, Out> = (input: In, ctx: ActivityContext) => Promise<Out>;
 
 /**
@@ -71,6 +74,7 @@ export function activity<In, Out, Name extends string>(
 ): ActivityDefinition<In, Awaited<Out>, Name> {
   validateFunctionName(name, "activity");
   if (typeof fn !== "function") throw new InvalidArgumentError(`activity("${name}") needs a function as its second argument.`);
+  checkKeys(options, ACTIVITY_OPTION_KEYS, `activity("${name}")`);
   resolveRetryPolicy(options.retry);
   if (options.timeout !== undefined) toMs(options.timeout, `activity("${name}") timeout`);
   if (options.heartbeatTimeout !== undefined) toMs(options.heartbeatTimeout, `activity("${name}") heartbeatTimeout`);

@@ -3,8 +3,10 @@ import { InvalidArgumentError } from "../errors.js";
 export const MAX_NAME_LENGTH = 200;
 export const MAX_INSTANCE_ID_LENGTH = 200;
 
-// Ids appear in URLs and CLI arguments: keep them to characters that need no escaping.
-const INSTANCE_ID = /^[A-Za-z0-9_.:@~+=-]+$/;
+// Ids appear in URLs and CLI arguments: keep them to characters that need no escaping, and "/"
+// for ids built from a parent's ("order-7/item-3"): URLs carry it percent-encoded as %2F in one
+// path segment (the HTTP API, its management URLs and the CLI's --url client encode it).
+const INSTANCE_ID = /^[A-Za-z0-9_.:@~+=/-]+$/;
 
 export function validateFunctionName(name: unknown, kind: string): asserts name is string {
   if (typeof name !== "string" || name.trim().length === 0 || name.length > MAX_NAME_LENGTH) {
@@ -26,7 +28,7 @@ export function validateInstanceId(id: unknown): asserts id is string {
   }
   if (!INSTANCE_ID.test(id)) {
     throw new InvalidArgumentError(
-      `Instance id ${JSON.stringify(id)} has characters that are not allowed. Use letters, digits and _ . : @ ~ + = -`,
+      `Instance id ${JSON.stringify(id)} has characters that are not allowed. Use letters, digits and _ . : @ ~ + = - /`,
     );
   }
 }

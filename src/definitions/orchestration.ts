@@ -4,6 +4,7 @@ import type { Duration } from "./duration.js";
 import type { Jsonified, JsonInput } from "./json-types.js";
 import type { Logger } from "./logger.js";
 import { validateFunctionName } from "./names.js";
+import { checkKeys, knownKeys } from "./options.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import type { Task, TimerTask } from "./task.js";
 
@@ -38,6 +39,12 @@ export interface MapOptions {
   /** Most calls in flight at once. Default: all at once. */
   concurrency?: number;
 }
+
+export const CALL_ACTIVITY_OPTION_KEYS = knownKeys<CallActivityOptions>()({ retry: true, timeout: true });
+export const CALL_SUB_ORCHESTRATOR_OPTION_KEYS = knownKeys<CallSubOrchestratorOptions>()({ instanceId: true, retry: true });
+export const WAIT_FOR_EXTERNAL_EVENT_OPTION_KEYS = knownKeys<WaitForExternalEventOptions>()({ timeout: true });
+export const CONTINUE_AS_NEW_OPTION_KEYS = knownKeys<ContinueAsNewOptions>()({ preserveUnprocessedEvents: true });
+export const MAP_OPTION_KEYS = knownKeys<MapOptions>()({ concurrency: true });
 
 /**
  * What an orchestration receives. Everything on it is deterministic: on replay it gives the
@@ -133,6 +140,9 @@ export type OrchestrationFunction<In, Out> = (ctx: OrchestrationContext, input: 
 
 export type OrchestrationOptions = Record<string, never>;
 
+/** None yet: orchestration() takes an options object so that options can be added without a new signature. */
+const ORCHESTRATION_OPTION_KEYS = knownKeys<OrchestrationOptions>()({});
+
 /** An orchestration definition; `Name` is the name as a literal type, a label that compile errors show (see ActivityDefinition). */
 export interface OrchestrationDefinition<In = unknown, Out = unknown, Name extends string = string> {
   readonly kind: "orchestration";
@@ -160,6 +170,7 @@ export function orchestration<In, Out, Name extends string>(
   if (typeof fn !== "function") {
     throw new InvalidArgumentError(`orchestration("${name}") needs an async function (ctx, input) as its second argument.`);
   }
+  checkKeys(options, ORCHESTRATION_OPTION_KEYS, `orchestration("${name}")`);
   return Object.freeze({ kind: "orchestration", name, fn: fn as OrchestrationFunction<In, Awaited<Out>>, options });
 }
 

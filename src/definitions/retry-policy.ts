@@ -1,6 +1,6 @@
-import { closestKey } from "./did-you-mean.js";
 import { InvalidArgumentError } from "../errors.js";
 import { MAX_DURATION_MS, toMs, type Duration } from "./duration.js";
+import { checkKeys, knownKeys } from "./options.js";
 
 /**
  * How a failed activity is retried. Retries run from the store's queue (the task is made
@@ -38,16 +38,19 @@ export const NO_RETRY: ResolvedRetryPolicy = {
   retryTimeoutMs: null,
 };
 
-const RETRY_POLICY_KEYS = ["maxAttempts", "firstRetryInterval", "backoffCoefficient", "maxRetryInterval", "retryTimeout", "retryIf"];
+const RETRY_POLICY_KEYS = knownKeys<RetryPolicy>()({
+  maxAttempts: true,
+  firstRetryInterval: true,
+  backoffCoefficient: true,
+  maxRetryInterval: true,
+  retryTimeout: true,
+  retryIf: true,
+});
 
 export function resolveRetryPolicy(policy: RetryPolicy | undefined): ResolvedRetryPolicy {
   if (!policy) return NO_RETRY;
   if (typeof policy !== "object") throw new InvalidArgumentError(`retry must be an object such as { maxAttempts: 3 }, got ${JSON.stringify(policy)}.`);
-  for (const key of Object.keys(policy)) {
-    if (RETRY_POLICY_KEYS.includes(key)) continue;
-    const close = closestKey(key, RETRY_POLICY_KEYS);
-    throw new InvalidArgumentError(`retry: unknown key "${key}".${close ? ` Did you mean "${close}"?` : ""} Known keys: ${RETRY_POLICY_KEYS.join(", ")}.`);
-  }
+  checkKeys(policy, RETRY_POLICY_KEYS, "retry", "key");
   const { maxAttempts, backoffCoefficient = 2 } = policy;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new InvalidArgumentError(`retry.maxAttempts must be a whole number >= 1 (it counts the first try), got ${maxAttempts}.`);

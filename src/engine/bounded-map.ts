@@ -4,10 +4,17 @@
  * failure rejects the map and starts no further call (calls in flight run on; their results
  * are dropped). The limit bounds a fan-out without the code counting its own calls.
  */
-import type { MapOptions } from "../definitions/orchestration.js";
+import { checkKeys } from "../definitions/options.js";
+import { MAP_OPTION_KEYS, type MapOptions } from "../definitions/orchestration.js";
 import { InvalidArgumentError } from "../errors.js";
 
 export function boundedMap<T, R>(items: readonly T[], fn: (item: T, index: number) => PromiseLike<R>, options?: MapOptions): Promise<R[]> {
+  // A bad argument rejects the map (as a bad concurrency does) rather than throwing from ctx.map.
+  try {
+    if (options !== undefined) checkKeys(options, MAP_OPTION_KEYS, "ctx.map");
+  } catch (error) {
+    return Promise.reject(error);
+  }
   const concurrency = options?.concurrency ?? Infinity;
   if (!(concurrency >= 1) || (concurrency !== Infinity && !Number.isInteger(concurrency))) {
     return Promise.reject(new InvalidArgumentError(`ctx.map concurrency must be a whole number >= 1, got ${concurrency}.`));

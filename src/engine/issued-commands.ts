@@ -5,7 +5,7 @@
  * NonDeterminismError. At the end of a live episode the commands left are what the episode
  * carries out, recorded with it; timers cancelled in the episode add their CancelTimer.
  */
-import { NonDeterminismError } from "../errors.js";
+import { NonDeterminismError, STALLED_INSTANCE_FIX } from "../errors.js";
 import { isCarriedOut, type Command, type EpisodeResult } from "./command.js";
 import type { HistoryEvent } from "./history-event.js";
 import { optional } from "./optional-field.js";
@@ -48,7 +48,7 @@ export class IssuedCommands {
       const actual = !issued ? "made no call there" : issued.type === "CreateTimer" ? "created a timer" : `called ${describe(issued.type, issuedName)}`;
       throw new NonDeterminismError(
         `Instance "${this.run.instanceId}": history has ${recorded} at step ${seq}, but the code ${actual}. ` +
-          `The orchestration code changed in a way that does not fit instances already in flight; deploy compatible code (or use versioning), or terminate or rewind the instance.`,
+          `The orchestration code changed in a way that does not fit instances already in flight. ${STALLED_INSTANCE_FIX}`,
       );
     }
     this.unrecorded.delete(seq);

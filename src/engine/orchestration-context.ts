@@ -7,13 +7,18 @@ import type { ActivityDefinition } from "../definitions/activity.js";
 import { toMs, toTimeMs, type Duration } from "../definitions/duration.js";
 import type { Logger } from "../definitions/logger.js";
 import { validateFunctionName, validateInstanceId } from "../definitions/names.js";
-import type {
-  CallActivityOptions,
-  CallSubOrchestratorOptions,
-  OrchestrationDefinition,
-  ContinueAsNewOptions,
-  OrchestrationContext,
-  WaitForExternalEventOptions,
+import { checkKeys } from "../definitions/options.js";
+import {
+  CALL_ACTIVITY_OPTION_KEYS,
+  CALL_SUB_ORCHESTRATOR_OPTION_KEYS,
+  CONTINUE_AS_NEW_OPTION_KEYS,
+  WAIT_FOR_EXTERNAL_EVENT_OPTION_KEYS,
+  type CallActivityOptions,
+  type CallSubOrchestratorOptions,
+  type OrchestrationDefinition,
+  type ContinueAsNewOptions,
+  type OrchestrationContext,
+  type WaitForExternalEventOptions,
 } from "../definitions/orchestration.js";
 import { serialize } from "../definitions/payload.js";
 import { resolveRetryPolicy } from "../definitions/retry-policy.js";
@@ -30,6 +35,7 @@ export function createOrchestrationContext(run: RunHooks): OrchestrationContext 
   function callActivity(target: ActivityDefinition<any, any> | string, input?: unknown, options?: CallActivityOptions): Task<any> {
     const name = typeof target === "string" ? target : target?.name;
     validateFunctionName(name, "activity");
+    if (options !== undefined) checkKeys(options, CALL_ACTIVITY_OPTION_KEYS, "ctx.callActivity");
     const callPolicy = options?.retry;
     resolveRetryPolicy(callPolicy);
     const timeoutMs = options?.timeout === undefined ? undefined : toMs(options.timeout, `timeout of the call to activity "${name}"`);
@@ -46,6 +52,7 @@ export function createOrchestrationContext(run: RunHooks): OrchestrationContext 
   ): Task<any> {
     const name = typeof target === "string" ? target : target?.name;
     validateFunctionName(name, "orchestration");
+    if (options !== undefined) checkKeys(options, CALL_SUB_ORCHESTRATOR_OPTION_KEYS, "ctx.callSubOrchestrator");
     if (options?.instanceId !== undefined) validateInstanceId(options.instanceId);
     const policy = options?.retry;
     resolveRetryPolicy(policy);
@@ -61,6 +68,7 @@ export function createOrchestrationContext(run: RunHooks): OrchestrationContext 
 
   function waitForExternalEvent(name: string, options?: WaitForExternalEventOptions): Task<any> {
     validateFunctionName(name, "event");
+    if (options !== undefined) checkKeys(options, WAIT_FOR_EXTERNAL_EVENT_OPTION_KEYS, "ctx.waitForExternalEvent");
     const timeoutMs = options?.timeout === undefined ? undefined : toMs(options.timeout, "waitForExternalEvent timeout");
     const event = run.waitForEvent(name);
     if (timeoutMs === undefined || event.settled) return event;
@@ -97,6 +105,7 @@ export function createOrchestrationContext(run: RunHooks): OrchestrationContext 
     patched: (changeId: string) => run.patched(validateChangeId(changeId)),
     deprecatePatch: (changeId: string) => run.deprecatePatch(validateChangeId(changeId)),
     continueAsNew: (input?: unknown, options?: ContinueAsNewOptions) => {
+      if (options !== undefined) checkKeys(options, CONTINUE_AS_NEW_OPTION_KEYS, "ctx.continueAsNew");
       const preserve = options?.preserveUnprocessedEvents ?? true;
       if (typeof preserve !== "boolean") throw new InvalidArgumentError("continueAsNew: preserveUnprocessedEvents must be true or false.");
       run.continueAsNew(serialize(input, "Input of continueAsNew", run.maxPayloadBytes), preserve);

@@ -4,11 +4,10 @@
  */
 import { activity, type ActivityOptions } from "../definitions/activity.js";
 import type { FunctionDefinition } from "../definitions/orchestration.js";
+import { ACTIVITY_OPTION_KEYS } from "../definitions/activity.js";
+import { checkKeys } from "../definitions/options.js";
 import type { RetryPolicy } from "../definitions/retry-policy.js";
 import { InvalidArgumentError } from "../errors.js";
-import { checkKeys } from "./option-checks.js";
-
-const ACTIVITY_OPTION_KEYS: readonly (keyof ActivityOptions)[] = ["retry", "timeout", "heartbeatTimeout", "concurrency"];
 
 /** The hosted definitions with per-name options and the default retry policy applied (validated as activity() does). */
 export function withActivityOptions(

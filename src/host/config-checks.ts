@@ -2,8 +2,8 @@
  * The kind of every config key, and the checks that refuse a wrong one at start-up with a
  * message naming the key (or variable) and the fix: unknown keys get a "did you mean".
  */
-import { closestKey } from "../definitions/did-you-mean.js";
 import { toMs, type Duration } from "../definitions/duration.js";
+import { unknownKey } from "../definitions/options.js";
 import { InvalidArgumentError } from "../errors.js";
 import type { BatonConfig, HttpConfig } from "./config.js";
 
@@ -42,12 +42,7 @@ export function checkObject(value: unknown, shape: Record<string, Kind>, where: 
   const known = Object.keys(shape);
   for (const [key, field] of Object.entries(value)) {
     const kind = shape[key];
-    if (kind === undefined) {
-      const close = closestKey(key, known);
-      throw new InvalidArgumentError(
-        `${where}: unknown key "${prefix}${key}".${close ? ` Did you mean "${prefix}${close}"?` : ""} Known keys: ${known.map((k) => prefix + k).join(", ")}.`,
-      );
-    }
+    if (kind === undefined) throw unknownKey(key, known, where, "key", prefix);
     if (field !== undefined && !hasKind(field, kind)) {
       throw new InvalidArgumentError(`${where}: ${prefix}${key} must be ${describe(kind)}, got ${JSON.stringify(field)}.`);
     }

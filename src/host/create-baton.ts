@@ -6,6 +6,7 @@ import { BatonClient } from "../client/client.js";
 import type { ActivityOptions } from "../definitions/activity.js";
 import { toMs, type Duration } from "../definitions/duration.js";
 import type { Logger } from "../definitions/logger.js";
+import { checkKeys, knownKeys } from "../definitions/options.js";
 import type { FunctionDefinition } from "../definitions/orchestration.js";
 import { DEFAULT_MAX_PAYLOAD_BYTES } from "../definitions/payload.js";
 import { Registry } from "../definitions/registry.js";
@@ -17,7 +18,7 @@ import { openStore } from "../store/open-store.js";
 import { CompletionNotifier } from "../support/completion-notifier.js";
 import { Worker, type WorkerLimits } from "../worker/worker.js";
 import { withActivityOptions } from "./activity-overrides.js";
-import { atLeast, boolean, checkKeys, nonNegativeInt, positiveInt } from "./option-checks.js";
+import { atLeast, boolean, nonNegativeInt, positiveInt } from "./option-checks.js";
 
 export interface BatonOptions {
   /**
@@ -70,25 +71,31 @@ export interface Baton {
   /** Starts the worker loops in this process. */
   start(): Promise<void>;
   /** Stops claiming, lets running work finish for up to `timeoutMs` (default 30s), releases the rest, closes the store. */
-  stop(options?: { timeoutMs?: number }): Promise<void>;
+  stop(options?: StopOptions): Promise<void>;
 }
 
-const BATON_OPTION_KEYS: readonly (keyof BatonOptions)[] = [
-  "store",
-  "functions",
-  "maxConcurrentActivities",
-  "maxConcurrentOrchestrations",
-  "leaseMs",
-  "pollIntervalMs",
-  "maxPayloadBytes",
-  "maxCachedOrchestrations",
-  "maxCachedOrchestrationBytes",
-  "logger",
-  "inlineActivities",
-  "activities",
-  "defaultActivityRetry",
-  "onHistory",
-];
+export interface StopOptions {
+  /** How long running work may take to finish before it is released. Default 30s. */
+  timeoutMs?: number;
+}
+
+const BATON_OPTION_KEYS = knownKeys<BatonOptions>()({
+  store: true,
+  functions: true,
+  maxConcurrentActivities: true,
+  maxConcurrentOrchestrations: true,
+  leaseMs: true,
+  pollIntervalMs: true,
+  maxPayloadBytes: true,
+  maxCachedOrchestrations: true,
+  maxCachedOrchestrationBytes: true,
+  logger: true,
+  inlineActivities: true,
+  activities: true,
+  defaultActivityRetry: true,
+  onHistory: true,
+});
+const STOP_OPTION_KEYS = knownKeys<StopOptions>()({ timeoutMs: true });
 
 /**
  * Opens the store and prepares a worker and a client.
@@ -123,6 +130,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     client,
     start: () => worker.start(),
     async stop(stopOptions) {
+      if (stopOptions !== undefined) checkKeys(stopOptions, STOP_OPTION_KEYS, "stop");
       const timeoutMs = toMs(stopOptions?.timeoutMs ?? 30_000, "stop timeoutMs");
       if (stopped) return;
       stopped = true;

@@ -1,21 +1,9 @@
 /**
- * Checks of the options given to createBaton and createClient: each throws an
+ * Checks of the values given to createBaton and createClient: each throws an
  * InvalidArgumentError that names the option and the fix before anything is opened.
+ * (Unknown keys are refused by definitions/options.ts.)
  */
-import { closestKey } from "../definitions/did-you-mean.js";
 import { InvalidArgumentError } from "../errors.js";
-
-/** Refuses a key not in `known`, suggesting the one a typo most likely meant. */
-export function checkKeys(options: object, known: readonly string[], where: string): void {
-  if (typeof options !== "object" || options === null) throw new InvalidArgumentError(`${where} needs an options object.`);
-  for (const key of Object.keys(options)) {
-    if (known.includes(key)) continue;
-    const close = closestKey(key, known);
-    throw new InvalidArgumentError(
-      `${where}: unknown option "${key}".${close ? ` Did you mean "${close}"?` : ""} Known options: ${known.join(", ")}.`,
-    );
-  }
-}
 
 export function atLeast(ms: number, min: number, what: string): number {
   if (ms < min) throw new InvalidArgumentError(`${what} must be at least ${min} ms, got ${ms}.`);

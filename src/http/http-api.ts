@@ -13,6 +13,8 @@ import type { BatonClient, ListFilter, PurgeWhereFilter } from "../client/client
 import { RuntimeStatus, type InstanceStatus } from "../client/instance-status.js";
 import { toMs } from "../definitions/duration.js";
 import { jsonDepth } from "../definitions/json-depth.js";
+import { closestKey } from "../definitions/did-you-mean.js";
+import { checkKeys, knownKeys } from "../definitions/options.js";
 import { MAX_PAYLOAD_DEPTH } from "../definitions/payload.js";
 import { BatonError, InvalidArgumentError, TimeoutError } from "../errors.js";
 import { bearerMatches, UNAUTHORIZED_CODE, UNAUTHORIZED_MESSAGE, WWW_AUTHENTICATE } from "./auth.js";
@@ -41,11 +43,20 @@ class HttpError extends Error {
   }
 }
 
+export const HTTP_API_OPTION_KEYS = knownKeys<HttpApiOptions>()({
+  client: true,
+  token: true,
+  maxBodyBytes: true,
+  maxWaitMs: true,
+  onUnexpectedError: true,
+});
+
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 const DEFAULT_MAX_WAIT_MS = 60_000;
 const STATUSES = Object.values(RuntimeStatus) as string[];
 
 export function createHttpApi(options: HttpApiOptions): Hono {
+  checkKeys(options, HTTP_API_OPTION_KEYS, "createHttpApi");
   const { client } = options;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
@@ -221,7 +232,8 @@ function queryOf(c: Context, known: readonly string[]): Record<string, string | 
   const result: Record<string, string> = {};
   for (const [key, values] of Object.entries(all)) {
     if (!known.includes(key)) {
-      const hint = known.length ? `Known: ${known.join(", ")}.` : "This route takes none.";
+      const close = closestKey(key, known);
+      const hint = known.length ? `${close ? `Did you mean "${close}"? ` : ""}Known: ${known.join(", ")}.` : "This route takes none.";
       throw new InvalidArgumentError(`Unknown query parameter "${key}". ${hint}`);
     }
     if (values.length > 1) throw new InvalidArgumentError(`Query parameter "${key}" is given ${values.length} times; give it once.`);

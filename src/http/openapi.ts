@@ -111,7 +111,7 @@ export function openApiDocument(): object {
             { name: "reuseFinished", in: "query", schema: { type: "boolean" } },
           ],
           requestBody: { required: false, content: json({}) },
-          responses: { "202": started, "404": error("No orchestration of that name is registered."), ...tooLarge, ...full, ...common },
+          responses: { "202": started, "404": error("No orchestration of that name is registered; the message suggests the name most likely meant."), ...tooLarge, ...full, ...common },
         },
       },
       "/api/orchestrators/{name}/{instanceId}": {
@@ -124,7 +124,7 @@ export function openApiDocument(): object {
             { name: "reuseFinished", in: "query", schema: { type: "boolean" } },
           ],
           requestBody: { required: false, content: json({}) },
-          responses: { "202": started, "404": error("Unknown orchestration."), "409": error("The id is taken."), ...tooLarge, ...full, ...common },
+          responses: { "202": started, "404": error("Unknown orchestration; the message suggests the name most likely meant."), "409": error("The id is taken."), ...tooLarge, ...full, ...common },
         },
       },
       "/api/instances": {

@@ -7,6 +7,7 @@ import { getRequestListener, RequestError } from "@hono/node-server";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { BatonClient } from "../client/client.js";
+import { checkKeys, knownKeys } from "../definitions/options.js";
 import { InvalidArgumentError } from "../errors.js";
 import { bearerMatches, isOpenHealthProbe, UNAUTHORIZED_CODE, UNAUTHORIZED_MESSAGE, WWW_AUTHENTICATE } from "./auth.js";
 import { createHttpApi, type HttpApiOptions } from "./http-api.js";
@@ -19,6 +20,16 @@ export interface ServeHttpApiOptions extends Omit<HttpApiOptions, "client"> {
   /** Require the token even on 127.0.0.1. */
   requireToken?: boolean;
 }
+
+const SERVE_OPTION_KEYS = knownKeys<ServeHttpApiOptions>()({
+  host: true,
+  port: true,
+  requireToken: true,
+  token: true,
+  maxBodyBytes: true,
+  maxWaitMs: true,
+  onUnexpectedError: true,
+});
 
 export interface HttpApiServer {
   /** Where it listens, e.g. http://127.0.0.1:7071 */
@@ -35,6 +46,7 @@ export function isLoopback(host: string): boolean {
 }
 
 export async function serveHttpApi(client: BatonClient, options: ServeHttpApiOptions = {}): Promise<HttpApiServer> {
+  checkKeys(options, SERVE_OPTION_KEYS, "serveHttpApi");
   const host = options.host ?? DEFAULT_HTTP_HOST;
   const port = options.port ?? DEFAULT_HTTP_PORT;
   const hasToken = options.token !== undefined && options.token !== "";
@@ -47,7 +59,8 @@ export async function serveHttpApi(client: BatonClient, options: ServeHttpApiOpt
   if (!hasToken && options.requireToken) {
     throw new InvalidArgumentError("http.requireToken is set but no token is: set http.token in baton.config or BATON_HTTP_TOKEN.");
   }
-  const app = createHttpApi({ ...options, client });
+  const { host: _host, port: _port, requireToken: _requireToken, ...apiOptions } = options;
+  const app = createHttpApi({ ...apiOptions, client });
   // As @hono/node-server's serve(), plus an errorHandler: a request the adapter cannot turn into
   // a Request (a backslash in the path, a malformed Host) gets a JSON error like any other.
   const listener = getRequestListener(app.fetch, {

@@ -7,8 +7,9 @@
 import Database from "better-sqlite3";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { checkKeys, knownKeys } from "../definitions/options.js";
 import { InvalidArgumentError } from "../errors.js";
-import { openStore, postgresOptions } from "./open-store.js";
+import { isMemoryStoreUrl, openStore, postgresOptions } from "./open-store.js";
 import { Connection } from "./postgres/connection.js";
 import { SqliteStore } from "./sqlite/sqlite-store.js";
 
@@ -23,12 +24,18 @@ export interface MigrateStoreOptions {
   onProgress?: (table: Table, copied: number, total: number) => void;
 }
 
+const MIGRATE_OPTION_KEYS = knownKeys<MigrateStoreOptions>()({ onProgress: true });
+
 /** Rows copied per table. */
 export type MigrateStoreResult = Record<Table, number>;
 
 export async function migrateStore(fromUrl: string, toUrl: string, options: MigrateStoreOptions = {}): Promise<MigrateStoreResult> {
+  checkKeys(options, MIGRATE_OPTION_KEYS, "migrateStore");
   if (!fromUrl?.startsWith?.("sqlite:")) throw new InvalidArgumentError(`migrateStore copies from a SQLite store: "from" must be a sqlite: URL.`);
   if (!/^postgres(ql)?:\/\//.test(toUrl ?? "")) throw new InvalidArgumentError(`migrateStore copies to PostgreSQL: "to" must be a postgres:// URL.`);
+  if (isMemoryStoreUrl(fromUrl)) {
+    throw new InvalidArgumentError(`migrateStore: "from" is a store in memory, which no other process can open: there is nothing to copy. Give the sqlite: URL of a store file.`);
+  }
   const sourcePath = resolve(fromUrl.slice("sqlite:".length).split("?")[0]!);
   if (!existsSync(sourcePath)) throw new InvalidArgumentError(`No SQLite store at ${sourcePath}: check the "from" URL.`);
   // Opening each store first brings its schema up to date (and refuses one newer than this code).

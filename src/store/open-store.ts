@@ -12,6 +12,7 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /**
  * Opens a store from its URL:
  * - `sqlite:./relative.db`, `sqlite:/absolute/path.db`, optionally `?synchronous=NORMAL`.
+ * - `sqlite::memory:`: a store in this process's memory, gone when it closes (for tests).
  * - `postgres://user:password@host:5432/database`, optionally `?schema=baton` (the schema
  *   holding this application's tables: applications sharing a database use one each) and
  *   `&poolSize=10` (connections per process), `&preparedStatements=false` (for a pooler in
@@ -28,6 +29,13 @@ export async function openStore(url: string): Promise<Store> {
   );
 }
 
+/** The URL of a store in memory: it exists only inside the store object that opened it. */
+export function isMemoryStoreUrl(url: unknown): boolean {
+  return typeof url === "string" && url.split("?", 1)[0] === MEMORY_URL;
+}
+
+const MEMORY_URL = "sqlite::memory:";
+
 function openSqlite(url: string): Store {
   const [pathPart, query] = url.slice("sqlite:".length).split("?", 2) as [string, string | undefined];
   if (pathPart.trim() === "") {
@@ -38,6 +46,8 @@ function openSqlite(url: string): Store {
   if (!SYNCHRONOUS.includes(synchronous)) {
     throw new StoreUnavailableError(`Store URL "${url}": synchronous must be one of ${SYNCHRONOUS.join(", ")}.`);
   }
+  // SQLite's own name for a database in memory; never a file of that name in the working directory.
+  if (isMemoryStoreUrl(url)) return SqliteStore.open(url, ":memory:", { synchronous: synchronous as SqliteSynchronous });
   const path = isAbsolute(pathPart) ? pathPart : resolve(process.cwd(), pathPart);
   return SqliteStore.open(url, path, { synchronous: synchronous as SqliteSynchronous });
 }

@@ -17,7 +17,7 @@ import type { EpisodeResult } from "../engine/command.js";
 import { afterMicrotasks } from "./microtasks.js";
 import { OrchestrationRun } from "../engine/orchestration-run.js";
 import { terminationEpisode } from "../engine/termination.js";
-import { BatonError } from "../errors.js";
+import { BatonError, STALLED_INSTANCE_FIX } from "../errors.js";
 import type { CommitOp, OrchestrationWorkItem, WorkQueue } from "../store/store.js";
 import type { Committer } from "./committer.js";
 import { continueInline, type InlineActivityHost, type InlineChain } from "./inline-activities.js";
@@ -70,8 +70,9 @@ export async function runEpisode(item: OrchestrationWorkItem, deps: EpisodeRunne
     chain = deps.inline ? await continueInline(run, item, result, deps.inline, deps.now, startedAt) : { result, attempts: [], runningTasks: [] };
   } catch (error) {
     const code = error instanceof BatonError ? error.code : "EPISODE_FAILED";
-    deps.logger.error(`[${item.instanceId}] episode stalled (${code}): ${describe(error)}`);
-    await submit({ type: "stall", instanceId: item.instanceId, leaseToken: item.leaseToken, code, message: describe(error) }, item, deps);
+    const message = stallMessage(error);
+    deps.logger.error(`[${item.instanceId}] episode stalled (${code}): ${message}`);
+    await submit({ type: "stall", instanceId: item.instanceId, leaseToken: item.leaseToken, code, message }, item, deps);
     return;
   }
   // Keep live only runs that will wake soon: one waiting on an event or a distant timer may
@@ -142,6 +143,12 @@ function newRun(item: OrchestrationWorkItem, deps: EpisodeRunnerDeps): Orchestra
     logger: deps.logger,
     maxPayloadBytes: deps.maxPayloadBytes,
   });
+}
+
+/** The error, and what works on the stalled instance (never rewind: it is not Failed). */
+function stallMessage(error: unknown): string {
+  const text = describe(error);
+  return text.includes(STALLED_INSTANCE_FIX) ? text : `${text} ${STALLED_INSTANCE_FIX}`;
 }
 
 function describe(error: unknown): string {

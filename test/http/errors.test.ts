@@ -108,7 +108,7 @@ const CASES: Case[] = [
   ["restart: query parameter", "POST", "/api/instances/done/restart?reason=x", undefined, 400, "INVALID_ARGUMENT"],
   ["restart: a body", "POST", "/api/instances/done/restart", '"x"', 400, "INVALID_ARGUMENT"],
   ["purge: query parameter", "DELETE", "/api/instances/done?force=true", undefined, 400, "INVALID_ARGUMENT"],
-  ["purge: invalid id", "DELETE", "/api/instances/a%2Fb", undefined, 400, "INVALID_ARGUMENT"],
+  ["purge: invalid id", "DELETE", "/api/instances/a%3Fb", undefined, 400, "INVALID_ARGUMENT"],
   ["purge by filter: no filter", "DELETE", "/api/instances", undefined, 400, "INVALID_ARGUMENT"],
   ["purge by filter: empty prefix (matches everything)", "DELETE", "/api/instances?instanceIdPrefix=", undefined, 400, "INVALID_ARGUMENT"],
   ["purge by filter: misspelt filter", "DELETE", "/api/instances?status=Completed", undefined, 400, "INVALID_ARGUMENT"],
@@ -255,5 +255,19 @@ describe("a stopped baton", () => {
     await expectError(await other.api("/api/instances/x"), 503, "CLOSED");
     await expectError(await other.api("/api/orchestrators/Hello", json("z")), 503, "CLOSED");
     expect(other.unexpected).toEqual([]);
+  });
+});
+
+describe("an unknown orchestrator name", () => {
+  it("is answered 404 NOT_REGISTERED with the name most likely meant", async () => {
+    const served = await serve();
+    const before = await snapshotStore(served.store);
+    const body = await expectError(await served.api("/api/orchestrators/Helo", json("Tokyo")), 404, "NOT_REGISTERED");
+    expect(body.message).toBe(
+      'No orchestration named "Helo" is registered in this process or announced by a worker. Did you mean "Hello"? Add it to createBaton({ functions }) or check the spelling.',
+    );
+    const activityName = await expectError(await served.api("/api/orchestrators/Greet/new-one", json("x")), 404, "NOT_REGISTERED");
+    expect(activityName.message).toContain('"Greet" is an activity, not an orchestration.');
+    expect(await snapshotStore(served.store)).toEqual(before);
   });
 });

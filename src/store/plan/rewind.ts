@@ -102,7 +102,7 @@ export function rewindWrites(
 }
 
 /** Only a Failed instance can be rewound. */
-export function assertRewindable(instanceId: string, row: { runtime_status: string } | undefined): asserts row {
+export function assertRewindable(instanceId: string, row: { runtime_status: string; stalled_code: string | null } | undefined): asserts row {
   if (!row) throw new InstanceNotFoundError(instanceId);
-  if (row.runtime_status !== "Failed") throw new InstanceNotFailedError(instanceId, row.runtime_status);
+  if (row.runtime_status !== "Failed") throw new InstanceNotFailedError(instanceId, row.runtime_status, row.stalled_code ?? undefined);
 }
