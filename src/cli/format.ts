@@ -8,7 +8,7 @@ export const dim = paint(2);
 export const bold = paint(1);
 const red = paint(31);
 const green = paint(32);
-const yellow = paint(33);
+export const yellow = paint(33);
 const cyan = paint(36);
 
 export function statusColor(status: string): string {
