@@ -5,12 +5,13 @@
  * gracefully on SIGTERM and SIGINT: no new work, running work finishes (up to
  * --stop-timeout), then exit 0.
  */
+import { resolve } from "node:path";
 import { createBaton, type Baton, type BatonOptions } from "../host/create-baton.js";
 import type { HistoryEntry } from "../engine/history-entry.js";
 import type { FunctionDefinition } from "../definitions/orchestration.js";
 import type { BatonConfig } from "../host/config.js";
 import { consoleLogger, type LogLevel } from "../observability/console-logger.js";
-import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, isLoopback, serveHttpApi } from "../http/serve.js";
+import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, isLoopback, serveHttpApi, type ServeHttpApiOptions } from "../http/serve.js";
 import { InvalidArgumentError } from "../errors.js";
 import { redact } from "../store/redact-url.js";
 import { dim } from "./format.js";
@@ -34,17 +35,9 @@ export async function serve(options: ServeOptions): Promise<{ stop(): Promise<vo
   const { config, out } = options;
   checkHttp(config.http);
   const worker = await openWorker(options);
-  const { http } = config;
   let server;
   try {
-    server = await serveHttpApi(worker.baton.client, {
-      host: http?.host ?? DEFAULT_HTTP_HOST,
-      port: http?.port ?? DEFAULT_HTTP_PORT,
-      ...(http?.token === undefined ? {} : { token: http.token }),
-      ...(http?.requireToken === undefined ? {} : { requireToken: http.requireToken }),
-      ...(http?.maxBodyBytes === undefined ? {} : { maxBodyBytes: http.maxBodyBytes }),
-      onUnexpectedError: (error) => console.error(`baton: HTTP API error: ${(error as Error).stack ?? String(error)}`),
-    });
+    server = await serveHttpApi(worker.baton.client, httpApiOptions(config.http));
   } catch (error) {
     await worker.stop(options.stopTimeoutMs);
     throw error;
@@ -60,6 +53,29 @@ export async function serve(options: ServeOptions): Promise<{ stop(): Promise<vo
       out(`baton ${options.mode}: stopped`);
     })());
   return { stop };
+}
+
+/** The absolute path of the functions module: the argument (from the working directory), else the config's. */
+export function functionsModule(options: Pick<ServeOptions, "mode" | "module" | "config" | "baseDir">): string {
+  const modulePath = options.module ?? options.config.functions;
+  if (modulePath === undefined) {
+    throw new InvalidArgumentError(
+      `Which functions should run? Pass the module that exports them (baton ${options.mode} ./src/functions.ts) or set "functions" in baton.config.`,
+    );
+  }
+  return resolve(options.module !== undefined ? process.cwd() : options.baseDir, modulePath);
+}
+
+/** serveHttpApi's options from the config's `http`. */
+export function httpApiOptions(http: BatonConfig["http"]): ServeHttpApiOptions {
+  return {
+    host: http?.host ?? DEFAULT_HTTP_HOST,
+    port: http?.port ?? DEFAULT_HTTP_PORT,
+    ...(http?.token === undefined ? {} : { token: http.token }),
+    ...(http?.requireToken === undefined ? {} : { requireToken: http.requireToken }),
+    ...(http?.maxBodyBytes === undefined ? {} : { maxBodyBytes: http.maxBodyBytes }),
+    onUnexpectedError: (error) => console.error(`baton: HTTP API error: ${(error as Error).stack ?? String(error)}`),
+  };
 }
 
 /** A worker on the configured store hosting the module's functions, not yet started. */
@@ -79,14 +95,9 @@ export async function openWorker(
   onUnhosted?: (kind: "activity" | "orchestration", name: string) => void,
 ): Promise<HostedWorker> {
   const { config, out } = options;
-  const modulePath = options.module ?? config.functions;
-  if (modulePath === undefined) {
-    throw new InvalidArgumentError(
-      `Which functions should run? Pass the module that exports them (baton ${options.mode} ./src/functions.ts) or set "functions" in baton.config.`,
-    );
-  }
+  const modulePath = functionsModule(options);
   const level = logLevel(options.mode);
-  const functions = await loadFunctions(modulePath, options.module !== undefined ? process.cwd() : options.baseDir);
+  const functions = await loadFunctions(modulePath, process.cwd());
   const names = (kind: FunctionDefinition["kind"]) => new Set(functions.filter((fn) => fn.kind === kind).map((fn) => fn.name));
   const hosted = { activities: names("activity"), orchestrations: names("orchestration") };
   const dev = options.mode === "dev";
