@@ -21,7 +21,7 @@ const HOLD_MS = 2_000;
 /** Past this many held lines, lines print as they come. */
 const MAX_HELD = 10_000;
 const PREFIX = /^\[([A-Za-z0-9_.:@~+=-]+)\] /;
-const ENDED = new Set(["ExecutionCompleted", "ExecutionFailed", "ExecutionTerminated", "ExecutionContinuedAsNew"]);
+const ENDED = new Set(["ExecutionCompleted", "ExecutionFailed", "ExecutionTerminated"]);
 
 interface HeldLine {
   /** The activity the line is of, undefined for the orchestration's. */
@@ -84,10 +84,6 @@ export class Timeline {
       release();
     }
     for (const line of queue) line.write();
-    if (events.some((event) => ENDED.has(event.type))) {
-      this.names.delete(instanceId);
-      this.openCalls.delete(instanceId);
-    }
   }
 
   /** Prints every held line (the worker has stopped). */
@@ -110,6 +106,10 @@ export class Timeline {
     if (event.type === "TaskCompleted" || event.type === "TaskFailed") this.openCalls.get(instanceId)?.delete(e.seq!);
     const clock = event.timestamp.toISOString().slice(11, 23);
     this.out(`${dim(clock)}  ${bold(instanceId)} ${dim(this.names.get(instanceId) ?? "")}  ${describeEvent(event)}`);
+    if (ENDED.has(event.type)) {
+      this.names.delete(instanceId);
+      this.openCalls.delete(instanceId);
+    }
   }
 
   private log(message: string, write: () => void): void {

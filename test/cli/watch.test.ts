@@ -78,6 +78,8 @@ describe("baton dev --watch", () => {
     await raise(api, "w-2", "go", "yo");
     expect(await waitOverHttp(api, "w-2")).toMatchObject({ runtimeStatus: "Completed", output: "yo!" });
 
+    // Only the module's saves were changes (the store's files beside it never are).
+    expect(dev.stdout.match(/^baton dev: changed .*$/gm)).toEqual(Array(4).fill("baton dev: changed src/functions.ts"));
     dev.signal("SIGTERM");
     const exit = await dev.exited;
     expect({ code: exit.code, signal: exit.signal }).toEqual({ code: EXIT.OK, signal: null });
@@ -97,6 +99,8 @@ describe("baton dev --watch", () => {
     await dev.waitFor(/^baton dev: reloading: added activity Later /m);
     await dev.waitFor(/^baton dev: activity "Later" is hosted now: the work waiting for it goes on\.$/m);
     expect(await waitOverHttp(api, "t-1")).toMatchObject({ runtimeStatus: "Completed", output: "later x" });
+    // The store (baton.db, -wal, -shm) lives in the watched directory: its writes are no change.
+    expect(dev.stdout.match(/^baton dev: changed .*$/gm)).toEqual(["baton dev: changed functions.ts"]);
     dev.signal("SIGTERM");
     expect((await dev.exited).code).toBe(EXIT.OK);
   }, TIMEOUT);
