@@ -6,9 +6,9 @@ const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
 const paint = (code: number) => (text: string) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
 export const dim = paint(2);
 export const bold = paint(1);
-const red = paint(31);
+export const red = paint(31);
 const green = paint(32);
-const yellow = paint(33);
+export const yellow = paint(33);
 const cyan = paint(36);
 
 export function statusColor(status: string): string {

@@ -13,6 +13,7 @@ import { migrateStore } from "../store/migrate-store.js";
 import { CommandError, httpAdmin, storeAdmin, type Admin, type Filter, type StatusJson } from "./admin.js";
 import { EXIT, exitCodeOf } from "./exit-codes.js";
 import { short, statusCard, statusColor, table, timeline } from "./format.js";
+import { serveConfig } from "./serve-config.js";
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 const STATUSES = Object.values(RuntimeStatus) as string[];
@@ -126,7 +127,7 @@ export function program(): Command {
     .exitOverride();
 
   for (const mode of ["dev", "start"] as const) {
-    baton
+    const command = baton
       .command(mode)
       .description(
         mode === "dev"
@@ -140,23 +141,24 @@ export function program(): Command {
         return port;
       })
       .option("--host <host>", "HTTP host (default 127.0.0.1; other hosts need a token)")
-      .addOption(new Option("--stop-timeout <ms>", "how long running work may take to finish on stop").default(30_000).argParser(parseStopTimeout))
-      .action(async (module: string | undefined, options: { port?: number; host?: string; stopTimeout: number }, command: Command) => {
+      .addOption(new Option("--stop-timeout <ms>", "how long running work may take to finish on stop").default(30_000).argParser(parseStopTimeout));
+    if (mode === "dev") command.option("--watch", "reload the functions when their files or the config change");
+    command.action(
+      async (module: string | undefined, options: { port?: number; host?: string; stopTimeout: number; watch?: boolean }, command: Command) => {
         const globals = command.optsWithGlobals<GlobalOptions>();
-        const loaded = await config(globals);
-        const merged = {
-          ...loaded.config,
+        const flags = {
+          ...(globals.config ? { config: globals.config } : {}),
           ...(globals.store ? { store: globals.store } : {}),
-          http: {
-            ...loaded.config.http,
-            ...(options.port !== undefined ? { port: options.port } : {}),
-            ...(options.host ? { host: options.host } : {}),
-            ...(globals.token ? { token: globals.token } : {}),
-          },
+          ...(globals.token ? { token: globals.token } : {}),
+          ...(options.port !== undefined ? { port: options.port } : {}),
+          ...(options.host ? { host: options.host } : {}),
         };
+        const loaded = await serveConfig(process.cwd(), flags);
+        const shared = { config: loaded.config, baseDir: loaded.baseDir, module, stopTimeoutMs: options.stopTimeout, out };
         // Loaded here, not at the top: the management commands never load the worker.
-        const { serve } = await import("./serve-command.js");
-        const running = await serve({ mode, config: merged, baseDir: loaded.baseDir, module, stopTimeoutMs: options.stopTimeout, out });
+        const running = options.watch
+          ? await (await import("./watch.js")).watchDev({ ...shared, configFile: loaded.file, flags })
+          : await (await import("./serve-command.js")).serve({ ...shared, mode });
         await new Promise<void>((resolve) => {
           const onSignal = (): void => {
             process.off("SIGTERM", onSignal);
@@ -166,7 +168,8 @@ export function program(): Command {
           process.on("SIGTERM", onSignal);
           process.on("SIGINT", onSignal);
         });
-      });
+      },
+    );
   }
 
   baton
