@@ -1,5 +1,5 @@
 /**
- * Every code block of the guides (and of the README) is checked: ```ts blocks type-check against
+ * Every code block of the guides (and of the README and docs/cli.md) is checked: ```ts blocks type-check against
  * src/index.ts, the `baton` lines of ```sh blocks parse against the real command, ```json blocks
  * parse. Skipped and unchecked blocks are printed, so that they stay few and visible.
  */
@@ -15,7 +15,7 @@ const GUIDES = readdirSync(join(ROOT, "docs/guides"))
   .filter((name) => name.endsWith(".md"))
   .sort()
   .map((name) => `docs/guides/${name}`);
-const FILES: DocFile[] = [...GUIDES.map((path) => ({ path })), { path: "README.md" }];
+const FILES: DocFile[] = [...GUIDES.map((path) => ({ path })), { path: "README.md" }, { path: "docs/cli.md" }];
 
 describe("the code blocks of the documentation", () => {
   let report: DocReport;
