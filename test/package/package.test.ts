@@ -302,4 +302,15 @@ console.log(JSON.stringify({ status: done.runtimeStatus, output: done.output }))
     expect(dev.out).toContain(join(app, "functions.ts"));
     expect(dev.out).toContain("npm install --save-dev tsx");
   }, TIMEOUT);
+
+  // After the test above: it needs the project without tsx.
+  it("loads that TypeScript module once the application installs tsx (the hint's command)", async () => {
+    const tsxVersion = (JSON.parse(readFileSync(join(REPO_ROOT, "node_modules/tsx/package.json"), "utf8")) as { version: string }).version;
+    await sh("npm", ["install", "--save-dev", `tsx@${tsxVersion}`, "--prefer-offline", "--no-audit", "--no-fund"], app);
+    const dev = start(["--store", "sqlite:./ts.db", "dev", "functions.ts", "--port", "0"], "bin");
+    await dev.waitFor(/API at http:\/\/127\.0\.0\.1:\d+\/api\n/);
+    expect(dev.out).toContain("  activity Greet\n");
+    dev.child.kill("SIGTERM");
+    expect(await dev.exit()).toEqual({ code: 0, signal: null });
+  }, TIMEOUT);
 });
