@@ -244,6 +244,21 @@ export class ClosedError extends BatonError {
   override readonly code = "CLOSED";
 }
 
+/**
+ * A TypeScript module or config file must be loaded at run time and the optional peer
+ * dependency tsx, which loads it, is not installed.
+ */
+export class TypeScriptLoaderMissingError extends BatonError {
+  override readonly code = "TYPESCRIPT_LOADER_MISSING";
+  constructor(readonly path: string, options?: { cause?: unknown }) {
+    super(
+      `${path} is TypeScript, and loading it without a build step needs tsx, which is not installed. ` +
+        "Run `npm install --save-dev tsx` (a plain dependency where production loads TypeScript too), or point Baton at the compiled JavaScript.",
+      options,
+    );
+  }
+}
+
 /** Converts any thrown value into stored error details. */
 export function toErrorDetails(error: unknown): ErrorDetails {
   if (error instanceof Error) {

@@ -4,6 +4,7 @@
  * store (from --store, BATON_STORE or baton.config) or a running API (--url). Moving a store:
  * `migrate-store`. Exit codes: see exit-codes.ts.
  */
+import { readFileSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError as CommanderArgumentError, Option } from "commander";
 import { loadConfig, type LoadedConfig } from "../host/load-config.js";
 import { MAX_DURATION_MS } from "../definitions/duration.js";
@@ -115,9 +116,16 @@ function addFilterOptions(command: Command): Command {
     .option("--prefix <text>", "instance id prefix");
 }
 
+/** The installed package's version: package.json sits two levels up from src/cli/ and from dist/cli/ alike. */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return manifest.version;
+}
+
 export function program(): Command {
   const baton = new Command("baton")
     .description("Durable functions for TypeScript: run workers and the HTTP API, manage instances.")
+    .version(packageVersion(), "-V, --version", "print the version of batonjs")
     .option("--config <file>", "config file (default: baton.config.{ts,mts,js,mjs,json} in this directory)")
     .option("--store <url>", "store URL (default: BATON_STORE, the config's store, or sqlite:./baton.db)")
     .option("--url <url>", "talk to a running Baton API instead of the store (or BATON_URL)")
