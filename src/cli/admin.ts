@@ -35,6 +35,8 @@ export interface Filter {
 }
 
 export interface Admin {
+  /** Starts an instance of the orchestration `name`; resolves with its id. */
+  startNew(name: string, options: { input?: unknown; instanceId?: string; startAt?: Date }): Promise<string>;
   status(instanceId: string, showHistory: boolean): Promise<StatusJson | null>;
   raise(instanceId: string, event: string, data: unknown): Promise<void>;
   act(action: "terminate" | "suspend" | "resume" | "rewind", instanceId: string, reason: string | undefined): Promise<void>;
@@ -68,6 +70,7 @@ export async function storeAdmin(storeUrl: string): Promise<Admin> {
   }
   const client: BatonClient = await createClient({ store: storeUrl });
   return {
+    startNew: (name, options) => client.startNew(name, options),
     status: async (id, showHistory) => {
       const status = await client.getStatus(id, { showHistory });
       return status ? asJson<StatusJson>(status) : null;
@@ -123,6 +126,11 @@ export function httpAdmin(baseUrl: string, token: string | undefined): Admin {
     instanceIdPrefix: filter.instanceIdPrefix,
   });
   return {
+    startNew: async (name, options) => {
+      const path = `/api/orchestrators/${id(name)}${options.instanceId === undefined ? "" : `/${id(options.instanceId)}`}`;
+      const { json } = await request("POST", `${path}${query({ startAt: options.startAt?.toISOString() })}`, options.input);
+      return (json as { id: string }).id;
+    },
     status: async (instanceId, showHistory) => {
       try {
         return (await request("GET", `/api/instances/${id(instanceId)}${query({ showHistory: String(showHistory) })}`)).json as StatusJson;

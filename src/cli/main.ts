@@ -1,5 +1,5 @@
 /**
- * The `baton` command. Serving: `dev`, `start`. Managing instances: `status`, `history`,
+ * The `baton` command. Serving: `dev`, `start`. Managing instances: `start-new`, `status`, `history`,
  * `raise`, `terminate`, `suspend`, `resume`, `rewind`, `restart`, `purge`, `list`, against the
  * store (from --store, BATON_STORE or baton.config) or a running API (--url). Moving a store:
  * `migrate-store`. Exit codes: see exit-codes.ts.
@@ -179,6 +179,24 @@ export function program(): Command {
       },
     );
   }
+
+  baton
+    .command("start-new")
+    .description("start an instance of an orchestration; prints its id")
+    .argument("<orchestration>", "orchestration name")
+    .argument("[input]", "input as JSON", parseJsonArgument)
+    .option("--id <instanceId>", "the instance id (default: a random UUID)")
+    .option("--start-at <date>", "start no earlier than this time (ISO 8601)", parseDate)
+    .action((name: string, input: unknown, opts: { id?: string; startAt?: Date }, command: Command) =>
+      withAdmin(command, async (target, options) => {
+        const instanceId = await target.startNew(name, {
+          ...(input === undefined ? {} : { input }),
+          ...(opts.id === undefined ? {} : { instanceId: opts.id }),
+          ...(opts.startAt === undefined ? {} : { startAt: opts.startAt }),
+        });
+        print(options, { instanceId, name, started: true }, () => instanceId);
+      }),
+    );
 
   baton
     .command("status")

@@ -189,6 +189,23 @@ export function managementSuite(mode: "store" | "api"): void {
     expect(await client.getStatus("wait-2")).toMatchObject({ runtimeStatus: "Terminated" });
   }, TIMEOUT);
 
+  it("start-new: starts an instance with JSON input and an id, prints the id; a misspelt name is refused with a suggestion", async () => {
+    const id = `started-${mode}`;
+    const [plain, asJson, misspelt] = await run([
+      ["start-new", "Hello", '"Di"', "--id", id],
+      ["start-new", "Hello", '"Ed"', "--json"],
+      ["start-new", "Helo", '"Fay"', "--id", `never-${mode}`],
+    ]);
+    expect(ok(plain!, "start-new")).toBe(`${id}\n`);
+    const started = json(asJson!, "start-new --json") as { instanceId: string; name: string; started: boolean };
+    expect(started).toMatchObject({ name: "Hello", started: true });
+    expect(await waitForStatus(managed.baton.client, id, "Completed")).toMatchObject({ output: "Hello, Di!" });
+    expect(await waitForStatus(managed.baton.client, started.instanceId, "Completed")).toMatchObject({ output: "Hello, Ed!" });
+    expect({ code: misspelt!.code, stdout: misspelt!.stdout }).toEqual({ code: EXIT.NOT_FOUND, stdout: "" });
+    expect(misspelt!.stderr).toMatch(/^baton: NOT_REGISTERED: .*Did you mean "Hello"\?/);
+    expect(await managed.baton.client.getStatus(`never-${mode}`)).toBeNull();
+  }, TIMEOUT);
+
   it("exit codes: 2 usage, 3 not found, 4 conflict" + (mode === "api" ? ", 5 unavailable, 6 unauthorized" : ""), async () => {
     const cases: [args: string[], code: number, says: string | RegExp][] =
       mode === "store"
