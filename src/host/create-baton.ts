@@ -106,6 +106,27 @@ const STOP_OPTION_KEYS = knownKeys<StopOptions>()({ timeoutMs: true });
  * const id = await baton.client.startNew(hello, { input: "Tokyo" });
  */
 export async function createBaton(options: BatonOptions): Promise<Baton> {
+  return (await assembleBaton(options, { now: () => Date.now() })).baton;
+}
+
+/**
+ * What the test kit (src/testing) changes in a baton, and nothing else: the clock that the
+ * worker, the client and the store read, and a cue when the worker may have gone idle.
+ * Internal: not exported from the package's entry points.
+ */
+export interface BatonInternals {
+  now: () => number;
+  onSettled?: () => void;
+}
+
+/** A baton with its worker, for the test kit to watch and wake. */
+export interface AssembledBaton {
+  baton: Baton;
+  worker: Worker;
+}
+
+/** createBaton on a given clock (the production one passes Date.now). */
+export async function assembleBaton(options: BatonOptions, internals: BatonInternals): Promise<AssembledBaton> {
   checkKeys(options, BATON_OPTION_KEYS, "createBaton");
   const registry = new Registry(withActivityOptions(options.functions ?? [], options.activities, options.defaultActivityRetry));
   const limits = resolveLimits(options);
@@ -113,10 +134,14 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   if (options.onHistory !== undefined && typeof options.onHistory !== "function") {
     throw new InvalidArgumentError("createBaton: onHistory must be a function.");
   }
-  const store = await openStore(options.store);
+  const { now, onSettled } = internals;
+  const store = await openStore(options.store, { clock: now });
   const notifier = new CompletionNotifier();
-  const now = (): number => Date.now();
-  const worker = new Worker({ store, registry, logger, notifier, now, limits, ...(options.onHistory ? { onHistory: options.onHistory } : {}) });
+  const worker = new Worker({
+    store, registry, logger, notifier, now, limits,
+    ...(options.onHistory ? { onHistory: options.onHistory } : {}),
+    ...(onSettled ? { onSettled } : {}),
+  });
   const client = new BatonClient({
     store,
     registry,
@@ -126,7 +151,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     onEnqueued: (visibleAt) => worker.notifyEnqueued(visibleAt),
   });
   let stopped = false;
-  return {
+  const baton: Baton = {
     client,
     start: () => worker.start(),
     async stop(stopOptions) {
@@ -139,6 +164,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
       await store.close();
     },
   };
+  return { baton, worker };
 }
 
 function resolveLimits(options: BatonOptions): WorkerLimits {

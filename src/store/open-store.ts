@@ -5,6 +5,7 @@ import { SqliteStore, type SqliteSynchronous } from "./sqlite/sqlite-store.js";
 import { PostgresStore } from "./postgres/postgres-store.js";
 import { redact } from "./redact-url.js";
 import type { ConnectionOptions } from "./postgres/connection.js";
+import type { Clock } from "./plan/lease.js";
 
 const SYNCHRONOUS = ["OFF", "NORMAL", "FULL", "EXTRA"];
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -17,13 +18,15 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
  *   holding this application's tables: applications sharing a database use one each) and
  *   `&poolSize=10` (connections per process), `&preparedStatements=false` (for a pooler in
  *   transaction mode that cannot keep them); other parameters go to the driver.
+ * `clock` is where the store reads the time leases start from (Date.now unless a test
+ * environment runs the store on its virtual clock).
  */
-export async function openStore(url: string): Promise<Store> {
+export async function openStore(url: string, { clock }: { clock?: Clock } = {}): Promise<Store> {
   if (typeof url !== "string" || url.length === 0) {
     throw new StoreUnavailableError(`store must be a URL such as "sqlite:./baton.db", got ${JSON.stringify(url)}.`);
   }
-  if (url.startsWith("sqlite:")) return openSqlite(url);
-  if (url.startsWith("postgres://") || url.startsWith("postgresql://")) return openPostgres(url);
+  if (url.startsWith("sqlite:")) return openSqlite(url, clock);
+  if (url.startsWith("postgres://") || url.startsWith("postgresql://")) return openPostgres(url, clock);
   throw new StoreUnavailableError(
     `Store URL "${redact(url)}" is not supported. Use "sqlite:./baton.db" (embedded) or "postgres://user@host:5432/database".`,
   );
@@ -36,7 +39,7 @@ export function isMemoryStoreUrl(url: unknown): boolean {
 
 const MEMORY_URL = "sqlite::memory:";
 
-function openSqlite(url: string): Store {
+function openSqlite(url: string, clock: Clock | undefined): Store {
   const [pathPart, query] = url.slice("sqlite:".length).split("?", 2) as [string, string | undefined];
   if (pathPart.trim() === "") {
     throw new StoreUnavailableError(`Store URL "${url}" has no file path. Use "sqlite:./baton.db" or "sqlite:/abs/path.db".`);
@@ -47,13 +50,14 @@ function openSqlite(url: string): Store {
     throw new StoreUnavailableError(`Store URL "${url}": synchronous must be one of ${SYNCHRONOUS.join(", ")}.`);
   }
   // SQLite's own name for a database in memory; never a file of that name in the working directory.
-  if (isMemoryStoreUrl(url)) return SqliteStore.open(url, ":memory:", { synchronous: synchronous as SqliteSynchronous });
+  const options = { synchronous: synchronous as SqliteSynchronous, ...(clock ? { clock } : {}) };
+  if (isMemoryStoreUrl(url)) return SqliteStore.open(url, ":memory:", options);
   const path = isAbsolute(pathPart) ? pathPart : resolve(process.cwd(), pathPart);
-  return SqliteStore.open(url, path, { synchronous: synchronous as SqliteSynchronous });
+  return SqliteStore.open(url, path, options);
 }
 
-function openPostgres(url: string): Promise<Store> {
-  return PostgresStore.open(url, postgresOptions(url));
+function openPostgres(url: string, clock: Clock | undefined): Promise<Store> {
+  return PostgresStore.open(url, postgresOptions(url), clock ? { clock } : {});
 }
 
 /** The connection options a `postgres://` store URL stands for (its own parameters taken out). */

@@ -1,8 +1,8 @@
 /**
- * `batonjs/testing`, the test kit. It is to hold `createTestEnvironment` (the production engine,
- * worker and store on an engine-owned virtual clock that skips ahead while only timers are
- * pending) and `checkReplay` (recorded histories replayed against today's code). It exports
- * nothing yet; the subpath is part of the package already so that it resolves for `import`,
- * `require` and TypeScript alike.
+ * `batonjs/testing`, the test kit: `createTestEnvironment` runs the production engine, worker
+ * and store on a virtual clock owned by the environment, skipping ahead while only future work
+ * (timers, retry backoffs) is pending. `checkReplay` (recorded histories replayed against
+ * today's code) is to join it here.
  */
-export {};
+export { createTestEnvironment, type TestEnvironment, type TestEnvironmentOptions } from "./environment.js";
+export type { ActivityCall, ActivityOverrides, FailActivityOptions } from "./activity-calls.js";

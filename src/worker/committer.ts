@@ -56,6 +56,11 @@ export class Committer {
     });
   }
 
+  /** Whether anything submitted is still to be committed. */
+  get busy(): boolean {
+    return this.flushing || this.flushScheduled || this.queue.length > 0;
+  }
+
   /** Resolves once everything submitted so far has been committed (or has failed). */
   idle(): Promise<void> {
     if (!this.flushing && this.queue.length === 0) return Promise.resolve();

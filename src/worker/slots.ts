@@ -35,7 +35,11 @@ export class Slots {
   private readonly episodes = new Map<string, OrchestrationWorkItem>();
   private readonly attempts = new Map<string, RunningAttempt>();
 
-  constructor(private readonly capacity: SlotCounts) {}
+  /** `emptied`: told when the last work running returns (the test kit's idle signal). */
+  constructor(
+    private readonly capacity: SlotCounts,
+    private readonly emptied?: () => void,
+  ) {}
 
   /**
    * The free slots of each kind, counting as free those of the work `landing` (a batch being
@@ -77,6 +81,7 @@ export class Slots {
 
   releaseEpisode(leaseToken: string): void {
     this.episodes.delete(leaseToken);
+    if (this.emptied && this.isEmpty()) this.emptied();
   }
 
   holdAttempt(attempt: RunningAttempt): void {
@@ -85,6 +90,12 @@ export class Slots {
 
   releaseAttempt(leaseToken: string): void {
     this.attempts.delete(leaseToken);
+    if (this.emptied && this.isEmpty()) this.emptied();
+  }
+
+  /** Whether nothing runs: no episode, no attempt. */
+  isEmpty(): boolean {
+    return this.episodes.size === 0 && this.attempts.size === 0;
   }
 
   heldEpisodes(): IterableIterator<OrchestrationWorkItem> {

@@ -72,6 +72,11 @@ export interface WorkerDeps {
   limits: WorkerLimits;
   /** Told the events each committed episode appended (BatonOptions.onHistory). */
   onHistory?: (instanceId: string, events: readonly HistoryEntry[]) => void;
+  /**
+   * Told when the worker may have gone idle (see isIdle): the test kit's cue to skip its
+   * virtual clock ahead. Called synchronously from inside the worker: check isIdle later.
+   */
+  onSettled?: () => void;
 }
 
 export class Worker {
@@ -90,11 +95,13 @@ export class Worker {
   private readonly afterCommit: AfterCommit;
   private readonly keeper: LeaseKeeper;
   private readonly wakeTimer: WakeTimer;
+  private readonly slots: Slots;
 
   constructor(private readonly deps: WorkerDeps) {
     const { store, registry, logger, notifier, now, limits } = deps;
     const leaseholder = (this.leaseholder = new Leaseholder(store, limits.leaseMs));
-    const slots = new Slots({ episodes: limits.maxConcurrentOrchestrations, attempts: limits.maxConcurrentActivities });
+    const slotCounts = { episodes: limits.maxConcurrentOrchestrations, attempts: limits.maxConcurrentActivities };
+    const slots = (this.slots = new Slots(slotCounts, deps.onSettled));
     const claims = (this.claims = new ClaimPlanner(slots, leaseholder, registry, limits.maxMessagesPerEpisode));
     this.cache = new RunCache(limits.maxCachedRuns, limits.maxCachedBytes);
     this.faults = new StoreFaults(logger, now, () => this.stopClaiming());
@@ -106,6 +113,7 @@ export class Worker {
       (ops, outcomes, claimed) => {
         this.faults.succeeded("commit");
         this.afterCommit.committed(ops, outcomes, claimed);
+        this.deps.onSettled?.();
       },
       (error) => this.faults.commitRetryDelay(error),
     );
@@ -171,6 +179,20 @@ export class Worker {
     this.state = "stopped";
   }
 
+  /**
+   * Whether the worker runs and has nothing to do this moment: no claim in flight, no episode
+   * or attempt running, nothing waiting to be committed. Work queued for later may remain.
+   */
+  isIdle(): boolean {
+    return this.state === "running" && !this.pumping && this.slots.isEmpty() && !this.committer.busy;
+  }
+
+  /** The earliest time queued work this worker hosts becomes visible (null: none queued). */
+  nextVisibleAt(): Promise<number | null> {
+    const { orchestrations, activities } = this.claims.names;
+    return this.deps.store.nextVisibleAt(orchestrations, activities, this.deps.now());
+  }
+
   /** Work was enqueued in this process: claim it now, or when it becomes visible. */
   notifyEnqueued(visibleAt: number): void {
     if (visibleAt > this.deps.now()) this.scheduleWake(visibleAt);
@@ -213,6 +235,7 @@ export class Worker {
       }
     } finally {
       this.pumping = false;
+      this.deps.onSettled?.();
     }
   }
 

@@ -192,11 +192,14 @@ await baton.start();
 const id = await baton.client.startNew(hello, { input: "Ada" });
 const done = await baton.client.waitForCompletion(id, { timeout: "2m" });
 await baton.stop();
-console.log(JSON.stringify({ status: done.runtimeStatus, output: done.output, error: typeof BatonError, testing: Object.keys(testing), version: manifest.version }));
+const env = await testing.createTestEnvironment({ functions: [greet, hello] });
+const tested = await env.client.waitForCompletion(await env.client.startNew(hello, { input: "Bo" }));
+await env.close();
+console.log(JSON.stringify({ status: done.runtimeStatus, output: done.output, error: typeof BatonError, testing: Object.keys(testing), tested: tested.output, version: manifest.version }));
 `,
     );
     const { stdout } = await sh(process.execPath, ["esm.mjs"], app);
-    expect(JSON.parse(stdout)).toEqual({ status: "Completed", output: "Hello, Ada!", error: "function", testing: [], version: MANIFEST.version });
+    expect(JSON.parse(stdout)).toEqual({ status: "Completed", output: "Hello, Ada!", error: "function", testing: ["createTestEnvironment"], tested: "Hello, Bo!", version: MANIFEST.version });
   }, TIMEOUT);
 
   it("is require()d from CommonJS on Node >= 20.19, batonjs/testing and batonjs/package.json too", async () => {
@@ -209,7 +212,7 @@ console.log(JSON.stringify({ createBaton: typeof baton.createBaton, createClient
 `,
     );
     const { stdout, stderr } = await sh(process.execPath, ["require.cjs"], app);
-    expect(JSON.parse(stdout)).toEqual({ createBaton: "function", createClient: "function", orchestration: "function", testing: [], version: MANIFEST.version });
+    expect(JSON.parse(stdout)).toEqual({ createBaton: "function", createClient: "function", orchestration: "function", testing: ["createTestEnvironment"], version: MANIFEST.version });
     expect(stderr).not.toMatch(/ERR_/);
   }, TIMEOUT);
 
@@ -227,7 +230,12 @@ export const flow = orchestration("Flow", async (ctx, n: number) => {
   return doubled satisfies number;
 });
 export const status: Promise<InstanceStatus | null> = createClient({ store: "sqlite:./x.db" }).then((c) => c.getStatus("x"));
-export const kit: Record<string, never> = testing;
+export async function testFlow(): Promise<number> {
+  const env: testing.TestEnvironment = await testing.createTestEnvironment({ functions: [double, flow] });
+  const done = await env.client.waitForCompletion(await env.client.startNew(flow, { input: 2 }));
+  await env.close();
+  return done.output satisfies number | undefined ?? env.now();
+}
 `,
     );
     const compilerOptions =

@@ -1,0 +1,193 @@
+/**
+ * createTestEnvironment: the production baton (worker, engine, store, client) on a virtual
+ * clock that the environment owns. While the test awaits a result and the worker is idle, the
+ * clock jumps to the earliest work queued for later (a timer, a retry's backoff, a startAt);
+ * it never jumps while anything runs, so an activity's real `await` keeps its real duration.
+ *
+ * ## Skipping, step by step
+ * The worker reports when it may have gone idle (`onSettled`: its claim loop ended, its last
+ * running work returned, a batch committed). One macrotask later the environment checks that it
+ * still is (`worker.isIdle()`), then: it releases advanceTime's waiters; and if a
+ * waitForCompletion is pending (and autoSkip is on) it asks the store for the earliest queued
+ * time and, if that is ahead, moves the clock there and wakes the worker. Nothing waits on
+ * wall time: every step follows an event of the worker.
+ */
+import type { BatonClient } from "../client/client.js";
+import { toMs, toTimeMs, type Duration } from "../definitions/duration.js";
+import { silentLogger } from "../definitions/logger.js";
+import { checkKeys, knownKeys } from "../definitions/options.js";
+import type { FunctionDefinition } from "../definitions/orchestration.js";
+import type { HistoryEntry } from "../engine/history-entry.js";
+import { ClosedError, InstanceNotFoundError } from "../errors.js";
+import { assembleBaton, type BatonOptions } from "../host/create-baton.js";
+import type { Worker } from "../worker/worker.js";
+import { ActivityCalls, type ActivityCall, type ActivityOverrides, type FailActivityOptions } from "./activity-calls.js";
+import { VirtualClock } from "./virtual-clock.js";
+
+export interface TestEnvironmentOptions
+  extends Omit<BatonOptions, "store" | "functions" | "activities" | "logger">, Pick<Partial<BatonOptions>, "logger"> {
+  /** The activities and orchestrations under test. */
+  functions: readonly FunctionDefinition[];
+  /** Implementations replacing activities in this environment: `{ Name: fn }`, or a Map keyed by definition or name. */
+  activities?: ActivityOverrides;
+  /** Any store URL. Default "sqlite::memory:" (a store of this environment's own, gone on close). */
+  store?: string;
+  /** Skip the clock ahead while a waitForCompletion is pending and only future work is queued. Default true. */
+  autoSkip?: boolean;
+  /** Where the virtual clock starts: a Date, an ISO string or epoch milliseconds. Default: now. */
+  startTime?: Date | string | number;
+}
+
+export interface TestEnvironment {
+  /** The client of the environment's baton. Its waitForCompletion lets the clock skip ahead. */
+  readonly client: BatonClient;
+  /** The environment's clock, in epoch milliseconds. */
+  now(): number;
+  /**
+   * Moves the clock ahead by hand: first lets what is due now run, then moves the clock and
+   * resolves once what became due has run and the worker is idle again.
+   */
+  advanceTime(duration: Duration): Promise<void>;
+  /** The instance's history, as getStatus shows it. */
+  history(instanceId: string): Promise<HistoryEntry[]>;
+  /** Every attempt of an activity so far: input, attempt number, idempotency key, outcome. */
+  activityCalls(definition: FunctionDefinition | string): ActivityCall[];
+  /** The next `times` attempts of the activity fail with `error`, without running it. */
+  failActivity(definition: FunctionDefinition | string, options?: FailActivityOptions): void;
+  /** Stops the worker and closes the store. */
+  close(): Promise<void>;
+}
+
+const OPTION_KEYS = knownKeys<TestEnvironmentOptions>()({
+  functions: true, activities: true, store: true, autoSkip: true, startTime: true,
+  maxConcurrentActivities: true, maxConcurrentOrchestrations: true, leaseMs: true, pollIntervalMs: true,
+  maxPayloadBytes: true, maxCachedOrchestrations: true, maxCachedOrchestrationBytes: true, logger: true,
+  inlineActivities: true, defaultActivityRetry: true, onHistory: true,
+});
+
+/**
+ * Starts a baton for a test: the production engine on a virtual clock, with time skipping.
+ *
+ * @example
+ * const env = await createTestEnvironment({ functions: [sendReminder, reminderWorkflow] });
+ * const id = await env.client.startNew(reminderWorkflow, { input: "ada" }); // waits 7 days inside
+ * const done = await env.client.waitForCompletion(id); // returns in milliseconds
+ * await env.close();
+ */
+export async function createTestEnvironment(options: TestEnvironmentOptions): Promise<TestEnvironment> {
+  checkKeys(options, OPTION_KEYS, "createTestEnvironment");
+  const { functions, activities, store, autoSkip, startTime, ...batonOptions } = options;
+  const clock = new VirtualClock(startTime === undefined ? undefined : startTimeMs(startTime));
+  const calls = new ActivityCalls(functions ?? []);
+  const skipper = new Skipper(clock, autoSkip ?? true);
+  const { baton, worker } = await assembleBaton(
+    { logger: silentLogger, ...batonOptions, store: store ?? "sqlite::memory:", functions: calls.wrap(functions ?? [], activities) },
+    // The determinism guard (orchestration code may not read Date.now, Math.random...) is to be
+    // switched on here, as an option passed to the worker along with the clock.
+    { now: clock.now, onSettled: () => skipper.settled() },
+  );
+  skipper.worker = worker;
+  const { client } = baton;
+  const waitForCompletion = client.waitForCompletion.bind(client);
+  client.waitForCompletion = ((...args: Parameters<typeof waitForCompletion>) =>
+    skipper.whileAwaited(() => waitForCompletion(...args))) as typeof client.waitForCompletion;
+  await baton.start();
+  let closed = false;
+  return {
+    client,
+    now: clock.now,
+    advanceTime: async (duration) => {
+      if (closed) throw new ClosedError("advanceTime: the test environment is closed.");
+      const ms = toMs(duration, "advanceTime duration");
+      await skipper.runDue(); // work already due runs at the time it was due, not after the jump
+      clock.advance(ms);
+      await skipper.runDue();
+    },
+    async history(instanceId) {
+      const status = await client.getStatus(instanceId, { showHistory: true });
+      if (!status) throw new InstanceNotFoundError(instanceId);
+      return status.history ?? [];
+    },
+    activityCalls: (definition) => calls.of(definition as string),
+    failActivity: (definition, failOptions) => calls.fail(definition as string, failOptions),
+    async close() {
+      if (closed) return;
+      closed = true;
+      skipper.closed = true;
+      await baton.stop();
+      // Replaying every history the test produced (checkReplays) belongs here, before the
+      // store closes, once checkReplay exists.
+    },
+  };
+}
+
+/** Watches the worker's idle cues and moves the clock: on its own while awaited, or by hand. */
+class Skipper {
+  worker!: Worker;
+  closed = false;
+  private awaited = 0;
+  private checkScheduled = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly clock: VirtualClock,
+    private readonly autoSkip: boolean,
+  ) {}
+
+  /** The worker may have gone idle: look once the current macrotask is over. */
+  settled(): void {
+    if (this.checkScheduled) return;
+    this.checkScheduled = true;
+    setImmediate(() => {
+      this.checkScheduled = false;
+      void this.check();
+    });
+  }
+
+  async whileAwaited<T>(wait: () => Promise<T>): Promise<T> {
+    this.awaited++;
+    this.settled(); // the worker may be idle already: no cue would come
+    try {
+      return await wait();
+    } finally {
+      this.awaited--;
+    }
+  }
+
+  /** Wakes the worker and resolves once nothing is due any more and it is idle. */
+  async runDue(): Promise<void> {
+    for (;;) {
+      this.worker.wake();
+      await this.idle();
+      if (this.closed) return;
+      const next = await this.worker.nextVisibleAt();
+      if (next === null || next > this.clock.now()) return;
+    }
+  }
+
+  private idle(): Promise<void> {
+    const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    this.settled();
+    return idle;
+  }
+
+  private async check(): Promise<void> {
+    if (this.closed) {
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
+      return;
+    }
+    if (!this.worker.isIdle()) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+    if (!this.autoSkip || this.awaited === 0) return;
+    const next = await this.worker.nextVisibleAt();
+    // Work may have started while the store answered: then its end brings the next cue.
+    if (next === null || this.closed || !this.worker.isIdle()) return;
+    const ahead = next - this.clock.now();
+    if (ahead > 0) this.clock.advance(ahead);
+    this.worker.wake();
+  }
+}
+
+function startTimeMs(startTime: Date | string | number): number {
+  return typeof startTime === "number" ? toTimeMs(new Date(startTime), "startTime", Date.now()) : toTimeMs(startTime, "startTime", Date.now(), true);
+}
