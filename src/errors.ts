@@ -259,6 +259,21 @@ export class TypeScriptLoaderMissingError extends BatonError {
   }
 }
 
+/**
+ * Orchestration code of a worker created with `determinismGuard: true` read the clock,
+ * randomness or a timer, which would differ when the code replays. The episode stalls.
+ */
+export class NondeterministicCallError extends BatonError {
+  override readonly code = "NONDETERMINISTIC_CALL";
+  constructor(
+    readonly call: string,
+    readonly orchestrationName: string,
+    readonly replacement: string,
+  ) {
+    super(`${call} inside orchestration "${orchestrationName}" is not deterministic: use ${replacement}`);
+  }
+}
+
 /** Converts any thrown value into stored error details. */
 export function toErrorDetails(error: unknown): ErrorDetails {
   if (error instanceof Error) {

@@ -151,8 +151,9 @@ export function program(): Command {
       .option("--host <host>", "HTTP host (default 127.0.0.1; other hosts need a token)")
       .addOption(new Option("--stop-timeout <ms>", "how long running work may take to finish on stop").default(30_000).argParser(parseStopTimeout));
     if (mode === "dev") command.option("--watch", "reload the functions when their files or the config change");
+    if (mode === "dev") command.option("--guard", "make the clock, randomness and timers throw inside orchestration code");
     command.action(
-      async (module: string | undefined, options: { port?: number; host?: string; stopTimeout: number; watch?: boolean }, command: Command) => {
+      async (module: string | undefined, options: { port?: number; host?: string; stopTimeout: number; watch?: boolean; guard?: boolean }, command: Command) => {
         const globals = command.optsWithGlobals<GlobalOptions>();
         const flags = {
           ...(globals.config ? { config: globals.config } : {}),
@@ -160,6 +161,7 @@ export function program(): Command {
           ...(globals.token ? { token: globals.token } : {}),
           ...(options.port !== undefined ? { port: options.port } : {}),
           ...(options.host ? { host: options.host } : {}),
+          ...(options.guard ? { guard: true } : {}),
         };
         const loaded = await serveConfig(process.cwd(), flags);
         const shared = { config: loaded.config, baseDir: loaded.baseDir, module, stopTimeoutMs: options.stopTimeout, out };

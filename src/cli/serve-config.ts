@@ -11,6 +11,8 @@ export interface ServeFlags {
   token?: string;
   port?: number;
   host?: string;
+  /** `dev --guard`: the determinism guard, over the config's determinismGuard. */
+  guard?: boolean;
 }
 
 export async function serveConfig(cwd: string, flags: ServeFlags): Promise<LoadedConfig> {
@@ -20,6 +22,7 @@ export async function serveConfig(cwd: string, flags: ServeFlags): Promise<Loade
     config: {
       ...loaded.config,
       ...(flags.store ? { store: flags.store } : {}),
+      ...(flags.guard ? { determinismGuard: true } : {}),
       http: {
         ...loaded.config.http,
         ...(flags.port !== undefined ? { port: flags.port } : {}),

@@ -21,6 +21,7 @@ export const CONFIG_KEY_KINDS: Record<keyof BatonConfig, Kind> = {
   maxCachedOrchestrations: "integer",
   maxCachedOrchestrationBytes: "integer",
   inlineActivities: "boolean",
+  determinismGuard: "boolean",
   activities: "object",
   defaultActivityRetry: "object",
   http: "object",

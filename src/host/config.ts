@@ -20,6 +20,8 @@ export interface BatonConfig {
   maxCachedOrchestrations?: number;
   maxCachedOrchestrationBytes?: number;
   inlineActivities?: boolean;
+  /** Orchestration code may not read the clock, randomness or timers (BatonOptions.determinismGuard; `baton dev --guard`). */
+  determinismGuard?: boolean;
   /** Options of hosted activities by name, over their definitions' (e.g. `{ SendEmail: { concurrency: 5 } }`). */
   activities?: Record<string, ActivityOptions>;
   /** The retry policy of activities whose definition sets none. */

@@ -64,6 +64,14 @@ export interface BatonOptions {
    * live logs (`baton dev` prints them) and metrics. Keep it quick; what it throws is logged.
    */
   onHistory?: (instanceId: string, events: readonly HistoryEntry[]) => void;
+  /**
+   * Inside orchestration code, make `Date.now()`, `new Date()` without arguments, `Date()`,
+   * `Math.random()`, `crypto.randomUUID()` (global and node:crypto's), `performance.now()`,
+   * `setTimeout`, `setInterval` and `setImmediate` throw NondeterministicCallError naming the
+   * `ctx` replacement, and stall the episode. Activities and all other code in the process are
+   * untouched. For development and tests (`baton dev --guard`). Default false.
+   */
+  determinismGuard?: boolean;
 }
 
 export interface Baton {
@@ -94,6 +102,7 @@ const BATON_OPTION_KEYS = knownKeys<BatonOptions>()({
   activities: true,
   defaultActivityRetry: true,
   onHistory: true,
+  determinismGuard: true,
 });
 const STOP_OPTION_KEYS = knownKeys<StopOptions>()({ timeoutMs: true });
 
@@ -178,6 +187,7 @@ function resolveLimits(options: BatonOptions): WorkerLimits {
     maxCachedBytes: nonNegativeInt(options.maxCachedOrchestrationBytes ?? 64 * 2 ** 20, "maxCachedOrchestrationBytes"),
     maxMessagesPerEpisode: 1000,
     inlineActivities: boolean(options.inlineActivities ?? true, "inlineActivities"),
+    determinismGuard: boolean(options.determinismGuard ?? false, "determinismGuard"),
   };
 }
 

@@ -12,6 +12,7 @@ import type { ActivityWorkItem, ClaimedWork, CommitOp, OrchestrationWorkItem, Wo
 import { runActivity, type ActivityRunnerDeps } from "./activity-runner.js";
 import { AttemptAbort } from "./attempt-abort.js";
 import type { Committer } from "./committer.js";
+import { unguarded } from "./determinism-guard.js";
 import { runEpisode, type EpisodeRunnerDeps } from "./episode-runner.js";
 import type { InlineActivityHost } from "./inline-activities.js";
 import { InlineAttempt } from "./inline-attempt.js";
@@ -31,6 +32,8 @@ export interface DispatcherDeps {
   maxPayloadBytes: number;
   /** Run hosted activities inline in the episode that schedules them. */
   inlineActivities: boolean;
+  /** Run orchestration code inside the determinism guard. */
+  determinismGuard: boolean;
   committer: Committer;
   cache: RunCache;
   slots: Slots;
@@ -54,7 +57,7 @@ export class Dispatcher implements InlineActivityHost {
     const { store, registry, committer, cache, logger, maxPayloadBytes, now } = deps;
     this.leaseholder = deps.leaseholder;
     this.activityDeps = { registry, committer, logger, maxPayloadBytes, now };
-    this.episodeDeps = { store, registry, committer, cache, logger, maxPayloadBytes, now, inline: deps.inlineActivities ? this : undefined };
+    this.episodeDeps = { store, registry, committer, cache, logger, maxPayloadBytes, now, inline: deps.inlineActivities ? this : undefined, determinismGuard: deps.determinismGuard };
   }
 
   /**
@@ -87,7 +90,8 @@ export class Dispatcher implements InlineActivityHost {
     if (!slots.hasFreeAttemptSlot()) return undefined;
     // The slot frees when the result is consumed (the episode's commit then claims more work)
     // or, for an attempt handed off, once its outcome is committed.
-    const attempt = new InlineAttempt(task, this.activityDeps, () => slots.releaseAttempt(task.leaseToken));
+    // Started outside the guard: an activity may read the clock even when orchestration code may not.
+    const attempt = unguarded(() => new InlineAttempt(task, this.activityDeps, () => slots.releaseAttempt(task.leaseToken)));
     slots.holdAttempt({ task, abort: attempt.abort, done: attempt.done });
     return attempt;
   }

@@ -14,6 +14,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "../definitions/logger.js";
 import type { Registry } from "../definitions/registry.js";
 import type { EpisodeResult } from "../engine/command.js";
+import { guardedRun, unguardedLogger } from "./determinism-guard.js";
 import { afterMicrotasks } from "./microtasks.js";
 import { OrchestrationRun } from "../engine/orchestration-run.js";
 import { terminationEpisode } from "../engine/termination.js";
@@ -34,6 +35,8 @@ export interface EpisodeRunnerDeps {
   now: () => number;
   /** Runs hosted activities inline (see inline-activities.ts); absent to always use the queue. */
   inline: InlineActivityHost | undefined;
+  /** Run orchestration code inside the determinism guard (determinism-guard.ts). */
+  determinismGuard: boolean;
 }
 
 /** Runs expected to wake within this long stay live in the cache. */
@@ -65,9 +68,12 @@ export async function runEpisode(item: OrchestrationWorkItem, deps: EpisodeRunne
   let chain: InlineChain;
   try {
     run = cached ?? newRun(item, deps);
-    if (history) await run.replay(history);
-    const result = await run.runEpisode(messages, deps.now());
-    chain = deps.inline ? await continueInline(run, item, result, deps.inline, deps.now, startedAt) : { result, attempts: [], runningTasks: [] };
+    // Guarded, the code runs inside the guard; the worker's own steps (starting inline
+    // activities among them) stay outside it.
+    const code = deps.determinismGuard ? guardedRun(run, item.name) : run;
+    if (history) await code.replay(history);
+    const result = await code.runEpisode(messages, deps.now());
+    chain = deps.inline ? await continueInline(code, item, result, deps.inline, deps.now, startedAt) : { result, attempts: [], runningTasks: [] };
   } catch (error) {
     const code = error instanceof BatonError ? error.code : "EPISODE_FAILED";
     const message = stallMessage(error);
@@ -140,7 +146,7 @@ function newRun(item: OrchestrationWorkItem, deps: EpisodeRunnerDeps): Orchestra
   const definition = deps.registry.orchestrations.get(item.name)!;
   return new OrchestrationRun(item.instanceId, definition, {
     afterMicrotasks,
-    logger: deps.logger,
+    logger: deps.determinismGuard ? unguardedLogger(deps.logger) : deps.logger,
     maxPayloadBytes: deps.maxPayloadBytes,
   });
 }

@@ -14,8 +14,8 @@
 import { randomUUID } from "node:crypto";
 import type { Command, EpisodeResult } from "../engine/command.js";
 import type { InboxMessage } from "../engine/history-event.js";
-import type { OrchestrationRun } from "../engine/orchestration-run.js";
 import { outcomeMessage, type ActivityWorkItem, type CommitOp, type OrchestrationWorkItem, type RunningTask } from "../store/store.js";
+import type { EpisodeRun } from "./determinism-guard.js";
 import type { InlineAttempt } from "./inline-attempt.js";
 import type { Leaseholder } from "./leaseholder.js";
 import { afterMicrotasks } from "./microtasks.js";
@@ -52,7 +52,7 @@ export interface InlineChain {
  * caller must pass the episode's commit to `afterEpisode` of every attempt returned.
  */
 export async function continueInline(
-  run: OrchestrationRun,
+  run: EpisodeRun,
   item: OrchestrationWorkItem,
   first: EpisodeResult,
   host: InlineActivityHost,

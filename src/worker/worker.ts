@@ -41,6 +41,7 @@ import { AfterCommit } from "./after-commit.js";
 import { ClaimPlanner } from "./claim-planner.js";
 import { Committer } from "./committer.js";
 import type { CompletionNotifier } from "../support/completion-notifier.js";
+import { installDeterminismGuard } from "./determinism-guard.js";
 import { Dispatcher } from "./dispatcher.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import { Leaseholder } from "./leaseholder.js";
@@ -61,6 +62,8 @@ export interface WorkerLimits {
   maxMessagesPerEpisode: number;
   /** Run hosted activities inline in the episode that schedules them (see inline-activities.ts). */
   inlineActivities: boolean;
+  /** Orchestration code may not read the clock, randomness or timers (determinism-guard.ts). */
+  determinismGuard?: boolean;
 }
 
 export interface WorkerDeps {
@@ -118,9 +121,10 @@ export class Worker {
       (error) => this.faults.commitRetryDelay(error),
     );
     const { committer, cache, faults } = this;
-    const { maxPayloadBytes, inlineActivities } = limits;
+    const { maxPayloadBytes, inlineActivities, determinismGuard = false } = limits;
+    if (determinismGuard) installDeterminismGuard();
     this.dispatcher = new Dispatcher({
-      store, registry, logger, now, maxPayloadBytes, inlineActivities, committer, cache, slots, leaseholder,
+      store, registry, logger, now, maxPayloadBytes, inlineActivities, determinismGuard, committer, cache, slots, leaseholder,
       isOpen: () => this.state === "running",
       // A run's commit claimed, in the same transaction, the work its slot made room for.
       slotFreed: () => (claims.mayHaveMore ? this.wake() : undefined),
