@@ -62,7 +62,7 @@ const OPTION_KEYS = knownKeys<TestEnvironmentOptions>()({
   functions: true, activities: true, store: true, autoSkip: true, startTime: true,
   maxConcurrentActivities: true, maxConcurrentOrchestrations: true, leaseMs: true, pollIntervalMs: true,
   maxPayloadBytes: true, maxCachedOrchestrations: true, maxCachedOrchestrationBytes: true, logger: true,
-  inlineActivities: true, defaultActivityRetry: true, onHistory: true,
+  inlineActivities: true, defaultActivityRetry: true, onHistory: true, determinismGuard: true,
 });
 
 /**
@@ -81,9 +81,9 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
   const calls = new ActivityCalls(functions ?? []);
   const skipper = new Skipper(clock, autoSkip ?? true);
   const { baton, worker } = await assembleBaton(
-    { logger: silentLogger, ...batonOptions, store: store ?? "sqlite::memory:", functions: calls.wrap(functions ?? [], activities) },
-    // The determinism guard (orchestration code may not read Date.now, Math.random...) is to be
-    // switched on here, as an option passed to the worker along with the clock.
+    // The determinism guard is on unless the test turns it off: orchestration code that reads
+    // Date.now, Math.random... stalls here, in the test, not later in production.
+    { logger: silentLogger, determinismGuard: true, ...batonOptions, store: store ?? "sqlite::memory:", functions: calls.wrap(functions ?? [], activities) },
     { now: clock.now, onSettled: () => skipper.settled() },
   );
   skipper.worker = worker;

@@ -8,6 +8,7 @@ import { activity, orchestration } from "../../src/index.js";
 import { createTestEnvironment, type TestEnvironment } from "../../src/testing/index.js";
 import { tempSqliteUrl } from "../helpers/temp-store.js";
 import { postgresAvailable, tempPostgresUrl } from "../helpers/postgres.js";
+import { waitUntil } from "../helpers/wait.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -156,5 +157,22 @@ describe("createTestEnvironment", () => {
     await expect(createTestEnvironment({ functions: [remind, weekLater], activities: { Remnd: async () => "x" } })).rejects.toThrow(
       /"Remnd" is not an activity in functions\. Did you mean "Remind"\?/,
     );
+  });
+
+  it("guards orchestration code by default: Date.now() stalls the instance, naming ctx.currentUtcDateTime; activities may read the clock", async () => {
+    const stamp = activity("Stamp", async (_: null) => Date.now());
+    const peeks = orchestration("PeeksAtTheClock", async (ctx) => {
+      await ctx.callActivity(stamp, null);
+      return Date.now();
+    });
+    const env = await open({ functions: [stamp, peeks] });
+    const id = await env.client.startNew(peeks);
+    const stalled = await waitUntil(async () => (await env.client.getStatus(id))?.stalled, "the instance stalls");
+    expect(stalled).toMatchObject({ code: "NONDETERMINISTIC_CALL", message: expect.stringContaining("use ctx.currentUtcDateTime") });
+    expect(env.activityCalls(stamp).map((call) => call.outcome.status)).toEqual(["completed"]);
+
+    const unguarded = await open({ functions: [stamp, peeks], determinismGuard: false });
+    const done = await unguarded.client.waitForCompletion(await unguarded.client.startNew(peeks));
+    expect(done.runtimeStatus).toBe("Completed");
   });
 });
