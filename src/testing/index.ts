@@ -6,3 +6,5 @@
  * `require` and TypeScript alike.
  */
 export {};
+export { checkReplay } from "./check-replay.js";
+export type { CheckReplayOptions, Divergence, RecordedEvent, ReplayCheckResult, SavedHistory } from "./check-replay.js";
