@@ -2,7 +2,7 @@
  * The `baton` command. Serving: `dev`, `start`. Managing instances: `start-new`, `status`, `history`,
  * `raise`, `terminate`, `suspend`, `resume`, `rewind`, `restart`, `purge`, `list`, against the
  * store (from --store, BATON_STORE or baton.config) or a running API (--url). Moving a store:
- * `migrate-store`. Exit codes: see exit-codes.ts.
+ * `migrate-store`. Checking code against saved histories: `replay-check`. Exit codes: see exit-codes.ts.
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError as CommanderArgumentError, Option } from "commander";
@@ -15,6 +15,7 @@ import { CommandError, httpAdmin, storeAdmin, type Admin, type Filter, type Stat
 import { EXIT, exitCodeOf } from "./exit-codes.js";
 import { short, statusCard, statusColor, table, timeline } from "./format.js";
 import { serveConfig } from "./serve-config.js";
+import { readHistoryFile, replayCheck, storeHistories } from "./replay-check.js";
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 const STATUSES = Object.values(RuntimeStatus) as string[];
@@ -316,6 +317,19 @@ export function program(): Command {
         );
       }),
     );
+
+  addFilterOptions(
+    baton
+      .command("replay-check")
+      .description("replay saved histories (files, or the store's instances) against a functions module; exit 9 on divergence")
+      .argument("<module>", "the module exporting your definitions")
+      .argument("[files...]", "history JSON files; without them, every matching instance of the store"),
+  ).action((modulePath: string, files: string[], opts: Record<string, unknown>, command: Command) => {
+    const options = command.optsWithGlobals<GlobalOptions>();
+    const printResults = (results: unknown, human: () => string): void => print(options, results, human);
+    if (files.length > 0) return replayCheck(modulePath, async () => files.flatMap(readHistoryFile), printResults);
+    return withAdmin(command, (target) => replayCheck(modulePath, () => storeHistories(target, filterOf(opts)), printResults));
+  });
 
   baton
     .command("migrate-store")
