@@ -15,7 +15,6 @@ import { CommandError, httpAdmin, storeAdmin, type Admin, type Filter, type Stat
 import { EXIT, exitCodeOf } from "./exit-codes.js";
 import { short, statusCard, statusColor, table, timeline } from "./format.js";
 import { serveConfig } from "./serve-config.js";
-import { readHistoryFile, replayCheck, storeHistories } from "./replay-check.js";
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 const STATUSES = Object.values(RuntimeStatus) as string[];
@@ -324,7 +323,9 @@ export function program(): Command {
       .description("replay saved histories (files, or the store's instances) against a functions module; exit 9 on divergence")
       .argument("<module>", "the module exporting your definitions")
       .argument("[files...]", "history JSON files; without them, every matching instance of the store"),
-  ).action((modulePath: string, files: string[], opts: Record<string, unknown>, command: Command) => {
+  ).action(async (modulePath: string, files: string[], opts: Record<string, unknown>, command: Command) => {
+    // Loaded on use: replaying needs the engine, which the other management commands do not.
+    const { readHistoryFile, replayCheck, storeHistories } = await import("./replay-check.js");
     const options = command.optsWithGlobals<GlobalOptions>();
     const printResults = (results: unknown, human: () => string): void => print(options, results, human);
     if (files.length > 0) return replayCheck(modulePath, async () => files.flatMap(readHistoryFile), printResults);
