@@ -196,7 +196,7 @@ console.log(JSON.stringify({ status: done.runtimeStatus, output: done.output, er
 `,
     );
     const { stdout } = await sh(process.execPath, ["esm.mjs"], app);
-    expect(JSON.parse(stdout)).toEqual({ status: "Completed", output: "Hello, Ada!", error: "function", testing: [], version: MANIFEST.version });
+    expect(JSON.parse(stdout)).toEqual({ status: "Completed", output: "Hello, Ada!", error: "function", testing: ["checkReplay"], version: MANIFEST.version });
   }, TIMEOUT);
 
   it("is require()d from CommonJS on Node >= 20.19, batonjs/testing and batonjs/package.json too", async () => {
@@ -209,7 +209,7 @@ console.log(JSON.stringify({ createBaton: typeof baton.createBaton, createClient
 `,
     );
     const { stdout, stderr } = await sh(process.execPath, ["require.cjs"], app);
-    expect(JSON.parse(stdout)).toEqual({ createBaton: "function", createClient: "function", orchestration: "function", testing: [], version: MANIFEST.version });
+    expect(JSON.parse(stdout)).toEqual({ createBaton: "function", createClient: "function", orchestration: "function", testing: ["checkReplay"], version: MANIFEST.version });
     expect(stderr).not.toMatch(/ERR_/);
   }, TIMEOUT);
 
@@ -227,7 +227,7 @@ export const flow = orchestration("Flow", async (ctx, n: number) => {
   return doubled satisfies number;
 });
 export const status: Promise<InstanceStatus | null> = createClient({ store: "sqlite:./x.db" }).then((c) => c.getStatus("x"));
-export const kit: Record<string, never> = testing;
+export const kit: typeof testing.checkReplay = testing.checkReplay;
 `,
     );
     const compilerOptions =
