@@ -245,6 +245,24 @@ export class ClosedError extends BatonError {
 }
 
 /**
+ * Histories replayed against the code did not fit it (the test kit's checkReplays and close()):
+ * the code changed in a way that instances already in flight would stall on. `divergences`
+ * names, per instance, the first event where code and history part.
+ */
+export class ReplayDivergedError extends BatonError {
+  override readonly code = "REPLAY_DIVERGED";
+  constructor(
+    readonly divergences: readonly { instanceId: string; name: string; divergence: { index: number; message: string } }[],
+  ) {
+    super(
+      `${divergences.length} histor${divergences.length === 1 ? "y does" : "ies do"} not replay against the code: ` +
+        divergences.map((d) => `instance "${d.instanceId}" (${d.name}), event ${d.divergence.index}: ${d.divergence.message}`).join("; ") +
+        ` Guard the change with ctx.patched(), or give the new code a new orchestration name.`,
+    );
+  }
+}
+
+/**
  * A TypeScript module or config file must be loaded at run time and the optional peer
  * dependency tsx, which loads it, is not installed.
  */

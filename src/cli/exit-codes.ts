@@ -20,6 +20,8 @@ export const EXIT = {
   STORE_FULL: 7,
   /** The store's file is damaged: restore a backup or recover it (docs/operations.md). */
   STORE_CORRUPT: 8,
+  /** `replay-check`: a history does not replay on the code (the code would stall that instance). */
+  REPLAY_DIVERGED: 9,
 } as const;
 
 const BY_CODE: Record<string, number> = {
@@ -44,6 +46,7 @@ const BY_CODE: Record<string, number> = {
   FORBIDDEN: EXIT.UNAUTHORIZED,
   STORE_FULL: EXIT.STORE_FULL,
   STORE_CORRUPT: EXIT.STORE_CORRUPT,
+  REPLAY_DIVERGED: EXIT.REPLAY_DIVERGED,
 };
 
 export function exitCodeOf(code: string | undefined): number {

@@ -2,7 +2,7 @@
  * The `baton` command. Serving: `dev`, `start`. Managing instances: `start-new`, `status`, `history`,
  * `raise`, `terminate`, `suspend`, `resume`, `rewind`, `restart`, `purge`, `list`, against the
  * store (from --store, BATON_STORE or baton.config) or a running API (--url). Moving a store:
- * `migrate-store`. Exit codes: see exit-codes.ts.
+ * `migrate-store`. Checking code against saved histories: `replay-check`. Exit codes: see exit-codes.ts.
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError as CommanderArgumentError, Option } from "commander";
@@ -318,6 +318,21 @@ export function program(): Command {
         );
       }),
     );
+
+  addFilterOptions(
+    baton
+      .command("replay-check")
+      .description("replay saved histories (files, or the store's instances) against a functions module; exit 9 on divergence")
+      .argument("<module>", "the module exporting your definitions")
+      .argument("[files...]", "history JSON files; without them, every matching instance of the store"),
+  ).action(async (modulePath: string, files: string[], opts: Record<string, unknown>, command: Command) => {
+    // Loaded on use: replaying needs the engine, which the other management commands do not.
+    const { readHistoryFile, replayCheck, storeHistories } = await import("./replay-check.js");
+    const options = command.optsWithGlobals<GlobalOptions>();
+    const printResults = (results: unknown, human: () => string): void => print(options, results, human);
+    if (files.length > 0) return replayCheck(modulePath, async () => files.flatMap(readHistoryFile), printResults);
+    return withAdmin(command, (target) => replayCheck(modulePath, () => storeHistories(target, filterOf(opts)), printResults));
+  });
 
   baton
     .command("migrate-store")

@@ -54,6 +54,15 @@ export class IssuedCommands {
     this.unrecorded.delete(seq);
   }
 
+  /** The commands left unrecorded that an episode ending with `runtimeStatus` would carry out, by seq. */
+  peek(runtimeStatus: EpisodeResult["runtimeStatus"]): Command[] {
+    return [...this.unrecorded.values()].sort((a, b) => a.seq - b.seq).filter((c) => isCarriedOut(c, runtimeStatus));
+  }
+
+  at(seq: number): Command | undefined {
+    return this.unrecorded.get(seq);
+  }
+
   /**
    * The commands this episode carries out, by seq, then its timer cancels; appends the events
    * that record them to `newEvents`. Commands it does not carry out are dropped.

@@ -29,7 +29,7 @@ import { deserialize, serialize } from "../definitions/payload.js";
 import { resolveRetryPolicy } from "../definitions/retry-policy.js";
 import { ActivityFailedError, SubOrchestrationFailedError } from "../errors.js";
 import { approximateBytes } from "./approximate-size.js";
-import { callKey, type EpisodeResult, type FinishedStatus } from "./command.js";
+import { callKey, type Command, type EpisodeResult, type FinishedStatus } from "./command.js";
 import { Completions } from "./completions.js";
 import { CustomStatus } from "./custom-status.js";
 import { DeterministicRandom } from "./deterministic-random.js";
@@ -90,11 +90,37 @@ export class OrchestrationRun implements RunHooks {
 
   /** Applies stored history. Throws NonDeterminismError when the code does not match it. */
   async replay(history: readonly HistoryEvent[]): Promise<void> {
+    this.expectHistory(history);
+    for (const event of history) await this.replayEvent(event);
+  }
+
+  /** Before replaying `history` event by event: what the code must know of it in advance. */
+  expectHistory(history: readonly HistoryEvent[]): void {
     this.isReplaying = true;
     // A patch is recorded at the end of the episode that first asked; the code asks earlier.
     for (const event of history) if (event.type === "PatchApplied") this.patches.recorded(event.changeId);
-    for (const event of history) await this.apply(event);
-    this.historyLength += history.length;
+  }
+
+  /** Applies one stored event. Throws NonDeterminismError when the code does not match it. */
+  async replayEvent(event: HistoryEvent): Promise<void> {
+    this.isReplaying = true;
+    await this.apply(event);
+    this.historyLength++;
+  }
+
+  /** The commands issued that history does not record yet and an episode would carry out (see isCarriedOut). */
+  unrecordedCommands(): Command[] {
+    return this.issued.peek(this.outcome?.status ?? "Running");
+  }
+
+  /** The command the code issued at step `seq` that history does not record yet. */
+  unrecordedAt(seq: number): Command | undefined {
+    return this.issued.at(seq);
+  }
+
+  /** Whether the code asked ctx.patched(changeId) or ctx.deprecatePatch(changeId) so far. */
+  askedPatch(changeId: string): boolean {
+    return this.patches.asked(changeId);
   }
 
   /** Consumes new inbox messages at time `nowMs` and returns what to commit. */

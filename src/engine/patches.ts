@@ -11,6 +11,8 @@ export class Patches {
   private readonly applied = new Set<string>();
   /** Each change's answer, fixed at its first question for the rest of the execution. */
   private readonly answers = new Map<string, boolean>();
+  /** Changes the code marked with deprecatePatch. */
+  private readonly deprecated = new Set<string>();
   /** Patches decided in this episode, to record. */
   private readonly unrecorded: string[] = [];
 
@@ -19,6 +21,11 @@ export class Patches {
   /** History says this execution took the change's new path. */
   recorded(changeId: string): void {
     this.applied.add(changeId);
+  }
+
+  /** Whether the code asked about the change (patched or deprecatePatch) in this execution. */
+  asked(changeId: string): boolean {
+    return this.answers.has(changeId) || this.deprecated.has(changeId);
   }
 
   patched(changeId: string): boolean {
@@ -34,6 +41,7 @@ export class Patches {
   }
 
   deprecate(changeId: string): void {
+    this.deprecated.add(changeId);
     if (!this.run.isReplaying) this.record(changeId);
   }
 

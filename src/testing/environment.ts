@@ -18,10 +18,11 @@ import { silentLogger } from "../definitions/logger.js";
 import { checkKeys, knownKeys } from "../definitions/options.js";
 import type { FunctionDefinition } from "../definitions/orchestration.js";
 import type { HistoryEntry } from "../engine/history-entry.js";
-import { ClosedError, InstanceNotFoundError } from "../errors.js";
+import { ClosedError, InstanceNotFoundError, ReplayDivergedError } from "../errors.js";
 import { assembleBaton, type BatonOptions } from "../host/create-baton.js";
 import type { Worker } from "../worker/worker.js";
 import { ActivityCalls, type ActivityCall, type ActivityOverrides, type FailActivityOptions } from "./activity-calls.js";
+import { checkReplay, type ReplayCheckResult } from "./check-replay.js";
 import { VirtualClock } from "./virtual-clock.js";
 
 export interface TestEnvironmentOptions
@@ -54,7 +55,12 @@ export interface TestEnvironment {
   activityCalls(definition: FunctionDefinition | string): ActivityCall[];
   /** The next `times` attempts of the activity fail with `error`, without running it. */
   failActivity(definition: FunctionDefinition | string, options?: FailActivityOptions): void;
-  /** Stops the worker and closes the store. */
+  /**
+   * Replays every instance's history from scratch against the registered code; resolves with
+   * one result per instance, or rejects with ReplayDivergedError naming each that diverged.
+   */
+  checkReplays(): Promise<ReplayCheckResult[]>;
+  /** Checks every history (checkReplays), then stops the worker and closes the store, even when the check fails. */
   close(): Promise<void>;
 }
 
@@ -110,15 +116,38 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     },
     activityCalls: (definition) => calls.of(definition as string),
     failActivity: (definition, failOptions) => calls.fail(definition as string, failOptions),
+    checkReplays() {
+      if (closed) throw new ClosedError("checkReplays: the test environment is closed.");
+      return replayEveryHistory(client, functions);
+    },
     async close() {
       if (closed) return;
-      closed = true;
-      skipper.closed = true;
-      await baton.stop();
-      // Replaying every history the test produced (checkReplays) belongs here, before the
-      // store closes, once checkReplay exists.
+      try {
+        await replayEveryHistory(client, functions);
+      } finally {
+        closed = true;
+        skipper.closed = true;
+        await baton.stop();
+      }
     },
   };
+}
+
+/** Every instance in the store, replayed against `functions`: determinism checked for free. */
+async function replayEveryHistory(client: BatonClient, functions: readonly FunctionDefinition[]): Promise<ReplayCheckResult[]> {
+  const results: ReplayCheckResult[] = [];
+  let continuationToken: string | undefined;
+  do {
+    const page = await client.list({ pageSize: 1000, ...(continuationToken === undefined ? {} : { continuationToken }) });
+    for (const instance of page.instances) {
+      const saved = await client.getStatus(instance.instanceId, { showHistory: true });
+      if (saved) results.push(await checkReplay(saved, { functions }));
+    }
+    continuationToken = page.continuationToken;
+  } while (continuationToken !== undefined);
+  const diverged = results.flatMap((result) => (result.ok ? [] : [result]));
+  if (diverged.length > 0) throw new ReplayDivergedError(diverged);
+  return results;
 }
 
 /** Watches the worker's idle cues and moves the clock: on its own while awaited, or by hand. */

@@ -1,8 +1,10 @@
 /**
  * `batonjs/testing`, the test kit: `createTestEnvironment` runs the production engine, worker
  * and store on a virtual clock owned by the environment, skipping ahead while only future work
- * (timers, retry backoffs) is pending. `checkReplay` (recorded histories replayed against
- * today's code) is to join it here.
+ * (timers, retry backoffs) is pending; `checkReplay` replays recorded histories against
+ * today's code and names the first divergence.
  */
 export { createTestEnvironment, type TestEnvironment, type TestEnvironmentOptions } from "./environment.js";
 export type { ActivityCall, ActivityOverrides, FailActivityOptions } from "./activity-calls.js";
+export { checkReplay } from "./check-replay.js";
+export type { CheckReplayOptions, Divergence, RecordedEvent, ReplayCheckResult, SavedHistory } from "./check-replay.js";

@@ -199,7 +199,7 @@ console.log(JSON.stringify({ status: done.runtimeStatus, output: done.output, er
 `,
     );
     const { stdout } = await sh(process.execPath, ["esm.mjs"], app);
-    expect(JSON.parse(stdout)).toEqual({ status: "Completed", output: "Hello, Ada!", error: "function", testing: ["createTestEnvironment"], tested: "Hello, Bo!", version: MANIFEST.version });
+    expect(JSON.parse(stdout)).toEqual({ status: "Completed", output: "Hello, Ada!", error: "function", testing: ["checkReplay", "createTestEnvironment"], tested: "Hello, Bo!", version: MANIFEST.version });
   }, TIMEOUT);
 
   it("is require()d from CommonJS on Node >= 20.19, batonjs/testing and batonjs/package.json too", async () => {
@@ -212,7 +212,7 @@ console.log(JSON.stringify({ createBaton: typeof baton.createBaton, createClient
 `,
     );
     const { stdout, stderr } = await sh(process.execPath, ["require.cjs"], app);
-    expect(JSON.parse(stdout)).toEqual({ createBaton: "function", createClient: "function", orchestration: "function", testing: ["createTestEnvironment"], version: MANIFEST.version });
+    expect(JSON.parse(stdout)).toEqual({ createBaton: "function", createClient: "function", orchestration: "function", testing: ["checkReplay", "createTestEnvironment"], version: MANIFEST.version });
     expect(stderr).not.toMatch(/ERR_/);
   }, TIMEOUT);
 
@@ -236,6 +236,7 @@ export async function testFlow(): Promise<number> {
   await env.close();
   return done.output satisfies number | undefined ?? env.now();
 }
+export const kit: typeof testing.checkReplay = testing.checkReplay;
 `,
     );
     const compilerOptions =

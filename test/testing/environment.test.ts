@@ -4,7 +4,7 @@
  * the history's timestamps, never on wall time.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { activity, orchestration } from "../../src/index.js";
+import { activity, orchestration, ReplayDivergedError } from "../../src/index.js";
 import { createTestEnvironment, type TestEnvironment } from "../../src/testing/index.js";
 import { tempSqliteUrl } from "../helpers/temp-store.js";
 import { postgresAvailable, tempPostgresUrl } from "../helpers/postgres.js";
@@ -174,5 +174,29 @@ describe("createTestEnvironment", () => {
     const unguarded = await open({ functions: [stamp, peeks], determinismGuard: false });
     const done = await unguarded.client.waitForCompletion(await unguarded.client.startNew(peeks));
     expect(done.runtimeStatus).toBe("Completed");
+  });
+
+  it("replays every history against the code: checkReplays() and close() name the first divergence", async () => {
+    const first = activity("First", async (_: null) => 1);
+    const second = activity("Second", async (_: null) => 2);
+    let version = 1;
+    const shifty = orchestration("Shifty", async (ctx) => {
+      await ctx.sleep("1d");
+      return version === 1 ? await ctx.callActivity(first, null) : await ctx.callActivity(second, null);
+    });
+    const env = await open({ functions: [first, second, shifty] });
+    const id = await env.client.startNew(shifty, { instanceId: "shifty-1" });
+    expect((await env.client.waitForCompletion(id)).output).toBe(1);
+    expect(await env.checkReplays()).toEqual([{ instanceId: "shifty-1", name: "Shifty", ok: true }]);
+
+    version = 2; // the code changed without ctx.patched: the recorded call was "First"
+    const error = await env.checkReplays().then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(ReplayDivergedError);
+    const [diverged] = (error as ReplayDivergedError).divergences;
+    expect(diverged).toMatchObject({ instanceId: "shifty-1", name: "Shifty", divergence: { recorded: { type: "TaskScheduled", name: "First" }, actual: 'scheduled activity "Second"' } });
+    expect((error as Error).message).toContain('instance "shifty-1" (Shifty)');
+
+    await expect(env.close()).rejects.toBeInstanceOf(ReplayDivergedError);
+    await expect(env.advanceTime("1h")).rejects.toThrow(/closed/); // closed all the same
   });
 });
