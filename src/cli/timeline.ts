@@ -20,7 +20,7 @@ import { bold, describeEvent, dim } from "./format.js";
 const HOLD_MS = 2_000;
 /** Past this many held lines, lines print as they come. */
 const MAX_HELD = 10_000;
-const PREFIX = /^\[([A-Za-z0-9_.:@~+=-]+)\] /;
+const PREFIX = /^\[([A-Za-z0-9_.:@~+=/-]+)\] /; // an instance id (definitions/names.ts)
 const ENDED = new Set(["ExecutionCompleted", "ExecutionFailed", "ExecutionTerminated"]);
 
 interface HeldLine {

@@ -1,0 +1,47 @@
+/**
+ * The dev timeline's ordering, as a unit: log lines written before their episode commits are
+ * held and placed after the events they follow (the real process is tested in dev-timeline.test.ts).
+ */
+import { describe, expect, it } from "vitest";
+import { Timeline } from "../../src/cli/timeline.js";
+import type { HistoryEntry } from "../../src/engine/history-entry.js";
+import type { Logger } from "../../src/definitions/logger.js";
+
+// Colours off, so lines compare as text.
+process.env.NO_COLOR = "1";
+
+const at = new Date("2030-01-01T00:00:00Z");
+const entry = (fields: Record<string, unknown>): HistoryEntry => ({ timestamp: at, ...fields }) as unknown as HistoryEntry;
+
+function recorder(): { lines: string[]; base: Logger } {
+  const lines: string[] = [];
+  const push = (message: string): void => void lines.push(`log ${message}`);
+  return { lines, base: { debug: push, info: push, warn: push, error: push } };
+}
+
+describe("the dev timeline", () => {
+  for (const instanceId of ["order-7", "order-7/item-3"]) {
+    it(`places an instance's log lines after the events they follow (id ${instanceId})`, () => {
+      const { lines, base } = recorder();
+      const timeline = new Timeline((line) => lines.push(line), ["Charge"]);
+      const log = timeline.logger(base);
+      // The episode's code and its inline activity log before the episode commits.
+      log.info(`[${instanceId}] charging`);
+      log.info(`[${instanceId}] Charge: card accepted`);
+      timeline.history(instanceId, [
+        entry({ type: "ExecutionStarted", name: "Order", input: "1" }),
+        entry({ type: "TaskScheduled", seq: 0, name: "Charge", input: "1" }),
+        entry({ type: "TaskCompleted", seq: 0, result: "true" }),
+      ]);
+      timeline.flush();
+      const order = lines.map((line) => (line.startsWith("log ") ? line : line.replace(/^.*?\s{2}\S+ \S*\s{2}/, "event ")));
+      expect(order).toEqual([
+        expect.stringMatching(/^event started Order/),
+        `log [${instanceId}] charging`,
+        expect.stringMatching(/^event call #0 Charge/),
+        `log [${instanceId}] Charge: card accepted`,
+        expect.stringMatching(/^event done #0/),
+      ]);
+    });
+  }
+});
