@@ -13,7 +13,7 @@
  *
  * Each part runs in fresh processes (`node --expose-gc --import tsx bench/testkit.ts <part>`):
  * the guard, once installed, stays for the life of a process. Options: --runs N (default 5),
- * --tests N (part 1, default 50), --parallel N (part 2, default 200).
+ * --tests N (part 1, default 50), --parallel N (part 2, default 200), --parts 1,3 (default all).
  */
 import { spawn } from "node:child_process";
 import { loadavg, tmpdir } from "node:os";
@@ -157,6 +157,8 @@ async function main(): Promise<void> {
   const runs = option(args, "--runs", 5);
   const tests = option(args, "--tests", 50);
   const parallel = option(args, "--parallel", 200);
+  const at = args.indexOf("--parts");
+  const parts = at === -1 ? ["1", "2", "3"] : (args[at + 1] ?? "").split(",");
   console.log(`${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   const machine = describeMachine(tmpdir());
   console.log(`${machineLine(machine)}; W1: ${storeLine(machine)}; test environments: SQLite in memory`);
@@ -166,16 +168,21 @@ async function main(): Promise<void> {
     return child(a);
   };
 
+  if (parts.includes("1")) {
   const single: Metrics[] = [];
   for (let i = 0; i < runs; i++) single.push(await each(["single", "--tests", String(tests)]));
   console.log(line(`1. one test, ${tests} after warm-up, median`, single, "medianMs", "ms"));
   console.log(line("   p95", single, "p95Ms", "ms"));
+  }
+  if (parts.includes("2")) {
 
   const wide: Metrics[] = [];
   for (let i = 0; i < runs; i++) wide.push(await each(["parallel", "--parallel", String(parallel)]));
   console.log(line(`2. ${parallel} tests at once, wall`, wide, "wallMs", "ms"));
   console.log(line("   peak RSS", wide, "peakRssMB", "MB"));
   console.log(line("   peak heapUsed", wide, "peakHeapUsedMB", "MB"));
+  }
+  if (parts.includes("3")) {
 
   const plain: Metrics[] = [];
   const guarded: Metrics[] = [];
@@ -192,6 +199,7 @@ async function main(): Promise<void> {
   console.log(line("   new Date(x) per second, guard installed", guarded, "newDatePerSec", "/s"));
   const ratio = (metric: string): string => formatNumber(median(guarded.map((r) => r[metric]!)) / median(plain.map((r) => r[metric]!)));
   console.log(`   guarded / plain: W1 ×${ratio("wallMs")}, Date.now() ×${ratio("dateNowPerSec")}, new Date(x) ×${ratio("newDatePerSec")}`);
+  }
   console.log(`load average (1 min) before each process: ${formatNumber(Math.min(...loads))}–${formatNumber(Math.max(...loads))}`);
 }
 
