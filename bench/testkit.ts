@@ -91,7 +91,7 @@ async function partParallel(count: number): Promise<Metrics> {
   return { wallMs, peakRssMB: process.resourceUsage().maxRSS / 1024, peakHeapUsedMB: peakHeap / 2 ** 20 };
 }
 
-/** Calls per second of `fn` over ~0.5 s, best of 5 rounds (the least disturbed by the machine). */
+/** Calls per second of `fn`: the best of five 100 ms rounds (the least disturbed by the machine). */
 function callsPerSecond(fn: () => unknown): number {
   let best = 0;
   let sink = 0;
@@ -169,36 +169,34 @@ async function main(): Promise<void> {
   };
 
   if (parts.includes("1")) {
-  const single: Metrics[] = [];
-  for (let i = 0; i < runs; i++) single.push(await each(["single", "--tests", String(tests)]));
-  console.log(line(`1. one test, ${tests} after warm-up, median`, single, "medianMs", "ms"));
-  console.log(line("   p95", single, "p95Ms", "ms"));
+    const single: Metrics[] = [];
+    for (let i = 0; i < runs; i++) single.push(await each(["single", "--tests", String(tests)]));
+    console.log(line(`1. one test, ${tests} after warm-up`, single, "medianMs", "ms"));
+    console.log(line("   p95", single, "p95Ms", "ms"));
   }
   if (parts.includes("2")) {
-
-  const wide: Metrics[] = [];
-  for (let i = 0; i < runs; i++) wide.push(await each(["parallel", "--parallel", String(parallel)]));
-  console.log(line(`2. ${parallel} tests at once, wall`, wide, "wallMs", "ms"));
-  console.log(line("   peak RSS", wide, "peakRssMB", "MB"));
-  console.log(line("   peak heapUsed", wide, "peakHeapUsedMB", "MB"));
+    const wide: Metrics[] = [];
+    for (let i = 0; i < runs; i++) wide.push(await each(["parallel", "--parallel", String(parallel)]));
+    console.log(line(`2. ${parallel} tests at once, wall`, wide, "wallMs", "ms"));
+    console.log(line("   peak RSS", wide, "peakRssMB", "MB"));
+    console.log(line("   peak heapUsed", wide, "peakHeapUsedMB", "MB"));
   }
   if (parts.includes("3")) {
-
-  const plain: Metrics[] = [];
-  const guarded: Metrics[] = [];
-  for (let i = 0; i < runs; i++) {
-    // Alternated, so that a change of load hits both kinds alike.
-    plain.push(await each(["w1", "--run", String(i)]));
-    guarded.push(await each(["w1", "--guarded", "--run", String(i)]));
-  }
-  console.log(line("3. W1 wall, no guard in the process", plain, "wallMs", "ms"));
-  console.log(line("   W1 wall, a guarded test environment open", guarded, "wallMs", "ms"));
-  console.log(line("   Date.now() per second, no guard", plain, "dateNowPerSec", "/s"));
-  console.log(line("   Date.now() per second, guard installed", guarded, "dateNowPerSec", "/s"));
-  console.log(line("   new Date(x) per second, no guard", plain, "newDatePerSec", "/s"));
-  console.log(line("   new Date(x) per second, guard installed", guarded, "newDatePerSec", "/s"));
-  const ratio = (metric: string): string => formatNumber(median(guarded.map((r) => r[metric]!)) / median(plain.map((r) => r[metric]!)));
-  console.log(`   guarded / plain: W1 ×${ratio("wallMs")}, Date.now() ×${ratio("dateNowPerSec")}, new Date(x) ×${ratio("newDatePerSec")}`);
+    const plain: Metrics[] = [];
+    const guarded: Metrics[] = [];
+    for (let i = 0; i < runs; i++) {
+      // Alternated, so that a change of load hits both kinds alike.
+      plain.push(await each(["w1", "--run", String(i)]));
+      guarded.push(await each(["w1", "--guarded", "--run", String(i)]));
+    }
+    console.log(line("3. W1 wall, no guard in the process", plain, "wallMs", "ms"));
+    console.log(line("   W1 wall, a guarded test environment open", guarded, "wallMs", "ms"));
+    console.log(line("   Date.now() per second, no guard", plain, "dateNowPerSec", "/s"));
+    console.log(line("   Date.now() per second, guard installed", guarded, "dateNowPerSec", "/s"));
+    console.log(line("   new Date(x) per second, no guard", plain, "newDatePerSec", "/s"));
+    console.log(line("   new Date(x) per second, guard installed", guarded, "newDatePerSec", "/s"));
+    const ratio = (metric: string): string => formatNumber(median(guarded.map((r) => r[metric]!)) / median(plain.map((r) => r[metric]!)));
+    console.log(`   guarded / plain: W1 ×${ratio("wallMs")}, Date.now() ×${ratio("dateNowPerSec")}, new Date(x) ×${ratio("newDatePerSec")}`);
   }
   console.log(`load average (1 min) before each process: ${formatNumber(Math.min(...loads))}–${formatNumber(Math.max(...loads))}`);
 }
