@@ -6,6 +6,9 @@ const POSTGRES_URL = process.env.BATON_TEST_POSTGRES_URL ?? "postgres://postgres
 /** Suites that reach the store only through Baton's API: they run once per store. */
 const SUITES_ON_EVERY_STORE = ["test/engine/**/*.test.ts", "test/worker/**/*.test.ts", "test/client/**/*.test.ts", "test/examples/**/*.test.ts"];
 
+/** Tests written as users write them, with batonjs/testing on its own in-memory store: once is enough. */
+const ON_THEIR_OWN_STORE = ["test/examples/kit/**"];
+
 /** Restarts the PostgreSQL server, disrupting every other test that uses it: its own project, run separately. */
 const SERVER_RESTART = "test/scale-out/server-restart.test.ts";
 
@@ -40,7 +43,7 @@ export default defineConfig(async () => ({
     projects: [
       { extends: true, test: { name: "main", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, SERVER_RESTART] } },
       ...((await postgresReachable())
-        ? [{ extends: true, test: { name: "postgres", include: SUITES_ON_EVERY_STORE, env: { BATON_TEST_STORE: "postgres" } } }]
+        ? [{ extends: true, test: { name: "postgres", include: SUITES_ON_EVERY_STORE, exclude: [...configDefaults.exclude, ...ON_THEIR_OWN_STORE], env: { BATON_TEST_STORE: "postgres" } } }]
         : []),
       // Restarts the PostgreSQL server: run on its own, after the rest (npm test does), never alongside other tests.
       ...(process.env.BATON_SERVER_RESTART === "1" ? [{ extends: true, test: { name: "server-restart", include: [SERVER_RESTART] } }] : []),
