@@ -263,6 +263,20 @@ export class ReplayDivergedError extends BatonError {
 }
 
 /**
+ * A test armed a crash (`env.crash`) that the run never reached: the test proved nothing about
+ * that crash. Check the point, the instance id and `nth`.
+ */
+export class CrashNotReachedError extends BatonError {
+  override readonly code = "CRASH_NOT_REACHED";
+  constructor(readonly crashes: readonly string[]) {
+    super(
+      `The test environment closed before ${crashes.length === 1 ? "a crash it armed was" : `${crashes.length} crashes it armed were`} reached: ` +
+        `${crashes.join(", ")}. Check the crash point, the instance id and nth, and await the workflow before close().`,
+    );
+  }
+}
+
+/**
  * A TypeScript module or config file must be loaded at run time and the optional peer
  * dependency tsx, which loads it, is not installed.
  */

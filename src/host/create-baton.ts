@@ -16,6 +16,8 @@ import { InvalidArgumentError } from "../errors.js";
 import { consoleLogger } from "../observability/console-logger.js";
 import { openStore } from "../store/open-store.js";
 import { CompletionNotifier } from "../support/completion-notifier.js";
+import type { ActivityWorkItem, WorkQueue } from "../store/store.js";
+import type { LongTimeout } from "../support/long-timeout.js";
 import { Worker, type WorkerLimits } from "../worker/worker.js";
 import { withActivityOptions } from "./activity-overrides.js";
 import { atLeast, boolean, nonNegativeInt, positiveInt } from "./option-checks.js";
@@ -126,12 +128,25 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
 export interface BatonInternals {
   now: () => number;
   onSettled?: () => void;
+  /** Timers on that clock, for activity and heartbeat timeouts. */
+  setTimer?: (callback: () => void, delayMs: number) => LongTimeout;
+  /**
+   * The store each worker writes through, and its cue that an attempt ended: the test kit cuts
+   * a crashed worker off there (testing/crashes.ts). Called once per worker.
+   */
+  workerStore?: (store: WorkQueue) => { store: WorkQueue; attemptFinished?: (task: ActivityWorkItem) => void };
 }
 
-/** A baton with its worker, for the test kit to watch and wake. */
+/** A baton with its worker, for the test kit to watch, wake and replace. */
 export interface AssembledBaton {
   baton: Baton;
-  worker: Worker;
+  /** The worker running now. */
+  readonly worker: Worker;
+  /**
+   * Halts the worker as a SIGKILL would (nothing released, leases left to expire) and starts a
+   * fresh one, with a new id and an empty cache, on the same store.
+   */
+  replaceWorker(): Promise<Worker>;
 }
 
 /** createBaton on a given clock (the production one passes Date.now). */
@@ -143,14 +158,20 @@ export async function assembleBaton(options: BatonOptions, internals: BatonInter
   if (options.onHistory !== undefined && typeof options.onHistory !== "function") {
     throw new InvalidArgumentError("createBaton: onHistory must be a function.");
   }
-  const { now, onSettled } = internals;
+  const { now, onSettled, setTimer, workerStore } = internals;
   const store = await openStore(options.store, { clock: now });
   const notifier = new CompletionNotifier();
-  const worker = new Worker({
-    store, registry, logger, notifier, now, limits,
-    ...(options.onHistory ? { onHistory: options.onHistory } : {}),
-    ...(onSettled ? { onSettled } : {}),
-  });
+  const newWorker = (): Worker => {
+    const through = workerStore?.(store);
+    return new Worker({
+      store: through?.store ?? store, registry, logger, notifier, now, limits,
+      ...(options.onHistory ? { onHistory: options.onHistory } : {}),
+      ...(onSettled ? { onSettled } : {}),
+      ...(setTimer ? { setTimer } : {}),
+      ...(through?.attemptFinished ? { attemptFinished: through.attemptFinished } : {}),
+    });
+  };
+  let worker = newWorker();
   const client = new BatonClient({
     store,
     registry,
@@ -173,7 +194,18 @@ export async function assembleBaton(options: BatonOptions, internals: BatonInter
       await store.close();
     },
   };
-  return { baton, worker };
+  return {
+    baton,
+    get worker() {
+      return worker;
+    },
+    async replaceWorker() {
+      worker.halt();
+      worker = newWorker();
+      if (!stopped) await worker.start();
+      return worker;
+    },
+  };
 }
 
 function resolveLimits(options: BatonOptions): WorkerLimits {

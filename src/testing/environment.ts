@@ -18,11 +18,13 @@ import { silentLogger } from "../definitions/logger.js";
 import { checkKeys, knownKeys } from "../definitions/options.js";
 import type { FunctionDefinition } from "../definitions/orchestration.js";
 import type { HistoryEntry } from "../engine/history-entry.js";
-import { ClosedError, InstanceNotFoundError, ReplayDivergedError } from "../errors.js";
-import { assembleBaton, type BatonOptions } from "../host/create-baton.js";
-import type { Worker } from "../worker/worker.js";
+import { ClosedError, CrashNotReachedError, InstanceNotFoundError, ReplayDivergedError, TimeoutError } from "../errors.js";
+import type { InstanceStatus } from "../client/instance-status.js";
+import { assembleBaton, type AssembledBaton, type BatonOptions } from "../host/create-baton.js";
+import type { LongTimeout } from "../support/long-timeout.js";
 import { ActivityCalls, type ActivityCall, type ActivityOverrides, type FailActivityOptions } from "./activity-calls.js";
 import { checkReplay, type ReplayCheckResult } from "./check-replay.js";
+import { Crashes, type CrashOptions } from "./crashes.js";
 import { VirtualClock } from "./virtual-clock.js";
 
 export interface TestEnvironmentOptions
@@ -60,6 +62,13 @@ export interface TestEnvironment {
    * one result per instance, or rejects with ReplayDivergedError naming each that diverged.
    */
   checkReplays(): Promise<ReplayCheckResult[]>;
+  /**
+   * Kills the worker when it reaches `at` (the in-process equivalent of SIGKILL: work in flight
+   * abandoned, leases left to expire on the environment's clock) and starts a fresh one on the
+   * same store. Awaited, it resolves once that happened (the clock skips meanwhile, as while
+   * awaiting waitForCompletion); close() fails if it never happened.
+   */
+  crash(options: CrashOptions): PromiseLike<void>;
   /** Checks every history (checkReplays), then stops the worker and closes the store, even when the check fails. */
   close(): Promise<void>;
 }
@@ -86,17 +95,23 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
   const clock = new VirtualClock(startTime === undefined ? undefined : startTimeMs(startTime));
   const calls = new ActivityCalls(functions ?? []);
   const skipper = new Skipper(clock, autoSkip ?? true);
-  const { baton, worker } = await assembleBaton(
+  const crashes = new Crashes(async () => {
+    await assembled.replaceWorker();
+    // The dead worker's leases run out by then at the latest: the clock may skip there.
+    skipper.leasesExpireBy = clock.now() + leaseMs;
+    skipper.settled();
+  });
+  const leaseMs = toMs(batonOptions.leaseMs ?? DEFAULT_LEASE_MS, "leaseMs");
+  const assembled = await assembleBaton(
     // The determinism guard is on unless the test turns it off: orchestration code that reads
     // Date.now, Math.random... stalls here, in the test, not later in production.
     { logger: silentLogger, determinismGuard: true, ...batonOptions, store: store ?? "sqlite::memory:", functions: calls.wrap(functions ?? [], activities) },
-    { now: clock.now, onSettled: () => skipper.settled() },
+    { now: clock.now, setTimer: clock.setTimer, onSettled: () => skipper.settled(), workerStore: (base) => crashes.storeFor(base) },
   );
-  skipper.worker = worker;
+  skipper.baton = assembled;
+  const { baton } = assembled;
   const { client } = baton;
-  const waitForCompletion = client.waitForCompletion.bind(client);
-  client.waitForCompletion = ((...args: Parameters<typeof waitForCompletion>) =>
-    skipper.whileAwaited(() => waitForCompletion(...args))) as typeof client.waitForCompletion;
+  client.waitForCompletion = onVirtualClock(client, clock, skipper);
   await baton.start();
   let closed = false;
   return {
@@ -105,9 +120,19 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     advanceTime: async (duration) => {
       if (closed) throw new ClosedError("advanceTime: the test environment is closed.");
       const ms = toMs(duration, "advanceTime duration");
-      await skipper.runDue(); // work already due runs at the time it was due, not after the jump
-      clock.advance(ms);
-      await skipper.runDue();
+      // An attempt already running (one that hangs, say) does not hold the advance: its timeout may be what the test awaits.
+      const running = assembled.worker.runningAttempts();
+      await skipper.runDue(running); // what is due now runs first, at its own time
+      const target = clock.now() + ms;
+      // Step from one due time to the next, so each timer, retry and timeout runs at its own time.
+      for (;;) {
+        const next = Math.min(target, (await assembled.worker.nextVisibleAt()) ?? Infinity, clock.nextTimerAt() ?? Infinity);
+        if (next > clock.now()) clock.advance(next - clock.now());
+        await assembled.worker.renewLeases(); // the leases of work in flight must outlast the jump
+        clock.rearm();
+        await skipper.runDue(running);
+        if (closed || clock.now() >= target) return;
+      }
     },
     async history(instanceId) {
       const status = await client.getStatus(instanceId, { showHistory: true });
@@ -120,9 +145,17 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
       if (closed) throw new ClosedError("checkReplays: the test environment is closed.");
       return replayEveryHistory(client, functions);
     },
+    crash(crashOptions) {
+      if (closed) throw new ClosedError("crash: the test environment is closed.");
+      const crashed = crashes.arm(crashOptions);
+      // Awaiting the crash lets the clock skip to it, as awaiting a result does; arming it alone does not.
+      return { then: (onCrashed, onFailed) => skipper.whileAwaited(() => crashed).then(onCrashed, onFailed) };
+    },
     async close() {
       if (closed) return;
       try {
+        const unreached = crashes.unreached();
+        if (unreached.length > 0) throw new CrashNotReachedError(unreached.map((crash) => JSON.stringify(crash)));
         await replayEveryHistory(client, functions);
       } finally {
         closed = true;
@@ -131,6 +164,46 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
       }
     },
   };
+}
+
+/** BatonOptions.leaseMs's default. */
+const DEFAULT_LEASE_MS = 15_000;
+
+/**
+ * waitForCompletion that lets the clock skip while it waits, with its timeout on the
+ * environment's clock: a wait of "1h" on a workflow that sleeps a week times out at the
+ * environment's hour, in milliseconds of real time.
+ */
+function onVirtualClock(client: BatonClient, clock: VirtualClock, skipper: Skipper): BatonClient["waitForCompletion"] {
+  const wait = client.waitForCompletion.bind(client) as (...args: unknown[]) => Promise<InstanceStatus>;
+  return ((...args: unknown[]) => {
+    const optionsAt = typeof args[0] === "object" && args[0] !== null ? 2 : 1;
+    const options = args[optionsAt] as { timeout?: Duration } | undefined;
+    if (options?.timeout === undefined) return skipper.whileAwaited(() => wait(...args));
+    const timeoutMs = toMs(options.timeout, "waitForCompletion timeout");
+    const { timeout: _onTheClock, ...rest } = options;
+    const untimed = [...args];
+    untimed[optionsAt] = rest;
+    const instanceId = args[optionsAt - 1] as string;
+    return skipper.whileAwaited(async () => {
+      const waiting = wait(...untimed);
+      let timer: LongTimeout | undefined;
+      const expired = new Promise<never>((_, reject) => {
+        timer = clock.setTimer(() => {
+          client.getStatus(instanceId).then(
+            (status) => reject(new TimeoutError(`Instance "${instanceId}" is still ${status?.runtimeStatus ?? "unknown"} after ${timeoutMs} ms.`)),
+            reject,
+          );
+        }, timeoutMs);
+      });
+      try {
+        return await Promise.race([waiting, expired]);
+      } finally {
+        timer?.clear();
+        waiting.catch(() => undefined); // left waiting past its timeout: ends with the environment
+      }
+    });
+  }) as BatonClient["waitForCompletion"];
 }
 
 /** Every instance in the store, replayed against `functions`: determinism checked for free. */
@@ -152,11 +225,13 @@ async function replayEveryHistory(client: BatonClient, functions: readonly Funct
 
 /** Watches the worker's idle cues and moves the clock: on its own while awaited, or by hand. */
 class Skipper {
-  worker!: Worker;
+  baton!: AssembledBaton;
   closed = false;
+  /** After a crash: when the dead worker's leases have run out at the latest. */
+  leasesExpireBy: number | undefined;
   private awaited = 0;
   private checkScheduled = false;
-  private idleWaiters: (() => void)[] = [];
+  private idleWaiters: { except: ReadonlySet<string> | undefined; resolve: () => void }[] = [];
 
   constructor(
     private readonly clock: VirtualClock,
@@ -183,37 +258,46 @@ class Skipper {
     }
   }
 
-  /** Wakes the worker and resolves once nothing is due any more and it is idle. */
-  async runDue(): Promise<void> {
+  /**
+   * Wakes the worker and resolves once nothing is due any more and it is idle (attempts in
+   * `except` may still run).
+   */
+  async runDue(except?: ReadonlySet<string>): Promise<void> {
     for (;;) {
-      this.worker.wake();
-      await this.idle();
+      this.baton.worker.wake();
+      await this.idle(except);
       if (this.closed) return;
-      const next = await this.worker.nextVisibleAt();
+      const next = await this.baton.worker.nextVisibleAt();
       if (next === null || next > this.clock.now()) return;
     }
   }
 
-  private idle(): Promise<void> {
-    const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  private idle(except: ReadonlySet<string> | undefined): Promise<void> {
+    const idle = new Promise<void>((resolve) => this.idleWaiters.push({ except, resolve }));
     this.settled();
     return idle;
   }
 
   private async check(): Promise<void> {
+    const { worker } = this.baton;
     if (this.closed) {
-      for (const resolve of this.idleWaiters.splice(0)) resolve();
+      for (const waiter of this.idleWaiters.splice(0)) waiter.resolve();
       return;
     }
-    if (!this.worker.isIdle()) return;
-    for (const resolve of this.idleWaiters.splice(0)) resolve();
+    this.idleWaiters = this.idleWaiters.filter((waiter) => (worker.isIdle(waiter.except) ? waiter.resolve() : true));
+    if (!worker.isIdle()) return;
     if (!this.autoSkip || this.awaited === 0) return;
-    const next = await this.worker.nextVisibleAt();
+    const queued = await worker.nextVisibleAt();
     // Work may have started while the store answered: then its end brings the next cue.
-    if (next === null || this.closed || !this.worker.isIdle()) return;
-    const ahead = next - this.clock.now();
-    if (ahead > 0) this.clock.advance(ahead);
-    this.worker.wake();
+    if (this.closed || worker !== this.baton.worker || !worker.isIdle()) return;
+    const now = this.clock.now();
+    if (this.leasesExpireBy !== undefined && this.leasesExpireBy <= now) this.leasesExpireBy = undefined;
+    // The next thing that can happen: queued work, a wait's timeout, a dead worker's leases running out.
+    const next = Math.min(queued ?? Infinity, this.clock.nextTimerAt() ?? Infinity, this.leasesExpireBy ?? Infinity);
+    if (next === Infinity) return;
+    if (next > now) this.clock.advance(next - now);
+    this.clock.rearm();
+    worker.wake();
   }
 }
 

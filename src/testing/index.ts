@@ -6,5 +6,6 @@
  */
 export { createTestEnvironment, type TestEnvironment, type TestEnvironmentOptions } from "./environment.js";
 export type { ActivityCall, ActivityOverrides, FailActivityOptions } from "./activity-calls.js";
+export type { CrashOptions, CrashPoint } from "./crashes.js";
 export { checkReplay } from "./check-replay.js";
 export type { CheckReplayOptions, Divergence, RecordedEvent, ReplayCheckResult, SavedHistory } from "./check-replay.js";

@@ -5,7 +5,7 @@
  */
 import type { ActivityContext } from "../definitions/activity.js";
 import { toMs } from "../definitions/duration.js";
-import { setLongTimeout, type LongTimeout } from "../support/long-timeout.js";
+import type { LongTimeout } from "../support/long-timeout.js";
 import type { Logger } from "../definitions/logger.js";
 import { deserialize, serialize } from "../definitions/payload.js";
 import type { Registry } from "../definitions/registry.js";
@@ -22,6 +22,10 @@ export interface ActivityRunnerDeps {
   logger: Logger;
   maxPayloadBytes: number;
   now: () => number;
+  /** Timers for the attempt's timeout and heartbeat timeout, on the worker's clock. */
+  setTimer: (callback: () => void, delayMs: number) => LongTimeout;
+  /** Told when an attempt ended, before its outcome is committed (the test kit's "after-activity" crash point). */
+  attemptFinished?: (task: ActivityWorkItem) => void;
 }
 
 /** `abort` is this attempt's: the worker aborts it when it stops, and so does the timeout. */
@@ -33,7 +37,7 @@ export async function runActivity(task: ActivityWorkItem, abort: AttemptAbort, d
 export async function executeAttempt(task: ActivityWorkItem, abort: AttemptAbort, deps: ActivityRunnerDeps): Promise<CommitOp> {
   const definition = deps.registry.activities.get(task.name)!;
   let log: Logger | undefined;
-  const heartbeats = new HeartbeatWatch(task, definition.options.heartbeatTimeout, abort, deps.maxPayloadBytes);
+  const heartbeats = new HeartbeatWatch(task, definition.options.heartbeatTimeout, abort, deps);
   // Getters: the signal's AbortController and the prefixed logger are made only if used.
   const ctx: ActivityContext = {
     instanceId: task.instanceId,
@@ -54,7 +58,7 @@ export async function executeAttempt(task: ActivityWorkItem, abort: AttemptAbort
   try {
     const timeout = task.timeoutMs ?? definition.options.timeout;
     const running = heartbeats.watch(definition.fn(deserialize(task.input), ctx));
-    const output = await withTimeout(running, timeout, abort, task.name);
+    const output = await withTimeout(running, timeout, abort, task.name, deps.setTimer);
     return { type: "activityCompleted", task, output: serialize(output, `Output of activity "${task.name}"`, deps.maxPayloadBytes) };
   } catch (error) {
     const op = failureOp(task, error, deps);
@@ -78,7 +82,7 @@ class HeartbeatWatch {
     private readonly task: ActivityWorkItem,
     heartbeatTimeout: unknown,
     private readonly abort: AttemptAbort,
-    private readonly maxPayloadBytes: number,
+    private readonly deps: Pick<ActivityRunnerDeps, "maxPayloadBytes" | "setTimer">,
   ) {
     this.timeoutMs = heartbeatTimeout === undefined ? undefined : toMs(heartbeatTimeout as number, "heartbeatTimeout");
   }
@@ -91,7 +95,7 @@ class HeartbeatWatch {
   }
 
   beat(details: unknown): void {
-    if (details !== undefined) this.details = serialize(details, `Heartbeat details of activity "${this.task.name}"`, this.maxPayloadBytes);
+    if (details !== undefined) this.details = serialize(details, `Heartbeat details of activity "${this.task.name}"`, this.deps.maxPayloadBytes);
     this.arm();
   }
 
@@ -104,7 +108,7 @@ class HeartbeatWatch {
     if (this.timeoutMs === undefined || !this.expire) return;
     this.timer?.clear();
     const ms = this.timeoutMs;
-    this.timer = setLongTimeout(() => {
+    this.timer = this.deps.setTimer(() => {
       const error = new TimeoutError(`Activity "${this.task.name}" sent no heartbeat within its heartbeatTimeout of ${ms} ms.`);
       this.abort.abort(error);
       this.expire?.(error);
@@ -116,6 +120,7 @@ class HeartbeatWatch {
 export async function submitOutcome(task: ActivityWorkItem, abort: AttemptAbort, op: CommitOp, deps: ActivityRunnerDeps): Promise<void> {
   if (abort.aborted && abort.reason instanceof ClosedError) return; // stopped: the worker released the lease
   faultPoint("activity-after-run-before-complete");
+  deps.attemptFinished?.(task);
   const outcome = await deps.committer.submit(op);
   if (outcome === "leaseLost") deps.logger.warn(`[${task.instanceId}] ${task.name}: lease lost, result discarded`);
 }
@@ -143,12 +148,18 @@ function safeRetryIf(retryIf: (error: Error) => boolean, error: unknown): boolea
   }
 }
 
-async function withTimeout<T>(promise: Promise<T>, timeout: unknown, abort: AttemptAbort, name: string): Promise<T> {
+async function withTimeout<T>(
+  promise: Promise<T>,
+  timeout: unknown,
+  abort: AttemptAbort,
+  name: string,
+  setTimer: ActivityRunnerDeps["setTimer"],
+): Promise<T> {
   if (timeout === undefined) return promise;
   const ms = toMs(timeout as number, "activity timeout");
   let timer: LongTimeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setLongTimeout(() => {
+    timer = setTimer(() => {
       const error = new TimeoutError(`Activity "${name}" did not finish within its timeout of ${ms} ms.`);
       abort.abort(error);
       reject(error);

@@ -44,6 +44,10 @@ export interface DispatcherDeps {
   slotFreed: () => void;
   /** Work may be claimable that was not started: look again. */
   wake: () => void;
+  /** Timers for activity and heartbeat timeouts, on the worker's clock. */
+  setTimer: ActivityRunnerDeps["setTimer"];
+  /** Told when an attempt ended, before its outcome is committed (WorkerDeps.attemptFinished). */
+  attemptFinished?: ActivityRunnerDeps["attemptFinished"];
 }
 
 export class Dispatcher implements InlineActivityHost {
@@ -56,7 +60,10 @@ export class Dispatcher implements InlineActivityHost {
   constructor(private readonly deps: DispatcherDeps) {
     const { store, registry, committer, cache, logger, maxPayloadBytes, now } = deps;
     this.leaseholder = deps.leaseholder;
-    this.activityDeps = { registry, committer, logger, maxPayloadBytes, now };
+    this.activityDeps = {
+      registry, committer, logger, maxPayloadBytes, now, setTimer: deps.setTimer,
+      ...(deps.attemptFinished ? { attemptFinished: deps.attemptFinished } : {}),
+    };
     this.episodeDeps = { store, registry, committer, cache, logger, maxPayloadBytes, now, inline: deps.inlineActivities ? this : undefined, determinismGuard: deps.determinismGuard };
   }
 

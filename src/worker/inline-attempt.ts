@@ -56,6 +56,7 @@ export class InlineAttempt {
   /** The episode takes the result: it is committed with the episode's events. */
   consume(): void {
     faultPoint("activity-after-run-before-complete");
+    this.deps.attemptFinished?.(this.task);
     this.consumed = true;
     this.onSlotFree();
   }

@@ -69,6 +69,13 @@ export class LeaseKeeper {
     }
   }
 
+  /** Renews the leases in flight now (unless the store is damaged or backing off). */
+  async renewNow(): Promise<void> {
+    const { faults, now } = this.deps;
+    if (faults.isDamaged || faults.nextTryAt("lease renewal") > now()) return;
+    await this.renew();
+  }
+
   private async beat(): Promise<void> {
     if (this.beating) return;
     this.beating = true;

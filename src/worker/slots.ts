@@ -93,9 +93,12 @@ export class Slots {
     if (this.emptied && this.isEmpty()) this.emptied();
   }
 
-  /** Whether nothing runs: no episode, no attempt. */
-  isEmpty(): boolean {
-    return this.episodes.size === 0 && this.attempts.size === 0;
+  /** Whether nothing runs: no episode, no attempt (but those in `except`, by lease token). */
+  isEmpty(except?: ReadonlySet<string>): boolean {
+    if (this.episodes.size > 0) return false;
+    if (!except || this.attempts.size === 0) return this.attempts.size === 0;
+    for (const token of this.attempts.keys()) if (!except.has(token)) return false;
+    return true;
   }
 
   heldEpisodes(): IterableIterator<OrchestrationWorkItem> {

@@ -36,7 +36,7 @@
 import type { HistoryEntry } from "../engine/history-entry.js";
 import type { Logger } from "../definitions/logger.js";
 import type { Registry } from "../definitions/registry.js";
-import type { WorkQueue } from "../store/store.js";
+import type { ActivityWorkItem, WorkQueue } from "../store/store.js";
 import { AfterCommit } from "./after-commit.js";
 import { ClaimPlanner } from "./claim-planner.js";
 import { Committer } from "./committer.js";
@@ -80,6 +80,10 @@ export interface WorkerDeps {
    * virtual clock ahead. Called synchronously from inside the worker: check isIdle later.
    */
   onSettled?: () => void;
+  /** Timers on the baton's clock, for activity and heartbeat timeouts. Default: real timers. */
+  setTimer?: (callback: () => void, delayMs: number) => LongTimeout;
+  /** An attempt ended and its outcome is about to be committed: the test kit's "after-activity" crash point. */
+  attemptFinished?: (task: ActivityWorkItem) => void;
 }
 
 export class Worker {
@@ -125,6 +129,8 @@ export class Worker {
     if (determinismGuard) installDeterminismGuard();
     this.dispatcher = new Dispatcher({
       store, registry, logger, now, maxPayloadBytes, inlineActivities, determinismGuard, committer, cache, slots, leaseholder,
+      setTimer: deps.setTimer ?? setLongTimeout,
+      ...(deps.attemptFinished ? { attemptFinished: deps.attemptFinished } : {}),
       isOpen: () => this.state === "running",
       // A run's commit claimed, in the same transaction, the work its slot made room for.
       slotFreed: () => (claims.mayHaveMore ? this.wake() : undefined),
@@ -184,11 +190,35 @@ export class Worker {
   }
 
   /**
-   * Whether the worker runs and has nothing to do this moment: no claim in flight, no episode
-   * or attempt running, nothing waiting to be committed. Work queued for later may remain.
+   * The in-process equivalent of SIGKILL, for the test kit's crashes: the worker stops where it
+   * is. It releases nothing and commits nothing more (its store is cut off by the caller); its
+   * leases expire as a killed process's do. Running activity code is not interrupted.
    */
-  isIdle(): boolean {
-    return this.state === "running" && !this.pumping && this.slots.isEmpty() && !this.committer.busy;
+  halt(): void {
+    this.state = "stopped";
+    this.unwatch?.();
+    this.wakeTimer.cancel();
+    this.keeper.stop();
+    this.committer.stopRetrying();
+  }
+
+  /**
+   * Whether the worker runs and has nothing to do this moment: no claim in flight, no episode
+   * or attempt running (but those in `except`, by lease token), nothing waiting to be
+   * committed. Work queued for later may remain.
+   */
+  isIdle(except?: ReadonlySet<string>): boolean {
+    return this.state === "running" && !this.pumping && this.slots.isEmpty(except) && !this.committer.busy;
+  }
+
+  /** The lease tokens of the activity attempts running now. */
+  runningAttempts(): Set<string> {
+    return new Set([...this.slots.heldAttempts()].map((attempt) => attempt.task.leaseToken));
+  }
+
+  /** Renews the leases of the work in flight now, as the lease keeper's next beat would (after the test kit moved its clock). */
+  renewLeases(): Promise<void> {
+    return this.keeper.renewNow();
   }
 
   /** The earliest time queued work this worker hosts becomes visible (null: none queued). */

@@ -3,6 +3,7 @@
  * committed), handed off (its outcome is committed once the episode has landed and the attempt
  * finished), or dropped (the episode did not land: nothing is committed).
  */
+import { setLongTimeout } from "../../src/support/long-timeout.js";
 import { describe, expect, it } from "vitest";
 import { activity } from "../../src/index.js";
 import { silentLogger } from "../../src/definitions/logger.js";
@@ -30,7 +31,7 @@ const task: ActivityWorkItem = {
 function start(): { attempt: InlineAttempt; submitted: CommitOp[]; slotFrees: () => number } {
   const submitted: CommitOp[] = [];
   const committer = { submit: async (op: CommitOp) => (submitted.push(op), "ok" as const) } as unknown as Committer;
-  const deps: ActivityRunnerDeps = { registry: new Registry([double]), committer, logger: silentLogger, maxPayloadBytes: 1 << 20, now: () => 0 };
+  const deps: ActivityRunnerDeps = { registry: new Registry([double]), committer, logger: silentLogger, maxPayloadBytes: 1 << 20, now: () => 0, setTimer: setLongTimeout };
   let frees = 0;
   const attempt = new InlineAttempt(task, deps, () => frees++);
   return { attempt, submitted, slotFrees: () => frees };
