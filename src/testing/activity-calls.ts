@@ -7,6 +7,7 @@ import { activity, type ActivityContext, type ActivityDefinition, type ActivityF
 import type { FunctionDefinition } from "../definitions/orchestration.js";
 import { closestName } from "../definitions/did-you-mean.js";
 import { InvalidArgumentError } from "../errors.js";
+import { checkKeys, knownKeys } from "../definitions/options.js";
 
 /** One attempt of an activity, as the environment saw it. */
 export interface ActivityCall {
@@ -32,8 +33,17 @@ export interface FailActivityOptions {
   error?: Error;
 }
 
+export interface OverrideActivityOptions {
+  /** Only these attempts (1 for the first, 2 for the first retry...) run the replacement. Default: every attempt. */
+  attempts?: readonly number[];
+}
+
+const OVERRIDE_KEYS = knownKeys<OverrideActivityOptions>()({ attempts: true });
+
 export class ActivityCalls {
   private readonly calls: ActivityCall[] = [];
+  /** Replacements set during the test (overrideActivity), the latest first. */
+  private readonly replacements: { name: string; attempts: ReadonlySet<number> | undefined; fn: ActivityFunction<any, unknown> }[] = [];
   private readonly failures = new Map<string, { left: number; error: Error | undefined }>();
   private readonly names: Set<string>;
 
@@ -66,7 +76,21 @@ export class ActivityCalls {
     this.failures.set(name, { left: times, error: options.error });
   }
 
-  private async run(name: string, impl: ActivityFunction<any, unknown>, input: unknown, ctx: ActivityContext): Promise<unknown> {
+  /** From now on, the activity's attempts (those in `attempts`, or all) run `fn` instead. */
+  override(definition: ActivityDefinition<any, any, string> | string, fn: ActivityFunction<any, unknown>, options: OverrideActivityOptions = {}): void {
+    const name = this.nameOf(definition, "overrideActivity");
+    if (typeof fn !== "function") throw new InvalidArgumentError(`overrideActivity: the replacement of "${name}" must be a function.`);
+    checkKeys(options, OVERRIDE_KEYS, "overrideActivity");
+    const { attempts } = options;
+    if (attempts !== undefined && (!Array.isArray(attempts) || attempts.some((n) => !Number.isInteger(n) || n < 1))) {
+      throw new InvalidArgumentError(`overrideActivity: attempts must be a list of attempt numbers from 1, got ${JSON.stringify(attempts)}.`);
+    }
+    this.replacements.unshift({ name, attempts: attempts === undefined ? undefined : new Set(attempts), fn });
+  }
+
+  private async run(name: string, registered: ActivityFunction<any, unknown>, input: unknown, ctx: ActivityContext): Promise<unknown> {
+    const replaced = this.replacements.find((r) => r.name === name && (r.attempts === undefined || r.attempts.has(ctx.attempt)));
+    const impl = replaced?.fn ?? registered;
     const call: ActivityCall = { instanceId: ctx.instanceId, name, input, attempt: ctx.attempt, idempotencyKey: ctx.idempotencyKey, outcome: { status: "running" } };
     this.calls.push(call);
     try {

@@ -22,7 +22,8 @@ import { ClosedError, CrashNotReachedError, InstanceNotFoundError, ReplayDiverge
 import type { InstanceStatus } from "../client/instance-status.js";
 import { assembleBaton, type AssembledBaton, type BatonOptions } from "../host/create-baton.js";
 import type { LongTimeout } from "../support/long-timeout.js";
-import { ActivityCalls, type ActivityCall, type ActivityOverrides, type FailActivityOptions } from "./activity-calls.js";
+import type { ActivityDefinition, ActivityFunction } from "../definitions/activity.js";
+import { ActivityCalls, type ActivityCall, type ActivityOverrides, type FailActivityOptions, type OverrideActivityOptions } from "./activity-calls.js";
 import { checkReplay, type ReplayCheckResult } from "./check-replay.js";
 import { Crashes, type CrashOptions } from "./crashes.js";
 import { VirtualClock } from "./virtual-clock.js";
@@ -57,6 +58,15 @@ export interface TestEnvironment {
   activityCalls(definition: FunctionDefinition | string): ActivityCall[];
   /** The next `times` attempts of the activity fail with `error`, without running it. */
   failActivity(definition: FunctionDefinition | string, options?: FailActivityOptions): void;
+  /**
+   * From now on the activity's attempts run `fn` instead: every attempt, or only those numbered
+   * in `attempts` (1 is the first) — e.g. a timeout on the first, the real call after.
+   */
+  overrideActivity<In, Out>(
+    definition: ActivityDefinition<In, Out, string> | string,
+    fn: ActivityFunction<In, Out>,
+    options?: OverrideActivityOptions,
+  ): void;
   /**
    * Replays every instance's history from scratch against the registered code; resolves with
    * one result per instance, or rejects with ReplayDivergedError naming each that diverged.
@@ -141,6 +151,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     },
     activityCalls: (definition) => calls.of(definition as string),
     failActivity: (definition, failOptions) => calls.fail(definition as string, failOptions),
+    overrideActivity: (definition, fn, overrideOptions) => calls.override(definition, fn as ActivityFunction<any, unknown>, overrideOptions),
     checkReplays() {
       if (closed) throw new ClosedError("checkReplays: the test environment is closed.");
       return replayEveryHistory(client, functions);

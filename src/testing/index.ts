@@ -5,7 +5,7 @@
  * today's code and names the first divergence.
  */
 export { createTestEnvironment, type TestEnvironment, type TestEnvironmentOptions } from "./environment.js";
-export type { ActivityCall, ActivityOverrides, FailActivityOptions } from "./activity-calls.js";
+export type { ActivityCall, ActivityOverrides, FailActivityOptions, OverrideActivityOptions } from "./activity-calls.js";
 export type { CrashOptions, CrashPoint } from "./crashes.js";
 export { checkReplay } from "./check-replay.js";
 export type { CheckReplayOptions, Divergence, RecordedEvent, ReplayCheckResult, SavedHistory } from "./check-replay.js";

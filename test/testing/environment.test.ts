@@ -153,6 +153,19 @@ describe("createTestEnvironment", () => {
     expect(env.activityCalls(remind).map((call) => call.outcome.status)).toEqual(["failed", "completed"]);
   });
 
+  it("overrides chosen attempts only: the first times out, the second runs the real code", async () => {
+    const env = await open({ functions: [remind, weekLater], defaultActivityRetry: { maxAttempts: 3, firstRetryInterval: "1m" } });
+    env.overrideActivity(remind, async () => {
+      throw new Error("gateway timeout");
+    }, { attempts: [1] });
+    const id = await env.client.startNew(weekLater, { input: "di" });
+    expect((await env.client.waitForCompletion(id)).output).toBe("reminded di");
+    const calls = env.activityCalls(remind);
+    expect(calls.map((call) => [call.attempt, call.outcome.status])).toEqual([[1, "failed"], [2, "completed"]]);
+    expect(() => env.overrideActivity(remind, async () => "x", { attempts: [0] })).toThrow(/attempt numbers from 1/);
+    expect(() => env.overrideActivity(remind, async () => "x", { attempt: [1] } as never)).toThrow(/attempts/);
+  });
+
   it("rejects an override for an activity it does not host, with the names it does", async () => {
     await expect(createTestEnvironment({ functions: [remind, weekLater], activities: { Remnd: async () => "x" } })).rejects.toThrow(
       /"Remnd" is not an activity in functions\. Did you mean "Remind"\?/,
