@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { activity, createBaton, orchestration, TimerCancelledError, type Baton } from "../../src/index.js";
+import { createTestEnvironment } from "../../src/testing/index.js";
 import { snapshotStore } from "../helpers/store-snapshot.js";
-import { tempStoreUrl, TestStore } from "../helpers/temp-store.js";
-import { waitForStatus, waitUntil } from "../helpers/wait.js";
+import { tempStoreUrl } from "../helpers/temp-store.js";
+import { waitForStatus } from "../helpers/wait.js";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const batons: Baton[] = [];
@@ -70,30 +71,29 @@ describe("awaiting a cancelled durable timer", () => {
 });
 
 describe("a cancelled durable timer", () => {
+  // On the test kit's clock: the test moves past the fire time instead of waiting for it.
   it("leaves no fire message behind and never wakes the orchestration", async () => {
     const store = tempStoreUrl();
-    const baton = await createBaton({ store, functions: [quick, raceThenWait], logger: quiet });
-    batons.push(baton);
-    await baton.start();
-    const id = await baton.client.startNew(raceThenWait);
-    await waitUntil(async () => {
-      const status = await baton.client.getStatus(id, { showHistory: true });
-      return status?.history?.some((e) => e.type === "TaskCompleted") ? true : undefined;
-    }, "the activity to win");
-    await waitUntil(async () => ((await snapshotStore(store)).inbox!.length === 0 ? true : undefined), "the inbox to empty");
+    const env = await createTestEnvironment({ functions: [quick, raceThenWait], store, autoSkip: false });
+    try {
+      const id = await env.client.startNew(raceThenWait);
+      await env.advanceTime(0); // the activity wins the race; the timer is cancelled
+      const before = await env.history(id);
+      expect(before.some((e) => e.type === "TaskCompleted")).toBe(true);
+      expect((await snapshotStore(store)).inbox).toEqual([]);
 
-    const before = (await baton.client.getStatus(id, { showHistory: true }))!.history!;
-    const timer = before.find((e) => e.type === "TimerCreated")!;
-    await waitUntil(() => (Date.now() > (timer.fireAt as Date).getTime() ? true : undefined), "the fire time to pass");
-    // The worker has looked for work three times since: a fire message would have been found.
-    const claims = vi.spyOn(TestStore.prototype, "claim");
-    await expect.poll(() => claims.mock.calls.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(3);
-    const after = (await baton.client.getStatus(id, { showHistory: true }))!.history!;
-    expect(after).toEqual(before);
-    expect(after.some((e) => e.type === "TimerFired")).toBe(false);
+      const timer = before.find((e) => e.type === "TimerCreated")!;
+      await env.advanceTime("1h"); // the worker looked for work at and after the fire time
+      expect(env.now()).toBeGreaterThan((timer.fireAt as Date).getTime());
+      const after = await env.history(id);
+      expect(after).toEqual(before);
+      expect(after.some((e) => e.type === "TimerFired")).toBe(false);
 
-    await baton.client.raiseEvent(id, "Next", "done");
-    const done = await baton.client.waitForCompletion(id, { timeout: 10_000 });
-    expect(done.output).toEqual([0, "done"]);
+      await env.client.raiseEvent(id, "Next", "done");
+      const done = await env.client.waitForCompletion(id);
+      expect(done.output).toEqual([0, "done"]);
+    } finally {
+      await env.close();
+    }
   });
 });
