@@ -101,7 +101,7 @@ export async function openWorker(
   const names = (kind: FunctionDefinition["kind"]) => new Set(functions.filter((fn) => fn.kind === kind).map((fn) => fn.name));
   const hosted = { activities: names("activity"), orchestrations: names("orchestration") };
   const dev = options.mode === "dev";
-  const timeline = dev ? new Timeline(out, [...hosted.activities]) : undefined;
+  const timeline = dev ? new Timeline(out) : undefined;
   let notice: UnhostedNotice | undefined;
   const { http: _http, functions: _module, store: _store, ...limits } = config;
   const batonOptions: BatonOptions = {

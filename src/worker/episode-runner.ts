@@ -22,6 +22,7 @@ import { BatonError, STALLED_INSTANCE_FIX } from "../errors.js";
 import type { CommitOp, OrchestrationWorkItem, WorkQueue } from "../store/store.js";
 import type { Committer } from "./committer.js";
 import { continueInline, type InlineActivityHost, type InlineChain } from "./inline-activities.js";
+import { episodeFields } from "./log-context.js";
 import type { RunCache } from "./run-cache.js";
 import { isStoreFault } from "./store-faults.js";
 
@@ -58,7 +59,7 @@ export async function runEpisode(item: OrchestrationWorkItem, deps: EpisodeRunne
     try {
       history = await deps.store.getHistory(item.instanceId);
     } catch (error) {
-      if (!isStoreFault(error)) deps.logger.error(`[${item.instanceId}] could not read history: ${describe(error)}; the episode will be retried`);
+      if (!isStoreFault(error)) deps.logger.error("could not read history; the episode will be retried", { ...episodeFields(item), err: error });
       await release(item, deps);
       return;
     }
@@ -77,7 +78,7 @@ export async function runEpisode(item: OrchestrationWorkItem, deps: EpisodeRunne
   } catch (error) {
     const code = error instanceof BatonError ? error.code : "EPISODE_FAILED";
     const message = stallMessage(error);
-    deps.logger.error(`[${item.instanceId}] episode stalled (${code}): ${message}`);
+    deps.logger.error("episode stalled", { ...episodeFields(item), code, reason: message });
     await submit({ type: "stall", instanceId: item.instanceId, leaseToken: item.leaseToken, code, message }, item, deps);
     return;
   }
@@ -124,11 +125,11 @@ async function commit(
 async function submit(op: CommitOp, item: OrchestrationWorkItem, deps: EpisodeRunnerDeps): Promise<boolean> {
   try {
     const outcome = await deps.committer.submit(op);
-    if (outcome === "leaseLost") deps.logger.warn(`[${item.instanceId}] lease lost; another worker has this instance`);
+    if (outcome === "leaseLost") deps.logger.warn("instance lease lost; another worker has this instance", episodeFields(item));
     return outcome === "ok";
   } catch (error) {
     // A full disk or a damaged file is logged once by the worker, not once per episode.
-    if (!isStoreFault(error)) deps.logger.error(`[${item.instanceId}] commit failed: ${describe(error)}; the episode will be retried`);
+    if (!isStoreFault(error)) deps.logger.error("commit failed; the episode will be retried", { ...episodeFields(item), err: error });
     await release(item, deps);
     return false;
   }

@@ -34,7 +34,7 @@
  * disk, no claim is made before its backoff passes: a wake-up meanwhile waits for it.
  */
 import type { HistoryEntry } from "../engine/history-entry.js";
-import type { Logger } from "../definitions/logger.js";
+import { withFields, type Logger } from "../definitions/logger.js";
 import type { Registry } from "../definitions/registry.js";
 import type { ActivityWorkItem, WorkQueue } from "../store/store.js";
 import { AfterCommit } from "./after-commit.js";
@@ -103,10 +103,13 @@ export class Worker {
   private readonly keeper: LeaseKeeper;
   private readonly wakeTimer: WakeTimer;
   private readonly slots: Slots;
+  /** The logger given, with this worker's id on every line. */
+  private readonly logger: Logger;
 
   constructor(private readonly deps: WorkerDeps) {
-    const { store, registry, logger, notifier, now, limits } = deps;
+    const { store, registry, notifier, now, limits } = deps;
     const leaseholder = (this.leaseholder = new Leaseholder(store, limits.leaseMs));
+    const logger = (this.logger = withFields(deps.logger, { workerId: leaseholder.workerId }));
     const slotCounts = { episodes: limits.maxConcurrentOrchestrations, attempts: limits.maxConcurrentActivities };
     const slots = (this.slots = new Slots(slotCounts, deps.onSettled));
     const claims = (this.claims = new ClaimPlanner(slots, leaseholder, registry, limits.maxMessagesPerEpisode));
@@ -264,7 +267,7 @@ export class Worker {
         this.faults.failed("claim", error);
         this.scheduleWake(this.faults.nextTryAt("claim"));
       } else {
-        this.deps.logger.error(`worker: claiming work failed: ${(error as Error).message}; retrying`);
+        this.logger.error("claiming work failed; retrying", { err: error });
         this.scheduleWake(this.deps.now() + this.deps.limits.pollIntervalMs);
       }
     } finally {
