@@ -7,8 +7,6 @@ import { checkKeys, knownKeys } from "../definitions/options.js";
 import { InvalidArgumentError } from "../errors.js";
 import { formatLogLine, LOG_FORMATS, type LogFormat } from "./log-line.js";
 
-export type { LogLevel } from "../definitions/logger.js";
-
 export interface ConsoleLoggerOptions {
   /** Default: BATON_LOG_FORMAT, else "text". */
   format?: LogFormat;

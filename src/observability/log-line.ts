@@ -20,9 +20,15 @@ const TRAILING = ["executionId", "workerId"];
 const RESERVED = new Set(["time", "level", "msg"]);
 
 export function formatLogLine(logFormat: LogFormat, level: LogLevel, time: Date, message: string, args: readonly unknown[]): string {
-  const { fields = {}, rest } = splitLogArgs(args);
-  const msg = rest.length > 0 ? format(message, ...rest) : message;
-  return logFormat === "json" ? jsonLine(level, time, msg, fields) : textLine(level, time, msg, fields);
+  try {
+    const { fields = {}, rest } = splitLogArgs(args);
+    const msg = rest.length > 0 ? format(message, ...rest) : message;
+    return logFormat === "json" ? jsonLine(level, time, msg, fields) : textLine(level, time, msg, fields);
+  } catch (error) {
+    // A getter or a toJSON that throws: the line still says what happened, without its fields.
+    const unwritable = { fieldsNotWritten: error instanceof Error ? error.message : "unknown error" };
+    return logFormat === "json" ? jsonLine(level, time, String(message), unwritable) : textLine(level, time, String(message), unwritable);
+  }
 }
 
 function textLine(level: LogLevel, time: Date, msg: string, fields: LogFields): string {

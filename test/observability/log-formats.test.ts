@@ -77,6 +77,12 @@ describe("the JSON format", () => {
     expect(formatLogLine("text", "info", at, "m", [{ cyclic }])).toBe('12:00:01.250 INFO  m  cyclic={"id":1,"self":"[Circular]"}');
   });
 
+  it("writes the message without the fields when a field cannot be read, rather than throwing", () => {
+    const hostile = { toJSON: () => { throw new Error("no"); } };
+    expect(formatLogLine("text", "warn", at, "m", [{ hostile }])).toBe("12:00:01.250 WARN  m  fieldsNotWritten=no");
+    expect(JSON.parse(formatLogLine("json", "warn", at, "m", [{ hostile }]))).toMatchObject({ msg: "m", fieldsNotWritten: "no" });
+  });
+
   it("is what consoleLogger writes with BATON_LOG_FORMAT=json, from BATON_LOG_LEVEL up: info to stdout, warn and error to stderr", () => {
     const dir = tempDir("baton-log-format-");
     const script = join(dir, "log.ts");
