@@ -73,7 +73,7 @@ export class InlineAttempt {
     // Still running counts as running (stop() waits for it), whatever becomes of its result.
     const op = await this.finished;
     if (!landed) {
-      deps.logger.warn("activity result discarded: the episode that scheduled it did not commit", attemptFields(task));
+      deps.logger.warn("activity result discarded, the episode that scheduled it did not commit", attemptFields(task));
       return;
     }
     // A handed-off task's row exists only now that the episode that schedules it committed.
