@@ -44,4 +44,26 @@ describe("the dev timeline", () => {
       ]);
     });
   }
+
+  it("places a worker's line about an attempt by its seq, prints a line about no instance at once, and drops workerId and executionId", () => {
+    const { lines, base } = recorder();
+    const timeline = new Timeline((line) => lines.push(line));
+    const log = timeline.logger(base);
+    log.warn("activity attempt failed, will retry", { instanceId: "o-1", name: "Charge", executionId: "e1", seq: 1, attempt: 1, workerId: "w1" });
+    log.warn("heartbeat failed", { workerId: "w1" });
+    timeline.history("o-1", [
+      entry({ type: "ExecutionStarted", name: "Order", input: "1" }),
+      entry({ type: "TaskScheduled", seq: 0, name: "Charge", input: "1" }),
+      entry({ type: "TaskScheduled", seq: 1, name: "Charge", input: "2" }),
+    ]);
+    timeline.flush();
+    const order = lines.map((line) => (line.startsWith("log ") ? line : line.replace(/^.*?\s{2}\S+ \S*\s{2}/, "event ")));
+    expect(order).toEqual([
+      "log heartbeat failed [{}]",
+      expect.stringMatching(/^event started Order/),
+      expect.stringMatching(/^event call #0 Charge/),
+      expect.stringMatching(/^event call #1 Charge/),
+      'log activity attempt failed, will retry [{"instanceId":"o-1","name":"Charge","seq":1,"attempt":1}]',
+    ]);
+  });
 });
