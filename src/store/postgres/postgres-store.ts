@@ -70,6 +70,15 @@ import {
   WORKER_ALIVE,
   WORKER_STOPPED,
 } from "./statements/work.js";
+import {
+  COUNT_LIVE_INSTANCES,
+  FOLD_FINISHED_COUNTS,
+  READY_ACTIVITIES,
+  READY_ORCHESTRATIONS,
+  SUM_FINISHED_COUNTS,
+  TRY_FOLD_LOCK,
+} from "./statements/workload.js";
+import { instanceCounts, readyWorkOf, type InstanceCounts, type ReadyWork } from "../workload.js";
 import { TurnBatcher } from "./turn-batcher.js";
 import { deleteInstances, Hints, insertMessages, insertTasks, one, wakeForTermination } from "./writes.js";
 
@@ -279,6 +288,26 @@ export class PostgresStore implements InstanceStore, WorkQueue {
   async announceFunctions(workerId: string, names: { activities: string[]; orchestrations: string[] }, now: number): Promise<void> {
     const kinds = [...names.activities.map(() => "activity"), ...names.orchestrations.map(() => "orchestration")];
     await this.db.query(ANNOUNCE_FUNCTIONS, [kinds, [...names.activities, ...names.orchestrations], workerId, now]);
+  }
+
+  async readyWork(now: number): Promise<ReadyWork[]> {
+    type Row = { name: string; items: string; oldest: string };
+    const [orchestrations, activities] = await Promise.all([
+      this.db.run<Row>(READY_ORCHESTRATIONS, [now]),
+      this.db.run<Row>(READY_ACTIVITIES, [now]),
+    ]);
+    return readyWorkOf(orchestrations.rows, activities.rows);
+  }
+
+  async countInstances(): Promise<InstanceCounts> {
+    type Row = { runtime_status: string; n: string };
+    const lockKey = `batonjs:${this.db.options.schema}:finished_counts`;
+    const finished = await this.transaction(async (sql) => {
+      const { got } = (await sql.query<{ got: boolean }>(TRY_FOLD_LOCK, [lockKey])).rows[0]!;
+      return (await sql.query<Row>(got ? FOLD_FINISHED_COUNTS : SUM_FINISHED_COUNTS)).rows;
+    }, { ambiguousCommitSafe: true });
+    const live = await this.db.query<Row>(COUNT_LIVE_INSTANCES);
+    return instanceCounts([...live.rows, ...finished]);
   }
 
   async knownFunctions(): Promise<{ activities: string[]; orchestrations: string[] }> {
