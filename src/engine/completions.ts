@@ -82,6 +82,11 @@ export class Completions {
     return call;
   }
 
+  /** When the pending timer at `seq` is due. */
+  pendingTimerFireAt(seq: number): number | undefined {
+    return this.pending.timer.get(seq)?.fireAt;
+  }
+
   /**
    * When the code expects to be woken next: now if it waits on an activity or a child,
    * else at its earliest live timer, else never (it waits only on external events).

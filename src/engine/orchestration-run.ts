@@ -91,6 +91,11 @@ export class OrchestrationRun implements RunHooks {
     return this.completions.expectedWakeAt(nowMs);
   }
 
+  /** When the timer the code waits on at step `seq` is due; undefined when it waits on none there. */
+  pendingTimerFireAt(seq: number): number | undefined {
+    return this.completions.pendingTimerFireAt(seq);
+  }
+
   /** Applies stored history. Throws NonDeterminismError when the code does not match it. */
   async replay(history: readonly HistoryEvent[]): Promise<void> {
     this.expectHistory(history);

@@ -14,6 +14,7 @@ import type { Registry } from "../definitions/registry.js";
 import { nextRetryDelayMs, resolveRetryPolicy } from "../definitions/retry-policy.js";
 import { ActivityCancelledError, ClosedError, SerializationError, PayloadTooLargeError, TimeoutError, toErrorDetails } from "../errors.js";
 import { faultPoint } from "../observability/fault-points.js";
+import { monotonicMs, recordAttempt, recordLeaseLost, type AttemptOutcome } from "../observability/metrics.js";
 import type { ActivityWorkItem, CommitOp } from "../store/store.js";
 import type { AttemptAbort } from "./attempt-abort.js";
 import type { Committer } from "./committer.js";
@@ -36,8 +37,18 @@ export async function runActivity(task: ActivityWorkItem, abort: AttemptAbort, d
   await submitOutcome(task, abort, await executeAttempt(task, abort, deps), deps);
 }
 
+/** The metrics' name for what an attempt led to. */
+const ATTEMPT_OUTCOMES: Partial<Record<CommitOp["type"], AttemptOutcome>> = { activityCompleted: "completed", activityRetry: "retry", activityFailed: "failed" };
+
 /** Runs one attempt and decides what it leads to: completed, retried later, or failed for good. */
 export async function executeAttempt(task: ActivityWorkItem, abort: AttemptAbort, deps: ActivityRunnerDeps): Promise<CommitOp> {
+  const started = monotonicMs();
+  const op = await runAttempt(task, abort, deps);
+  recordAttempt(task.name, ATTEMPT_OUTCOMES[op.type]!, monotonicMs() - started);
+  return op;
+}
+
+async function runAttempt(task: ActivityWorkItem, abort: AttemptAbort, deps: ActivityRunnerDeps): Promise<CommitOp> {
   const definition = deps.registry.activities.get(task.name)!;
   let log: Logger | undefined;
   const heartbeats = new HeartbeatWatch(task, definition.options.heartbeatTimeout, abort, deps);
@@ -126,7 +137,10 @@ export async function submitOutcome(task: ActivityWorkItem, abort: AttemptAbort,
   faultPoint("activity-after-run-before-complete");
   deps.attemptFinished?.(task);
   const outcome = await deps.committer.submit(op);
-  if (outcome === "leaseLost") deps.logger.warn("activity lease lost, result discarded", attemptFields(task));
+  if (outcome === "leaseLost") {
+    recordLeaseLost("activity");
+    deps.logger.warn("activity lease lost, result discarded", attemptFields(task));
+  }
 }
 
 function failureOp(task: ActivityWorkItem, error: unknown, deps: ActivityRunnerDeps): CommitOp {

@@ -25,6 +25,7 @@ import { continueInline, type InlineActivityHost, type InlineChain } from "./inl
 import { episodeFields } from "./log-context.js";
 import type { RunCache } from "./run-cache.js";
 import { isStoreFault } from "./store-faults.js";
+import { committedOutcome, recordEpisode, recordLeaseLost, recordTimerLateness } from "../observability/metrics.js";
 
 export interface EpisodeRunnerDeps {
   store: WorkQueue;
@@ -73,6 +74,7 @@ export async function runEpisode(item: OrchestrationWorkItem, deps: EpisodeRunne
     // activities among them) stay outside it.
     const code = deps.determinismGuard ? guardedRun(run, item.name) : run;
     if (history) await code.replay(history);
+    for (const m of messages) if (m.type === "TimerFired") recordTimerLateness(item.name, startedAt - (run.pendingTimerFireAt(m.seq) ?? startedAt));
     const result = await code.runEpisode(messages, deps.now());
     chain = deps.inline ? await continueInline(code, item, result, deps.inline, deps.now, startedAt) : { result, attempts: [], runningTasks: [] };
   } catch (error) {
@@ -125,7 +127,11 @@ async function commit(
 async function submit(op: CommitOp, item: OrchestrationWorkItem, deps: EpisodeRunnerDeps): Promise<boolean> {
   try {
     const outcome = await deps.committer.submit(op);
-    if (outcome === "leaseLost") deps.logger.warn("instance lease lost; another worker has this instance", episodeFields(item));
+    if (outcome === "leaseLost") {
+      recordEpisode(item.name, "lease_lost");
+      recordLeaseLost("orchestration");
+      deps.logger.warn("instance lease lost; another worker has this instance", episodeFields(item));
+    } else recordEpisode(item.name, op.type === "episode" ? committedOutcome(op.result.runtimeStatus) : "stalled");
     return outcome === "ok";
   } catch (error) {
     // A full disk or a damaged file is logged once by the worker, not once per episode.
@@ -136,6 +142,7 @@ async function submit(op: CommitOp, item: OrchestrationWorkItem, deps: EpisodeRu
 }
 
 async function release(item: OrchestrationWorkItem, deps: EpisodeRunnerDeps): Promise<void> {
+  recordEpisode(item.name, "released");
   try {
     await deps.committer.submit({ type: "releaseInstance", instanceId: item.instanceId, leaseToken: item.leaseToken });
   } catch {

@@ -46,6 +46,7 @@ import { Dispatcher } from "./dispatcher.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import { Leaseholder } from "./leaseholder.js";
 import { setLongTimeout, type LongTimeout } from "../support/long-timeout.js";
+import { recordClaim, timed, trackSlots } from "../observability/metrics.js";
 import { RunCache } from "./run-cache.js";
 import { Slots } from "./slots.js";
 import { isStoreFault, StoreFaults } from "./store-faults.js";
@@ -93,6 +94,7 @@ export class Worker {
   /** What the latest claim read of `nextVisibleAt`, if its store reads it on the way. */
   private nextVisibleFromClaim: number | null | undefined;
   private unwatch: (() => void) | undefined;
+  private untrackSlots: (() => void) | undefined;
   private readonly leaseholder: Leaseholder;
   private readonly claims: ClaimPlanner;
   private readonly faults: StoreFaults;
@@ -158,6 +160,7 @@ export class Worker {
     this.claims.stalledBefore = startedAt;
     await this.deps.store.announceFunctions(this.workerId, this.deps.registry.names(), startedAt);
     await this.keeper.start(startedAt);
+    this.untrackSlots = trackSlots(this.workerId, () => this.slots.figures());
     // Another process queued work (a PostgreSQL NOTIFY): look now rather than at the next poll.
     this.unwatch = this.deps.store.watch?.((hint) => {
       if (hint.type === "work") this.wake();
@@ -188,6 +191,7 @@ export class Worker {
     // What this worker's own releases and the workers killed before it left behind.
     if (!this.faults.isDamaged) await this.keeper.sweepOrphans();
     await this.deps.store.workerStopped(this.workerId).catch(() => undefined); // else it ages out after its lease
+    this.untrackSlots?.();
     this.cache.clear();
     this.state = "stopped";
   }
@@ -279,7 +283,7 @@ export class Worker {
   /** Claims what free slots allow; true when it claimed as much as it asked for (there may be more). */
   private async claimOnce(): Promise<boolean> {
     const request = this.claims.request(this.deps.now());
-    const claimed = await this.deps.store.claim(request);
+    const claimed = await timed(recordClaim, () => this.deps.store.claim(request));
     this.faults.succeeded("claim");
     this.claims.answered(request, claimed);
     this.nextVisibleFromClaim = claimed.nextVisibleAt;
