@@ -26,7 +26,7 @@ export { createBaton } from "./host/create-baton.js";
 export { createClient } from "./host/create-client.js";
 export type { Baton, BatonOptions } from "./host/create-baton.js";
 export { BatonClient } from "./client/client.js";
-export type { StartNewOptions, GetStatusOptions, WaitForCompletionOptions, ListFilter, PurgeWhereFilter } from "./client/client.js";
+export type { StartNewOptions, GetStatusOptions, WaitForCompletionOptions, ListFilter, PurgeWhereFilter, Workload } from "./client/client.js";
 export type { InstanceStatus } from "./client/instance-status.js";
 export type { HistoryEntry } from "./engine/history-entry.js";
 export { RuntimeStatus } from "./store/store.js";

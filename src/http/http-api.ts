@@ -20,6 +20,8 @@ import { BatonError, InvalidArgumentError, TimeoutError } from "../errors.js";
 import { bearerMatches, UNAUTHORIZED_CODE, UNAUTHORIZED_MESSAGE, WWW_AUTHENTICATE } from "./auth.js";
 import { statusOfCode } from "./error-status.js";
 import { openApiDocument } from "./openapi.js";
+import { processFamilies, workloadFamilies } from "../observability/metrics.js";
+import { PROMETHEUS_CONTENT_TYPE, prometheusText } from "../observability/prometheus-text.js";
 
 export interface HttpApiOptions {
   client: BatonClient;
@@ -96,6 +98,13 @@ export function createHttpApi(options: HttpApiOptions): Hono {
   );
 
   app.get("/api/openapi.json", (c) => c.json(openApiDocument()));
+
+  // The store's figures through the client; this process's own (its workers') from the metrics
+  // module, where they are recorded: a process serving the API without a worker shows none.
+  app.get("/api/metrics", async (c) => {
+    const text = prometheusText([...workloadFamilies(await client.workload()), ...processFamilies()]);
+    return c.body(text, 200, { "Content-Type": PROMETHEUS_CONTENT_TYPE });
+  });
 
   const start = async (c: Context): Promise<Response> => {
     const name = c.req.param("name")!;

@@ -14,7 +14,7 @@
  * Instruments are made from the global MeterProvider when first used and made again when it
  * changes (an SDK installed after this module loaded): install the SDK before starting Baton.
  */
-import { metrics, type Counter, type Histogram, type Meter, type MeterProvider, type ObservableResult } from "@opentelemetry/api";
+import { metrics, type Counter, type Histogram, type Meter, type MeterProvider } from "@opentelemetry/api";
 import { LocalCounter, LocalHistogram, type CounterSample, type Labels } from "./local-metrics.js";
 import type { MetricFamily } from "./prometheus-text.js";
 
@@ -26,7 +26,7 @@ export type QueueLabel = "orchestration" | "activity";
 
 /** The store's figures a scrape reads (see store/workload.ts and client.workload()). */
 export interface WorkloadFigures {
-  ready: readonly { queue: QueueLabel; name: string; items: number; oldestVisibleAt: number }[];
+  ready: readonly { queue: QueueLabel; name: string; items: number; oldestAgeMs: number }[];
   instances: Readonly<Record<string, number>>;
 }
 
@@ -106,16 +106,16 @@ function instrumentsOf(meter: Meter): Instruments {
   const ready = gauge(CATALOG.ready);
   const readyAge = gauge(CATALOG.readyAge);
   const instances = gauge(CATALOG.instances);
-  const observeWorkloads = async (observe: (figures: WorkloadFigures, now: number) => void): Promise<void> => {
-    const now = Date.now();
+  // One read of each store per collection, shared by the three gauges.
+  meter.addBatchObservableCallback(async (result) => {
     const all = await Promise.all([...workloadSources].map((source) => source().catch(() => undefined)));
-    for (const figures of all) if (figures) observe(figures, now);
-  };
-  const observeAll = (result: ObservableResult, pick: (figures: WorkloadFigures, now: number) => CounterSample[]) =>
-    observeWorkloads((figures, now) => pick(figures, now).forEach((s) => result.observe(s.value, s.labels)));
-  ready.addCallback((result) => observeAll(result, (f) => readySamples(f)));
-  readyAge.addCallback((result) => observeAll(result, (f, now) => readyAgeSamples(f, now)));
-  instances.addCallback((result) => observeAll(result, (f) => instanceSamples(f)));
+    for (const figures of all) {
+      if (!figures) continue; // a store that did not answer: no figure rather than a failed collection
+      for (const s of readySamples(figures)) result.observe(ready, s.value, s.labels);
+      for (const s of readyAgeSamples(figures)) result.observe(readyAge, s.value, s.labels);
+      for (const s of instanceSamples(figures)) result.observe(instances, s.value, s.labels);
+    }
+  }, [ready, readyAge, instances]);
 
   return {
     episodes: counter(CATALOG.episodes),
@@ -215,19 +215,19 @@ function readySamples(figures: WorkloadFigures): CounterSample[] {
   return figures.ready.map((r) => ({ labels: { queue: r.queue, function: r.name }, value: r.items }));
 }
 
-function readyAgeSamples(figures: WorkloadFigures, now: number): CounterSample[] {
-  return figures.ready.map((r) => ({ labels: { queue: r.queue, function: r.name }, value: Math.max(0, now - r.oldestVisibleAt) / 1000 }));
+function readyAgeSamples(figures: WorkloadFigures): CounterSample[] {
+  return figures.ready.map((r) => ({ labels: { queue: r.queue, function: r.name }, value: Math.max(0, r.oldestAgeMs) / 1000 }));
 }
 
 function instanceSamples(figures: WorkloadFigures): CounterSample[] {
   return Object.entries(figures.instances).map(([status, value]) => ({ labels: { status } as Labels, value }));
 }
 
-/** The store's figures as metric families (ready work, its age at `now`, instances per status). */
-export function workloadFamilies(figures: WorkloadFigures, now: number): MetricFamily[] {
+/** The store's figures as metric families (ready work, its age, instances per status). */
+export function workloadFamilies(figures: WorkloadFigures): MetricFamily[] {
   return [
     { name: CATALOG.ready.prom, help: CATALOG.ready.help, type: "gauge", samples: readySamples(figures) },
-    { name: CATALOG.readyAge.prom, help: CATALOG.readyAge.help, type: "gauge", samples: readyAgeSamples(figures, now) },
+    { name: CATALOG.readyAge.prom, help: CATALOG.readyAge.help, type: "gauge", samples: readyAgeSamples(figures) },
     { name: CATALOG.instances.prom, help: CATALOG.instances.help, type: "gauge", samples: instanceSamples(figures) },
   ];
 }
