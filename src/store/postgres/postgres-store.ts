@@ -301,13 +301,24 @@ export class PostgresStore implements InstanceStore, WorkQueue {
 
   async countInstances(): Promise<InstanceCounts> {
     type Row = { runtime_status: string; n: string };
+    const [live, finished] = await Promise.all([
+      this.db.query<Row>(COUNT_LIVE_INSTANCES),
+      this.db.query<Row & { rows: string }>(SUM_FINISHED_COUNTS),
+    ]);
+    // Every instance that finishes appends a row: fold them once they are many, so that the
+    // next read sums a few again. A fold that fails changes nothing; the next read tries again.
+    const rows = finished.rows.reduce((sum, row) => sum + Number(row.rows), 0);
+    if (rows > FOLD_ABOVE_ROWS) await this.foldFinishedCounts().catch(() => undefined);
+    return instanceCounts([...live.rows, ...finished.rows]);
+  }
+
+  private foldFinishedCounts(): Promise<void> {
     const lockKey = `batonjs:${this.db.options.schema}:finished_counts`;
-    const finished = await this.transaction(async (sql) => {
-      const { got } = (await sql.query<{ got: boolean }>(TRY_FOLD_LOCK, [lockKey])).rows[0]!;
-      return (await sql.query<Row>(got ? FOLD_FINISHED_COUNTS : SUM_FINISHED_COUNTS)).rows;
+    return this.transaction(async (sql) => {
+      if (!(await sql.query<{ got: boolean }>(TRY_FOLD_LOCK, [lockKey])).rows[0]!.got) return;
+      await sql.query("SET LOCAL synchronous_commit = off");
+      await sql.query(FOLD_FINISHED_COUNTS);
     }, { ambiguousCommitSafe: true });
-    const live = await this.db.query<Row>(COUNT_LIVE_INSTANCES);
-    return instanceCounts([...live.rows, ...finished]);
   }
 
   async knownFunctions(): Promise<{ activities: string[]; orchestrations: string[] }> {
@@ -422,6 +433,9 @@ export class PostgresStore implements InstanceStore, WorkQueue {
     });
   }
 }
+
+/** How many rows of finished counts a read lets accumulate before it folds them into one per status. */
+const FOLD_ABOVE_ROWS = 1000;
 
 /** The LISTEN/NOTIFY channel of a store: one per schema, so task hubs do not wake each other. */
 function channelOf(schema: string): string {

@@ -28,13 +28,16 @@ export const READY_ACTIVITIES: Statement = {
 
 export const COUNT_LIVE_INSTANCES = `SELECT runtime_status, count(*) AS n FROM instances WHERE runtime_status IN ${LIVE_SQL} GROUP BY runtime_status`;
 
-/** One scrape at a time folds the appended rows ($1: the lock's key); the others only sum them. */
+/** The count per finished status, and how many rows hold them (`rows`: time to fold them). */
+export const SUM_FINISHED_COUNTS = "SELECT runtime_status, sum(instances) AS n, count(*) AS rows FROM finished_counts GROUP BY runtime_status";
+
+/** One scrape at a time folds the appended rows ($1: the lock's key); another meanwhile skips it. */
 export const TRY_FOLD_LOCK = "SELECT pg_try_advisory_xact_lock(hashtext($1)) AS got";
 
-/** Replaces the rows of each status by their sum, and answers the sums. */
+/**
+ * Replaces the rows of each status by their sum. Atomic, and the sums stay the same whether or
+ * not it lands: its commit need not wait for the WAL flush.
+ */
 export const FOLD_FINISHED_COUNTS = `WITH gone AS (DELETE FROM finished_counts RETURNING runtime_status, instances)
   INSERT INTO finished_counts (runtime_status, instances)
-    SELECT runtime_status, sum(instances) FROM gone GROUP BY runtime_status
-  RETURNING runtime_status, instances AS n`;
-
-export const SUM_FINISHED_COUNTS = "SELECT runtime_status, sum(instances) AS n FROM finished_counts GROUP BY runtime_status";
+    SELECT runtime_status, sum(instances) FROM gone GROUP BY runtime_status`;
