@@ -139,9 +139,11 @@ export const SQL = {
     WHERE visible_at > ? AND name IN (SELECT value FROM json_each(?))`,
 
   // Metrics (workload.ts): ready work through the visible_at indexes, statuses through the
-  // status index (live ones) and the trigger-kept finished_counts.
+  // status index (live ones) and the trigger-kept finished_counts. CROSS JOIN fixes the order:
+  // from the messages due to their instances, so the cost follows the work due, not the
+  // instances alive (the planner would start from the status index).
   readyOrchestrations: `SELECT i.name, count(DISTINCT i.instance_id) AS items, min(m.visible_at) AS oldest
-    FROM inbox m JOIN instances i ON i.instance_id = m.instance_id
+    FROM inbox m CROSS JOIN instances i ON i.instance_id = m.instance_id
     WHERE m.visible_at <= ? AND (i.runtime_status = 'Running' OR (i.runtime_status = 'Pending' AND i.start_at <= ?))
       AND i.lease_expires_at <= ? AND i.stalled_at IS NULL
     GROUP BY i.name`,

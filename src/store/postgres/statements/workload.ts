@@ -6,13 +6,23 @@
 import { LIVE_SQL } from "../../store.js";
 import type { Statement } from "../connection.js";
 
+/*
+ * Both ready-work queries start from the queued rows that are due and look each one's instance
+ * up by its key. The LIMIT 1 inside the lookups keeps them per-row lookups: without it the
+ * planner may turn them into a hash join over every live instance (or every instance), a cost
+ * that grows with the store instead of with the work due.
+ */
+
 /** Instances with a visible message that a worker could claim now ($1 now), per name. */
 export const READY_ORCHESTRATIONS: Statement = {
   name: "baton_ready_orchestrations",
-  text: `SELECT i.name, count(DISTINCT i.instance_id) AS items, min(m.visible_at) AS oldest
-    FROM inbox m JOIN instances i ON i.instance_id = m.instance_id
-    WHERE m.visible_at <= $1 AND (i.runtime_status = 'Running' OR (i.runtime_status = 'Pending' AND i.start_at <= $1))
-      AND i.lease_expires_at <= $1 AND i.stalled_at IS NULL
+  text: `SELECT i.name, count(DISTINCT m.instance_id) AS items, min(m.visible_at) AS oldest
+    FROM inbox m CROSS JOIN LATERAL (
+      SELECT name FROM instances i WHERE i.instance_id = m.instance_id
+        AND (i.runtime_status = 'Running' OR (i.runtime_status = 'Pending' AND i.start_at <= $1))
+        AND i.lease_expires_at <= $1 AND i.stalled_at IS NULL
+      LIMIT 1) i
+    WHERE m.visible_at <= $1
     GROUP BY i.name`,
 };
 
@@ -22,7 +32,7 @@ export const READY_ACTIVITIES: Statement = {
   text: `SELECT t.name, count(*) AS items, min(t.visible_at) AS oldest FROM activity_tasks t
     WHERE t.visible_at <= $1 AND t.lease_expires_at <= $1
       AND EXISTS (SELECT 1 FROM instances i WHERE i.instance_id = t.instance_id AND i.execution_id = t.execution_id
-        AND i.runtime_status IN ${LIVE_SQL})
+        AND i.runtime_status IN ${LIVE_SQL} LIMIT 1)
     GROUP BY t.name`,
 };
 
