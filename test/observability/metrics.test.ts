@@ -22,6 +22,9 @@ const sleeper = orchestration("MetricsSleeper", async (ctx) => {
   return "awake";
 });
 
+/** Reads the clock: the test environment's determinism guard stalls its episode. */
+const clockReader = orchestration("MetricsClockReader", async () => Date.now());
+
 let reader: CollectedByHand;
 let provider: MeterProvider;
 let env: TestEnvironment | undefined;
@@ -80,6 +83,18 @@ describe("metrics through the OpenTelemetry API", () => {
     expect(histogramOf(data, "baton.commit.duration").count).toBeGreaterThan(0);
     expect(histogramOf(data, "baton.claim.duration").count).toBeGreaterThan(0);
     expect(data.find((m) => m.descriptor.name === "baton.activity.duration")?.descriptor).toMatchObject({ unit: "s" });
+  });
+
+  it("counts a stalled episode as stalled, not as committed work", async () => {
+    env = await createTestEnvironment({ functions: [clockReader], autoSkip: false });
+    const id = await env.client.startNew(clockReader);
+    await env.advanceTime(0);
+    expect((await env.client.getStatus(id))?.stalled).toBeDefined();
+    const data = await collect();
+    expect(valueOf(data, "baton.episodes", { orchestration: "MetricsClockReader", outcome: "stalled" })).toBe(1);
+    expect(pointsOf(data, "baton.episodes", { orchestration: "MetricsClockReader" })).toHaveLength(1);
+    await env.client.terminate(id, "done with it"); // close() replays every history; a terminated one replays
+    await env.advanceTime(0);
   });
 
   it("records how late a timer's episode started after its due time", async () => {
