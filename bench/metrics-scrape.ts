@@ -5,7 +5,8 @@
  *
  *   npx tsx bench/metrics-scrape.ts [--store sqlite|postgres|both] [--size 1000000] [--rounds 21]
  *
- * The store is filled by a bulk insert straight into its tables (setup, not measured; the
+ * The store is filled by a bulk insert straight into its tables, ids spread over the key space as
+ * random ids are (setup, not measured; the
  * triggers that keep finished instances counted stay on, as in production): `size` finished
  * instances (1 in 20 Failed, 1 in 20 Terminated), 10,000 Running ones waiting, 1,000 activity
  * tasks due for them; then 1,000 instances started through the client (Pending, ready). Each
@@ -14,6 +15,7 @@
  * that a scrape does not make (a read of the whole status index).
  */
 import Database from "better-sqlite3";
+import { createHash } from "node:crypto";
 import { createBaton, createClient, createHttpApi, orchestration } from "../src/index.js";
 import { SQL } from "../src/store/sqlite/queries.js";
 import { COUNT_LIVE_INSTANCES, READY_ACTIVITIES, READY_ORCHESTRATIONS, SUM_FINISHED_COUNTS } from "../src/store/postgres/statements/workload.js";
@@ -37,6 +39,9 @@ const CHUNK = 100_000;
 
 const scraped = orchestration("Scraped", async () => "never runs: no worker");
 
+/** Instance ids spread over the key space, as random ids are (md5 of the index, as the PostgreSQL fill makes them). */
+const idOf = (i: number): string => createHash("md5").update(String(i)).digest("hex");
+
 function statusOf(i: number): string {
   return i % 20 === 0 ? "Failed" : i % 20 === 1 ? "Terminated" : "Completed";
 }
@@ -54,12 +59,12 @@ function fillSqlite(url: string): void {
     );
     const now = Date.now();
     const fill = db.transaction((from: number, to: number, status: (i: number) => string) => {
-      for (let i = from; i < to; i++) instance.run(`i${i}`, `e${i}`, status(i), now - (SIZE - i), now, now);
+      for (let i = from; i < to; i++) instance.run(idOf(i), `e${i}`, status(i), now - (SIZE - i), now, now);
     });
     for (let from = 0; from < SIZE; from += CHUNK) fill(from, Math.min(SIZE, from + CHUNK), statusOf);
     fill(SIZE, SIZE + RUNNING, () => "Running");
     db.transaction(() => {
-      for (let i = SIZE; i < SIZE + READY_TASKS; i++) task.run(`i${i}`, `e${i}`, `k${i}`, now - 5_000, now - 5_000);
+      for (let i = SIZE; i < SIZE + READY_TASKS; i++) task.run(idOf(i), `e${i}`, `k${i}`, now - 5_000, now - 5_000);
     })();
     db.pragma("wal_checkpoint(TRUNCATE)");
     db.exec("ANALYZE");
@@ -76,7 +81,7 @@ async function fillPostgres(url: string): Promise<void> {
     for (let from = 0; from < SIZE; from += CHUNK) {
       await db.query(
         `INSERT INTO instances (instance_id, name, execution_id, runtime_status, created_at, updated_at, start_at)
-         SELECT 'i' || i, 'Scraped', 'e' || i,
+         SELECT md5(i::text), 'Scraped', 'e' || i,
            CASE WHEN i % 20 = 0 THEN 'Failed' WHEN i % 20 = 1 THEN 'Terminated' ELSE 'Completed' END, $3::bigint - ($4::bigint - i), $3::bigint, $3::bigint
          FROM generate_series($1::int, $2::int - 1) AS i`,
         [from, Math.min(SIZE, from + CHUNK), now, SIZE],
@@ -84,12 +89,12 @@ async function fillPostgres(url: string): Promise<void> {
     }
     await db.query(
       `INSERT INTO instances (instance_id, name, execution_id, runtime_status, created_at, updated_at, start_at)
-       SELECT 'i' || i, 'Scraped', 'e' || i, 'Running', $3::bigint, $3::bigint, $3::bigint FROM generate_series($1::int, $2::int - 1) AS i`,
+       SELECT md5(i::text), 'Scraped', 'e' || i, 'Running', $3::bigint, $3::bigint, $3::bigint FROM generate_series($1::int, $2::int - 1) AS i`,
       [SIZE, SIZE + RUNNING, now],
     );
     await db.query(
       `INSERT INTO activity_tasks (instance_id, execution_id, seq, name, attempt, idempotency_key, first_visible_at, visible_at)
-       SELECT 'i' || i, 'e' || i, 0, 'ScrapedStep', 1, 'k' || i, $3::bigint, $3::bigint FROM generate_series($1::int, $2::int - 1) AS i`,
+       SELECT md5(i::text), 'e' || i, 0, 'ScrapedStep', 1, 'k' || i, $3::bigint, $3::bigint FROM generate_series($1::int, $2::int - 1) AS i`,
       [SIZE, SIZE + READY_TASKS, now - 5_000],
     );
     await db.query("VACUUM ANALYZE instances");

@@ -8,9 +8,9 @@ import type { Statement } from "../connection.js";
 
 /*
  * Both ready-work queries start from the queued rows that are due and look each one's instance
- * up by its key. The LIMIT 1 inside the lookups keeps them per-row lookups: without it the
- * planner may turn them into a hash join over every live instance (or every instance), a cost
- * that grows with the store instead of with the work due.
+ * up by its key, in a LATERAL subquery with LIMIT 1: the planner cannot pull it up into a join
+ * (an EXISTS it can, and did: a merge join along the whole primary key of instances), so the
+ * cost follows the work due, not the size of the store.
  */
 
 /** Instances with a visible message that a worker could claim now ($1 now), per name. */
@@ -29,10 +29,12 @@ export const READY_ORCHESTRATIONS: Statement = {
 /** Tasks visible and unleased ($1 now) of live executions, per name. */
 export const READY_ACTIVITIES: Statement = {
   name: "baton_ready_activities",
-  text: `SELECT t.name, count(*) AS items, min(t.visible_at) AS oldest FROM activity_tasks t
+  text: `SELECT t.name, count(*) AS items, min(t.visible_at) AS oldest
+    FROM activity_tasks t CROSS JOIN LATERAL (
+      SELECT 1 FROM instances i WHERE i.instance_id = t.instance_id AND i.execution_id = t.execution_id
+        AND i.runtime_status IN ${LIVE_SQL}
+      LIMIT 1) live
     WHERE t.visible_at <= $1 AND t.lease_expires_at <= $1
-      AND EXISTS (SELECT 1 FROM instances i WHERE i.instance_id = t.instance_id AND i.execution_id = t.execution_id
-        AND i.runtime_status IN ${LIVE_SQL} LIMIT 1)
     GROUP BY t.name`,
 };
 
