@@ -100,7 +100,11 @@ describe("metrics through the OpenTelemetry API", () => {
   it("records how late a timer's episode started after its due time", async () => {
     env = await createTestEnvironment({ functions: [sleeper], autoSkip: false });
     const id = await env.client.startNew(sleeper);
-    await env.advanceTime("3h"); // the 1 h timer fires 2 h late
+    await env.advanceTime(0); // it starts and waits on its 1 h timer
+    // Suspended, it takes the timer's message when due but runs no episode until resumed: 2 h late.
+    await env.client.suspend(id, "held");
+    await env.advanceTime("3h");
+    await env.client.resume(id, "go on");
     expect((await env.client.waitForCompletion(id)).output).toBe("awake");
     const lateness = histogramOf(await collect(), "baton.timer.lateness", { orchestration: "MetricsSleeper" });
     expect(lateness.count).toBe(1);
