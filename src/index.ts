@@ -36,6 +36,7 @@ export { migrateStore } from "./store/migrate-store.js";
 export type { MigrateStoreOptions, MigrateStoreResult } from "./store/migrate-store.js";
 export { createHttpApi } from "./http/http-api.js";
 export type { HttpApiOptions } from "./http/http-api.js";
+export type { MetricFamily } from "./observability/prometheus-text.js";
 export { serveHttpApi } from "./http/serve.js";
 export type { ServeHttpApiOptions, HttpApiServer } from "./http/serve.js";
 export { defineConfig } from "./host/config.js";
