@@ -8,7 +8,8 @@
 
 export type Labels = Readonly<Record<string, string>>;
 
-export interface CounterSample {
+/** A labelled value: a counter's total, or a gauge's reading. */
+export interface Sample {
   labels: Labels;
   value: number;
 }
@@ -26,7 +27,7 @@ function keyOf(labels: Labels): string {
 }
 
 export class LocalCounter {
-  private readonly series = new Map<string, CounterSample>();
+  private readonly series = new Map<string, Sample>();
 
   add(labels: Labels, value = 1): void {
     const key = keyOf(labels);
@@ -35,7 +36,7 @@ export class LocalCounter {
     else this.series.set(key, { labels, value });
   }
 
-  samples(): CounterSample[] {
+  samples(): Sample[] {
     return [...this.series.values()].map((s) => ({ ...s }));
   }
 }

@@ -15,7 +15,7 @@
  * changes (an SDK installed after this module loaded): install the SDK before starting Baton.
  */
 import { metrics, type Counter, type Histogram, type Meter, type MeterProvider } from "@opentelemetry/api";
-import { LocalCounter, LocalHistogram, type CounterSample, type Labels } from "./local-metrics.js";
+import { LocalCounter, LocalHistogram, type Sample, type Labels } from "./local-metrics.js";
 import type { MetricFamily } from "./prometheus-text.js";
 
 /** How an episode ended: the instance's status after its commit, or why nothing was committed. */
@@ -201,7 +201,7 @@ export function observeWorkload(source: () => Promise<WorkloadFigures>): () => v
 
 // ---- collecting, for the Prometheus text ----
 
-function slotSamples(which: "used" | "capacity"): CounterSample[] {
+function slotSamples(which: "used" | "capacity"): Sample[] {
   return [...workers].flatMap(([workerId, read]) => {
     const figures = read()[which];
     return [
@@ -211,15 +211,15 @@ function slotSamples(which: "used" | "capacity"): CounterSample[] {
   });
 }
 
-function readySamples(figures: WorkloadFigures): CounterSample[] {
+function readySamples(figures: WorkloadFigures): Sample[] {
   return figures.ready.map((r) => ({ labels: { queue: r.queue, function: r.name }, value: r.items }));
 }
 
-function readyAgeSamples(figures: WorkloadFigures): CounterSample[] {
+function readyAgeSamples(figures: WorkloadFigures): Sample[] {
   return figures.ready.map((r) => ({ labels: { queue: r.queue, function: r.name }, value: Math.max(0, r.oldestAgeMs) / 1000 }));
 }
 
-function instanceSamples(figures: WorkloadFigures): CounterSample[] {
+function instanceSamples(figures: WorkloadFigures): Sample[] {
   return Object.entries(figures.instances).map(([status, value]) => ({ labels: { status } as Labels, value }));
 }
 

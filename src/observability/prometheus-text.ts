@@ -2,12 +2,12 @@
  * The Prometheus text exposition format (version 0.0.4): one `# HELP` and `# TYPE` line per
  * family, then a line per sample; a histogram's buckets are cumulative and end with `+Inf`.
  */
-import type { CounterSample, HistogramSample, Labels } from "./local-metrics.js";
+import type { Sample, HistogramSample, Labels } from "./local-metrics.js";
 
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 export type MetricFamily =
-  | { name: string; help: string; type: "counter" | "gauge"; samples: readonly CounterSample[] }
+  | { name: string; help: string; type: "counter" | "gauge"; samples: readonly Sample[] }
   | { name: string; help: string; type: "histogram"; bounds: readonly number[]; samples: readonly HistogramSample[] };
 
 export function prometheusText(families: readonly MetricFamily[]): string {
