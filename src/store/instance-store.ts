@@ -29,6 +29,8 @@ export interface CreateInstanceRequest {
   /** Not before this time. */
   startAt: number;
   reuseFinished: boolean;
+  /** The trace its spans join (a W3C traceparent, see observability/trace-context.ts); none when nothing traced the start. */
+  traceContext?: string;
 }
 
 export interface InstanceFilter {
@@ -61,8 +63,11 @@ export interface InstanceStore extends StoreConnection {
    * removed, its messages queued again (a failed activity as a new task), the instance Running.
    */
   rewindInstance(instanceId: string, reason: string | undefined, now: number): Promise<void>;
-  /** Starts a finished instance over, as a new execution with the same name and input; rejects when it is missing or not finished. */
-  restartInstance(instanceId: string, executionId: string, now: number): Promise<void>;
+  /**
+   * Starts a finished instance over, as a new execution with the same name and input; rejects
+   * when it is missing or not finished. It joins `traceContext` when given, else the trace it had.
+   */
+  restartInstance(instanceId: string, executionId: string, now: number, traceContext?: string): Promise<void>;
   /** The functions running workers announced (see WorkQueue.announceFunctions). */
   knownFunctions(): Promise<{ activities: string[]; orchestrations: string[] }>;
   /**
