@@ -15,6 +15,7 @@ import { faultPoint } from "../observability/fault-points.js";
 import type { ActivityWorkItem, CommitOp } from "../store/store.js";
 import type { AttemptAbort } from "./attempt-abort.js";
 import type { Committer } from "./committer.js";
+import { AttemptSpan } from "./work-spans.js";
 
 export interface ActivityRunnerDeps {
   registry: Registry;
@@ -22,6 +23,8 @@ export interface ActivityRunnerDeps {
   logger: Logger;
   maxPayloadBytes: number;
   now: () => number;
+  /** Named on the attempts' spans. */
+  workerId: string;
 }
 
 /** `abort` is this attempt's: the worker aborts it when it stops, and so does the timeout. */
@@ -51,14 +54,19 @@ export async function executeAttempt(task: ActivityWorkItem, abort: AttemptAbort
       return task.heartbeatDetails === undefined ? undefined : deserialize(task.heartbeatDetails);
     },
   };
+  const span = new AttemptSpan(task, deps.workerId);
   try {
     const timeout = task.timeoutMs ?? definition.options.timeout;
-    const running = heartbeats.watch(definition.fn(deserialize(task.input), ctx));
+    const running = heartbeats.watch(span.run(() => definition.fn(deserialize(task.input), ctx)));
     const output = await withTimeout(running, timeout, abort, task.name);
-    return { type: "activityCompleted", task, output: serialize(output, `Output of activity "${task.name}"`, deps.maxPayloadBytes) };
+    const op: CommitOp = { type: "activityCompleted", task, output: serialize(output, `Output of activity "${task.name}"`, deps.maxPayloadBytes) };
+    span.end(op, undefined);
+    return op;
   } catch (error) {
-    const op = failureOp(task, error, deps);
-    return op.type === "activityRetry" && heartbeats.details !== undefined ? { ...op, heartbeatDetails: heartbeats.details } : op;
+    const failed = failureOp(task, error, deps);
+    const op = failed.type === "activityRetry" && heartbeats.details !== undefined ? { ...failed, heartbeatDetails: heartbeats.details } : failed;
+    span.end(op, error);
+    return op;
   } finally {
     heartbeats.stop();
   }

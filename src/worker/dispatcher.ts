@@ -56,8 +56,9 @@ export class Dispatcher implements InlineActivityHost {
   constructor(private readonly deps: DispatcherDeps) {
     const { store, registry, committer, cache, logger, maxPayloadBytes, now } = deps;
     this.leaseholder = deps.leaseholder;
-    this.activityDeps = { registry, committer, logger, maxPayloadBytes, now };
-    this.episodeDeps = { store, registry, committer, cache, logger, maxPayloadBytes, now, inline: deps.inlineActivities ? this : undefined, determinismGuard: deps.determinismGuard };
+    const { workerId } = deps.leaseholder;
+    this.activityDeps = { registry, committer, logger, maxPayloadBytes, now, workerId };
+    this.episodeDeps = { store, registry, committer, cache, logger, maxPayloadBytes, now, workerId, inline: deps.inlineActivities ? this : undefined, determinismGuard: deps.determinismGuard };
   }
 
   /**
