@@ -5,7 +5,7 @@
  * string is the header's own format, so what an HTTP caller sends is stored as it came
  * (once checked), and what is stored can be sent on as it is. `tracestate` is not kept.
  */
-import { ROOT_CONTEXT, trace, type Context, type SpanContext } from "@opentelemetry/api";
+import { isSpanContextValid, ROOT_CONTEXT, trace, type Context, type SpanContext } from "@opentelemetry/api";
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 const INVALID_TRACE_ID = "0".repeat(32);
@@ -13,9 +13,8 @@ const INVALID_SPAN_ID = "0".repeat(16);
 
 /** The traceparent of a span context, or undefined when it is not valid (no trace: nothing to join). */
 export function toTraceparent(spanContext: SpanContext): string | undefined {
-  const { traceId, spanId, traceFlags } = spanContext;
-  if (!TRACEPARENT.test(`00-${traceId}-${spanId}-00`) || traceId === INVALID_TRACE_ID || spanId === INVALID_SPAN_ID) return undefined;
-  return `00-${traceId}-${spanId}-${(traceFlags & 0xff).toString(16).padStart(2, "0")}`;
+  if (!isSpanContextValid(spanContext)) return undefined;
+  return `00-${spanContext.traceId}-${spanContext.spanId}-${(spanContext.traceFlags & 0xff).toString(16).padStart(2, "0")}`;
 }
 
 /** The span context a traceparent names (remote: it was made elsewhere), or undefined when the text is not one. */

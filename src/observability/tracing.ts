@@ -15,7 +15,7 @@
  * recording one.
  */
 import { readFileSync } from "node:fs";
-import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from "@opentelemetry/api";
+import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from "@opentelemetry/api";
 import { toTraceparent } from "./trace-context.js";
 
 /** The attribute names, under `baton.`. */
@@ -88,6 +88,8 @@ export function failSpan(span: Span, error: unknown): void {
 
 /** Runs `fn` with `span` as the active span, so that spans started inside it are its children. */
 export function runInSpan<T>(span: Span, parent: Context, fn: () => T): T {
+  // No SDK and no stored trace: there is no context to pass on.
+  if (!isSpanContextValid(span.spanContext())) return fn();
   return context.with(trace.setSpan(parent, span), fn);
 }
 
