@@ -10,9 +10,12 @@
  *   - `memory`: the same with a SimpleSpanProcessor into an InMemorySpanExporter;
  *   - `before`: with `--baseline <dir>`, the scenario run by the bench/child.ts of another
  *               checkout (the code before tracing), no SDK.
- * And `micro`: the worker's spans alone with no SDK, in nanoseconds per episode and per attempt
- * (W1's per-episode and per-attempt costs are far above the noise of a shared machine; this
- * bounds the no-SDK share directly).
+ *   - `context`: the AsyncLocalStorage context manager alone, no tracer provider (what the SDK's
+ *               context propagation costs all the code of the process, Baton's or not).
+ * Wall times on a shared machine vary by more than the costs sought: each run also reports the
+ * process's CPU time for the workload (`cpuMs`). And `micro`: the worker's spans alone, in
+ * nanoseconds per episode span and per attempt span, in a process of each kind (no SDK, the
+ * context manager alone, the SDK without processor), which bounds Baton's own share directly.
  *
  * Options: --runs N (default 5), --baseline <dir>, --workloads W1,W3.
  */
@@ -36,7 +39,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SELF = join(ROOT, "bench", "observability.ts");
 const WORKLOADS = { W1: w1, W3: w3 } as const;
 type Workload = keyof typeof WORKLOADS;
-const KINDS = ["none", "sdk", "memory"] as const;
+const KINDS = ["none", "context", "sdk", "memory"] as const;
 type Kind = (typeof KINDS)[number] | "before";
 type Metrics = Record<string, number>;
 /** The metric each workload is judged by. */
@@ -45,9 +48,10 @@ const MAIN_METRIC: Record<Workload, string> = { W1: "wallMs", W3: "medianMs" };
 /** Installs the SDK a kind of process runs with; returns how many spans it exported, if it exports. */
 function installSdk(kind: Kind): () => number {
   if (kind === "none" || kind === "before") return () => 0;
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  if (kind === "context") return () => 0;
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider(kind === "memory" ? { spanProcessors: [new SimpleSpanProcessor(exporter)] } : {});
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(provider);
   return () => exporter.getFinishedSpans().length;
 }
@@ -56,7 +60,10 @@ async function runWorkload(workload: Workload, kind: Kind, run: number): Promise
   const spans = installSdk(kind);
   const store = newRunStore("sqlite", `OBS${workload}${kind}`, run);
   try {
+    const cpuBefore = process.cpuUsage();
     const metrics = await WORKLOADS[workload].run(store.url);
+    const cpu = process.cpuUsage(cpuBefore);
+    metrics.cpuMs = (cpu.user + cpu.system) / 1000;
     // W1: 500 starts and 1,500 attempts at least; W3: 55 starts and 550 attempts.
     if (kind === "memory") check(spans() >= (workload === "W1" ? 2000 : 605), `${workload}: only ${spans()} spans exported`);
     return { ...metrics, spans: spans() };
@@ -65,8 +72,9 @@ async function runWorkload(workload: Workload, kind: Kind, run: number): Promise
   }
 }
 
-/** Nanoseconds per episode span and per attempt span (run + end), with no SDK: the best of five rounds. */
-function micro(): Metrics {
+/** Nanoseconds per episode span and per attempt span (run + end), in a process of this kind: the best of five rounds. */
+function micro(kind: Kind): Metrics {
+  installSdk(kind);
   const item: OrchestrationWorkItem = { instanceId: "i", name: "Orch", executionId: "e", historyLength: 3, leaseToken: "t", messages: [] };
   const task: ActivityWorkItem = {
     instanceId: "i", executionId: "e", seq: 0, name: "Act", input: undefined, attempt: 1, idempotencyKey: "k", retry: null, firstVisibleAt: 0, leaseToken: "t",
@@ -130,7 +138,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const emit = (metrics: Metrics): void => void process.stdout.write(`${JSON.stringify(metrics)}\n`);
   if (args[0] === "run") return emit(await runWorkload(args[1] as Workload, args[2] as Kind, Number(args[3])));
-  if (args[0] === "micro") return emit(micro());
+  if (args[0] === "micro") return emit(micro((args[1] ?? "none") as Kind));
 
   const runs = Number(option(args, "--runs") ?? 5);
   const baseline = option(args, "--baseline");
@@ -156,11 +164,19 @@ async function main(): Promise<void> {
       const values = results.get(kind)!.map((m) => m[metric]!);
       const ratio = median(values) / reference;
       const spans = kind === "memory" ? `, ${formatNumber(median(results.get(kind)!.map((m) => m.spans!)))} spans per run` : "";
-      console.log(`${workload} ${metric} ${kind.padEnd(6)}: median ${formatNumber(median(values))} ms, ×${ratio.toFixed(3)} of none (runs: ${values.map(formatNumber).join(" · ")})${spans}`);
+      console.log(`${workload} ${metric} ${kind.padEnd(7)}: median ${formatNumber(median(values))} ms, ×${ratio.toFixed(3)} of none (runs: ${values.map(formatNumber).join(" · ")})${spans}`);
+      if (kind !== "before") {
+        const cpu = results.get(kind)!.map((m) => m.cpuMs!);
+        const cpuRatio = median(cpu) / median(results.get("none")!.map((m) => m.cpuMs!));
+        console.log(`${workload} cpuMs  ${kind.padEnd(7)}: median ${formatNumber(median(cpu))} ms, ×${cpuRatio.toFixed(3)} of none`);
+      }
     }
   }
-  const costs = await child(["micro"]);
-  console.log(`no SDK: ${formatNumber(costs.episodeSpanNs!)} ns per episode span, ${formatNumber(costs.attemptSpanNs!)} ns per attempt span (best of 5 rounds of 200,000)`);
+  // Not "memory": two million spans kept in memory would measure the heap, not the spans.
+  for (const kind of ["none", "context", "sdk"] as const) {
+    const costs = await child(["micro", kind]);
+    console.log(`${kind.padEnd(7)}: ${formatNumber(costs.episodeSpanNs!)} ns per episode span, ${formatNumber(costs.attemptSpanNs!)} ns per attempt span (best of 5 rounds of 200,000)`);
+  }
   console.log(`load average (1 min) before each process: ${formatNumber(Math.min(...loads))}–${formatNumber(Math.max(...loads))}`);
 }
 
