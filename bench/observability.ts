@@ -3,15 +3,17 @@
  * it compares kinds of process, not stores).
  *
  * W1 and W3 (bench/scenarios) on SQLite, each run in a fresh process of one of these kinds,
- * the kinds alternated within each round so that a change of load hits all of them alike:
+ * every kind once per round (each round starting with another) so that a change of load hits
+ * all of them alike:
  *   - `none`:   no OpenTelemetry SDK (the API is a no-op: what every user without one pays);
  *   - `sdk`:    a tracer provider and the AsyncLocalStorage context manager, no span processor
  *               (spans are recorded, then dropped: the SDK's own cost);
  *   - `memory`: the same with a SimpleSpanProcessor into an InMemorySpanExporter;
  *   - `before`: with `--baseline <dir>`, the scenario run by the bench/child.ts of another
  *               checkout (the code before tracing), no SDK.
- *   - `context`: the AsyncLocalStorage context manager alone, no tracer provider (what the SDK's
- *               context propagation costs all the code of the process, Baton's or not).
+ *   - `context`: the AsyncLocalStorage context manager alone, no tracer provider, never entered;
+ *   - `hooks`:  the same, entered once (`context.with`), as any instrumentation does: Node 20's
+ *               AsyncLocalStorage then tracks every promise of the process, Baton's or not.
  * Wall times on a shared machine vary by more than the costs sought: each run also reports the
  * process's CPU time for the workload (`cpuMs`). And `micro`: the worker's spans alone, in
  * nanoseconds per episode span and per attempt span, in a process of each kind (no SDK, the
@@ -23,9 +25,7 @@ import { spawn } from "node:child_process";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { context, trace } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { context, ROOT_CONTEXT, trace } from "@opentelemetry/api";
 import { EpisodeSpan, AttemptSpan } from "../src/worker/work-spans.js";
 import type { ActivityWorkItem, OrchestrationWorkItem } from "../src/store/store.js";
 import { describeMachine, machineLine, storeLine } from "./machine.js";
@@ -39,17 +39,25 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SELF = join(ROOT, "bench", "observability.ts");
 const WORKLOADS = { W1: w1, W3: w3 } as const;
 type Workload = keyof typeof WORKLOADS;
-const KINDS = ["none", "context", "sdk", "memory"] as const;
+const KINDS = ["none", "context", "hooks", "sdk", "memory"] as const;
 type Kind = (typeof KINDS)[number] | "before";
 type Metrics = Record<string, number>;
 /** The metric each workload is judged by. */
 const MAIN_METRIC: Record<Workload, string> = { W1: "wallMs", W3: "medianMs" };
 
-/** Installs the SDK a kind of process runs with; returns how many spans it exported, if it exports. */
-function installSdk(kind: Kind): () => number {
+/**
+ * Installs the SDK a kind of process runs with; returns how many spans it exported, if it
+ * exports. The SDK's modules are loaded only by the kinds that use them: a `none` process loads
+ * what a process without an SDK loads.
+ */
+async function installSdk(kind: Kind): Promise<() => number> {
   if (kind === "none" || kind === "before") return () => 0;
+  const { AsyncLocalStorageContextManager } = await import("@opentelemetry/context-async-hooks");
+  const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import("@opentelemetry/sdk-trace-base");
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   if (kind === "context") return () => 0;
+  // Node 20's AsyncLocalStorage turns on its promise hooks at its first run(), for good.
+  if (kind === "hooks") return context.with(ROOT_CONTEXT, () => () => 0);
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider(kind === "memory" ? { spanProcessors: [new SimpleSpanProcessor(exporter)] } : {});
   trace.setGlobalTracerProvider(provider);
@@ -57,7 +65,7 @@ function installSdk(kind: Kind): () => number {
 }
 
 async function runWorkload(workload: Workload, kind: Kind, run: number): Promise<Metrics> {
-  const spans = installSdk(kind);
+  const spans = await installSdk(kind);
   const store = newRunStore("sqlite", `OBS${workload}${kind}`, run);
   try {
     const cpuBefore = process.cpuUsage();
@@ -73,8 +81,8 @@ async function runWorkload(workload: Workload, kind: Kind, run: number): Promise
 }
 
 /** Nanoseconds per episode span and per attempt span (run + end), in a process of this kind: the best of five rounds. */
-function micro(kind: Kind): Metrics {
-  installSdk(kind);
+async function micro(kind: Kind): Promise<Metrics> {
+  await installSdk(kind);
   const item: OrchestrationWorkItem = { instanceId: "i", name: "Orch", executionId: "e", historyLength: 3, leaseToken: "t", messages: [] };
   const task: ActivityWorkItem = {
     instanceId: "i", executionId: "e", seq: 0, name: "Act", input: undefined, attempt: 1, idempotencyKey: "k", retry: null, firstVisibleAt: 0, leaseToken: "t",
@@ -138,7 +146,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const emit = (metrics: Metrics): void => void process.stdout.write(`${JSON.stringify(metrics)}\n`);
   if (args[0] === "run") return emit(await runWorkload(args[1] as Workload, args[2] as Kind, Number(args[3])));
-  if (args[0] === "micro") return emit(micro((args[1] ?? "none") as Kind));
+  if (args[0] === "micro") return emit(await micro((args[1] ?? "none") as Kind));
 
   const runs = Number(option(args, "--runs") ?? 5);
   const baseline = option(args, "--baseline");
@@ -152,7 +160,8 @@ async function main(): Promise<void> {
   for (const workload of workloads) {
     const results = new Map<Kind, Metrics[]>(kinds.map((kind) => [kind, []]));
     for (let run = 0; run < runs; run++) {
-      for (const kind of kinds) {
+      // Each round starts with another kind: no kind always runs first, or always after the same one.
+      for (const kind of [...kinds.slice(run % kinds.length), ...kinds.slice(0, run % kinds.length)]) {
         loads.push(loadavg()[0]!);
         const metrics = kind === "before" ? await baselineRun(resolve(baseline!), workload, run) : await child(["run", workload, kind, String(run)]);
         results.get(kind)!.push(metrics);
@@ -173,7 +182,7 @@ async function main(): Promise<void> {
     }
   }
   // Not "memory": two million spans kept in memory would measure the heap, not the spans.
-  for (const kind of ["none", "context", "sdk"] as const) {
+  for (const kind of ["none", "context", "hooks", "sdk"] as const) {
     const costs = await child(["micro", kind]);
     console.log(`${kind.padEnd(7)}: ${formatNumber(costs.episodeSpanNs!)} ns per episode span, ${formatNumber(costs.attemptSpanNs!)} ns per attempt span (best of 5 rounds of 200,000)`);
   }

@@ -15,7 +15,7 @@
  * recording one.
  */
 import { readFileSync } from "node:fs";
-import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from "@opentelemetry/api";
+import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Exception, type Span, type Tracer } from "@opentelemetry/api";
 import { toTraceparent } from "./trace-context.js";
 
 /** The attribute names, under `baton.`. */
@@ -79,11 +79,24 @@ export function endSpan(span: Span, error?: unknown): void {
   span.end();
 }
 
+/**
+ * Marks a span failed: an error (or the details of one, as a failed orchestration keeps them)
+ * is recorded as its exception; a string is only the status's message (a failure that is no
+ * exception, such as an episode whose lease was lost).
+ */
 export function failSpan(span: Span, error: unknown): void {
   if (!span.isRecording()) return;
-  const exception = error instanceof Error ? error : new Error(String(error));
+  if (typeof error === "string") {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error });
+    return;
+  }
+  const exception: Exception = error instanceof Error || isErrorDetails(error) ? error : new Error(String(error));
   span.recordException(exception);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: exception.message });
+  span.setStatus({ code: SpanStatusCode.ERROR, message: exception.message ?? "" });
+}
+
+function isErrorDetails(value: unknown): value is { name: string; message: string; stack?: string } {
+  return typeof value === "object" && value !== null && typeof (value as { message?: unknown }).message === "string";
 }
 
 /** Runs `fn` with `span` as the active span, so that spans started inside it are its children. */
@@ -92,6 +105,3 @@ export function runInSpan<T>(span: Span, parent: Context, fn: () => T): T {
   if (!isSpanContextValid(span.spanContext())) return fn();
   return context.with(trace.setSpan(parent, span), fn);
 }
-
-export { SpanKind, toTraceparent };
-export type { Span };

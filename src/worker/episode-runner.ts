@@ -112,8 +112,8 @@ async function runTraced(item: OrchestrationWorkItem, deps: EpisodeRunnerDeps, s
   return committed ? undefined : NOT_COMMITTED;
 }
 
-/** Recorded on the span of an episode whose commit was refused or failed (it is redone). */
-const NOT_COMMITTED = new Error("The episode did not commit (its lease was lost, or the store failed); it will be redone.");
+/** The status of the span of an episode whose commit was refused or failed (it is redone). */
+const NOT_COMMITTED = "The episode did not commit (its lease was lost, or the store failed); it will be redone.";
 
 async function commit(
   item: OrchestrationWorkItem,

@@ -7,8 +7,9 @@
  */
 import type { EpisodeResult } from "../engine/command.js";
 import type { InboxMessage } from "../engine/history-event.js";
-import { traceparentContext } from "../observability/trace-context.js";
-import { ATTR, endSpan, failSpan, runInSpan, SpanKind, startSpan, toTraceparent, type Span } from "../observability/tracing.js";
+import { SpanKind, type Context, type Span } from "@opentelemetry/api";
+import { toTraceparent, traceparentContext } from "../observability/trace-context.js";
+import { ATTR, endSpan, failSpan, runInSpan, startSpan } from "../observability/tracing.js";
 import type { ActivityWorkItem, CommitOp, OrchestrationWorkItem } from "../store/store.js";
 
 export class EpisodeSpan {
@@ -39,10 +40,10 @@ export class EpisodeSpan {
       if (command.type === "CreateTimer") span.addEvent("timer created", { [ATTR.seq]: command.seq, [ATTR.fireAt]: new Date(command.fireAt).toISOString() });
     }
     span.setAttributes({ [ATTR.commandsProduced]: result.commands.length, [ATTR.runtimeStatus]: result.runtimeStatus });
-    if (result.runtimeStatus === "Failed") failSpan(span, Object.assign(new Error(result.failure?.message ?? "The orchestration failed."), { name: result.failure?.name ?? "Error" }));
+    if (result.runtimeStatus === "Failed") failSpan(span, result.failure ?? "The orchestration failed.");
   }
 
-  /** Ends the span: `error` when the episode stalled or could not commit. */
+  /** Ends the span: with why, when the episode stalled or did not commit. */
   end(error?: unknown): void {
     endSpan(this.span, error);
   }
@@ -51,7 +52,7 @@ export class EpisodeSpan {
 /** An activity attempt's span, and the context its function runs in. */
 export class AttemptSpan {
   private readonly span: Span;
-  private readonly parent;
+  private readonly parent: Context;
 
   constructor(task: ActivityWorkItem, workerId: string) {
     this.parent = traceparentContext(task.traceContext);
