@@ -31,7 +31,7 @@ import { context, ROOT_CONTEXT, trace } from "@opentelemetry/api";
 import { EpisodeSpan, AttemptSpan } from "../src/worker/work-spans.js";
 import type { ActivityWorkItem, OrchestrationWorkItem } from "../src/store/store.js";
 import { describeMachine, machineLine, storeLine } from "./machine.js";
-import { check } from "./scenario.js";
+import { check, type Scenario } from "./scenario.js";
 import { w1 } from "./scenarios/w1-chains.js";
 import { w3 } from "./scenarios/w3-latency.js";
 import { formatNumber, median } from "./stats.js";
@@ -40,6 +40,7 @@ import { newRunStore } from "./stores.js";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SELF = join(ROOT, "bench", "observability.ts");
 const WORKLOADS = { W1: w1, W3: w3 } as const;
+const WARM_MODULES = { W1: "./scenarios/w1-chains.ts", W3: "./scenarios/w3-latency.ts" } as const;
 type Workload = keyof typeof WORKLOADS;
 const KINDS = ["none", "context", "hooks", "sdk", "memory"] as const;
 type Kind = (typeof KINDS)[number] | "before";
@@ -69,9 +70,12 @@ async function installSdk(kind: Kind): Promise<() => number> {
 async function runWorkload(workload: Workload, kind: Kind, run: number, warm: boolean): Promise<Metrics> {
   const spans = await installSdk(kind);
   if (warm) {
-    // Once, unmeasured, on a store of its own: what is left is what a long-running worker pays per run.
+    // Once, unmeasured, on a store of its own: what is left is what a long-running worker pays
+    // per run. A second instance of the scenario's module (its own call counters, which it checks).
+    const module = WARM_MODULES[workload];
+    const scenario = ((await import(`${new URL(module, import.meta.url).href}?warm`)) as Record<string, Scenario>)[workload.toLowerCase()]!;
     const first = newRunStore("sqlite", `OBS${workload}${kind}warm`, run);
-    await WORKLOADS[workload].run(first.url).finally(() => first.cleanup());
+    await scenario.run(first.url).finally(() => first.cleanup());
   }
   const before = spans();
   const store = newRunStore("sqlite", `OBS${workload}${kind}`, run);
