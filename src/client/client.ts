@@ -17,6 +17,9 @@ import { ClosedError, InstanceNotFoundError, InvalidArgumentError, NotRegistered
 import { FINISHED_STATUSES, RuntimeStatus, type InstanceCounts, type InstanceStore, type WorkQueueName } from "../store/store.js";
 import type { CompletionNotifier } from "../support/completion-notifier.js";
 import { clampedDelay } from "../support/long-timeout.js";
+import { context, type Context } from "@opentelemetry/api";
+import { parseTraceparent, traceparentContext } from "../observability/trace-context.js";
+import { endSpan, startSpanOfClient } from "../observability/tracing.js";
 import { CompletionWatcher } from "./completion-watcher.js";
 import { toInstanceStatus, type InstanceStatus } from "./instance-status.js";
 
@@ -28,6 +31,12 @@ export interface StartNewOptions<In> {
   startAt?: Date | string;
   /** Replace an existing instance with this id if it has finished. */
   reuseFinished?: boolean;
+  /**
+   * The trace to join, as a W3C `traceparent` header value, for a caller that carries trace
+   * context by hand (an HTTP header, a message's metadata). Default: the active context.
+   * Every span of the instance joins the trace it starts in (docs/observability.md).
+   */
+  traceparent?: string;
 }
 
 export interface GetStatusOptions {
@@ -81,7 +90,7 @@ export interface ClientOptions {
   onEnqueued?: (visibleAt: number) => void;
 }
 
-const START_NEW_KEYS = knownKeys<StartNewOptions<unknown>>()({ input: true, instanceId: true, startAt: true, reuseFinished: true });
+const START_NEW_KEYS = knownKeys<StartNewOptions<unknown>>()({ input: true, instanceId: true, startAt: true, reuseFinished: true, traceparent: true });
 const GET_STATUS_KEYS = knownKeys<GetStatusOptions>()({ showHistory: true, showInput: true });
 const WAIT_KEYS = knownKeys<WaitForCompletionOptions>()({ timeout: true });
 const LIST_FILTER_KEYS = knownKeys<ListFilter>()({
@@ -123,13 +132,19 @@ export class BatonClient {
     validateInstanceId(instanceId);
     const input = serialize(options?.input, `Input of orchestration "${name}"`, this.options.maxPayloadBytes);
     const startAt = options?.startAt === undefined ? 0 : toTimeMs(options.startAt, "startAt", this.options.now(), true);
+    const parent = options?.traceparent === undefined ? context.active() : joinedContext(options.traceparent);
     await this.assertKnown(name);
-    const now = this.options.now();
-    await this.options.store.createInstance(
-      { instanceId, name, executionId: randomUUID(), input, startAt, reuseFinished: options?.reuseFinished === true },
-      now,
-    );
-    this.options.onEnqueued?.(Math.max(startAt, now));
+    const { span, traceContext } = startSpanOfClient("startNew", name, instanceId, parent);
+    try {
+      const now = this.options.now();
+      const request = { instanceId, name, executionId: randomUUID(), input, startAt, reuseFinished: options?.reuseFinished === true };
+      await this.options.store.createInstance(traceContext ? { ...request, traceContext } : request, now);
+      this.options.onEnqueued?.(Math.max(startAt, now));
+      endSpan(span);
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    }
     return instanceId;
   }
 
@@ -314,8 +329,16 @@ export class BatonClient {
     this.assertOpen();
     validateInstanceId(instanceId);
     const now = this.options.now();
-    await this.options.store.restartInstance(instanceId, randomUUID(), now);
-    this.options.onEnqueued?.(now);
+    // Traced, the new execution joins the restart's trace; else it keeps the one it had.
+    const { span, traceContext } = startSpanOfClient("restart", "", instanceId);
+    try {
+      await this.options.store.restartInstance(instanceId, randomUUID(), now, span.isRecording() ? traceContext : undefined);
+      this.options.onEnqueued?.(now);
+      endSpan(span);
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    }
     return instanceId;
   }
 
@@ -418,4 +441,12 @@ function assertOrchestration(expected: OrchestrationDefinition | undefined, name
 function dateMs(value: Date, what: string): number {
   if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new InvalidArgumentError(`${what} must be a valid Date.`);
   return value.getTime();
+}
+
+/** The context of a traceparent given to startNew: a malformed one is refused before anything is written. */
+function joinedContext(traceparent: unknown): Context {
+  if (typeof traceparent !== "string" || !parseTraceparent(traceparent)) {
+    throw new InvalidArgumentError(`startNew: traceparent must be a W3C traceparent such as "00-<32 hex trace id>-<16 hex span id>-01", got ${JSON.stringify(traceparent)}.`);
+  }
+  return traceparentContext(traceparent);
 }

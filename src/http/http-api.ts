@@ -18,6 +18,7 @@ import { checkKeys, knownKeys } from "../definitions/options.js";
 import { MAX_PAYLOAD_DEPTH } from "../definitions/payload.js";
 import { BatonError, InvalidArgumentError, TimeoutError } from "../errors.js";
 import { bearerMatches, UNAUTHORIZED_CODE, UNAUTHORIZED_MESSAGE, WWW_AUTHENTICATE } from "./auth.js";
+import { parseTraceparent } from "../observability/trace-context.js";
 import { statusOfCode } from "./error-status.js";
 import { openApiDocument } from "./openapi.js";
 import { processFamilies, workloadFamilies } from "../observability/metrics.js";
@@ -120,7 +121,10 @@ export function createHttpApi(options: HttpApiOptions): Hono {
     const instanceId = c.req.param("instanceId");
     const input = await jsonBody(c);
     const query = queryOf(c, ["startAt", "reuseFinished"]);
+    // The caller's trace (W3C Trace Context): a malformed header is ignored, as the standard asks.
+    const traceparent = c.req.header("traceparent");
     const id = await client.startNew(name, {
+      ...(traceparent !== undefined && parseTraceparent(traceparent) ? { traceparent } : {}),
       ...(input === undefined ? {} : { input }),
       ...(instanceId === undefined ? {} : { instanceId }),
       ...(query.startAt === undefined ? {} : { startAt: query.startAt }),

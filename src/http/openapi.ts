@@ -39,6 +39,14 @@ const started = {
   content: json(ref("ManagementUrls")),
 };
 
+/** W3C Trace Context: the instance's spans join the caller's trace (docs/observability.md). */
+const traceparent = {
+  name: "traceparent",
+  in: "header",
+  schema: { type: "string", pattern: "^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$" },
+  description: "The caller's trace, which every span of the instance joins; a malformed value is ignored.",
+};
+
 export function openApiDocument(): object {
   return {
     openapi: "3.1.0",
@@ -122,6 +130,7 @@ export function openApiDocument(): object {
             { name: "name", in: "path", required: true, schema: { type: "string" } },
             { name: "startAt", in: "query", schema: { type: "string", format: "date-time" } },
             { name: "reuseFinished", in: "query", schema: { type: "boolean" } },
+            traceparent,
           ],
           requestBody: { required: false, content: json({}) },
           responses: { "202": started, "404": error("No orchestration of that name is registered; the message suggests the name most likely meant."), ...tooLarge, ...full, ...common },
@@ -135,6 +144,7 @@ export function openApiDocument(): object {
             { name: "instanceId", in: "path", required: true, schema: { type: "string" } },
             { name: "startAt", in: "query", schema: { type: "string", format: "date-time" } },
             { name: "reuseFinished", in: "query", schema: { type: "boolean" } },
+            traceparent,
           ],
           requestBody: { required: false, content: json({}) },
           responses: { "202": started, "404": error("Unknown orchestration; the message suggests the name most likely meant."), "409": error("The id is taken."), ...tooLarge, ...full, ...common },

@@ -30,6 +30,8 @@ export interface CreateInstanceRequest {
   /** Not before this time. */
   startAt: number;
   reuseFinished: boolean;
+  /** The trace its spans join (a W3C traceparent, see observability/trace-context.ts); none when nothing traced the start. */
+  traceContext?: string;
 }
 
 export interface InstanceFilter {
@@ -62,8 +64,11 @@ export interface InstanceStore extends StoreConnection {
    * removed, its messages queued again (a failed activity as a new task), the instance Running.
    */
   rewindInstance(instanceId: string, reason: string | undefined, now: number): Promise<void>;
-  /** Starts a finished instance over, as a new execution with the same name and input; rejects when it is missing or not finished. */
-  restartInstance(instanceId: string, executionId: string, now: number): Promise<void>;
+  /**
+   * Starts a finished instance over, as a new execution with the same name and input; rejects
+   * when it is missing or not finished. It joins `traceContext` when given, else the trace it had.
+   */
+  restartInstance(instanceId: string, executionId: string, now: number, traceContext?: string): Promise<void>;
   /** Work claimable now, per queue and function (see workload.ts); none listed where none is ready. */
   readyWork(now: number): Promise<ReadyWork[]>;
   /** How many instances are in each status, without counting finished ones row by row (workload.ts). */

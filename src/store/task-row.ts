@@ -15,6 +15,7 @@ export interface TaskRow {
   visible_at: number;
   timeout_ms: number | null;
   heartbeat_details: string | null;
+  trace_context: string | null;
 }
 
 export function rowToTask(row: TaskRow, leaseToken: string): ActivityWorkItem {
@@ -31,5 +32,6 @@ export function rowToTask(row: TaskRow, leaseToken: string): ActivityWorkItem {
     ...(row.timeout_ms === null ? {} : { timeoutMs: row.timeout_ms }),
     ...(row.heartbeat_details === null ? {} : { heartbeatDetails: row.heartbeat_details }),
     leaseToken,
+    ...(row.trace_context === null ? {} : { traceContext: row.trace_context }),
   };
 }

@@ -21,6 +21,8 @@ export interface OrchestrationWorkItem {
   historyLength: number;
   leaseToken: string;
   messages: StoredMessage[];
+  /** The trace the instance's spans join (a W3C traceparent), if its start was traced. */
+  traceContext?: string;
 }
 
 /** A claimed activity task; its lease token identifies it in every later op. */
@@ -41,6 +43,8 @@ export interface ActivityWorkItem {
   /** The previous attempt's last heartbeat details (serialized). */
   heartbeatDetails?: string;
   leaseToken: string;
+  /** The span of the episode that scheduled it (a W3C traceparent): its attempts' parent. */
+  traceContext?: string;
 }
 
 /** One unit of a group commit. Each is fenced by its lease token. */
@@ -57,6 +61,8 @@ export type CommitOp =
       runningTasks?: RunningTask[];
       /** With a ContinuedAsNew result: the execution id of the next generation. */
       newExecutionId?: string;
+      /** The episode's span (a W3C traceparent): the parent of the tasks and children it starts. */
+      traceContext?: string;
     }
   | { type: "stall"; instanceId: string; leaseToken: string; code: string; message: string }
   | { type: "releaseInstance"; instanceId: string; leaseToken: string }

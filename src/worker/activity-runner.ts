@@ -19,6 +19,7 @@ import type { ActivityWorkItem, CommitOp } from "../store/store.js";
 import type { AttemptAbort } from "./attempt-abort.js";
 import type { Committer } from "./committer.js";
 import { attemptFields } from "./log-context.js";
+import { AttemptSpan } from "./work-spans.js";
 
 export interface ActivityRunnerDeps {
   registry: Registry;
@@ -30,6 +31,8 @@ export interface ActivityRunnerDeps {
   setTimer: (callback: () => void, delayMs: number) => LongTimeout;
   /** Told when an attempt ended, before its outcome is committed (the test kit's "after-activity" crash point). */
   attemptFinished?: (task: ActivityWorkItem) => void;
+  /** Named on the attempts' spans. */
+  workerId: string;
 }
 
 /** `abort` is this attempt's: the worker aborts it when it stops, and so does the timeout. */
@@ -69,15 +72,20 @@ async function runAttempt(task: ActivityWorkItem, abort: AttemptAbort, deps: Act
       return task.heartbeatDetails === undefined ? undefined : deserialize(task.heartbeatDetails);
     },
   };
+  const span = new AttemptSpan(task, deps.workerId);
   try {
     const timeout = task.timeoutMs ?? definition.options.timeout;
-    const running = heartbeats.watch(definition.fn(deserialize(task.input), ctx));
+    const running = heartbeats.watch(span.run(() => definition.fn(deserialize(task.input), ctx)));
     const output = await withTimeout(running, timeout, abort, task.name, deps.setTimer);
-    return { type: "activityCompleted", task, output: serialize(output, `Output of activity "${task.name}"`, deps.maxPayloadBytes) };
+    const op: CommitOp = { type: "activityCompleted", task, output: serialize(output, `Output of activity "${task.name}"`, deps.maxPayloadBytes) };
+    span.end(op, undefined);
+    return op;
   } catch (error) {
-    const op = failureOp(task, error, deps);
-    if (!abortedFromOutside(abort)) logFailure(op, error, deps.logger);
-    return op.type === "activityRetry" && heartbeats.details !== undefined ? { ...op, heartbeatDetails: heartbeats.details } : op;
+    const failed = failureOp(task, error, deps);
+    if (!abortedFromOutside(abort)) logFailure(failed, error, deps.logger);
+    const op = failed.type === "activityRetry" && heartbeats.details !== undefined ? { ...failed, heartbeatDetails: heartbeats.details } : failed;
+    span.end(op, error);
+    return op;
   } finally {
     heartbeats.stop();
   }

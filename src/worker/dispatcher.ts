@@ -61,11 +61,12 @@ export class Dispatcher implements InlineActivityHost {
   constructor(private readonly deps: DispatcherDeps) {
     const { store, registry, committer, cache, logger, maxPayloadBytes, now } = deps;
     this.leaseholder = deps.leaseholder;
+    const { workerId } = deps.leaseholder;
     this.activityDeps = {
-      registry, committer, logger, maxPayloadBytes, now, setTimer: deps.setTimer,
+      registry, committer, logger, maxPayloadBytes, now, workerId, setTimer: deps.setTimer,
       ...(deps.attemptFinished ? { attemptFinished: deps.attemptFinished } : {}),
     };
-    this.episodeDeps = { store, registry, committer, cache, logger, maxPayloadBytes, now, inline: deps.inlineActivities ? this : undefined, determinismGuard: deps.determinismGuard };
+    this.episodeDeps = { store, registry, committer, cache, logger, maxPayloadBytes, now, workerId, inline: deps.inlineActivities ? this : undefined, determinismGuard: deps.determinismGuard };
   }
 
   /**

@@ -157,17 +157,17 @@ export class PostgresStore implements InstanceStore, WorkQueue {
   /** False when another transaction created the id first. */
   private async insertNewInstance(sql: Sql, request: CreateInstanceRequest, now: number): Promise<boolean> {
     const startAt = Math.max(request.startAt, now);
-    const inserted = await sql.query(INSERT_INSTANCE, [request.instanceId, request.name, request.executionId, request.input ?? null, now, startAt]);
+    const inserted = await sql.query(INSERT_INSTANCE, [request.instanceId, request.name, request.executionId, request.input ?? null, now, startAt, request.traceContext ?? null]);
     if (inserted.rowCount === 0) return false;
     await insertMessages(sql, [{ instanceId: request.instanceId, message: startMessage(request), visibleAt: startAt }]);
     return true;
   }
 
-  async restartInstance(instanceId: string, executionId: string, now: number): Promise<void> {
+  async restartInstance(instanceId: string, executionId: string, now: number, traceContext?: string): Promise<void> {
     await this.transaction(async (sql, hints) => {
       const row = await one<InstanceRow>(sql, LOCK_INSTANCE, [instanceId]);
       if (row?.execution_id === executionId) return; // a retry of a restart that committed
-      const request = restartRequest(instanceId, row, executionId, now);
+      const request = restartRequest(instanceId, row, executionId, now, traceContext);
       await deleteInstances(sql, [instanceId]);
       await this.insertNewInstance(sql, request, now);
       hints.work = true;
@@ -181,7 +181,7 @@ export class PostgresStore implements InstanceStore, WorkQueue {
       const segments = (
         await sql.query<{ first_position: number; events: string }>(SELECT_SEGMENTS, [instanceId])
       ).rows.map((segment) => ({ first: segment.first_position, events: JSON.parse(segment.events) as HistoryEvent[] }));
-      const rewind = rewindWrites({ instanceId, executionId: row.execution_id }, segments, reason, now);
+      const rewind = rewindWrites({ instanceId, executionId: row.execution_id, traceContext: row.trace_context ?? undefined }, segments, reason, now);
       await sql.query(DELETE_SEGMENTS, [instanceId]);
       await sql.query(INSERT_SEGMENTS, [instanceId, rewind.segments.map((s) => s.first), rewind.segments.map((s) => JSON.stringify(s.events))]);
       await sql.query(REWOUND_INSTANCE, [rewind.historyLength, now, instanceId]);

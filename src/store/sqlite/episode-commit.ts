@@ -126,6 +126,7 @@ function startChild(sql: Statements, op: EpisodeOp, command: StartSubOrchestrati
     child.parentInstanceId,
     child.parentExecutionId,
     child.parentSeq,
+    child.traceContext ?? null,
   );
   sql.insertMessage.run(child.instanceId, JSON.stringify(child.started), now);
 }
@@ -168,5 +169,6 @@ export function insertTask(sql: Statements, task: NewTask): void {
     task.lease?.token ?? null,
     task.lease?.expiresAt ?? 0,
     task.timeoutMs ?? null,
+    task.traceContext ?? null,
   );
 }

@@ -13,8 +13,8 @@ export const SQL = {
   selectInstance: `SELECT * FROM instances WHERE instance_id = ?`,
   selectInstanceStatus: `SELECT runtime_status, start_at FROM instances WHERE instance_id = ?`,
   selectRuntimeStatuses: `SELECT instance_id, runtime_status FROM instances WHERE instance_id IN (SELECT value FROM json_each(?))`,
-  insertInstance: `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at)
-    VALUES (?, ?, ?, 'Pending', ?, ?, ?, ?)`,
+  insertInstance: `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at, trace_context)
+    VALUES (?, ?, ?, 'Pending', ?, ?, ?, ?, ?)`,
   // A terminated instance must not wait for its start time, nor stay skipped as stalled.
   wakeForTermination: `UPDATE instances SET start_at = min(start_at, ?), stalled_at = NULL,
       runtime_status = CASE WHEN runtime_status = 'Suspended' THEN 'Running' ELSE runtime_status END
@@ -41,7 +41,7 @@ export const SQL = {
     AND json_extract(message, '$.type') = 'TimerFired' AND json_extract(message, '$.seq') = ?`,
   deleteInbox: `DELETE FROM inbox WHERE instance_id = ?`,
 
-  selectClaimableInstances: `SELECT instance_id, name, execution_id, history_length FROM instances
+  selectClaimableInstances: `SELECT instance_id, name, execution_id, history_length, trace_context FROM instances
     WHERE instance_id IN (SELECT instance_id FROM inbox WHERE visible_at <= ?)
       AND name IN (SELECT value FROM json_each(?))
       AND (runtime_status = 'Running' OR (runtime_status = 'Pending' AND start_at <= ?))
@@ -86,8 +86,8 @@ export const SQL = {
   deleteMessagesOfTypes: `DELETE FROM inbox WHERE instance_id = ?
     AND json_extract(message, '$.type') IN (SELECT value FROM json_each(?))`,
   insertChildInstance: `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at,
-      parent_instance_id, parent_execution_id, parent_seq)
-    VALUES (?, ?, ?, 'Pending', ?, ?, ?, ?, ?, ?, ?)`,
+      parent_instance_id, parent_execution_id, parent_seq, trace_context)
+    VALUES (?, ?, ?, 'Pending', ?, ?, ?, ?, ?, ?, ?, ?)`,
   selectParent: `SELECT parent_instance_id, parent_execution_id, parent_seq FROM instances
     WHERE instance_id = ? AND parent_instance_id IS NOT NULL`,
   selectLiveChildren: `SELECT instance_id FROM instances
@@ -101,8 +101,8 @@ export const SQL = {
     WHERE instance_id = ? AND lease_token = ?`,
 
   insertTask: `INSERT INTO activity_tasks (instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
-      first_visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      first_visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms, trace_context)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   // A task of a finished instance (left leased by a worker that died) is never run again.
   selectClaimableTasks: `SELECT * FROM activity_tasks t
     WHERE visible_at <= ? AND lease_expires_at <= ? AND name IN (SELECT value FROM json_each(?))

@@ -112,10 +112,10 @@ export class SqliteStore implements InstanceStore, WorkQueue {
     });
   }
 
-  async restartInstance(instanceId: string, executionId: string, now: number): Promise<void> {
+  async restartInstance(instanceId: string, executionId: string, now: number, traceContext?: string): Promise<void> {
     return this.file.write(() => {
       const row = this.sql.selectInstance.get(instanceId) as InstanceRow | undefined;
-      const request = restartRequest(instanceId, row, executionId, now);
+      const request = restartRequest(instanceId, row, executionId, now, traceContext);
       this.deleteInstance(instanceId);
       this.insertNewInstance(request, now);
     });
@@ -129,7 +129,7 @@ export class SqliteStore implements InstanceStore, WorkQueue {
         first: segment.first_position,
         events: JSON.parse(segment.events) as HistoryEvent[],
       }));
-      const rewind = rewindWrites({ instanceId: row.instance_id, executionId: row.execution_id }, segments, reason, now);
+      const rewind = rewindWrites({ instanceId: row.instance_id, executionId: row.execution_id, traceContext: row.trace_context ?? undefined }, segments, reason, now);
       this.sql.deleteHistoryFrom.run(instanceId, 0);
       for (const segment of rewind.segments) this.sql.insertHistorySegment.run(instanceId, segment.first, JSON.stringify(segment.events), null);
       this.sql.rewoundInstance.run(rewind.historyLength, now, instanceId);
@@ -153,7 +153,7 @@ export class SqliteStore implements InstanceStore, WorkQueue {
 
   private insertNewInstance(request: CreateInstanceRequest, now: number): void {
     const startAt = Math.max(request.startAt, now);
-    this.sql.insertInstance.run(request.instanceId, request.name, request.executionId, request.input ?? null, now, now, startAt);
+    this.sql.insertInstance.run(request.instanceId, request.name, request.executionId, request.input ?? null, now, now, startAt, request.traceContext ?? null);
     this.sql.insertMessage.run(request.instanceId, JSON.stringify(startMessage(request)), startAt);
   }
 

@@ -61,8 +61,8 @@ export const DROP_ENDED_GENERATION = `WITH history_gone AS (DELETE FROM history_
 
 /** A child instance, unless its id is taken. */
 export const INSERT_CHILD = `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at,
-      parent_instance_id, parent_execution_id, parent_seq)
-    VALUES ($1, $2, $3, 'Pending', $4, $5, $5, $5, $6, $7, $8) ON CONFLICT (instance_id) DO NOTHING`;
+      parent_instance_id, parent_execution_id, parent_seq, trace_context)
+    VALUES ($1, $2, $3, 'Pending', $4, $5, $5, $5, $6, $7, $8, $9) ON CONFLICT (instance_id) DO NOTHING`;
 
 export const LOCK_LIVE_CHILDREN = `SELECT instance_id FROM instances WHERE parent_instance_id = $1 AND parent_execution_id = $2 AND runtime_status IN ${LIVE_SQL}
     ORDER BY instance_id FOR UPDATE`;
@@ -82,13 +82,13 @@ export const INSERT_MESSAGES: Statement = {
 export const LOCK_LIVE_EXECUTION = `SELECT instance_id FROM instances WHERE instance_id = $1 AND execution_id = $2 AND runtime_status IN ${LIVE_SQL} FOR SHARE`;
 
 export const INSERT_TASKS = `INSERT INTO activity_tasks (instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
-      first_visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms)
+      first_visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms, trace_context)
     SELECT instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
-      visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms
+      visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms, trace_context
     FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[],
-      $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::bigint[]) WITH ORDINALITY
+      $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::bigint[], $14::text[]) WITH ORDINALITY
       AS t(instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
-        visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms, n)
+        visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms, trace_context, n)
     ORDER BY n`;
 
 /**
@@ -133,13 +133,13 @@ const EPISODES_TEXT = `
     WHERE instance_id IN (SELECT instance_id FROM committed WHERE finished) AND lease_expires_at <= $12),
   new_tasks AS (
     INSERT INTO activity_tasks (instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
-      first_visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms)
+      first_visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms, trace_context)
     SELECT instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
-      visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms
+      visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms, trace_context
     FROM unnest($14::text[], $15::text[], $16::int[], $17::text[], $18::text[], $19::int[], $20::text[], $21::text[],
-      $22::bigint[], $23::text[], $24::text[], $25::bigint[], $26::bigint[]) WITH ORDINALITY
+      $22::bigint[], $23::text[], $24::text[], $25::bigint[], $26::bigint[], $34::text[]) WITH ORDINALITY
       AS t(instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
-        visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms, n)
+        visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms, trace_context, n)
     WHERE instance_id IN (SELECT instance_id FROM updated)
     ORDER BY n),
   new_timers AS (

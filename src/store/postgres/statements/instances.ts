@@ -9,8 +9,8 @@ import type { Statement } from "../connection.js";
 export const LOCK_INSTANCE_STATUS_AND_EXECUTION = "SELECT runtime_status, execution_id FROM instances WHERE instance_id = $1 FOR UPDATE";
 
 /** A new instance, unless its id is taken. */
-export const INSERT_INSTANCE = `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at)
-    VALUES ($1, $2, $3, 'Pending', $4, $5, $5, $6) ON CONFLICT (instance_id) DO NOTHING`;
+export const INSERT_INSTANCE = `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at, trace_context)
+    VALUES ($1, $2, $3, 'Pending', $4, $5, $5, $6, $7) ON CONFLICT (instance_id) DO NOTHING`;
 
 export const LOCK_INSTANCE = "SELECT * FROM instances WHERE instance_id = $1 FOR UPDATE";
 
@@ -64,11 +64,11 @@ export const INSERT_STARTS: Statement = {
   name: "baton_insert_starts",
   text: `
     WITH requested AS (
-      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[]) WITH ORDINALITY
-        AS r(instance_id, name, execution_id, input, created_at, start_at, message, n)),
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[], $8::text[]) WITH ORDINALITY
+        AS r(instance_id, name, execution_id, input, created_at, start_at, message, trace_context, n)),
     inserted AS (
-      INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at)
-      SELECT DISTINCT ON (instance_id) instance_id, name, execution_id, 'Pending', input, created_at, created_at, start_at
+      INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at, trace_context)
+      SELECT DISTINCT ON (instance_id) instance_id, name, execution_id, 'Pending', input, created_at, created_at, start_at, trace_context
       FROM requested ORDER BY instance_id, n
       ON CONFLICT (instance_id) DO NOTHING
       RETURNING instance_id, execution_id),
