@@ -5,7 +5,9 @@ CREATE TABLE finished_counts (
 INSERT INTO finished_counts (runtime_status, instances)
   SELECT runtime_status, count(*) FROM instances WHERE runtime_status IN ('Completed', 'Failed', 'Terminated') GROUP BY runtime_status;
 
-CREATE FUNCTION count_finished_instances() RETURNS trigger LANGUAGE plpgsql AS $$
+-- The schema's search_path, fixed at creation: a trigger fires on whatever connection writes the
+-- row, whose own search_path may not name this schema.
+CREATE FUNCTION count_finished_instances() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
   IF TG_OP <> 'INSERT' AND OLD.runtime_status IN ('Completed', 'Failed', 'Terminated') THEN
     INSERT INTO finished_counts (runtime_status, instances) VALUES (OLD.runtime_status, -1);
