@@ -43,6 +43,12 @@ export interface EpisodeResult {
   failure?: ErrorDetails & { code: string };
   /** Present when the custom status changed in this episode (value may be undefined: cleared). */
   customStatus?: { value: string | undefined };
+  /**
+   * The names of the external events the code waits on once the episode ends (each once, in
+   * the order first waited on), when it still runs and waits on any: only the engine knows them,
+   * so the commit stores them for getStatus to show.
+   */
+  awaitedEvents?: string[];
 }
 
 /**

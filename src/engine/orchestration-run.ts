@@ -43,6 +43,9 @@ import { createOrchestrationContext } from "./orchestration-context.js";
 import { Patches } from "./patches.js";
 import type { RunHooks, TaskCall } from "./run-hooks.js";
 
+/** How many awaited event names an episode reports (for getStatus): a bound on what each commit stores. */
+export const MAX_AWAITED_EVENTS_SHOWN = 100;
+
 export interface RunEnvironment {
   /** Resolves after all pending microtasks have run (the worker passes afterMicrotasks). */
   afterMicrotasks(): Promise<void>;
@@ -157,6 +160,8 @@ export class OrchestrationRun implements RunHooks {
       outcome: this.outcome,
       carried: () => carriedMessages(this.events.unprocessed(), messages.slice(applied)),
     });
+    const awaited = this.events.awaitedNames();
+    if (result.runtimeStatus === "Running" && awaited.length > 0) result.awaitedEvents = awaited.slice(0, MAX_AWAITED_EVENTS_SHOWN);
     this.historyLength += newEvents.length;
     return result;
   }

@@ -40,6 +40,8 @@ export interface ActivityWorkItem {
   timeoutMs?: number;
   /** The previous attempt's last heartbeat details (serialized). */
   heartbeatDetails?: string;
+  /** Why the previous attempt failed, when this one is a retry from the queue. */
+  lastError?: ErrorDetails;
   leaseToken: string;
 }
 
@@ -79,7 +81,17 @@ export interface RunningTask {
 export function outcomeMessage(op: Extract<CommitOp, { type: "activityCompleted" | "activityFailed" }>): InboxMessage {
   const { seq, attempt } = op.task;
   if (op.type === "activityFailed") return { type: "TaskFailed", seq, error: op.error, attempts: attempt };
-  return { type: "TaskCompleted", seq, ...(op.output === undefined ? {} : { output: op.output }) };
+  return { type: "TaskCompleted", seq, ...(op.output === undefined ? {} : { output: op.output }), ...retriedBefore(op.task) };
+}
+
+/**
+ * What a success after failed attempts tells the history: how many attempts it took and the
+ * last failure, without its stack (attempts are not history events; this keeps them readable).
+ */
+function retriedBefore(task: ActivityWorkItem): { attempts?: number; lastFailure?: ErrorDetails } {
+  if (task.attempt <= 1) return {};
+  const last = task.lastError;
+  return { attempts: task.attempt, ...(last ? { lastFailure: { name: last.name, message: last.message } } : {}) };
 }
 
 /** `ok`, or `leaseLost` when the op's lease token no longer matched (nothing was written). */

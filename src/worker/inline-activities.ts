@@ -158,4 +158,7 @@ function append(into: EpisodeResult, later: EpisodeResult): void {
   if (later.failure !== undefined) into.failure = later.failure;
   if (later.customStatus !== undefined) into.customStatus = later.customStatus;
   if (later.continuedAsNew !== undefined) into.continuedAsNew = later.continuedAsNew;
+  // What the code waits on is what the last episode left it waiting on.
+  if (later.awaitedEvents !== undefined) into.awaitedEvents = later.awaitedEvents;
+  else delete into.awaitedEvents;
 }

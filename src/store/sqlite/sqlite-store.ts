@@ -28,11 +28,13 @@ import type {
   InstanceLease,
   InstanceRecord,
   InstanceStore,
+  PendingWorkRecord,
   PurgeFilter,
   RuntimeStatus,
   WorkClaim,
   WorkQueue,
 } from "../store.js";
+import { LIVE_STATUSES } from "../store.js";
 import { decodeToken } from "../continuation-token.js";
 import { filterTerms, finishedOnly, pageOf } from "../instance-filter.js";
 import { rowToInstance, type InstanceRow } from "../instance-row.js";
@@ -40,6 +42,7 @@ import { delivery, isFinished, restartRequest, type Suspension } from "../plan/i
 import { leaseExpiry, type Clock } from "../plan/lease.js";
 import { startMessage } from "../plan/messages.js";
 import { assertRewindable, rewindWrites } from "../plan/rewind.js";
+import { pendingWork, type PendingRows } from "../plan/pending-work.js";
 import { functionsByKind, unhostedWork, waitsForWorkers } from "../plan/unhosted-work.js";
 import { claimInTransaction, nextVisibleAtOf } from "./claim.js";
 import { applyOp, insertTask } from "./episode-commit.js";
@@ -257,6 +260,20 @@ export class SqliteStore implements InstanceStore, WorkQueue {
       const workers = this.sql.selectLiveWorkers.all(now) as { activities: string; orchestrations: string }[];
       const queued = (this.sql.selectQueuedTaskNames.all(instanceId, row.execution_id, now) as { name: string }[]).map((r) => r.name);
       return unhostedWork(row, workers, queued);
+    });
+  }
+
+  async pendingWork(instanceId: string, now: number, limit: number): Promise<PendingWorkRecord | null> {
+    return this.file.read(() => {
+      const row = this.sql.selectInstance.get(instanceId) as (InstanceRow & { awaited_events: string | null }) | undefined;
+      if (!row || !LIVE_STATUSES.includes(row.runtime_status as RuntimeStatus)) return null;
+      const rows: PendingRows = {
+        awaited_events: row.awaited_events,
+        tasks: this.sql.selectPendingTasks.all(instanceId, row.execution_id, limit + 1) as PendingRows["tasks"],
+        timers: this.sql.selectPendingTimers.all(instanceId, limit + 1) as PendingRows["timers"],
+        children: this.sql.selectPendingChildren.all(instanceId, row.execution_id, limit + 1) as PendingRows["children"],
+      };
+      return pendingWork(rows, now, limit);
     });
   }
 
