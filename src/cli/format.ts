@@ -36,6 +36,11 @@ export function short(value: unknown, max = 60): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+/** Text cut to `max` characters, unquoted (an error message reads as written). */
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 function time(iso: string): string {
   return iso.replace("T", " ").replace(/\.\d+Z$/, "Z");
 }
@@ -61,7 +66,7 @@ function pendingLines(pending: PendingJson): string[] {
   const items = [
     ...pending.activities.map((a) => {
       const when = a.state === "running" ? "running" : `waiting${a.nextAttemptAt ? ` until ${time(a.nextAttemptAt)}` : ""}`;
-      const failure = a.lastFailure ? red(` (last failure ${a.lastFailure.name}: ${short(a.lastFailure.message, 120)})`) : "";
+      const failure = a.lastFailure ? red(` (last failure ${a.lastFailure.name}: ${clip(a.lastFailure.message, 120)})`) : "";
       return `activity #${a.seq} ${a.name} attempt ${a.attempt}, ${when}${failure}`;
     }),
     ...pending.timers.map((t) => `timer #${t.seq} fires ${time(t.fireAt)}`),
@@ -124,5 +129,5 @@ export function timeline(history: readonly (Record<string, unknown> & { type: st
 function retried(e: Record<string, unknown>): string {
   if (typeof e.attempts !== "number") return "";
   const last = e.lastFailure as { name?: string; message?: string } | undefined;
-  return dim(` after ${e.attempts} attempts${last ? ` (last failure ${last.name ?? "Error"}: ${short(last.message ?? "", 80)})` : ""}`);
+  return dim(` after ${e.attempts} attempts${last ? ` (last failure ${last.name ?? "Error"}: ${clip(last.message ?? "", 80)})` : ""}`);
 }
