@@ -13,9 +13,13 @@ export const MAX_PENDING_SHOWN = 100;
 
 /** What a live instance waits on. */
 export interface PendingWork {
-  /** Activity calls not finished yet, by seq. */
+  /** Activity calls not finished yet, by seq (a retry waiting for its next attempt: the seq of the attempt that failed). */
   activities: PendingActivity[];
-  /** Durable timers (ctx.createTimer, sleep, the timeout of a wait, a retry's backoff), by fire time. */
+  /**
+   * Durable timers (ctx.createTimer, sleep, the timeout of a wait, the backoff of a
+   * sub-orchestration's retry), by fire time. The backoff of an activity call's retry that the
+   * orchestration runs (a call with its own retryIf) shows as that call, in `activities`.
+   */
   timers: { seq: number; fireAt: Date }[];
   /** Names passed to ctx.waitForExternalEvent that no event has answered yet (at most 100). */
   events: string[];
@@ -39,17 +43,30 @@ export interface PendingActivity {
 }
 
 export function toPendingWork(record: PendingWorkRecord): PendingWork {
+  const fireTimes = new Map(record.timers.map((timer) => [timer.seq, timer.fireAt]));
+  // A retry the orchestration runs waits on a timer: shown as its call, waiting for its next attempt.
+  const backoffs = (record.awaiting.retries ?? []).filter((retry) => fireTimes.has(retry.timerSeq));
+  const backoffTimers = new Set(backoffs.map((retry) => retry.timerSeq));
+  const queued: PendingActivity[] = record.tasks.map((task) => ({
+    name: task.name,
+    seq: task.seq,
+    attempt: task.attempt,
+    state: task.running ? "running" : "waiting",
+    ...(task.running ? {} : { nextAttemptAt: new Date(task.visibleAt) }),
+    ...(task.lastError ? { lastFailure: task.lastError } : {}),
+  }));
+  const inBackoff: PendingActivity[] = backoffs.map((retry) => ({
+    name: retry.name,
+    seq: retry.seq,
+    attempt: retry.attempt,
+    state: "waiting",
+    nextAttemptAt: new Date(fireTimes.get(retry.timerSeq)!),
+    lastFailure: retry.lastFailure,
+  }));
   const pending: PendingWork = {
-    activities: record.tasks.map((task) => ({
-      name: task.name,
-      seq: task.seq,
-      attempt: task.attempt,
-      state: task.running ? "running" : "waiting",
-      ...(task.running ? {} : { nextAttemptAt: new Date(task.visibleAt) }),
-      ...(task.lastError ? { lastFailure: task.lastError } : {}),
-    })),
-    timers: record.timers.map((timer) => ({ seq: timer.seq, fireAt: new Date(timer.fireAt) })),
-    events: record.awaitedEvents,
+    activities: [...queued, ...inBackoff].sort((a, b) => a.seq - b.seq),
+    timers: record.timers.filter((timer) => !backoffTimers.has(timer.seq)).map((timer) => ({ seq: timer.seq, fireAt: new Date(timer.fireAt) })),
+    events: record.awaiting.events ?? [],
     children: record.children,
   };
   if (record.truncated) pending.truncated = true;

@@ -4,6 +4,7 @@
  * in store.ts.
  */
 import type { ErrorDetails } from "../errors.js";
+import type { Awaiting } from "../engine/command.js";
 import type { InboxMessage } from "../engine/history-event.js";
 import type { FailureDetails, RuntimeStatus, StoreConnection } from "./store.js";
 
@@ -48,8 +49,8 @@ export interface PendingWorkRecord {
   tasks: { seq: number; name: string; attempt: number; visibleAt: number; running: boolean; lastError: ErrorDetails | undefined }[];
   /** Queued timers, by fire time. */
   timers: { seq: number; fireAt: number }[];
-  /** Event names the orchestration waits on, as its last episode recorded them. */
-  awaitedEvents: string[];
+  /** What only the engine knows (events, retries in backoff), as the last episode recorded it. */
+  awaiting: Awaiting;
   /** Children of its current execution that have not ended, oldest first. */
   children: { instanceId: string; name: string; runtimeStatus: RuntimeStatus }[];
   /** True when a list held more than the limit asked and was cut. */

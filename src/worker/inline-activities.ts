@@ -159,6 +159,6 @@ function append(into: EpisodeResult, later: EpisodeResult): void {
   if (later.customStatus !== undefined) into.customStatus = later.customStatus;
   if (later.continuedAsNew !== undefined) into.continuedAsNew = later.continuedAsNew;
   // What the code waits on is what the last episode left it waiting on.
-  if (later.awaitedEvents !== undefined) into.awaitedEvents = later.awaitedEvents;
-  else delete into.awaitedEvents;
+  if (later.awaiting !== undefined) into.awaiting = later.awaiting;
+  else delete into.awaiting;
 }

@@ -75,6 +75,24 @@ describe("getStatus: pending work", () => {
     expect(completed!.lastFailure).not.toHaveProperty("stack");
   });
 
+  it("a retry the orchestration runs (a call with its own retryIf) shows the call waiting on its backoff, not a timer", async () => {
+    const callsWithRetryIf = orchestration("CallsWithRetryIf", async (ctx, n: number) =>
+      ctx.callActivity(flaky, n, { retry: { maxAttempts: 3, firstRetryInterval: "1h", retryIf: (error) => error.name === "TypeError" } }),
+    );
+    const env = await environment([flaky, callsWithRetryIf]);
+    const before = env.now();
+    const id = await env.client.startNew(callsWithRetryIf, { input: 5 });
+    const pending = await pendingWhen(env, id, "the backoff", (p) => p.activities[0]?.attempt === 2);
+    expect(pending).toMatchObject({ timers: [], events: [], children: [] });
+    expect(pending.activities).toEqual([
+      { name: "Flaky", seq: 0, attempt: 2, state: "waiting", nextAttemptAt: expect.any(Date), lastFailure: { name: "TypeError", message: "boom on the first attempt" } },
+    ]);
+    expectFiresAt(pending.activities[0]!.nextAttemptAt!, before, env.now(), HOUR);
+
+    await env.advanceTime("1h");
+    expect((await env.client.waitForCompletion(id)).output).toBe(10);
+  });
+
   it("an activity that succeeds at once keeps its TaskCompleted as it was", async () => {
     const steady = activity("Steady", async (n: number) => n + 1);
     const callsSteady = orchestration("CallsSteady", async (ctx, n: number) => ctx.callActivity(steady, n));

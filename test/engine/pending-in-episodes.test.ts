@@ -7,12 +7,12 @@
 import { describe, expect, it } from "vitest";
 import { orchestration } from "../../src/definitions/orchestration.js";
 import type { HistoryEvent } from "../../src/engine/history-event.js";
-import { MAX_AWAITED_EVENTS_SHOWN } from "../../src/engine/orchestration-run.js";
+import { MAX_AWAITING_SHOWN } from "../../src/engine/orchestration-run.js";
 import { replayed } from "../helpers/engine-harness.js";
-import { completedMsg, episodeStarted, eventMsg, executionStarted, started, taskCompleted, taskScheduled, timerFiredMsg } from "../helpers/history-factories.js";
+import { completedMsg, episodeStarted, eventMsg, executionStarted, failedMsg, started, taskCompleted, taskScheduled, timerFiredMsg } from "../helpers/history-factories.js";
 import { outputOf, runBothPaths, scheduled } from "./engine-kit.js";
 
-describe("awaited events in an episode's result", () => {
+describe("what an episode's result says the code awaits", () => {
   it("names each awaited event once, in the order first awaited, until the code stops waiting", async () => {
     const waits = orchestration("Waits", async (ctx) => {
       const approvals = Promise.all([ctx.waitForExternalEvent("approve"), ctx.waitForExternalEvent("approve")]);
@@ -22,7 +22,7 @@ describe("awaited events in an episode's result", () => {
     });
     const { cached, replay } = await runBothPaths(waits, [[started("Waits")], [eventMsg("ready")], [eventMsg("approve")], [eventMsg("approve")]]);
     for (const { results } of [cached, replay]) {
-      expect(results.map((result) => result.awaitedEvents)).toEqual([["approve", "ready"], ["approve"], ["approve"], undefined]);
+      expect(results.map((result) => result.awaiting)).toEqual([{ events: ["approve", "ready"] }, { events: ["approve"] }, { events: ["approve"] }, undefined]);
       expect(outputOf(results[3]!)).toBe("done");
     }
   });
@@ -34,17 +34,37 @@ describe("awaited events in an episode's result", () => {
     });
     const { cached, replay } = await runBothPaths(timesOut, [[started("TimesOut")], [timerFiredMsg(0)], [timerFiredMsg(1)]]);
     for (const { results } of [cached, replay]) {
-      expect(results.map((result) => result.awaitedEvents)).toEqual([["never"], undefined, undefined]);
+      expect(results.map((result) => result.awaiting)).toEqual([{ events: ["never"] }, undefined, undefined]);
     }
   });
 
-  it(`reports at most ${MAX_AWAITED_EVENTS_SHOWN} names`, async () => {
+  it(`reports at most ${MAX_AWAITING_SHOWN} names`, async () => {
     const many = orchestration("Many", async (ctx) => {
-      await Promise.all(Array.from({ length: MAX_AWAITED_EVENTS_SHOWN + 5 }, (_, i) => ctx.waitForExternalEvent(`e${i}`)));
+      await Promise.all(Array.from({ length: MAX_AWAITING_SHOWN + 5 }, (_, i) => ctx.waitForExternalEvent(`e${i}`)));
     });
     const { cached } = await runBothPaths(many, [[started("Many")]]);
-    expect(cached.results[0]!.awaitedEvents).toHaveLength(MAX_AWAITED_EVENTS_SHOWN);
-    expect(cached.results[0]!.awaitedEvents![0]).toBe("e0");
+    expect(cached.results[0]!.awaiting!.events).toHaveLength(MAX_AWAITING_SHOWN);
+    expect(cached.results[0]!.awaiting!.events![0]).toBe("e0");
+  });
+});
+
+describe("retries the orchestration runs, in an episode's result", () => {
+  it("names the call waiting on its backoff: the failed step, the attempt to come and why the last one failed", async () => {
+    const retried = orchestration("Retried", async (ctx) =>
+      ctx.callActivity<number>("Flaky", 1, { retry: { maxAttempts: 3, firstRetryInterval: "1m", retryIf: () => true } }),
+    );
+    const long = "x".repeat(2000);
+    const { cached, replay } = await runBothPaths(retried, [[started("Retried")], [failedMsg(0, long)], [timerFiredMsg(1)], [completedMsg(2, 5)]]);
+    for (const { results } of [cached, replay]) {
+      expect(results[0]!.awaiting).toBeUndefined();
+      const [backoff] = results[1]!.awaiting!.retries!;
+      expect(backoff).toEqual({ timerSeq: 1, name: "Flaky", seq: 0, attempt: 2, lastFailure: { name: "Error", message: expect.any(String) } });
+      // Stored with every episode of the wait: a long message is cut.
+      expect(backoff!.lastFailure.message.length).toBeLessThanOrEqual(500);
+      expect(scheduled(results[2]!)).toEqual([[2, "Flaky"]]);
+      expect(results[2]!.awaiting).toBeUndefined();
+      expect(outputOf(results[3]!)).toBe(5);
+    }
   });
 });
 

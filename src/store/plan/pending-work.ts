@@ -1,16 +1,17 @@
 /**
  * What an instance waits on, as its queues hold it: its activity tasks (attempt, last error,
- * next attempt, running or not), its queued timers, its live children, and the event names its
- * last episode recorded (only the engine knows those). Both stores read the same rows, each
+ * next attempt, running or not), its queued timers, its live children, and what its last
+ * episode recorded of what only the engine knows (awaited events, retries in backoff). Both stores read the same rows, each
  * list cut at `limit` (they read one more, to know whether a list was cut); this turns them
  * into the record getStatus shows.
  */
+import type { Awaiting } from "../../engine/command.js";
 import type { ErrorDetails } from "../../errors.js";
 import type { PendingWorkRecord } from "../instance-store.js";
 import type { RuntimeStatus } from "../store.js";
 
 export interface PendingRows {
-  awaited_events: string | null;
+  awaiting: string | null;
   /** Tasks of the current execution, by seq. */
   tasks: {
     seq: number;
@@ -40,7 +41,7 @@ export function pendingWork(rows: PendingRows, now: number, limit: number): Pend
       lastError: task.last_error === null ? undefined : (JSON.parse(task.last_error) as ErrorDetails),
     })),
     timers: rows.timers.slice(0, limit).map((timer) => ({ seq: Number(timer.seq), fireAt: Number(timer.visible_at) })),
-    awaitedEvents: rows.awaited_events === null ? [] : (JSON.parse(rows.awaited_events) as string[]),
+    awaiting: rows.awaiting === null ? {} : (JSON.parse(rows.awaiting) as Awaiting),
     children: rows.children.slice(0, limit).map((child) => ({
       instanceId: child.instance_id,
       name: child.name,

@@ -61,7 +61,7 @@ export async function commitEpisodes(
     cancelled.map(({ op }) => op.instanceId),
     cancelled.map(({ seq }) => seq),
     ops.map((op) => op.consumedMessageIds.length),
-    ops.map((op) => (op.result.awaitedEvents ? JSON.stringify(op.result.awaitedEvents) : null)),
+    ops.map((op) => (op.result.awaiting ? JSON.stringify(op.result.awaiting) : null)),
   ]);
   return new Map(
     updated.rows.map((row) => [

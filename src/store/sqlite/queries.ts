@@ -65,7 +65,7 @@ export const SQL = {
       output = CASE WHEN @status = 'Running' THEN output ELSE @output END,
       failure = @failure,
       custom_status = CASE WHEN @customStatusChanged = 1 THEN @customStatus ELSE custom_status END,
-      awaited_events = @awaitedEvents,
+      awaiting = @awaiting,
       history_length = history_length + @added,
       updated_at = @now,
       lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
@@ -76,7 +76,7 @@ export const SQL = {
   startNextGeneration: `UPDATE instances SET
       execution_id = @executionId,
       runtime_status = CASE WHEN runtime_status = 'Suspended' THEN 'Suspended' ELSE 'Running' END,
-      input = @input, output = NULL, failure = NULL, awaited_events = NULL,
+      input = @input, output = NULL, failure = NULL, awaiting = NULL,
       custom_status = CASE WHEN @customStatusChanged = 1 THEN @customStatus ELSE custom_status END,
       history_length = 0, updated_at = @now,
       lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,

@@ -265,10 +265,10 @@ export class SqliteStore implements InstanceStore, WorkQueue {
 
   async pendingWork(instanceId: string, now: number, limit: number): Promise<PendingWorkRecord | null> {
     return this.file.read(() => {
-      const row = this.sql.selectInstance.get(instanceId) as (InstanceRow & { awaited_events: string | null }) | undefined;
+      const row = this.sql.selectInstance.get(instanceId) as (InstanceRow & { awaiting: string | null }) | undefined;
       if (!row || !LIVE_STATUSES.includes(row.runtime_status as RuntimeStatus)) return null;
       const rows: PendingRows = {
-        awaited_events: row.awaited_events,
+        awaiting: row.awaiting,
         tasks: this.sql.selectPendingTasks.all(instanceId, row.execution_id, limit + 1) as PendingRows["tasks"],
         timers: this.sql.selectPendingTimers.all(instanceId, limit + 1) as PendingRows["timers"],
         children: this.sql.selectPendingChildren.all(instanceId, row.execution_id, limit + 1) as PendingRows["children"],

@@ -22,15 +22,18 @@ import {
 } from "./ops.js";
 import { STORE_FACTORIES, useStore } from "./store-factory.js";
 
+/** A retry in backoff, as the engine reports it: the call waits on timer 4 for its second attempt. */
+const backoff = { timerSeq: 4, name: "Act", seq: 0, attempt: 2, lastFailure: { name: "Error", message: "first attempt failed" } };
+
 const startChild = (seq: number, instanceId: string): Command => ({ type: "StartSubOrchestration", seq, name: "Child", instanceId });
 
 describe.each(STORE_FACTORIES)("store conformance ($name): pending work", (factory) => {
   const s = useStore(factory);
 
-  it("shows tasks, timers by fire time, awaited events and live children; null once ended or missing", async () => {
+  it("shows tasks, timers by fire time, what the engine awaits and live children; null once ended or missing", async () => {
     await startRunning(s.store, "a", at(0), {
       commands: [scheduleTask(1), scheduleTask(2), createTimer(3, at(9000)), createTimer(4, at(5000)), startChild(5, "a-child")],
-      awaitedEvents: ["approve", "cancel"],
+      awaiting: { events: ["approve", "cancel"], retries: [backoff] },
     });
     expect(await s.store.pendingWork("a", at(1), 100)).toEqual({
       tasks: [
@@ -41,7 +44,7 @@ describe.each(STORE_FACTORIES)("store conformance ($name): pending work", (facto
         { seq: 4, fireAt: at(5000) },
         { seq: 3, fireAt: at(9000) },
       ],
-      awaitedEvents: ["approve", "cancel"],
+      awaiting: { events: ["approve", "cancel"], retries: [backoff] },
       children: [{ instanceId: "a-child", name: "Child", runtimeStatus: "Pending" }],
       truncated: false,
     });
@@ -62,17 +65,17 @@ describe.each(STORE_FACTORIES)("store conformance ($name): pending work", (facto
     expect(await s.store.pendingWork("missing", at(0), 100)).toBeNull();
   });
 
-  it("each episode's awaited events replace the last ones; an episode awaiting none clears them", async () => {
-    await startRunning(s.store, "a", at(0), { awaitedEvents: ["first"] });
+  it("what each episode awaits replaces what the last one did; an episode awaiting nothing clears it", async () => {
+    await startRunning(s.store, "a", at(0), { awaiting: { events: ["first"] } });
     await s.store.sendMessage("a", eventMessage("first"), at(1));
     let item = await claimInstance(s.store, "a", "o1", at(2));
-    expect(await commitOne(s.store, episodeOp(item, at(2), { awaitedEvents: ["second"] }), at(2))).toBe("ok");
-    expect((await s.store.pendingWork("a", at(3), 100))!.awaitedEvents).toEqual(["second"]);
+    expect(await commitOne(s.store, episodeOp(item, at(2), { awaiting: { events: ["second"] } }), at(2))).toBe("ok");
+    expect((await s.store.pendingWork("a", at(3), 100))!.awaiting).toEqual({ events: ["second"] });
 
     await s.store.sendMessage("a", eventMessage("second"), at(4));
     item = await claimInstance(s.store, "a", "o1", at(5));
     expect(await commitOne(s.store, episodeOp(item, at(5)), at(5))).toBe("ok");
-    expect((await s.store.pendingWork("a", at(6), 100))!.awaitedEvents).toEqual([]);
+    expect((await s.store.pendingWork("a", at(6), 100))!.awaiting).toEqual({});
   });
 
   it("cuts each list at the limit and says so", async () => {

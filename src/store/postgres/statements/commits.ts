@@ -45,7 +45,7 @@ export const RELEASE_TASK = "UPDATE activity_tasks SET lease_owner = NULL, lease
 export const START_NEXT_GENERATION = `UPDATE instances SET
       execution_id = $1,
       runtime_status = CASE WHEN runtime_status = 'Suspended' THEN 'Suspended' ELSE 'Running' END,
-      input = $2, output = NULL, failure = NULL, awaited_events = NULL,
+      input = $2, output = NULL, failure = NULL, awaiting = NULL,
       custom_status = CASE WHEN $3 THEN $4 ELSE custom_status END,
       history_length = 0, updated_at = $5,
       lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
@@ -102,7 +102,7 @@ const EPISODES_TEXT = `
     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::text[],
       $9::int[], $10::text[], $11::bool[], $33::int[], $34::text[])
       AS e(instance_id, lease_token, history_before, status, output, failure, has_custom, custom, new_events, events, finished,
-        consumed, awaited_events)),
+        consumed, awaiting)),
   present AS (
     SELECT instance_id, count(*) AS n FROM inbox WHERE id = ANY($13::bigint[]) GROUP BY instance_id),
   updated AS (
@@ -111,7 +111,7 @@ const EPISODES_TEXT = `
       output = CASE WHEN e.status = 'Running' THEN i.output ELSE e.output END,
       failure = e.failure,
       custom_status = CASE WHEN e.has_custom THEN e.custom ELSE i.custom_status END,
-      awaited_events = e.awaited_events,
+      awaiting = e.awaiting,
       history_length = i.history_length + e.new_events,
       updated_at = $12,
       lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,

@@ -55,7 +55,7 @@ export const QUEUED_TASK_NAMES = "SELECT DISTINCT name FROM activity_tasks WHERE
  */
 export const PENDING_WORK: Statement = {
   name: "baton_pending_work",
-  text: `SELECT i.runtime_status, i.awaited_events,
+  text: `SELECT i.runtime_status, i.awaiting,
       (SELECT coalesce(json_agg(t ORDER BY t.seq), '[]') FROM (
         SELECT seq, name, attempt, visible_at, lease_owner, lease_expires_at, last_error FROM activity_tasks
         WHERE instance_id = $1 AND execution_id = i.execution_id ORDER BY seq LIMIT $2) t) AS tasks,
