@@ -2,8 +2,9 @@
  * Why an instance waits, as getStatus shows it: the activities it called (each running, or
  * waiting for its next attempt, with the last failure that made it retry), its timers with
  * their fire times, the events it waits for, and its children still running. Read from the
- * store's queues when asked (plus the event names its last episode recorded), so it is as
- * current as the queues, and costs nothing while nobody asks.
+ * store's queues when asked (plus what its last episode recorded of what only the engine
+ * knows: awaited events, retries the orchestration runs), so it is as current as the queues,
+ * and costs nothing while nobody asks.
  */
 import type { ErrorDetails } from "../errors.js";
 import type { PendingWorkRecord, RuntimeStatus } from "../store/store.js";

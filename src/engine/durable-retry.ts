@@ -10,6 +10,7 @@
 import { nextRetryDelayMs, resolveRetryPolicy, type RetryPolicy } from "../definitions/retry-policy.js";
 import { ActivityFailedError, SubOrchestrationFailedError, type ErrorDetails } from "../errors.js";
 import type { PendingBackoff } from "./completions.js";
+import { failureSummary } from "./history-event.js";
 import type { RunHooks, TaskCall } from "./run-hooks.js";
 
 /** One task per attempt, each with a policy of one attempt and the first attempt's idempotency key. */
@@ -29,16 +30,9 @@ export async function retryActivity(run: RunHooks, call: TaskCall, policy: Retry
     (error) => (error instanceof ActivityFailedError ? error.cause : undefined),
     (error, attempts) => new ActivityFailedError(call.name, attempts, (error as ActivityFailedError).cause),
     // Shown by getStatus while the backoff runs: the call waits for its next attempt.
-    (cause, attempt) => ({ name: call.name, seq: lastSeq, attempt: attempt + 1, lastFailure: shortFailure(cause) }),
+    // A summary: it is written with every episode of the wait.
+    (cause, attempt) => ({ name: call.name, seq: lastSeq, attempt: attempt + 1, lastFailure: failureSummary(cause) }),
   );
-}
-
-/** Longest failure message kept for getStatus, which is written with every episode of the wait. */
-const MAX_FAILURE_MESSAGE_CHARS = 500;
-
-function shortFailure(cause: ErrorDetails): ErrorDetails {
-  const message = cause.message.length > MAX_FAILURE_MESSAGE_CHARS ? `${cause.message.slice(0, MAX_FAILURE_MESSAGE_CHARS - 1)}…` : cause.message;
-  return { name: cause.name, message };
 }
 
 /** Each attempt is a child of its own: the first keeps the given id, later ones add "~attempt". */

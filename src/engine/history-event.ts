@@ -51,6 +51,15 @@ export type InboxMessage =
   | { type: "Suspend"; reason?: string }
   | { type: "Resume"; reason?: string };
 
+/** Longest failure message kept where a failure is only a summary (a retried success's lastFailure). */
+export const MAX_FAILURE_SUMMARY_CHARS = 500;
+
+/** A failure as a summary keeps it: name and message (cut), no stack. */
+export function failureSummary(details: ErrorDetails): ErrorDetails {
+  const { name, message } = details;
+  return { name, message: message.length > MAX_FAILURE_SUMMARY_CHARS ? `${message.slice(0, MAX_FAILURE_SUMMARY_CHARS - 1)}…` : message };
+}
+
 export function messageToEvent(message: InboxMessage, timestamp: number): HistoryEvent {
   const reason = "reason" in message && message.reason !== undefined ? { reason: message.reason } : {};
   if (message.type === "Terminate") return { type: "ExecutionTerminated", timestamp, ...reason };

@@ -5,7 +5,7 @@
  */
 import type { ErrorDetails } from "../errors.js";
 import type { EpisodeResult } from "../engine/command.js";
-import type { InboxMessage } from "../engine/history-event.js";
+import { failureSummary, type InboxMessage } from "../engine/history-event.js";
 import type { ResolvedRetryPolicy } from "../definitions/retry-policy.js";
 import type { StoreConnection } from "./store.js";
 
@@ -90,8 +90,7 @@ export function outcomeMessage(op: Extract<CommitOp, { type: "activityCompleted"
  */
 function retriedBefore(task: ActivityWorkItem): { attempts?: number; lastFailure?: ErrorDetails } {
   if (task.attempt <= 1) return {};
-  const last = task.lastError;
-  return { attempts: task.attempt, ...(last ? { lastFailure: { name: last.name, message: last.message } } : {}) };
+  return { attempts: task.attempt, ...(task.lastError ? { lastFailure: failureSummary(task.lastError) } : {}) };
 }
 
 /** `ok`, or `leaseLost` when the op's lease token no longer matched (nothing was written). */

@@ -1,9 +1,9 @@
 /**
  * What an instance waits on, as its queues hold it: its activity tasks (attempt, last error,
  * next attempt, running or not), its queued timers, its live children, and what its last
- * episode recorded of what only the engine knows (awaited events, retries in backoff). Both stores read the same rows, each
- * list cut at `limit` (they read one more, to know whether a list was cut); this turns them
- * into the record getStatus shows.
+ * episode recorded of what only the engine knows (awaited events, retries in backoff). Both
+ * stores read the same rows, each list cut at `limit` (they read one more, to know whether a
+ * list was cut); this turns them into the record getStatus shows.
  */
 import type { Awaiting } from "../../engine/command.js";
 import type { ErrorDetails } from "../../errors.js";

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Command } from "../../../src/engine/command.js";
+import { MAX_FAILURE_SUMMARY_CHARS } from "../../../src/engine/history-event.js";
 import {
   activityCompleted,
   activityRetry,
@@ -99,5 +100,18 @@ describe.each(STORE_FACTORIES)("store conformance ($name): pending work", (facto
     expect(item.messages.map((m) => m.message)).toEqual([
       { type: "TaskCompleted", seq: 1, output: '"ok"', attempts: 2, lastFailure: { name: "TypeError", message: "flaky" } },
     ]);
+  });
+
+  it("a long last failure is cut in the TaskCompleted: the history stays compact", async () => {
+    await startRunning(s.store, "a", at(0), { commands: [scheduleTask(1)] });
+    const [first] = await claimTasks(s.store, "w1", at(1), 1);
+    const longFailure = { type: "activityRetry" as const, task: first!, visibleAt: at(10), error: { name: "Error", message: "x".repeat(5000) } };
+    expect(await commitOne(s.store, longFailure, at(2))).toBe("ok");
+    const [second] = await claimTasks(s.store, "w1", at(10), 1);
+    expect(await commitOne(s.store, activityCompleted(second!, '"ok"'), at(11))).toBe("ok");
+    const [stored] = (await claimInstance(s.store, "a", "o1", at(12))).messages;
+    const lastFailure = (stored!.message as { lastFailure: { message: string } }).lastFailure;
+    expect(lastFailure.message).toHaveLength(MAX_FAILURE_SUMMARY_CHARS);
+    expect(lastFailure.message.endsWith("…")).toBe(true);
   });
 });
