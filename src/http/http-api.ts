@@ -303,7 +303,7 @@ async function noBody(c: Context): Promise<void> {
 }
 
 async function withInput(client: BatonClient, status: InstanceStatus): Promise<InstanceStatus> {
-  const full = await client.getStatus(status.instanceId, { showInput: true });
+  const full = await client.getStatus(status.instanceId, { showInput: true, showPending: false });
   return full ? { ...status, input: full.input } : status; // purged meanwhile: listed without input
 }
 
