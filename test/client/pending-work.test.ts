@@ -164,6 +164,19 @@ describe("getStatus: pending work", () => {
     expect((await env.client.getStatus(childId))!.pending).toBeUndefined();
   });
 
+  it("a suspended instance still shows what it waits on", async () => {
+    const waits = orchestration("SuspendedWaiter", async (ctx) => ctx.waitForExternalEvent("go"));
+    const env = await environment([waits]);
+    const id = await env.client.startNew(waits);
+    await pendingWhen(env, id, "the wait", (p) => p.events.length > 0);
+    await env.client.suspend(id, "maintenance");
+    await waitUntil(async () => ((await env.client.getStatus(id))?.runtimeStatus === "Suspended" ? true : undefined), "the suspension");
+    expect((await env.client.getStatus(id))!.pending).toEqual({ activities: [], timers: [], events: ["go"], children: [] });
+    await env.client.resume(id, "done");
+    await env.client.raiseEvent(id, "go", 1);
+    expect((await env.client.waitForCompletion(id)).runtimeStatus).toBe("Completed");
+  });
+
   it("showPending: false leaves it out; a misspelt option is refused", async () => {
     const waits = orchestration("WaitsForGo", async (ctx) => ctx.waitForExternalEvent("go"));
     const env = await environment([waits]);
