@@ -14,7 +14,7 @@ import { serialize } from "../definitions/payload.js";
 import type { Registry } from "../definitions/registry.js";
 import { toMs, toTimeMs, type Duration } from "../definitions/duration.js";
 import { ClosedError, InstanceNotFoundError, InvalidArgumentError, NotRegisteredError, TimeoutError } from "../errors.js";
-import { FINISHED_STATUSES, LIVE_STATUSES, RuntimeStatus, type InstanceStore } from "../store/store.js";
+import { FINISHED_STATUSES, LIVE_STATUSES, RuntimeStatus, type InstanceCounts, type InstanceStore, type WorkQueueName } from "../store/store.js";
 import type { CompletionNotifier } from "../support/completion-notifier.js";
 import { clampedDelay } from "../support/long-timeout.js";
 import { CompletionWatcher } from "./completion-watcher.js";
@@ -60,6 +60,17 @@ export const MAX_PAGE_SIZE = 1000;
 export type PurgeWhereFilter = Omit<ListFilter, "pageSize" | "continuationToken">;
 /** Instances purged per transaction: a long purge leaves the write lock to others in between. */
 const PURGE_BATCH = 1000;
+
+/**
+ * What the store holds at one moment, as an autoscaler reads it (`client.workload()`). Ready
+ * work is work a worker hosting its function could claim now: orchestration instances with a
+ * visible message (not leased, suspended or stalled), or activity tasks visible and not leased.
+ */
+export interface Workload {
+  at: Date;
+  ready: { queue: WorkQueueName; name: string; items: number; oldestAgeMs: number }[];
+  instances: InstanceCounts;
+}
 
 export interface ClientOptions {
   store: InstanceStore;
@@ -342,6 +353,22 @@ export class BatonClient {
     return {
       instances: page.instances.map((record) => toInstanceStatus(record, { showInput: false })),
       continuationToken: page.continuationToken,
+    };
+  }
+
+  /**
+   * The work ready now per queue and function, with the age of its oldest item, and how many
+   * instances are in each status: the figures of `GET /api/metrics`. Cheap on a large store:
+   * read through indexes, finished instances from counts the store keeps as they change.
+   */
+  async workload(): Promise<Workload> {
+    this.assertOpen();
+    const now = this.options.now();
+    const [ready, instances] = await Promise.all([this.options.store.readyWork(now), this.options.store.countInstances()]);
+    return {
+      at: new Date(now),
+      ready: ready.map(({ queue, name, items, oldestVisibleAt }) => ({ queue, name, items, oldestAgeMs: Math.max(0, now - oldestVisibleAt) })),
+      instances,
     };
   }
 

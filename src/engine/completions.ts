@@ -88,6 +88,11 @@ export class Completions {
     return call;
   }
 
+  /** When the pending timer at `seq` is due. */
+  pendingTimerFireAt(seq: number): number | undefined {
+    return this.pending.timer.get(seq)?.fireAt;
+  }
+
   /** The live timers that are retries' backoffs, in the order they were started. */
   backoffs(): RetryBackoff[] {
     const backoffs: RetryBackoff[] = [];

@@ -23,7 +23,7 @@
  * (issued-commands.ts), patches, external events and the custom status; episode.ts builds
  * what an episode returns. The code reaches all of this through ctx (orchestration-context.ts).
  */
-import type { Logger } from "../definitions/logger.js";
+import { withFields, type Logger } from "../definitions/logger.js";
 import type { OrchestrationDefinition } from "../definitions/orchestration.js";
 import { deserialize, serialize } from "../definitions/payload.js";
 import { resolveRetryPolicy } from "../definitions/retry-policy.js";
@@ -54,7 +54,6 @@ export interface RunEnvironment {
 }
 
 export class OrchestrationRun implements RunHooks {
-  readonly logger: Logger;
   readonly maxPayloadBytes: number;
   /** Number of history events this run has applied or produced. */
   historyLength = 0;
@@ -78,8 +77,12 @@ export class OrchestrationRun implements RunHooks {
     private readonly definition: OrchestrationDefinition<any, any>,
     private readonly env: RunEnvironment,
   ) {
-    this.logger = env.logger;
     this.maxPayloadBytes = env.maxPayloadBytes;
+  }
+
+  /** The environment's logger, with this run's context as fields. */
+  get logger(): Logger {
+    return withFields(this.env.logger, { instanceId: this.instanceId, name: this.definition.name, executionId: this.executionId });
   }
 
   get finished(): FinishedStatus | "ContinuedAsNew" | undefined {
@@ -89,6 +92,11 @@ export class OrchestrationRun implements RunHooks {
   /** When this run expects to wake next (see Completions.expectedWakeAt). */
   expectedWakeAt(nowMs: number): number {
     return this.completions.expectedWakeAt(nowMs);
+  }
+
+  /** When the timer the code waits on at step `seq` is due; undefined when it waits on none there. */
+  pendingTimerFireAt(seq: number): number | undefined {
+    return this.completions.pendingTimerFireAt(seq);
   }
 
   /** Applies stored history. Throws NonDeterminismError when the code does not match it. */
@@ -146,7 +154,7 @@ export class OrchestrationRun implements RunHooks {
       // Likewise a start for an execution that has started: running the code again would
       // schedule every call a second time, under new sequence numbers and keys.
       if (message.type === "ExecutionStarted" && this.executionId !== "") {
-        this.logger.warn(`[${this.instanceId}] a second start of execution ${message.executionId} was dropped`);
+        this.logger.warn("a second start of the execution was dropped", { droppedExecutionId: message.executionId });
         continue;
       }
       await record(messageToEvent(message, nowMs));

@@ -13,6 +13,7 @@ export interface RunHooks {
   readonly isReplaying: boolean;
   readonly nowMs: number;
   readonly maxPayloadBytes: number;
+  /** Carries the run's context as fields: instanceId, name (the orchestration's), executionId. */
   readonly logger: Logger;
   random(): number;
   newGuid(): string;

@@ -20,6 +20,8 @@ import { BatonError, InvalidArgumentError, TimeoutError } from "../errors.js";
 import { bearerMatches, UNAUTHORIZED_CODE, UNAUTHORIZED_MESSAGE, WWW_AUTHENTICATE } from "./auth.js";
 import { statusOfCode } from "./error-status.js";
 import { openApiDocument } from "./openapi.js";
+import { processFamilies, workloadFamilies } from "../observability/metrics.js";
+import { PROMETHEUS_CONTENT_TYPE, prometheusText, type MetricFamily } from "../observability/prometheus-text.js";
 
 export interface HttpApiOptions {
   client: BatonClient;
@@ -31,6 +33,12 @@ export interface HttpApiOptions {
   maxWaitMs?: number;
   /** Where unexpected errors (answered as 500) are reported. */
   onUnexpectedError?: (error: unknown) => void;
+  /**
+   * Where GET /api/metrics takes the figures that workers record (episodes, attempts, latencies,
+   * slots) from. Default: the workers running in this process. `baton dev --watch` asks its
+   * worker process.
+   */
+  workerMetrics?: () => MetricFamily[] | Promise<MetricFamily[]>;
 }
 
 /** An error of the HTTP layer itself, with a stable code like the library's errors. */
@@ -49,6 +57,7 @@ export const HTTP_API_OPTION_KEYS = knownKeys<HttpApiOptions>()({
   maxBodyBytes: true,
   maxWaitMs: true,
   onUnexpectedError: true,
+  workerMetrics: true,
 });
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -96,6 +105,15 @@ export function createHttpApi(options: HttpApiOptions): Hono {
   );
 
   app.get("/api/openapi.json", (c) => c.json(openApiDocument()));
+
+  // The store's figures through the client; the workers' from where they are recorded (this
+  // process's metrics module unless told otherwise): a process without a worker shows none.
+  const workerMetrics = options.workerMetrics ?? processFamilies;
+  app.get("/api/metrics", async (c) => {
+    const [workload, workers] = await Promise.all([client.workload(), workerMetrics()]);
+    const text = prometheusText([...workloadFamilies(workload), ...workers]);
+    return c.body(text, 200, { "Content-Type": PROMETHEUS_CONTENT_TYPE });
+  });
 
   const start = async (c: Context): Promise<Response> => {
     const name = c.req.param("name")!;

@@ -143,6 +143,19 @@ export function openApiDocument(): object {
       "/api/health": {
         get: { summary: "The API and its store answer.", security: [], responses: { "200": { description: "Healthy." }, "500": common["500"], "503": common["503"] } },
       },
+      "/api/metrics": {
+        get: {
+          summary:
+            "Metrics in the Prometheus text format: the store's ready work (per queue and function, with the age of the oldest item) and instances per status, and what the workers of this process recorded. Names and labels: docs/observability.md.",
+          responses: {
+            "200": { description: "Prometheus text exposition format 0.0.4.", content: { "text/plain": { schema: { type: "string" } } } },
+            "401": common["401"],
+            "403": common["403"],
+            "500": common["500"],
+            "503": common["503"],
+          },
+        },
+      },
       "/api/openapi.json": { get: { summary: "This document.", responses: { "200": { description: "OpenAPI 3.1." }, "401": common["401"], "403": common["403"] } } },
       "/api/orchestrators/{name}": {
         post: {

@@ -7,6 +7,7 @@ import type { ErrorDetails } from "../errors.js";
 import type { Awaiting } from "../engine/command.js";
 import type { InboxMessage } from "../engine/history-event.js";
 import type { FailureDetails, RuntimeStatus, StoreConnection } from "./store.js";
+import type { InstanceCounts, ReadyWork } from "./workload.js";
 
 export interface InstanceRecord {
   instanceId: string;
@@ -79,6 +80,10 @@ export interface InstanceStore extends StoreConnection {
   rewindInstance(instanceId: string, reason: string | undefined, now: number): Promise<void>;
   /** Starts a finished instance over, as a new execution with the same name and input; rejects when it is missing or not finished. */
   restartInstance(instanceId: string, executionId: string, now: number): Promise<void>;
+  /** Work claimable now, per queue and function (see workload.ts); none listed where none is ready. */
+  readyWork(now: number): Promise<ReadyWork[]>;
+  /** How many instances are in each status, without counting finished ones row by row (workload.ts). */
+  countInstances(): Promise<InstanceCounts>;
   /** The functions running workers announced (see WorkQueue.announceFunctions). */
   knownFunctions(): Promise<{ activities: string[]; orchestrations: string[] }>;
   /**

@@ -36,6 +36,7 @@ import type { InstanceStore } from "./instance-store.js";
 import type { WorkQueue } from "./work-queue.js";
 
 export type { CreateInstanceRequest, InstanceFilter, InstanceRecord, InstanceStore, PendingWorkRecord, PurgeFilter } from "./instance-store.js";
+export type { InstanceCounts, ReadyWork, StoredStatus, WorkQueueName } from "./workload.js";
 export {
   outcomeMessage,
   type ActivityWorkItem,

@@ -22,8 +22,10 @@ import { BatonError, STALLED_INSTANCE_FIX } from "../errors.js";
 import type { CommitOp, OrchestrationWorkItem, WorkQueue } from "../store/store.js";
 import type { Committer } from "./committer.js";
 import { continueInline, type InlineActivityHost, type InlineChain } from "./inline-activities.js";
+import { episodeFields } from "./log-context.js";
 import type { RunCache } from "./run-cache.js";
 import { isStoreFault } from "./store-faults.js";
+import { committedOutcome, recordEpisode, recordLeaseLost, recordTimerLateness } from "../observability/metrics.js";
 
 export interface EpisodeRunnerDeps {
   store: WorkQueue;
@@ -58,7 +60,7 @@ export async function runEpisode(item: OrchestrationWorkItem, deps: EpisodeRunne
     try {
       history = await deps.store.getHistory(item.instanceId);
     } catch (error) {
-      if (!isStoreFault(error)) deps.logger.error(`[${item.instanceId}] could not read history: ${describe(error)}; the episode will be retried`);
+      if (!isStoreFault(error)) deps.logger.error("could not read history; the episode will be retried", { ...episodeFields(item), err: error });
       await release(item, deps);
       return;
     }
@@ -72,12 +74,13 @@ export async function runEpisode(item: OrchestrationWorkItem, deps: EpisodeRunne
     // activities among them) stay outside it.
     const code = deps.determinismGuard ? guardedRun(run, item.name) : run;
     if (history) await code.replay(history);
+    for (const m of messages) if (m.type === "TimerFired") recordTimerLateness(item.name, startedAt - (run.pendingTimerFireAt(m.seq) ?? startedAt));
     const result = await code.runEpisode(messages, deps.now());
     chain = deps.inline ? await continueInline(code, item, result, deps.inline, deps.now, startedAt) : { result, attempts: [], runningTasks: [] };
   } catch (error) {
     const code = error instanceof BatonError ? error.code : "EPISODE_FAILED";
     const message = stallMessage(error);
-    deps.logger.error(`[${item.instanceId}] episode stalled (${code}): ${message}`);
+    deps.logger.error("episode stalled", { ...episodeFields(item), code, reason: message });
     await submit({ type: "stall", instanceId: item.instanceId, leaseToken: item.leaseToken, code, message }, item, deps);
     return;
   }
@@ -124,17 +127,22 @@ async function commit(
 async function submit(op: CommitOp, item: OrchestrationWorkItem, deps: EpisodeRunnerDeps): Promise<boolean> {
   try {
     const outcome = await deps.committer.submit(op);
-    if (outcome === "leaseLost") deps.logger.warn(`[${item.instanceId}] lease lost; another worker has this instance`);
+    if (outcome === "leaseLost") {
+      recordEpisode(item.name, "lease_lost");
+      recordLeaseLost("orchestration");
+      deps.logger.warn("instance lease lost; another worker has this instance", episodeFields(item));
+    } else recordEpisode(item.name, op.type === "episode" ? committedOutcome(op.result.runtimeStatus) : "stalled");
     return outcome === "ok";
   } catch (error) {
     // A full disk or a damaged file is logged once by the worker, not once per episode.
-    if (!isStoreFault(error)) deps.logger.error(`[${item.instanceId}] commit failed: ${describe(error)}; the episode will be retried`);
+    if (!isStoreFault(error)) deps.logger.error("commit failed; the episode will be retried", { ...episodeFields(item), err: error });
     await release(item, deps);
     return false;
   }
 }
 
 async function release(item: OrchestrationWorkItem, deps: EpisodeRunnerDeps): Promise<void> {
+  recordEpisode(item.name, "released");
   try {
     await deps.committer.submit({ type: "releaseInstance", instanceId: item.instanceId, leaseToken: item.leaseToken });
   } catch {

@@ -74,6 +74,15 @@ import {
   WORKER_ALIVE,
   WORKER_STOPPED,
 } from "./statements/work.js";
+import {
+  COUNT_LIVE_INSTANCES,
+  FOLD_FINISHED_COUNTS,
+  READY_ACTIVITIES,
+  READY_ORCHESTRATIONS,
+  SUM_FINISHED_COUNTS,
+  TRY_FOLD_LOCK,
+} from "./statements/workload.js";
+import { instanceCounts, readyWorkOf, type InstanceCounts, type ReadyWork } from "../workload.js";
 import { TurnBatcher } from "./turn-batcher.js";
 import { deleteInstances, Hints, insertMessages, insertTasks, one, wakeForTermination } from "./writes.js";
 
@@ -285,6 +294,37 @@ export class PostgresStore implements InstanceStore, WorkQueue {
     await this.db.query(ANNOUNCE_FUNCTIONS, [kinds, [...names.activities, ...names.orchestrations], workerId, now]);
   }
 
+  async readyWork(now: number): Promise<ReadyWork[]> {
+    type Row = { name: string; items: string; oldest: string };
+    const [orchestrations, activities] = await Promise.all([
+      this.db.run<Row>(READY_ORCHESTRATIONS, [now]),
+      this.db.run<Row>(READY_ACTIVITIES, [now]),
+    ]);
+    return readyWorkOf(orchestrations.rows, activities.rows);
+  }
+
+  async countInstances(): Promise<InstanceCounts> {
+    type Row = { runtime_status: string; n: string };
+    const [live, finished] = await Promise.all([
+      this.db.query<Row>(COUNT_LIVE_INSTANCES),
+      this.db.query<Row & { rows: string }>(SUM_FINISHED_COUNTS),
+    ]);
+    // Every instance that finishes appends a row: fold them once they are many, so that the
+    // next read sums a few again. A fold that fails changes nothing; the next read tries again.
+    const rows = finished.rows.reduce((sum, row) => sum + Number(row.rows), 0);
+    if (rows > FOLD_ABOVE_ROWS) await this.foldFinishedCounts().catch(() => undefined);
+    return instanceCounts([...live.rows, ...finished.rows]);
+  }
+
+  private foldFinishedCounts(): Promise<void> {
+    const lockKey = `batonjs:${this.db.options.schema}:finished_counts`;
+    return this.transaction(async (sql) => {
+      if (!(await sql.query<{ got: boolean }>(TRY_FOLD_LOCK, [lockKey])).rows[0]!.got) return;
+      await sql.query("SET LOCAL synchronous_commit = off");
+      await sql.query(FOLD_FINISHED_COUNTS);
+    }, { ambiguousCommitSafe: true });
+  }
+
   async knownFunctions(): Promise<{ activities: string[]; orchestrations: string[] }> {
     return functionsByKind((await this.db.query<{ kind: string; name: string }>(KNOWN_FUNCTIONS)).rows);
   }
@@ -403,6 +443,9 @@ export class PostgresStore implements InstanceStore, WorkQueue {
     });
   }
 }
+
+/** How many rows of finished counts a read lets accumulate before it folds them into one per status. */
+const FOLD_ABOVE_ROWS = 1000;
 
 /** The LISTEN/NOTIFY channel of a store: one per schema, so task hubs do not wake each other. */
 function channelOf(schema: string): string {

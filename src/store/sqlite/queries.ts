@@ -139,6 +139,23 @@ export const SQL = {
   nextTaskVisibleAt: `SELECT min(visible_at) AS at FROM activity_tasks
     WHERE visible_at > ? AND name IN (SELECT value FROM json_each(?))`,
 
+  // Metrics (workload.ts): ready work through the visible_at indexes, statuses through the
+  // status index (live ones) and the trigger-kept finished_counts. CROSS JOIN fixes the order:
+  // from the messages due to their instances, so the cost follows the work due, not the
+  // instances alive (the planner would start from the status index).
+  readyOrchestrations: `SELECT i.name, count(DISTINCT i.instance_id) AS items, min(m.visible_at) AS oldest
+    FROM inbox m CROSS JOIN instances i ON i.instance_id = m.instance_id
+    WHERE m.visible_at <= ? AND (i.runtime_status = 'Running' OR (i.runtime_status = 'Pending' AND i.start_at <= ?))
+      AND i.lease_expires_at <= ? AND i.stalled_at IS NULL
+    GROUP BY i.name`,
+  readyActivities: `SELECT t.name, count(*) AS items, min(t.visible_at) AS oldest FROM activity_tasks t
+    WHERE t.visible_at <= ? AND t.lease_expires_at <= ?
+      AND EXISTS (SELECT 1 FROM instances i WHERE i.instance_id = t.instance_id AND i.execution_id = t.execution_id
+        AND i.runtime_status IN ${LIVE})
+    GROUP BY t.name`,
+  countLiveInstances: `SELECT runtime_status, count(*) AS n FROM instances WHERE runtime_status IN ${LIVE} GROUP BY runtime_status`,
+  selectFinishedCounts: `SELECT runtime_status, instances AS n FROM finished_counts`,
+
   upsertFunction: `INSERT INTO functions (kind, name, announced_by, announced_at) VALUES (?, ?, ?, ?)
     ON CONFLICT (kind, name) DO UPDATE SET announced_by = excluded.announced_by, announced_at = excluded.announced_at`,
   selectFunctions: `SELECT kind, name FROM functions`,

@@ -34,6 +34,7 @@ import type {
   WorkClaim,
   WorkQueue,
 } from "../store.js";
+import { instanceCounts, readyWorkOf, type InstanceCounts, type ReadyWork } from "../workload.js";
 import { LIVE_STATUSES } from "../store.js";
 import { decodeToken } from "../continuation-token.js";
 import { filterTerms, finishedOnly, pageOf } from "../instance-filter.js";
@@ -261,6 +262,22 @@ export class SqliteStore implements InstanceStore, WorkQueue {
       const queued = (this.sql.selectQueuedTaskNames.all(instanceId, row.execution_id, now) as { name: string }[]).map((r) => r.name);
       return unhostedWork(row, workers, queued);
     });
+  }
+
+  async readyWork(now: number): Promise<ReadyWork[]> {
+    return this.file.read(() =>
+      readyWorkOf(
+        this.sql.readyOrchestrations.all(now, now, now) as { name: string; items: number; oldest: number }[],
+        this.sql.readyActivities.all(now, now) as { name: string; items: number; oldest: number }[],
+      ),
+    );
+  }
+
+  async countInstances(): Promise<InstanceCounts> {
+    type Row = { runtime_status: string; n: number };
+    return this.file.read(() =>
+      instanceCounts([...(this.sql.countLiveInstances.all() as Row[]), ...(this.sql.selectFinishedCounts.all() as Row[])]),
+    );
   }
 
   async pendingWork(instanceId: string, now: number, limit: number): Promise<PendingWorkRecord | null> {
