@@ -28,6 +28,7 @@ export type { Baton, BatonOptions } from "./host/create-baton.js";
 export { BatonClient } from "./client/client.js";
 export type { StartNewOptions, GetStatusOptions, WaitForCompletionOptions, ListFilter, PurgeWhereFilter, Workload } from "./client/client.js";
 export type { InstanceStatus } from "./client/instance-status.js";
+export type { PendingActivity, PendingWork } from "./client/pending-work.js";
 export type { HistoryEntry } from "./engine/history-entry.js";
 export { RuntimeStatus } from "./store/store.js";
 export type { FailureDetails } from "./store/store.js";

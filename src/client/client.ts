@@ -14,7 +14,7 @@ import { serialize } from "../definitions/payload.js";
 import type { Registry } from "../definitions/registry.js";
 import { toMs, toTimeMs, type Duration } from "../definitions/duration.js";
 import { ClosedError, InstanceNotFoundError, InvalidArgumentError, NotRegisteredError, TimeoutError } from "../errors.js";
-import { FINISHED_STATUSES, RuntimeStatus, type InstanceCounts, type InstanceStore, type WorkQueueName } from "../store/store.js";
+import { FINISHED_STATUSES, LIVE_STATUSES, RuntimeStatus, type InstanceCounts, type InstanceStore, type WorkQueueName } from "../store/store.js";
 import type { CompletionNotifier } from "../support/completion-notifier.js";
 import { clampedDelay } from "../support/long-timeout.js";
 import { context, type Context } from "@opentelemetry/api";
@@ -22,6 +22,7 @@ import { parseTraceparent, traceparentContext } from "../observability/trace-con
 import { endSpan, startSpanOfClient } from "../observability/tracing.js";
 import { CompletionWatcher } from "./completion-watcher.js";
 import { toInstanceStatus, type InstanceStatus } from "./instance-status.js";
+import { MAX_PENDING_SHOWN, toPendingWork } from "./pending-work.js";
 
 export interface StartNewOptions<In> {
   input?: In;
@@ -42,6 +43,8 @@ export interface StartNewOptions<In> {
 export interface GetStatusOptions {
   showHistory?: boolean;
   showInput?: boolean;
+  /** Default true: a live instance's status tells what it waits on (`pending`); false saves those reads. */
+  showPending?: boolean;
 }
 
 export interface WaitForCompletionOptions {
@@ -91,7 +94,8 @@ export interface ClientOptions {
 }
 
 const START_NEW_KEYS = knownKeys<StartNewOptions<unknown>>()({ input: true, instanceId: true, startAt: true, reuseFinished: true, traceparent: true });
-const GET_STATUS_KEYS = knownKeys<GetStatusOptions>()({ showHistory: true, showInput: true });
+const GET_STATUS_KEYS = knownKeys<GetStatusOptions>()({ showHistory: true, showInput: true, showPending: true });
+const NO_PENDING: GetStatusOptions = { showPending: false };
 const WAIT_KEYS = knownKeys<WaitForCompletionOptions>()({ timeout: true });
 const LIST_FILTER_KEYS = knownKeys<ListFilter>()({
   runtimeStatus: true,
@@ -173,6 +177,10 @@ export class BatonClient {
       const unhosted = await this.options.store.unhostedWork(instanceId, this.options.now());
       if (unhosted.orchestration !== undefined || unhosted.activities.length > 0) status.waitingForWorker = describeUnhosted(unhosted);
     }
+    if (options?.showPending !== false && LIVE_STATUSES.includes(record.runtimeStatus)) {
+      const pending = await this.options.store.pendingWork(instanceId, this.options.now(), MAX_PENDING_SHOWN);
+      if (pending) status.pending = toPendingWork(pending);
+    }
     return status;
   }
 
@@ -204,7 +212,8 @@ export class BatonClient {
         clearTimeout(timer);
         woken = new Promise<void>((resolve) => (wakeUp = resolve));
         this.assertOpen();
-        const status = await (expected ? this.getStatus(expected, instanceId) : this.getStatus(instanceId));
+        // Polled until it ends: what a live instance waits on is not asked for.
+        const status = await (expected ? this.getStatus(expected, instanceId, NO_PENDING) : this.getStatus(instanceId, NO_PENDING));
         if (!status) throw new InstanceNotFoundError(instanceId);
         if (FINISHED_STATUSES.includes(status.runtimeStatus)) return status;
         if (deadline - Date.now() <= 0) {

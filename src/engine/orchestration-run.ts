@@ -29,8 +29,8 @@ import { deserialize, serialize } from "../definitions/payload.js";
 import { resolveRetryPolicy } from "../definitions/retry-policy.js";
 import { ActivityFailedError, SubOrchestrationFailedError } from "../errors.js";
 import { approximateBytes } from "./approximate-size.js";
-import { callKey, type Command, type EpisodeResult, type FinishedStatus } from "./command.js";
-import { Completions } from "./completions.js";
+import { callKey, type Awaiting, type Command, type EpisodeResult, type FinishedStatus } from "./command.js";
+import { Completions, type PendingBackoff } from "./completions.js";
 import { CustomStatus } from "./custom-status.js";
 import { DeterministicRandom } from "./deterministic-random.js";
 import { DurableTask, DurableTimerTask } from "./durable-task.js";
@@ -42,6 +42,9 @@ import { optional } from "./optional-field.js";
 import { createOrchestrationContext } from "./orchestration-context.js";
 import { Patches } from "./patches.js";
 import type { RunHooks, TaskCall } from "./run-hooks.js";
+
+/** How many awaited events, and retries waiting, an episode reports (for getStatus): a bound on what each commit stores. */
+export const MAX_AWAITING_SHOWN = 100;
 
 export interface RunEnvironment {
   /** Resolves after all pending microtasks have run (the worker passes afterMicrotasks). */
@@ -165,8 +168,20 @@ export class OrchestrationRun implements RunHooks {
       outcome: this.outcome,
       carried: () => carriedMessages(this.events.unprocessed(), messages.slice(applied)),
     });
+    if (result.runtimeStatus === "Running") {
+      const awaiting = this.awaiting();
+      if (awaiting) result.awaiting = awaiting;
+    }
     this.historyLength += newEvents.length;
     return result;
+  }
+
+  /** What the code waits on that only the engine knows (see Awaiting), each list bounded; undefined for nothing. */
+  private awaiting(): Awaiting | undefined {
+    const events = this.events.awaitedNames().slice(0, MAX_AWAITING_SHOWN);
+    const retries = this.completions.backoffs().slice(0, MAX_AWAITING_SHOWN);
+    if (events.length === 0 && retries.length === 0) return undefined;
+    return { ...(events.length > 0 ? { events } : {}), ...(retries.length > 0 ? { retries } : {}) };
   }
 
   private async apply(event: HistoryEvent): Promise<void> {
@@ -293,11 +308,11 @@ export class OrchestrationRun implements RunHooks {
     return task;
   }
 
-  scheduleTimer(fireAtMs: number): DurableTimerTask {
+  scheduleTimer(fireAtMs: number, backoff?: PendingBackoff): DurableTimerTask {
     const seq = this.nextSeq++;
     const fireAt = Math.round(fireAtMs);
     const task = new DurableTimerTask(this.instanceId, fireAt, () => this.issued.cancelTimer(seq));
-    this.completions.add("timer", seq, { fireAt, task });
+    this.completions.add("timer", seq, { fireAt, task, ...(backoff ? { backoff } : {}) });
     this.issued.issue({ type: "CreateTimer", seq, fireAt });
     return task;
   }

@@ -137,10 +137,11 @@ export function createHttpApi(options: HttpApiOptions): Hono {
 
   app.get("/api/instances/:id", async (c) => {
     const id = c.req.param("id");
-    const query = queryOf(c, ["showHistory", "showInput"]);
+    const query = queryOf(c, ["showHistory", "showInput", "showPending"]);
     const status = await client.getStatus(id, {
       showHistory: booleanParam("showHistory", query.showHistory ?? "false"),
       showInput: booleanParam("showInput", query.showInput ?? "true"),
+      showPending: booleanParam("showPending", query.showPending ?? "true"),
     });
     if (!status) throw new HttpError("INSTANCE_NOT_FOUND", `No instance "${id}". List instances with GET /api/instances.`);
     return statusResponse(c, status);
@@ -324,7 +325,7 @@ async function noBody(c: Context): Promise<void> {
 }
 
 async function withInput(client: BatonClient, status: InstanceStatus): Promise<InstanceStatus> {
-  const full = await client.getStatus(status.instanceId, { showInput: true });
+  const full = await client.getStatus(status.instanceId, { showInput: true, showPending: false });
   return full ? { ...status, input: full.input } : status; // purged meanwhile: listed without input
 }
 

@@ -99,7 +99,49 @@ export function openApiDocument(): object {
             failureDetails: { type: "object" },
             stalled: { type: "object" },
             waitingForWorker: { type: "object" },
+            pending: ref("PendingWork"),
             history: { type: "array", items: { type: "object" } },
+          },
+        },
+        PendingWork: {
+          type: "object",
+          description: "What a Pending, Running or Suspended instance waits on (absent once it has ended, or with showPending=false). Each list holds at most 100 items; truncated is true when one was cut.",
+          required: ["activities", "timers", "events", "children"],
+          properties: {
+            activities: {
+              type: "array",
+              items: {
+                type: "object",
+                required: ["name", "seq", "attempt", "state"],
+                properties: {
+                  name: { type: "string" },
+                  seq: { type: "integer" },
+                  attempt: { type: "integer", minimum: 1 },
+                  state: { type: "string", enum: ["running", "waiting"] },
+                  nextAttemptAt: { type: "string", format: "date-time", description: "While waiting: when the attempt may start." },
+                  lastFailure: {
+                    type: "object",
+                    description: "Why the previous attempt failed.",
+                    required: ["name", "message"],
+                    properties: { name: { type: "string" }, message: { type: "string" }, stack: { type: "string" } },
+                  },
+                },
+              },
+            },
+            timers: {
+              type: "array",
+              items: { type: "object", required: ["seq", "fireAt"], properties: { seq: { type: "integer" }, fireAt: { type: "string", format: "date-time" } } },
+            },
+            events: { type: "array", items: { type: "string" }, description: "Names of the external events awaited." },
+            children: {
+              type: "array",
+              items: {
+                type: "object",
+                required: ["instanceId", "name", "runtimeStatus"],
+                properties: { instanceId: { type: "string" }, name: { type: "string" }, runtimeStatus: { type: "string" } },
+              },
+            },
+            truncated: { type: "boolean" },
           },
         },
       },
@@ -183,6 +225,7 @@ export function openApiDocument(): object {
             instanceId,
             { name: "showHistory", in: "query", schema: { type: "boolean" } },
             { name: "showInput", in: "query", schema: { type: "boolean" } },
+            { name: "showPending", in: "query", schema: { type: "boolean", default: true } },
           ],
           responses: {
             "200": { description: "Ended.", content: json(ref("InstanceStatus")) },

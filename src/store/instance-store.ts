@@ -3,6 +3,8 @@
  * names of the functions that running workers host. The rules every implementation keeps are
  * in store.ts.
  */
+import type { ErrorDetails } from "../errors.js";
+import type { Awaiting } from "../engine/command.js";
 import type { InboxMessage } from "../engine/history-event.js";
 import type { FailureDetails, RuntimeStatus, StoreConnection } from "./store.js";
 import type { InstanceCounts, ReadyWork } from "./workload.js";
@@ -44,6 +46,20 @@ export interface InstanceFilter {
   continuationToken?: string;
 }
 
+/** What a live instance waits on, as its queues hold it now (see plan/pending-work.ts). Times in ms. */
+export interface PendingWorkRecord {
+  /** Activity tasks of its current execution, by seq; `visibleAt` is when the next attempt may start. */
+  tasks: { seq: number; name: string; attempt: number; visibleAt: number; running: boolean; lastError: ErrorDetails | undefined }[];
+  /** Queued timers, by fire time. */
+  timers: { seq: number; fireAt: number }[];
+  /** What only the engine knows (events, retries in backoff), as the last episode recorded it. */
+  awaiting: Awaiting;
+  /** Children of its current execution that have not ended, oldest first. */
+  children: { instanceId: string; name: string; runtimeStatus: RuntimeStatus }[];
+  /** True when a list held more than the limit asked and was cut. */
+  truncated: boolean;
+}
+
 /** Which finished instances purgeInstances deletes: the filter of a list, without paging. */
 export type PurgeFilter = Omit<InstanceFilter, "pageSize" | "continuationToken">;
 
@@ -80,4 +96,9 @@ export interface InstanceStore extends StoreConnection {
    * heartbeat is younger than its lease): its orchestration, the activities of its queued tasks.
    */
   unhostedWork(instanceId: string, now: number): Promise<{ orchestration?: string; activities: string[] }>;
+  /**
+   * What a live (Pending, Running or Suspended) instance waits on, each list at most `limit`
+   * long, read by instance id; null when the instance is missing or ended.
+   */
+  pendingWork(instanceId: string, now: number, limit: number): Promise<PendingWorkRecord | null>;
 }

@@ -35,7 +35,7 @@ import type { HistoryEvent } from "../engine/history-event.js";
 import type { InstanceStore } from "./instance-store.js";
 import type { WorkQueue } from "./work-queue.js";
 
-export type { CreateInstanceRequest, InstanceFilter, InstanceRecord, InstanceStore, PurgeFilter } from "./instance-store.js";
+export type { CreateInstanceRequest, InstanceFilter, InstanceRecord, InstanceStore, PendingWorkRecord, PurgeFilter } from "./instance-store.js";
 export type { InstanceCounts, ReadyWork, StoredStatus, WorkQueueName } from "./workload.js";
 export {
   outcomeMessage,

@@ -166,4 +166,7 @@ function append(into: EpisodeResult, later: EpisodeResult): void {
   if (later.failure !== undefined) into.failure = later.failure;
   if (later.customStatus !== undefined) into.customStatus = later.customStatus;
   if (later.continuedAsNew !== undefined) into.continuedAsNew = later.continuedAsNew;
+  // What the code waits on is what the last episode left it waiting on.
+  if (later.awaiting !== undefined) into.awaiting = later.awaiting;
+  else delete into.awaiting;
 }

@@ -18,6 +18,7 @@ import type { Clock } from "../plan/lease.js";
 import { delivery, isFinished, restartRequest, type Suspension } from "../plan/instance-changes.js";
 import { startMessage } from "../plan/messages.js";
 import { assertRewindable, rewindWrites } from "../plan/rewind.js";
+import { pendingWork, type PendingRows } from "../plan/pending-work.js";
 import { functionsByKind, unhostedWork, waitsForWorkers } from "../plan/unhosted-work.js";
 import type {
   ClaimedWork,
@@ -28,12 +29,14 @@ import type {
   InstanceLease,
   InstanceRecord,
   InstanceStore,
+  PendingWorkRecord,
   PurgeFilter,
   RuntimeStatus,
   StoreHint,
   WorkClaim,
   WorkQueue,
 } from "../store.js";
+import { LIVE_STATUSES } from "../store.js";
 import { redact } from "../redact-url.js";
 import { claimAlone, claimWork, renewLeases } from "./claim.js";
 import { insertEvents, insertStarts, readHistories, readInstances, type RaisedEvent, type StartRequest } from "./client-batches.js";
@@ -55,6 +58,7 @@ import {
   LOCK_INSTANCE_STATUS,
   LOCK_INSTANCE_STATUS_AND_EXECUTION,
   LOCK_INSTANCE_STATUS_AND_START,
+  PENDING_WORK,
   QUEUED_TASK_NAMES,
   REWOUND_INSTANCE,
   RUNTIME_STATUSES,
@@ -349,6 +353,12 @@ export class PostgresStore implements InstanceStore, WorkQueue {
     const workers = await this.db.query<{ activities: string; orchestrations: string }>(LIVE_WORKERS, [now]);
     const queued = await this.db.query<{ name: string }>(QUEUED_TASK_NAMES, [instanceId, row.execution_id, now]);
     return unhostedWork(row, workers.rows, queued.rows.map((r) => r.name));
+  }
+
+  async pendingWork(instanceId: string, now: number, limit: number): Promise<PendingWorkRecord | null> {
+    const row = (await this.db.run<PendingRows & { runtime_status: RuntimeStatus }>(PENDING_WORK, [instanceId, limit + 1])).rows[0];
+    if (!row || !LIVE_STATUSES.includes(row.runtime_status)) return null;
+    return pendingWork(row, now, limit);
   }
 
   // ---- claims, leases and commits --------------------------------------------------------

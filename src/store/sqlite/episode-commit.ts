@@ -49,6 +49,7 @@ function commitEpisode(sql: Statements, op: EpisodeOp, now: number, clock: Clock
     failure: result.failure ? JSON.stringify(result.failure) : null,
     customStatusChanged: result.customStatus ? 1 : 0,
     customStatus: result.customStatus?.value ?? null,
+    awaiting: result.awaiting ? JSON.stringify(result.awaiting) : null,
     added: result.newEvents.length,
     now,
     instanceId: op.instanceId,

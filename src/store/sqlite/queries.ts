@@ -65,6 +65,7 @@ export const SQL = {
       output = CASE WHEN @status = 'Running' THEN output ELSE @output END,
       failure = @failure,
       custom_status = CASE WHEN @customStatusChanged = 1 THEN @customStatus ELSE custom_status END,
+      awaiting = @awaiting,
       history_length = history_length + @added,
       updated_at = @now,
       lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
@@ -75,7 +76,7 @@ export const SQL = {
   startNextGeneration: `UPDATE instances SET
       execution_id = @executionId,
       runtime_status = CASE WHEN runtime_status = 'Suspended' THEN 'Suspended' ELSE 'Running' END,
-      input = @input, output = NULL, failure = NULL,
+      input = @input, output = NULL, failure = NULL, awaiting = NULL,
       custom_status = CASE WHEN @customStatusChanged = 1 THEN @customStatus ELSE custom_status END,
       history_length = 0, updated_at = @now,
       lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
@@ -162,6 +163,13 @@ export const SQL = {
     ON CONFLICT (worker_id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`,
   deleteWorker: `DELETE FROM workers WHERE worker_id = ?`,
   selectLiveWorkers: `SELECT activities, orchestrations FROM workers WHERE heartbeat_at + lease_ms >= ?`,
+  // What an instance waits on (plan/pending-work.ts): each by instance id, one row more than shown.
+  selectPendingTasks: `SELECT seq, name, attempt, visible_at, lease_owner, lease_expires_at, last_error FROM activity_tasks
+    WHERE instance_id = ? AND execution_id = ? ORDER BY seq LIMIT ?`,
+  selectPendingTimers: `SELECT json_extract(message, '$.seq') AS seq, visible_at FROM inbox
+    WHERE instance_id = ? AND json_extract(message, '$.type') = 'TimerFired' ORDER BY visible_at, id LIMIT ?`,
+  selectPendingChildren: `SELECT instance_id, name, runtime_status FROM instances
+    WHERE parent_instance_id = ? AND parent_execution_id = ? AND runtime_status IN ${LIVE} ORDER BY created_at, instance_id LIMIT ?`,
   selectQueuedTaskNames: `SELECT DISTINCT name FROM activity_tasks WHERE instance_id = ? AND execution_id = ? AND lease_expires_at <= ?`,
 } as const;
 

@@ -28,12 +28,14 @@ import type {
   InstanceLease,
   InstanceRecord,
   InstanceStore,
+  PendingWorkRecord,
   PurgeFilter,
   RuntimeStatus,
   WorkClaim,
   WorkQueue,
 } from "../store.js";
 import { instanceCounts, readyWorkOf, type InstanceCounts, type ReadyWork } from "../workload.js";
+import { LIVE_STATUSES } from "../store.js";
 import { decodeToken } from "../continuation-token.js";
 import { filterTerms, finishedOnly, pageOf } from "../instance-filter.js";
 import { rowToInstance, type InstanceRow } from "../instance-row.js";
@@ -41,6 +43,7 @@ import { delivery, isFinished, restartRequest, type Suspension } from "../plan/i
 import { leaseExpiry, type Clock } from "../plan/lease.js";
 import { startMessage } from "../plan/messages.js";
 import { assertRewindable, rewindWrites } from "../plan/rewind.js";
+import { pendingWork, type PendingRows } from "../plan/pending-work.js";
 import { functionsByKind, unhostedWork, waitsForWorkers } from "../plan/unhosted-work.js";
 import { claimInTransaction, nextVisibleAtOf } from "./claim.js";
 import { applyOp, insertTask } from "./episode-commit.js";
@@ -275,6 +278,20 @@ export class SqliteStore implements InstanceStore, WorkQueue {
     return this.file.read(() =>
       instanceCounts([...(this.sql.countLiveInstances.all() as Row[]), ...(this.sql.selectFinishedCounts.all() as Row[])]),
     );
+  }
+
+  async pendingWork(instanceId: string, now: number, limit: number): Promise<PendingWorkRecord | null> {
+    return this.file.read(() => {
+      const row = this.sql.selectInstance.get(instanceId) as (InstanceRow & { awaiting: string | null }) | undefined;
+      if (!row || !LIVE_STATUSES.includes(row.runtime_status as RuntimeStatus)) return null;
+      const rows: PendingRows = {
+        awaiting: row.awaiting,
+        tasks: this.sql.selectPendingTasks.all(instanceId, row.execution_id, limit + 1) as PendingRows["tasks"],
+        timers: this.sql.selectPendingTimers.all(instanceId, limit + 1) as PendingRows["timers"],
+        children: this.sql.selectPendingChildren.all(instanceId, row.execution_id, limit + 1) as PendingRows["children"],
+      };
+      return pendingWork(rows, now, limit);
+    });
   }
 
   async knownFunctions(): Promise<{ activities: string[]; orchestrations: string[] }> {

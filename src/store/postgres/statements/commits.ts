@@ -45,7 +45,7 @@ export const RELEASE_TASK = "UPDATE activity_tasks SET lease_owner = NULL, lease
 export const START_NEXT_GENERATION = `UPDATE instances SET
       execution_id = $1,
       runtime_status = CASE WHEN runtime_status = 'Suspended' THEN 'Suspended' ELSE 'Running' END,
-      input = $2, output = NULL, failure = NULL,
+      input = $2, output = NULL, failure = NULL, awaiting = NULL,
       custom_status = CASE WHEN $3 THEN $4 ELSE custom_status END,
       history_length = 0, updated_at = $5,
       lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
@@ -100,9 +100,9 @@ export const INSERT_TASKS = `INSERT INTO activity_tasks (instance_id, execution_
 const EPISODES_TEXT = `
   WITH episode AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::text[],
-      $9::int[], $10::text[], $11::bool[], $33::int[])
+      $9::int[], $10::text[], $11::bool[], $33::int[], $34::text[])
       AS e(instance_id, lease_token, history_before, status, output, failure, has_custom, custom, new_events, events, finished,
-        consumed)),
+        consumed, awaiting)),
   present AS (
     SELECT instance_id, count(*) AS n FROM inbox WHERE id = ANY($13::bigint[]) GROUP BY instance_id),
   updated AS (
@@ -111,6 +111,7 @@ const EPISODES_TEXT = `
       output = CASE WHEN e.status = 'Running' THEN i.output ELSE e.output END,
       failure = e.failure,
       custom_status = CASE WHEN e.has_custom THEN e.custom ELSE i.custom_status END,
+      awaiting = e.awaiting,
       history_length = i.history_length + e.new_events,
       updated_at = $12,
       lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
@@ -137,7 +138,7 @@ const EPISODES_TEXT = `
     SELECT instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
       visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms, trace_context
     FROM unnest($14::text[], $15::text[], $16::int[], $17::text[], $18::text[], $19::int[], $20::text[], $21::text[],
-      $22::bigint[], $23::text[], $24::text[], $25::bigint[], $26::bigint[], $34::text[]) WITH ORDINALITY
+      $22::bigint[], $23::text[], $24::text[], $25::bigint[], $26::bigint[], $35::text[]) WITH ORDINALITY
       AS t(instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
         visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms, trace_context, n)
     WHERE instance_id IN (SELECT instance_id FROM updated)

@@ -49,6 +49,26 @@ export const LIVE_WORKERS = "SELECT activities, orchestrations FROM workers WHER
 
 export const QUEUED_TASK_NAMES = "SELECT DISTINCT name FROM activity_tasks WHERE instance_id = $1 AND execution_id = $2 AND lease_expires_at <= $3";
 
+/**
+ * What an instance waits on (plan/pending-work.ts), in one round trip: its row's awaited events
+ * and, by instance id, its tasks, queued timers and live children; each list $2 rows at most.
+ */
+export const PENDING_WORK: Statement = {
+  name: "baton_pending_work",
+  text: `SELECT i.runtime_status, i.awaiting,
+      (SELECT coalesce(json_agg(t ORDER BY t.seq), '[]') FROM (
+        SELECT seq, name, attempt, visible_at, lease_owner, lease_expires_at, last_error FROM activity_tasks
+        WHERE instance_id = $1 AND execution_id = i.execution_id ORDER BY seq LIMIT $2) t) AS tasks,
+      (SELECT coalesce(json_agg(m ORDER BY m.visible_at, m.id), '[]') FROM (
+        SELECT id, seq, visible_at FROM inbox
+        WHERE instance_id = $1 AND type = 'TimerFired' ORDER BY visible_at, id LIMIT $2) m) AS timers,
+      (SELECT coalesce(json_agg(c ORDER BY c.created_at, c.instance_id), '[]') FROM (
+        SELECT instance_id, name, runtime_status, created_at FROM instances
+        WHERE parent_instance_id = $1 AND parent_execution_id = i.execution_id AND runtime_status IN ${LIVE_SQL}
+        ORDER BY created_at, instance_id LIMIT $2) c) AS children
+    FROM instances i WHERE i.instance_id = $1`,
+};
+
 export const DELETE_INSTANCES = `WITH history_gone AS (DELETE FROM history_segments WHERE instance_id = ANY($1::text[])),
          inbox_gone AS (DELETE FROM inbox WHERE instance_id = ANY($1::text[])),
          tasks_gone AS (DELETE FROM activity_tasks WHERE instance_id = ANY($1::text[]))
