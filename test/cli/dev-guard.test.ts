@@ -39,7 +39,8 @@ describe("baton dev --guard", () => {
 
       await startOverHttp(api, "Clocky", "c-1", null);
       await waitUntil(() => (dev.stderr.includes("NONDETERMINISTIC_CALL") ? true : undefined), "the episode to stall", 60_000);
-      expect(dev.stderr).toContain('Date.now() inside orchestration "Clocky" is not deterministic: use ctx.currentUtcDateTime');
+      // The reason is a quoted field of the log line: its own quotes come escaped.
+      expect(dev.stderr).toContain('Date.now() inside orchestration \\"Clocky\\" is not deterministic: use ctx.currentUtcDateTime');
     },
     TIMEOUT,
   );

@@ -97,6 +97,8 @@ describe.skipIf(!("dir" in mounted))("a store on a 2 MiB disk (needs root to mou
         expect(status.runtimeStatus, id).toBe("Completed");
         expect(status.output).toBe(Number(id.slice(1)) * 10 + 5);
       }
+      // Each kind of write clears once it next succeeds: a heartbeat or renewal refused late retries after its backoff.
+      await waitUntil(() => (lines.some((line) => line.includes("accepts writes again")) ? true : undefined), "the worker to say writes are accepted again");
       expect(lines.filter((line) => line.includes("is full"))).toHaveLength(1);
       expect(lines.filter((line) => line.includes("accepts writes again"))).toHaveLength(1);
       expect(lines.filter((line) => /claiming work failed|heartbeat failed|renewing leases failed|commit failed/.test(line))).toEqual([]);
