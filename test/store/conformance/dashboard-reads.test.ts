@@ -32,7 +32,7 @@ describe.each(STORE_FACTORIES)("store conformance ($name): dashboard reads", (fa
     }
     const whole = await s.store.getHistory("h");
     expect(whole.length).toBeGreaterThan(8);
-    for (const [from, limit] of [[0, 3], [2, 4], [3, 100], [whole.length - 1, 5], [whole.length, 5], [0, whole.length]]) {
+    for (const [from, limit] of [[0, 3], [2, 4], [3, 100], [whole.length - 1, 5], [whole.length, 5], [0, whole.length]] as [number, number][]) {
       expect(await s.store.historyRange("h", from, limit)).toEqual({ events: whole.slice(from, from + limit), total: whole.length });
     }
     expect(await s.store.historyRange("missing", 0, 10)).toBeNull();
