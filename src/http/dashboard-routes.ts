@@ -36,9 +36,9 @@ export function dashboardRoutes(app: Hono, options: { client: BatonClient; readO
   });
 
   app.get("/api/instances/counts", async (c) => {
-    const query = queryOf(c, FILTER_KEYS);
+    const { cap, ...query } = queryOf(c, [...FILTER_KEYS, "cap"]);
     if (query.instanceIdPrefix === "") delete query.instanceIdPrefix; // matches every id: no filter
-    return c.json(await client.countInstances(commonFilter(query)));
+    return c.json(await client.countInstances(commonFilter(query), cap === undefined ? {} : { cap: integerParam("cap", cap) }));
   });
 
   app.get("/api/instances/:id/history", async (c) => {
