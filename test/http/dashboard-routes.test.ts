@@ -14,15 +14,15 @@ const wide = orchestration("Wide", async (ctx) => {
   const results = await Promise.all(Array.from({ length: 600 }, (_, i) => ctx.callActivity(echo, i)));
   return results.length;
 });
-const stepA = activity("StepA", async () => "a");
-const stepB = activity("StepB", async () => "b");
+const stepA = activity("StepA", async (_: null) => "a");
+const stepB = activity("StepB", async (_: null) => "b");
 /** Version 1 calls StepA then waits; version 2 (same name) calls StepB: in-flight instances diverge. */
 const flowV1 = orchestration("Flow", async (ctx) => {
-  await ctx.callActivity(stepA);
+  await ctx.callActivity(stepA, null);
   return ctx.waitForExternalEvent<string>("Go");
 });
 const flowV2 = orchestration("Flow", async (ctx) => {
-  await ctx.callActivity(stepB);
+  await ctx.callActivity(stepB, null);
   return ctx.waitForExternalEvent<string>("Go");
 });
 
