@@ -6,7 +6,7 @@
  *   npx tsx bench/dashboard-api.ts [--store sqlite|postgres|both] [--size 1000000] [--rounds 21]
  *
  * The store is filled by a bulk insert straight into its tables (setup, not measured): `size`
- * instances of ten orchestrations created over the last 30 days, ids spread over the key space
+ * instances of seven orchestrations created over the last 30 days, ids spread over the key space
  * as random ids are; 1 in 20 Failed, 1 in 20 Terminated, 1 in 100 Running, the rest Completed;
  * the last 500 changed within the last second. Each round times one request through the app
  * (`app.request`, no socket); the median and the slowest of the rounds are printed.
@@ -44,7 +44,7 @@ function fillSqlite(url: string, now: number): void {
       for (let i = from; i < to; i++) {
         const createdAt = now - Math.round(((SIZE - i) / SIZE) * 30 * DAY_MS);
         const updatedAt = i >= SIZE - RECENT ? now - 500 : createdAt + 1000;
-        insert.run(idOf(i), `Order${i % 10}`, `e${i}`, statusOf(i), createdAt, updatedAt, createdAt);
+        insert.run(idOf(i), `Order${i % 7}`, `e${i}`, statusOf(i), createdAt, updatedAt, createdAt);
       }
     });
     for (let from = 0; from < SIZE; from += CHUNK) fill(from, Math.min(SIZE, from + CHUNK));
@@ -62,7 +62,7 @@ async function fillPostgres(url: string, now: number): Promise<void> {
     for (let from = 0; from < SIZE; from += CHUNK) {
       await db.query(
         `INSERT INTO instances (instance_id, name, execution_id, runtime_status, created_at, updated_at, start_at)
-         SELECT md5(i::text), 'Order' || (i % 10), 'e' || i,
+         SELECT md5(i::text), 'Order' || (i % 7), 'e' || i,
            CASE WHEN i % 20 = 0 THEN 'Failed' WHEN i % 20 = 1 THEN 'Terminated' WHEN i % 100 = 2 THEN 'Running' ELSE 'Completed' END,
            c, CASE WHEN i >= $4::int - $5::int THEN $3::bigint - 500 ELSE c + 1000 END, c
          FROM generate_series($1::int, $2::int - 1) AS i,
