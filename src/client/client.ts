@@ -14,10 +14,11 @@ import { serialize } from "../definitions/payload.js";
 import type { Registry } from "../definitions/registry.js";
 import { toMs, toTimeMs, type Duration } from "../definitions/duration.js";
 import { ClosedError, InstanceNotFoundError, InvalidArgumentError, NotRegisteredError, TimeoutError } from "../errors.js";
-import { FINISHED_STATUSES, LIVE_STATUSES, RuntimeStatus, type InstanceStore, type PurgeFilter } from "../store/store.js";
+import { FINISHED_STATUSES, LIVE_STATUSES, RuntimeStatus, type InstanceStore } from "../store/store.js";
 import type { CompletionNotifier } from "../support/completion-notifier.js";
 import { clampedDelay } from "../support/long-timeout.js";
 import { CompletionWatcher } from "./completion-watcher.js";
+import { dateMs, storeFilterOf } from "./instance-filter.js";
 import {
   changedSince,
   countInstances,
@@ -32,7 +33,7 @@ import {
   type InstanceCounts,
   type WorkerInfo,
 } from "./dashboard-reads.js";
-import { replayCheckInstance, replayCheckMany, type InstanceReplayCheck, type ReplayCheckSummary } from "./replay-check.js";
+import { oldestMatching, replayCheckInstance, replayCheckMany, type InstanceReplayCheck, type ReplayCheckSummary } from "./replay-check.js";
 import { toInstanceStatus, type InstanceStatus } from "./instance-status.js";
 
 export interface StartNewOptions<In> {
@@ -413,18 +414,7 @@ export class BatonClient {
     checkKeys(options, CHANGES_KEYS, "replayCheckWhere");
     const limit = options.limit ?? DEFAULT_REPLAY_CHECK_LIMIT;
     if (!Number.isInteger(limit) || limit < 1) throw new InvalidArgumentError(`replayCheckWhere limit must be a whole number of at least 1, got ${limit}.`);
-    const storeFilter = { runtimeStatus: LIVE_STATUSES, ...storeFilterOf(filter) };
-    const instances: { instanceId: string; name: string }[] = [];
-    let continuationToken: string | undefined;
-    do {
-      const page = await this.options.store.listInstances({
-        ...storeFilter,
-        pageSize: Math.min(MAX_PAGE_SIZE, limit - instances.length),
-        ...(continuationToken === undefined ? {} : { continuationToken }),
-      });
-      instances.push(...page.instances);
-      continuationToken = page.continuationToken;
-    } while (continuationToken !== undefined && instances.length < limit);
+    const instances = await oldestMatching(this.options.store, { runtimeStatus: LIVE_STATUSES, ...storeFilterOf(filter) }, limit);
     return replayCheckMany(this.options.store, this.options.registry, this.options.maxPayloadBytes, instances);
   }
 
@@ -483,28 +473,4 @@ function assertOrchestration(expected: OrchestrationDefinition | undefined, name
   throw new InvalidArgumentError(
     `Instance "${instanceId}" runs orchestration "${name}", not "${expected.name}": pass the definition of "${name}", or the id alone.`,
   );
-}
-
-/** A list filter, checked, as the store takes it. */
-function storeFilterOf(filter: InstanceCountFilter): PurgeFilter {
-  const statuses = filter.runtimeStatus;
-  const known: readonly string[] = Object.values(RuntimeStatus);
-  if (statuses !== undefined && (!Array.isArray(statuses) || statuses.some((s) => !known.includes(s)))) {
-    throw new InvalidArgumentError(`runtimeStatus must be an array of ${Object.keys(RuntimeStatus).join(", ")}.`);
-  }
-  if (filter.instanceIdPrefix !== undefined && typeof filter.instanceIdPrefix !== "string") {
-    throw new InvalidArgumentError("instanceIdPrefix must be a string.");
-  }
-  return {
-    ...(statuses ? { runtimeStatus: statuses } : {}),
-    ...(filter.name !== undefined ? { name: filter.name } : {}),
-    ...(filter.createdFrom !== undefined ? { createdFrom: dateMs(filter.createdFrom, "createdFrom") } : {}),
-    ...(filter.createdTo !== undefined ? { createdTo: dateMs(filter.createdTo, "createdTo") } : {}),
-    ...(filter.instanceIdPrefix !== undefined ? { instanceIdPrefix: filter.instanceIdPrefix } : {}),
-  };
-}
-
-function dateMs(value: Date, what: string): number {
-  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new InvalidArgumentError(`${what} must be a valid Date.`);
-  return value.getTime();
 }

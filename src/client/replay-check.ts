@@ -8,8 +8,10 @@ import type { Registry } from "../definitions/registry.js";
 import type { HistoryEvent } from "../engine/history-event.js";
 import { checkHistory, type Divergence } from "../engine/replay-check.js";
 import { InstanceNotFoundError, NoCodeLoadedError } from "../errors.js";
-import type { InstanceStore } from "../store/store.js";
+import type { InstanceStore, PurgeFilter } from "../store/store.js";
 import { afterMicrotasks } from "../support/microtasks.js";
+
+const LIST_PAGE = 1000;
 
 /** One instance's replay: ok with the number of events replayed, or where code and history part. */
 export type InstanceReplayCheck = { ok: true; events: number } | { ok: false; divergence: Pick<Divergence, "index" | "recorded" | "actual" | "message"> };
@@ -49,6 +51,18 @@ export async function replayCheckMany(
     if (!result.ok) summary.diverged.push({ instanceId, name, divergence: result.divergence });
   }
   return summary;
+}
+
+/** Up to `limit` instances matching `filter`, the oldest first, read a page of at most 1,000 at a time. */
+export async function oldestMatching(store: InstanceStore, filter: PurgeFilter, limit: number): Promise<{ instanceId: string; name: string }[]> {
+  const instances: { instanceId: string; name: string }[] = [];
+  let continuationToken: string | undefined;
+  do {
+    const page = await store.listInstances({ ...filter, pageSize: Math.min(LIST_PAGE, limit - instances.length), ...(continuationToken === undefined ? {} : { continuationToken }) });
+    instances.push(...page.instances);
+    continuationToken = page.continuationToken;
+  } while (continuationToken !== undefined && instances.length < limit);
+  return instances;
 }
 
 function replay(instanceId: string, name: string, history: HistoryEvent[], registry: Registry, maxPayloadBytes: number) {
