@@ -3,7 +3,7 @@
  * is read, history pages that add up to the history, changes the latest first, counts capped.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { activity, createBaton, InvalidArgumentError, orchestration, type Baton } from "../../src/index.js";
+import { activity, createBaton, InvalidArgumentError, orchestration, type Baton, type HistoryPage } from "../../src/index.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
 import { waitForStatus } from "../helpers/wait.js";
 
@@ -36,7 +36,7 @@ describe("client reads for a dashboard", () => {
     const whole = (await client.getStatus("a", { showHistory: true }))!.history!;
     const paged = [];
     for (let from: number | null = 0; from !== null; ) {
-      const page = (await client.getHistoryPage("a", { from, limit: 4 }))!;
+      const page: HistoryPage = (await client.getHistoryPage("a", { from, limit: 4 }))!;
       expect(page.total).toBe(whole.length);
       paged.push(...page.events);
       from = page.next;
