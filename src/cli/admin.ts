@@ -23,8 +23,18 @@ export type StatusJson = {
   failureDetails?: { name?: string; message?: string; code?: string };
   stalled?: { code: string; message: string; since: string };
   waitingForWorker?: { message: string };
+  pending?: PendingJson;
   history?: ({ type: string; timestamp: string } & Record<string, unknown>)[];
 };
+
+/** PendingWork (client/pending-work.ts) as JSON carries it: times as ISO strings. */
+export interface PendingJson {
+  activities: { name: string; seq: number; attempt: number; state: string; nextAttemptAt?: string; lastFailure?: { name: string; message: string } }[];
+  timers: { seq: number; fireAt: string }[];
+  events: string[];
+  children: { instanceId: string; name: string; runtimeStatus: string }[];
+  truncated?: boolean;
+}
 
 export interface Filter {
   runtimeStatus?: RuntimeStatus[];

@@ -1,6 +1,6 @@
 /** Human-readable output of the `baton` command: tables, a status card, a history timeline. */
 import type { HistoryEntry } from "../engine/history-entry.js";
-import type { StatusJson } from "./admin.js";
+import type { PendingJson, StatusJson } from "./admin.js";
 
 const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
 const paint = (code: number) => (text: string) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
@@ -36,6 +36,11 @@ export function short(value: unknown, max = 60): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+/** Text cut to `max` characters, unquoted (an error message reads as written). */
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 function time(iso: string): string {
   return iso.replace("T", " ").replace(/\.\d+Z$/, "Z");
 }
@@ -52,7 +57,24 @@ export function statusCard(status: StatusJson): string {
   if (status.failureDetails) lines.push(red(`failure   ${status.failureDetails.name ?? "Error"}: ${status.failureDetails.message ?? ""}`));
   if (status.stalled) lines.push(yellow(`stalled   ${status.stalled.code}: ${status.stalled.message}`));
   if (status.waitingForWorker) lines.push(yellow(`waiting   ${status.waitingForWorker.message}`));
+  if (status.pending) lines.push(...pendingLines(status.pending));
   return lines.join("\n");
+}
+
+/** Why the instance waits: one line per activity, timer, awaited event and running child. */
+function pendingLines(pending: PendingJson): string[] {
+  const items = [
+    ...pending.activities.map((a) => {
+      const when = a.state === "running" ? "running" : `waiting${a.nextAttemptAt ? ` until ${time(a.nextAttemptAt)}` : ""}`;
+      const failure = a.lastFailure ? red(` (last failure ${a.lastFailure.name}: ${clip(a.lastFailure.message, 120)})`) : "";
+      return `activity #${a.seq} ${a.name} attempt ${a.attempt}, ${when}${failure}`;
+    }),
+    ...pending.timers.map((t) => `timer #${t.seq} fires ${time(t.fireAt)}`),
+    ...pending.events.map((name) => `event "${name}"`),
+    ...pending.children.map((c) => `child ${c.instanceId} ${c.name} ${statusColor(c.runtimeStatus)}`),
+    ...(pending.truncated ? [dim("… and more (each list shows its first 100)")] : []),
+  ];
+  return items.map((item, i) => `${i === 0 ? "pending   " : "          "}${item}`);
 }
 
 /** One history event as a short line: what happened, to which call. */
@@ -67,7 +89,7 @@ export function describeEvent(event: HistoryEntry | (Record<string, unknown> & {
     case "TaskScheduled":
       return `call${seq} ${String(e.name)}${e.input === undefined ? "" : `(${short(e.input, 40)})`}`;
     case "TaskCompleted":
-      return green(`done${seq}`) + (e.output === undefined ? "" : ` → ${short(e.output)}`);
+      return green(`done${seq}`) + (e.output === undefined ? "" : ` → ${short(e.output)}`) + retried(e);
     case "TaskFailed":
       return red(`failed${seq}`) + ` ${short((e.error as { message?: string } | undefined)?.message ?? "")}`;
     case "TimerCreated":
@@ -101,4 +123,11 @@ export function timeline(history: readonly (Record<string, unknown> & { type: st
       return event.type === "EpisodeStarted" ? dim(`${offset}  ${text}`) : `${offset}  ${text}`;
     })
     .join("\n");
+}
+
+/** A success after failed attempts: how many it took and the last failure. */
+function retried(e: Record<string, unknown>): string {
+  if (typeof e.attempts !== "number") return "";
+  const last = e.lastFailure as { name?: string; message?: string } | undefined;
+  return dim(` after ${e.attempts} attempts${last ? ` (last failure ${last.name ?? "Error"}: ${clip(last.message ?? "", 80)})` : ""}`);
 }

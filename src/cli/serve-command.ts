@@ -10,7 +10,8 @@ import { createBaton, type Baton, type BatonOptions } from "../host/create-baton
 import type { HistoryEntry } from "../engine/history-entry.js";
 import type { FunctionDefinition } from "../definitions/orchestration.js";
 import type { BatonConfig } from "../host/config.js";
-import { consoleLogger, type LogLevel } from "../observability/console-logger.js";
+import { LOG_LEVELS, type LogLevel } from "../definitions/logger.js";
+import { consoleLogger } from "../observability/console-logger.js";
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, isLoopback, serveHttpApi, type ServeHttpApiOptions } from "../http/serve.js";
 import { InvalidArgumentError } from "../errors.js";
 import { redact } from "../store/redact-url.js";
@@ -102,7 +103,7 @@ export async function openWorker(
   const names = (kind: FunctionDefinition["kind"]) => new Set(functions.filter((fn) => fn.kind === kind).map((fn) => fn.name));
   const hosted = { activities: names("activity"), orchestrations: names("orchestration") };
   const dev = options.mode === "dev";
-  const timeline = dev ? new Timeline(out, [...hosted.activities]) : undefined;
+  const timeline = dev ? new Timeline(out) : undefined;
   let notice: UnhostedNotice | undefined;
   const { http: _http, functions: _module, store: _store, ...limits } = config;
   const batonOptions: BatonOptions = {
@@ -159,8 +160,7 @@ export function printBanner(
 function logLevel(mode: ServeOptions["mode"]): LogLevel {
   const text = process.env.BATON_LOG_LEVEL;
   if (text === undefined || text === "") return mode === "dev" ? "info" : "warn";
-  const levels: readonly LogLevel[] = ["debug", "info", "warn", "error"];
-  if (!levels.includes(text as LogLevel)) throw new InvalidArgumentError(`BATON_LOG_LEVEL must be one of ${levels.join(", ")}, got "${text}".`);
+  if (!LOG_LEVELS.includes(text as LogLevel)) throw new InvalidArgumentError(`BATON_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${text}".`);
   return text as LogLevel;
 }
 

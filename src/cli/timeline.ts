@@ -4,28 +4,31 @@
  * but an episode's code, and the activities it runs inline before its commit, log earlier:
  * such a line is held until the events it follows are printed.
  *
+ * A line is about an instance when its fields name one (`instanceId`), and about one activity
+ * call when they also name the call (`seq`: activity lines carry it, orchestration lines do not).
  * Where a held line goes, within its instance's next episode:
- * - an activity's line ("[id] Name#attempt …" or "[id] Name: …") after the "call" of that
- *   activity; if the call is already printed and not done, the line is printed at once;
- * - an orchestration's line ("[id] …") after the episode's first event (what woke it), and,
- *   when it came after an activity's lines, after the next "done" or "failed";
+ * - an activity's line after the "call" of that seq; if the call is already printed and not
+ *   done, the line is printed at once;
+ * - an orchestration's line after the episode's first event (what woke it), and, when it came
+ *   after an activity's lines, after the next "done" or "failed";
  * - held lines keep the order they came in; what is left at the end of the episode follows it.
  * A line no episode takes within HOLD_MS (its episode never committed, or its call was printed
  * by an earlier process) is printed then: late, never lost.
+ * Lines reach the base logger without `workerId` and `executionId`: one dev process has one
+ * worker, and the timeline shows each generation's start.
  */
-import type { Logger } from "../definitions/logger.js";
+import { splitLogArgs, type LogFields, type Logger } from "../definitions/logger.js";
 import type { HistoryEntry } from "../engine/history-entry.js";
 import { bold, describeEvent, dim } from "./format.js";
 
 const HOLD_MS = 2_000;
 /** Past this many held lines, lines print as they come. */
 const MAX_HELD = 10_000;
-const PREFIX = /^\[([A-Za-z0-9_.:@~+=/-]+)\] /; // an instance id (definitions/names.ts)
 const ENDED = new Set(["ExecutionCompleted", "ExecutionFailed", "ExecutionTerminated"]);
 
 interface HeldLine {
-  /** The activity the line is of, undefined for the orchestration's. */
-  activity: string | undefined;
+  /** The activity call (seq) the line is of, undefined for the orchestration's. */
+  seq: number | undefined;
   heldAt: number;
   write: () => void;
 }
@@ -33,29 +36,26 @@ interface HeldLine {
 export class Timeline {
   /** Orchestration name by instance, learnt from "started". */
   private readonly names = new Map<string, string>();
-  /** Calls printed and not yet done, by instance: seq → activity name. */
-  private readonly openCalls = new Map<string, Map<number, string>>();
+  /** Calls printed and not yet done, by instance: their seqs. */
+  private readonly openCalls = new Map<string, Set<number>>();
   private readonly held = new Map<string, HeldLine[]>();
   private heldCount = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly out: (line: string) => void,
-    /** The hosted activities' names, longest first: how an activity's line is told apart. */
-    activityNames: readonly string[],
     private readonly now: () => number = Date.now,
-  ) {
-    this.activityNames = [...activityNames].sort((a, b) => b.length - a.length);
-  }
-
-  private readonly activityNames: string[];
+  ) {}
 
   /** `base` as the worker's logger, with lines about an instance placed on its timeline. */
   logger(base: Logger): Logger {
     const level =
       (name: keyof Logger) =>
-      (message: string, ...args: unknown[]): void =>
-        this.log(message, () => base[name](message, ...args));
+      (message: string, ...args: unknown[]): void => {
+        const { fields, rest } = splitLogArgs(args);
+        const { workerId: _worker, executionId: _execution, ...shown } = fields ?? {};
+        this.log(fields, () => base[name](message, ...(fields ? [shown] : []), ...rest));
+      };
     return { debug: level("debug"), info: level("info"), warn: level("warn"), error: level("error") };
   }
 
@@ -69,10 +69,10 @@ export class Timeline {
     const release = (): void => {
       while (queue.length > 0) {
         const line = queue[0]!;
-        const ready = line.activity !== undefined ? this.isOpen(instanceId, line.activity) : woken && !awaitingDone;
+        const ready = line.seq !== undefined ? this.isOpen(instanceId, line.seq) : woken && !awaitingDone;
         if (!ready) return;
         queue.shift();
-        if (line.activity !== undefined) awaitingDone = true;
+        if (line.seq !== undefined) awaitingDone = true;
         line.write();
       }
     };
@@ -100,8 +100,8 @@ export class Timeline {
     if (event.type === "ExecutionStarted") this.names.set(instanceId, String(e.name));
     if (event.type === "TaskScheduled") {
       let calls = this.openCalls.get(instanceId);
-      if (!calls) this.openCalls.set(instanceId, (calls = new Map()));
-      calls.set(e.seq!, String(e.name));
+      if (!calls) this.openCalls.set(instanceId, (calls = new Set()));
+      calls.add(e.seq!);
     }
     if (event.type === "TaskCompleted" || event.type === "TaskFailed") this.openCalls.get(instanceId)?.delete(e.seq!);
     const clock = event.timestamp.toISOString().slice(11, 23);
@@ -112,15 +112,14 @@ export class Timeline {
     }
   }
 
-  private log(message: string, write: () => void): void {
-    const match = PREFIX.exec(message);
-    if (!match || this.heldCount >= MAX_HELD) return write();
-    const instanceId = match[1]!;
-    const activity = this.activityOf(message.slice(match[0].length));
-    if (activity !== undefined && this.isOpen(instanceId, activity)) return write();
+  private log(fields: LogFields | undefined, write: () => void): void {
+    const instanceId = fields?.instanceId;
+    if (typeof instanceId !== "string" || this.heldCount >= MAX_HELD) return write();
+    const seq = typeof fields?.seq === "number" ? fields.seq : undefined;
+    if (seq !== undefined && this.isOpen(instanceId, seq)) return write();
     let queue = this.held.get(instanceId);
     if (!queue) this.held.set(instanceId, (queue = []));
-    queue.push({ activity, heldAt: this.now(), write });
+    queue.push({ seq, heldAt: this.now(), write });
     this.heldCount++;
     this.timer ??= setTimeout(() => this.releaseStale(), HOLD_MS).unref();
   }
@@ -138,16 +137,7 @@ export class Timeline {
     if (this.held.size > 0) this.timer = setTimeout(() => this.releaseStale(), HOLD_MS).unref();
   }
 
-  private activityOf(text: string): string | undefined {
-    return this.activityNames.find((name) => text.startsWith(`${name}: `) || new RegExp(`^${escape(name)}#\\d+ `).test(text));
+  private isOpen(instanceId: string, seq: number): boolean {
+    return this.openCalls.get(instanceId)?.has(seq) ?? false;
   }
-
-  private isOpen(instanceId: string, activity: string): boolean {
-    const calls = this.openCalls.get(instanceId);
-    return calls !== undefined && [...calls.values()].includes(activity);
-  }
-}
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

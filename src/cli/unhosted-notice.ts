@@ -84,7 +84,7 @@ export class UnhostedNotice {
   }
 
   private async check(instanceId: string): Promise<void> {
-    const waiting = (await this.client.getStatus(instanceId, { showInput: false }))?.waitingForWorker;
+    const waiting = (await this.client.getStatus(instanceId, { showInput: false, showPending: false }))?.waitingForWorker;
     if (!waiting) return;
     if (waiting.orchestration !== undefined) this.say(instanceId, "orchestration", waiting.orchestration);
     for (const name of waiting.activities ?? []) this.say(instanceId, "activity", name);

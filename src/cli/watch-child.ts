@@ -10,6 +10,7 @@
  * SIGINT is the supervisor's to act on (Ctrl-C reaches the whole process group).
  */
 import { BatonError } from "../errors.js";
+import { processFamilies } from "../observability/metrics.js";
 import { fingerprints } from "./fingerprint.js";
 import { openWorker, type HostedWorker } from "./serve-command.js";
 import { serveConfig } from "./serve-config.js";
@@ -40,6 +41,7 @@ async function main(args: ChildArgs): Promise<void> {
       .then(() => process.exit(0)));
   process.on("message", (message: SupervisorMessage) => {
     if (message.type === "stop") void stop();
+    if (message.type === "metrics") void send({ type: "metrics", id: message.id, families: processFamilies() });
     if (message.type === "start" && !stopping) void worker.start().then(() => send({ type: "started" }), (error: unknown) => fail(error));
   });
   process.on("disconnect", () => void stop());

@@ -27,6 +27,7 @@ import { describeDiff, diffFunctions, type FunctionPrint } from "./fingerprint.j
 import { dim, red, yellow } from "./format.js";
 import { checkHttp, DEFAULT_STORE, functionsModule, httpApiOptions, printBanner } from "./serve-command.js";
 import type { ServeFlags } from "./serve-config.js";
+import type { MetricFamily } from "../observability/prometheus-text.js";
 import { settingsOf, type ChildArgs, type ChildMessage, type SupervisorMessage } from "./watch-protocol.js";
 
 export interface WatchOptions {
@@ -54,13 +55,15 @@ export async function watchDev(options: WatchOptions): Promise<{ stop(): Promise
   const store = config.store ?? DEFAULT_STORE;
   const client = await createClient({ store, ...(config.maxPayloadBytes === undefined ? {} : { maxPayloadBytes: config.maxPayloadBytes }) });
   let server: HttpApiServer;
+  let session: WatchSession | undefined;
   try {
-    server = await serveHttpApi(client, httpApiOptions(config.http));
+    // The workers' figures are recorded in the worker process: ask it at each scrape.
+    server = await serveHttpApi(client, { ...httpApiOptions(config.http), workerMetrics: () => session?.workerMetrics() ?? [] });
   } catch (error) {
     await client.close();
     throw error;
   }
-  const session = new WatchSession(options, client, store, server.url);
+  session = new WatchSession(options, client, store, server.url);
   await session.begin(modulePath);
   return { stop: () => session.stop(server) };
 }
@@ -83,6 +86,11 @@ class WatchSession {
     private readonly url: string,
   ) {
     this.settings = settingsOf(options.config);
+  }
+
+  /** What the running worker process recorded (none while no worker runs). */
+  async workerMetrics(): Promise<MetricFamily[]> {
+    return (await this.current?.metrics()) ?? [];
   }
 
   async begin(modulePath: string): Promise<void> {
@@ -207,6 +215,8 @@ class WorkerProcess {
   stopRequested = false;
   private readonly process: ChildProcess;
   private started: (() => void) | undefined;
+  private readonly metricsAsked = new Map<number, (families: MetricFamily[]) => void>();
+  private lastMetricsId = 0;
 
   constructor(args: ChildArgs, onUnhosted: (kind: string, name: string) => void) {
     this.process = fork(CHILD, [JSON.stringify(args)], { cwd: args.cwd, stdio: ["ignore", "inherit", "inherit", "ipc"] });
@@ -217,6 +227,7 @@ class WorkerProcess {
         if (message.type === "failed") resolve({ error: message.message });
         if (message.type === "started") this.started?.();
         if (message.type === "unhosted") onUnhosted(message.kind, message.name);
+        if (message.type === "metrics") this.metricsAsked.get(message.id)?.(message.families);
       });
       void this.exited.then((code) => resolve({ error: `The worker process exited (code ${code}) before loading the functions.` }));
     });
@@ -227,6 +238,18 @@ class WorkerProcess {
     const running = new Promise<void>((resolve) => (this.started = resolve));
     this.send({ type: "start" });
     await Promise.race([running, this.exited]);
+  }
+
+  /** What the worker recorded so far; none if the process exits before it answers. */
+  async metrics(): Promise<MetricFamily[]> {
+    const id = ++this.lastMetricsId;
+    const answered = new Promise<MetricFamily[]>((resolve) => this.metricsAsked.set(id, resolve));
+    this.send({ type: "metrics", id });
+    try {
+      return await Promise.race([answered, this.exited.then(() => [])]);
+    } finally {
+      this.metricsAsked.delete(id);
+    }
   }
 
   /** Lets running work finish (the child's stop timeout), then the child exits. */

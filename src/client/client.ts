@@ -14,9 +14,12 @@ import { serialize } from "../definitions/payload.js";
 import type { Registry } from "../definitions/registry.js";
 import { toMs, toTimeMs, type Duration } from "../definitions/duration.js";
 import { ClosedError, InstanceNotFoundError, InvalidArgumentError, NotRegisteredError, TimeoutError } from "../errors.js";
-import { FINISHED_STATUSES, LIVE_STATUSES, RuntimeStatus, type InstanceStore } from "../store/store.js";
+import { FINISHED_STATUSES, LIVE_STATUSES, RuntimeStatus, type InstanceCounts, type InstanceStore, type WorkQueueName } from "../store/store.js";
 import type { CompletionNotifier } from "../support/completion-notifier.js";
 import { clampedDelay } from "../support/long-timeout.js";
+import { context, type Context } from "@opentelemetry/api";
+import { parseTraceparent, traceparentContext } from "../observability/trace-context.js";
+import { endSpan, startSpanOfClient } from "../observability/tracing.js";
 import { CompletionWatcher } from "./completion-watcher.js";
 import { dateMs, storeFilterOf } from "./instance-filter.js";
 import {
@@ -30,11 +33,12 @@ import {
   type FunctionsInfo,
   type HistoryPage,
   type InstanceChange,
-  type InstanceCounts,
+  type CountedInstances,
   type WorkerInfo,
 } from "./dashboard-reads.js";
 import { oldestMatching, replayCheckInstance, replayCheckMany, type InstanceReplayCheck, type ReplayCheckSummary } from "./replay-check.js";
 import { toInstanceStatus, type InstanceStatus } from "./instance-status.js";
+import { MAX_PENDING_SHOWN, toPendingWork } from "./pending-work.js";
 
 export interface StartNewOptions<In> {
   input?: In;
@@ -44,11 +48,19 @@ export interface StartNewOptions<In> {
   startAt?: Date | string;
   /** Replace an existing instance with this id if it has finished. */
   reuseFinished?: boolean;
+  /**
+   * The trace to join, as a W3C `traceparent` header value, for a caller that carries trace
+   * context by hand (an HTTP header, a message's metadata). Default: the active context.
+   * Every span of the instance joins the trace it starts in (docs/observability.md).
+   */
+  traceparent?: string;
 }
 
 export interface GetStatusOptions {
   showHistory?: boolean;
   showInput?: boolean;
+  /** Default true: a live instance's status tells what it waits on (`pending`); false saves those reads. */
+  showPending?: boolean;
 }
 
 export interface WaitForCompletionOptions {
@@ -78,6 +90,17 @@ export const DEFAULT_REPLAY_CHECK_LIMIT = 1000;
 /** Instances purged per transaction: a long purge leaves the write lock to others in between. */
 const PURGE_BATCH = 1000;
 
+/**
+ * What the store holds at one moment, as an autoscaler reads it (`client.workload()`). Ready
+ * work is work a worker hosting its function could claim now: orchestration instances with a
+ * visible message (not leased, suspended or stalled), or activity tasks visible and not leased.
+ */
+export interface Workload {
+  at: Date;
+  ready: { queue: WorkQueueName; name: string; items: number; oldestAgeMs: number }[];
+  instances: InstanceCounts;
+}
+
 export interface ClientOptions {
   store: InstanceStore;
   registry?: Registry;
@@ -90,8 +113,9 @@ export interface ClientOptions {
   onEnqueued?: (visibleAt: number) => void;
 }
 
-const START_NEW_KEYS = knownKeys<StartNewOptions<unknown>>()({ input: true, instanceId: true, startAt: true, reuseFinished: true });
-const GET_STATUS_KEYS = knownKeys<GetStatusOptions>()({ showHistory: true, showInput: true });
+const START_NEW_KEYS = knownKeys<StartNewOptions<unknown>>()({ input: true, instanceId: true, startAt: true, reuseFinished: true, traceparent: true });
+const GET_STATUS_KEYS = knownKeys<GetStatusOptions>()({ showHistory: true, showInput: true, showPending: true });
+const NO_PENDING: GetStatusOptions = { showPending: false };
 const WAIT_KEYS = knownKeys<WaitForCompletionOptions>()({ timeout: true });
 const LIST_FILTER_KEYS = knownKeys<ListFilter>()({
   runtimeStatus: true,
@@ -135,13 +159,19 @@ export class BatonClient {
     validateInstanceId(instanceId);
     const input = serialize(options?.input, `Input of orchestration "${name}"`, this.options.maxPayloadBytes);
     const startAt = options?.startAt === undefined ? 0 : toTimeMs(options.startAt, "startAt", this.options.now(), true);
+    const parent = options?.traceparent === undefined ? context.active() : joinedContext(options.traceparent);
     await this.assertKnown(name);
-    const now = this.options.now();
-    await this.options.store.createInstance(
-      { instanceId, name, executionId: randomUUID(), input, startAt, reuseFinished: options?.reuseFinished === true },
-      now,
-    );
-    this.options.onEnqueued?.(Math.max(startAt, now));
+    const { span, traceContext } = startSpanOfClient("startNew", name, instanceId, parent);
+    try {
+      const now = this.options.now();
+      const request = { instanceId, name, executionId: randomUUID(), input, startAt, reuseFinished: options?.reuseFinished === true };
+      await this.options.store.createInstance(traceContext ? { ...request, traceContext } : request, now);
+      this.options.onEnqueued?.(Math.max(startAt, now));
+      endSpan(span);
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    }
     return instanceId;
   }
 
@@ -169,6 +199,10 @@ export class BatonClient {
     if (record.runtimeStatus === "Pending" || record.runtimeStatus === "Running") {
       const unhosted = await this.options.store.unhostedWork(instanceId, this.options.now());
       if (unhosted.orchestration !== undefined || unhosted.activities.length > 0) status.waitingForWorker = describeUnhosted(unhosted);
+    }
+    if (options?.showPending !== false && LIVE_STATUSES.includes(record.runtimeStatus)) {
+      const pending = await this.options.store.pendingWork(instanceId, this.options.now(), MAX_PENDING_SHOWN);
+      if (pending) status.pending = toPendingWork(pending);
     }
     return status;
   }
@@ -201,7 +235,8 @@ export class BatonClient {
         clearTimeout(timer);
         woken = new Promise<void>((resolve) => (wakeUp = resolve));
         this.assertOpen();
-        const status = await (expected ? this.getStatus(expected, instanceId) : this.getStatus(instanceId));
+        // Polled until it ends: what a live instance waits on is not asked for.
+        const status = await (expected ? this.getStatus(expected, instanceId, NO_PENDING) : this.getStatus(instanceId, NO_PENDING));
         if (!status) throw new InstanceNotFoundError(instanceId);
         if (FINISHED_STATUSES.includes(status.runtimeStatus)) return status;
         if (deadline - Date.now() <= 0) {
@@ -326,8 +361,16 @@ export class BatonClient {
     this.assertOpen();
     validateInstanceId(instanceId);
     const now = this.options.now();
-    await this.options.store.restartInstance(instanceId, randomUUID(), now);
-    this.options.onEnqueued?.(now);
+    // Traced, the new execution joins the restart's trace; else it keeps the one it had.
+    const { span, traceContext } = startSpanOfClient("restart", "", instanceId);
+    try {
+      await this.options.store.restartInstance(instanceId, randomUUID(), now, span.isRecording() ? traceContext : undefined);
+      this.options.onEnqueued?.(now);
+      endSpan(span);
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    }
     return instanceId;
   }
 
@@ -354,7 +397,7 @@ export class BatonClient {
    * How many instances are in each status, under an optional filter. Unfiltered, the counts are
    * exact; filtered, each stops at `cap` (default 10,000) and `capped` says one did.
    */
-  async countInstances(filter: InstanceCountFilter = {}, options: { cap?: number } = {}): Promise<InstanceCounts> {
+  async countInstances(filter: InstanceCountFilter = {}, options: { cap?: number } = {}): Promise<CountedInstances> {
     this.assertOpen();
     checkKeys(filter, PURGE_FILTER_KEYS, "countInstances", "filter key");
     checkKeys(options, COUNT_OPTION_KEYS, "countInstances");
@@ -423,6 +466,22 @@ export class BatonClient {
     return /^postgres(ql)?:/i.test(this.options.store.url) ? "postgres" : "sqlite";
   }
 
+  /**
+   * The work ready now per queue and function, with the age of its oldest item, and how many
+   * instances are in each status: the figures of `GET /api/metrics`. Cheap on a large store:
+   * read through indexes, finished instances from counts the store keeps as they change.
+   */
+  async workload(): Promise<Workload> {
+    this.assertOpen();
+    const now = this.options.now();
+    const [ready, instances] = await Promise.all([this.options.store.readyWork(now), this.options.store.countInstances()]);
+    return {
+      at: new Date(now),
+      ready: ready.map(({ queue, name, items, oldestVisibleAt }) => ({ queue, name, items, oldestAgeMs: Math.max(0, now - oldestVisibleAt) })),
+      instances,
+    };
+  }
+
   /** Closes a client made by createClient (and its store). */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -473,4 +532,12 @@ function assertOrchestration(expected: OrchestrationDefinition | undefined, name
   throw new InvalidArgumentError(
     `Instance "${instanceId}" runs orchestration "${name}", not "${expected.name}": pass the definition of "${name}", or the id alone.`,
   );
+}
+
+/** The context of a traceparent given to startNew: a malformed one is refused before anything is written. */
+function joinedContext(traceparent: unknown): Context {
+  if (typeof traceparent !== "string" || !parseTraceparent(traceparent)) {
+    throw new InvalidArgumentError(`startNew: traceparent must be a W3C traceparent such as "00-<32 hex trace id>-<16 hex span id>-01", got ${JSON.stringify(traceparent)}.`);
+  }
+  return traceparentContext(traceparent);
 }

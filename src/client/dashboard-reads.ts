@@ -24,7 +24,7 @@ export interface FunctionsInfo {
 }
 
 /** Instances per status. `capped`: at least one count stopped at the cap and means "at least". */
-export interface InstanceCounts {
+export interface CountedInstances {
   counts: StatusCounts;
   capped: boolean;
 }
@@ -71,15 +71,18 @@ export async function listFunctions(store: InstanceStore, now: number): Promise<
 }
 
 /**
- * Unfiltered, the counts are exact (read through the status index); filtered, each stops at
- * `cap`, since a filter on name or id prefix must look at the rows of each status in turn.
+ * Unfiltered and uncapped, the counts are exact and cheap: live statuses through the status
+ * index, finished ones from the counts the store keeps as they change (workload.ts). Filtered,
+ * each stops at `cap`, since a filter on name or id prefix must look at the rows of each
+ * status in turn.
  */
-export async function countInstances(store: InstanceStore, filter: PurgeFilter, cap: number | undefined): Promise<InstanceCounts> {
+export async function countInstances(store: InstanceStore, filter: PurgeFilter, cap: number | undefined): Promise<CountedInstances> {
   if (cap !== undefined && (!Number.isInteger(cap) || cap < 1)) throw new InvalidArgumentError(`countInstances cap must be a whole number of at least 1, got ${cap}.`);
   const filtered = Object.values(filter).some((value) => value !== undefined);
-  const applied = filtered ? (cap ?? DEFAULT_COUNT_CAP) : cap;
+  if (!filtered && cap === undefined) return { counts: { ...(await store.countInstances()), ContinuedAsNew: 0 }, capped: false };
+  const applied = cap ?? DEFAULT_COUNT_CAP;
   const counts = await store.countInstancesWhere(filter, applied);
-  return { counts, capped: applied !== undefined && Object.values(counts).some((n) => n >= applied) };
+  return { counts, capped: Object.values(counts).some((n) => n >= applied) };
 }
 
 export async function historyPage(store: InstanceStore, instanceId: string, from: number, limit: number): Promise<HistoryPage | null> {

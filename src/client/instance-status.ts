@@ -7,6 +7,7 @@ import { deserialize } from "../definitions/payload.js";
 import { toHistoryEntry, type HistoryEntry } from "../engine/history-entry.js";
 import type { HistoryEvent } from "../engine/history-event.js";
 import type { FailureDetails, InstanceRecord, RuntimeStatus } from "../store/store.js";
+import type { PendingWork } from "./pending-work.js";
 
 export { RuntimeStatus, type FailureDetails } from "../store/store.js";
 
@@ -28,6 +29,11 @@ export interface InstanceStatus<Out = unknown> {
    * orchestration, or activities it called. It waits, it does not fail: start a worker hosting them.
    */
   waitingForWorker?: { orchestration?: string; activities?: string[]; message: string };
+  /**
+   * Set (by getStatus, unless `showPending: false`) while the instance is Pending, Running or
+   * Suspended: what it waits on now. Absent once it has ended.
+   */
+  pending?: PendingWork;
   history?: HistoryEntry[];
 }
 

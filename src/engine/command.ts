@@ -43,6 +43,36 @@ export interface EpisodeResult {
   failure?: ErrorDetails & { code: string };
   /** Present when the custom status changed in this episode (value may be undefined: cleared). */
   customStatus?: { value: string | undefined };
+  /**
+   * What the code waits on once the episode ends that only the engine knows, when it still runs
+   * and waits on any such thing: the commit stores it for getStatus to show (see Awaiting).
+   */
+  awaiting?: Awaiting;
+}
+
+/**
+ * What a running orchestration waits on that its queues cannot tell: the external events its
+ * code waits for, and the activity calls whose retry (decided by the orchestration) waits on a
+ * backoff timer. Its activity tasks, timers and children are read from the queues instead.
+ */
+export interface Awaiting {
+  /** Event names, each once, in the order first waited on. */
+  events?: string[];
+  /** Activity calls waiting for their next attempt, by the timer of their backoff. */
+  retries?: RetryBackoff[];
+}
+
+/** An activity call between two attempts of a retry the orchestration runs (durable-retry.ts). */
+export interface RetryBackoff {
+  /** The backoff's timer: the next attempt is scheduled when it fires. */
+  timerSeq: number;
+  name: string;
+  /** The step of the attempt that failed. */
+  seq: number;
+  /** The attempt to come. */
+  attempt: number;
+  /** Why the last attempt failed (no stack: this is stored with every episode). */
+  lastFailure: ErrorDetails;
 }
 
 /**

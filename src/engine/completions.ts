@@ -7,6 +7,7 @@
  */
 import { NonDeterminismError } from "../errors.js";
 import type { DurableTask, DurableTimerTask } from "./durable-task.js";
+import type { RetryBackoff } from "./command.js";
 import type { InboxMessage } from "./history-event.js";
 
 export interface PendingActivity {
@@ -23,7 +24,12 @@ export interface PendingSubOrchestration {
 export interface PendingTimer {
   fireAt: number;
   task: DurableTimerTask;
+  /** Set when the timer is a retry's backoff: the call it will attempt again. */
+  backoff?: PendingBackoff;
 }
+
+/** A retry's backoff, before its timer has a number. */
+export type PendingBackoff = Omit<RetryBackoff, "timerSeq">;
 
 interface PendingByKind {
   activity: PendingActivity;
@@ -80,6 +86,20 @@ export class Completions {
     }
     calls.delete(seq);
     return call;
+  }
+
+  /** When the pending timer at `seq` is due. */
+  pendingTimerFireAt(seq: number): number | undefined {
+    return this.pending.timer.get(seq)?.fireAt;
+  }
+
+  /** The live timers that are retries' backoffs, in the order they were started. */
+  backoffs(): RetryBackoff[] {
+    const backoffs: RetryBackoff[] = [];
+    for (const [timerSeq, timer] of this.pending.timer) {
+      if (timer.backoff && !timer.task.isCancelled) backoffs.push({ timerSeq, ...timer.backoff });
+    }
+    return backoffs;
   }
 
   /**

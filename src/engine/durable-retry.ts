@@ -9,23 +9,29 @@
  */
 import { nextRetryDelayMs, resolveRetryPolicy, type RetryPolicy } from "../definitions/retry-policy.js";
 import { ActivityFailedError, SubOrchestrationFailedError, type ErrorDetails } from "../errors.js";
+import type { PendingBackoff } from "./completions.js";
+import { failureSummary } from "./history-event.js";
 import type { RunHooks, TaskCall } from "./run-hooks.js";
 
 /** One task per attempt, each with a policy of one attempt and the first attempt's idempotency key. */
 export async function retryActivity(run: RunHooks, call: TaskCall, policy: RetryPolicy): Promise<unknown> {
   const onePerAttempt: RetryPolicy = { maxAttempts: 1 };
   let idempotencyKey: string | undefined;
+  let lastSeq = 0;
   return retryDurably(
     run,
     policy,
     (attempt) => {
-      if (attempt > 1) return run.scheduleTask({ ...call, policy: onePerAttempt, attempt, idempotencyKey }).task;
-      const first = run.scheduleTask({ ...call, policy: onePerAttempt });
-      idempotencyKey = run.idempotencyKey(first.seq);
-      return first.task;
+      const scheduled = run.scheduleTask({ ...call, policy: onePerAttempt, ...(attempt > 1 ? { attempt, idempotencyKey } : {}) });
+      if (attempt === 1) idempotencyKey = run.idempotencyKey(scheduled.seq);
+      lastSeq = scheduled.seq;
+      return scheduled.task;
     },
     (error) => (error instanceof ActivityFailedError ? error.cause : undefined),
     (error, attempts) => new ActivityFailedError(call.name, attempts, (error as ActivityFailedError).cause),
+    // Shown by getStatus while the backoff runs: the call waits for its next attempt.
+    // A summary: it is written with every episode of the wait.
+    (cause, attempt) => ({ name: call.name, seq: lastSeq, attempt: attempt + 1, lastFailure: failureSummary(cause) }),
   );
 }
 
@@ -48,7 +54,8 @@ export function retrySubOrchestration(
 
 /**
  * The loop itself: `causeOf` says whether an error is a retryable failure (and gives what
- * retryIf sees), `giveUp` makes the error thrown once the policy says stop.
+ * retryIf sees), `giveUp` makes the error thrown once the policy says stop, `backoffOf` what the
+ * wait before the next attempt tells getStatus.
  */
 async function retryDurably(
   run: Pick<RunHooks, "nowMs" | "scheduleTimer">,
@@ -56,6 +63,7 @@ async function retryDurably(
   attemptOnce: (attempt: number) => PromiseLike<unknown>,
   causeOf: (error: unknown) => ErrorDetails | undefined,
   giveUp: (error: unknown, attempts: number) => unknown,
+  backoffOf?: (cause: ErrorDetails, attempt: number) => PendingBackoff,
 ): Promise<unknown> {
   const resolved = resolveRetryPolicy(policy);
   const firstAttemptAt = run.nowMs;
@@ -67,7 +75,7 @@ async function retryDurably(
       if (!cause) throw error;
       const delay = nextRetryDelayMs(resolved, attempt, run.nowMs - firstAttemptAt);
       if (delay === null || (policy.retryIf && !shouldRetry(policy.retryIf, cause))) throw giveUp(error, attempt);
-      await run.scheduleTimer(run.nowMs + delay);
+      await run.scheduleTimer(run.nowMs + delay, backoffOf?.(cause, attempt));
     }
   }
 }

@@ -44,6 +44,11 @@ export class ExternalEvents {
     return task;
   }
 
+  /** The names the code waits on now, each once, oldest wait first. */
+  awaitedNames(): string[] {
+    return [...this.waiters.keys()];
+  }
+
   /** The events delivered and not yet taken by the code, as the messages that delivered them. */
   unprocessed(): InboxMessage[] {
     return this.buffered.map(({ name, data }) => ({ type: "EventRaised", name, ...optional("data", data) }));

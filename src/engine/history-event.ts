@@ -11,7 +11,11 @@ export type HistoryEvent =
   | { type: "EpisodeStarted"; timestamp: number }
   | { type: "ExecutionStarted"; timestamp: number; name: string; executionId: string; input?: string }
   | { type: "TaskScheduled"; timestamp: number; seq: number; name: string; input?: string; attempt: number }
-  | { type: "TaskCompleted"; timestamp: number; seq: number; output?: string }
+  /**
+   * `attempts` and `lastFailure` (without its stack) are set when the activity succeeded after
+   * failed attempts: for people reading the history; replay ignores them.
+   */
+  | { type: "TaskCompleted"; timestamp: number; seq: number; output?: string; attempts?: number; lastFailure?: ErrorDetails }
   | { type: "TaskFailed"; timestamp: number; seq: number; error: ErrorDetails; attempts: number }
   | { type: "TimerCreated"; timestamp: number; seq: number; fireAt: number }
   | { type: "SubOrchestrationScheduled"; timestamp: number; seq: number; name: string; instanceId: string; input?: string }
@@ -37,7 +41,7 @@ export type HistoryEventType = HistoryEvent["type"];
 /** A message waiting in an instance's inbox; an episode turns it into a history event. */
 export type InboxMessage =
   | { type: "ExecutionStarted"; name: string; executionId: string; input?: string }
-  | { type: "TaskCompleted"; seq: number; output?: string }
+  | { type: "TaskCompleted"; seq: number; output?: string; attempts?: number; lastFailure?: ErrorDetails }
   | { type: "TaskFailed"; seq: number; error: ErrorDetails; attempts: number }
   | { type: "TimerFired"; seq: number }
   | { type: "SubOrchestrationCompleted"; seq: number; output?: string }
@@ -46,6 +50,15 @@ export type InboxMessage =
   | { type: "Terminate"; reason?: string }
   | { type: "Suspend"; reason?: string }
   | { type: "Resume"; reason?: string };
+
+/** Longest failure message kept where a failure is only a summary (a retried success's lastFailure). */
+export const MAX_FAILURE_SUMMARY_CHARS = 500;
+
+/** A failure as a summary keeps it: name and message (cut), no stack. */
+export function failureSummary(details: ErrorDetails): ErrorDetails {
+  const { name, message } = details;
+  return { name, message: message.length > MAX_FAILURE_SUMMARY_CHARS ? `${message.slice(0, MAX_FAILURE_SUMMARY_CHARS - 1)}…` : message };
+}
 
 export function messageToEvent(message: InboxMessage, timestamp: number): HistoryEvent {
   const reason = "reason" in message && message.reason !== undefined ? { reason: message.reason } : {};

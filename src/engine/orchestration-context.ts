@@ -121,11 +121,12 @@ function firstToFinish<T>(tasks: readonly PromiseLike<T>[]): Promise<{ index: nu
   });
 }
 
+/** The run's logger (its context as fields, the caller's merged in), silent while replaying. */
 function replaySafeLogger(run: RunHooks): Logger {
   const level =
     (name: keyof Logger) =>
     (message: string, ...args: unknown[]): void => {
-      if (!run.isReplaying) run.logger[name](`[${run.instanceId}] ${message}`, ...args);
+      if (!run.isReplaying) run.logger[name](message, ...args);
     };
   return { debug: level("debug"), info: level("info"), warn: level("warn"), error: level("error") };
 }

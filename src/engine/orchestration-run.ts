@@ -23,14 +23,14 @@
  * (issued-commands.ts), patches, external events and the custom status; episode.ts builds
  * what an episode returns. The code reaches all of this through ctx (orchestration-context.ts).
  */
-import type { Logger } from "../definitions/logger.js";
+import { withFields, type Logger } from "../definitions/logger.js";
 import type { OrchestrationDefinition } from "../definitions/orchestration.js";
 import { deserialize, serialize } from "../definitions/payload.js";
 import { resolveRetryPolicy } from "../definitions/retry-policy.js";
 import { ActivityFailedError, SubOrchestrationFailedError } from "../errors.js";
 import { approximateBytes } from "./approximate-size.js";
-import { callKey, type Command, type EpisodeResult, type FinishedStatus } from "./command.js";
-import { Completions } from "./completions.js";
+import { callKey, type Awaiting, type Command, type EpisodeResult, type FinishedStatus } from "./command.js";
+import { Completions, type PendingBackoff } from "./completions.js";
 import { CustomStatus } from "./custom-status.js";
 import { DeterministicRandom } from "./deterministic-random.js";
 import { DurableTask, DurableTimerTask } from "./durable-task.js";
@@ -43,6 +43,9 @@ import { createOrchestrationContext } from "./orchestration-context.js";
 import { Patches } from "./patches.js";
 import type { RunHooks, TaskCall } from "./run-hooks.js";
 
+/** How many awaited events, and retries waiting, an episode reports (for getStatus): a bound on what each commit stores. */
+export const MAX_AWAITING_SHOWN = 100;
+
 export interface RunEnvironment {
   /** Resolves after all pending microtasks have run (the worker passes afterMicrotasks). */
   afterMicrotasks(): Promise<void>;
@@ -51,7 +54,6 @@ export interface RunEnvironment {
 }
 
 export class OrchestrationRun implements RunHooks {
-  readonly logger: Logger;
   readonly maxPayloadBytes: number;
   /** Number of history events this run has applied or produced. */
   historyLength = 0;
@@ -75,8 +77,12 @@ export class OrchestrationRun implements RunHooks {
     private readonly definition: OrchestrationDefinition<any, any>,
     private readonly env: RunEnvironment,
   ) {
-    this.logger = env.logger;
     this.maxPayloadBytes = env.maxPayloadBytes;
+  }
+
+  /** The environment's logger, with this run's context as fields. */
+  get logger(): Logger {
+    return withFields(this.env.logger, { instanceId: this.instanceId, name: this.definition.name, executionId: this.executionId });
   }
 
   get finished(): FinishedStatus | "ContinuedAsNew" | undefined {
@@ -86,6 +92,11 @@ export class OrchestrationRun implements RunHooks {
   /** When this run expects to wake next (see Completions.expectedWakeAt). */
   expectedWakeAt(nowMs: number): number {
     return this.completions.expectedWakeAt(nowMs);
+  }
+
+  /** When the timer the code waits on at step `seq` is due; undefined when it waits on none there. */
+  pendingTimerFireAt(seq: number): number | undefined {
+    return this.completions.pendingTimerFireAt(seq);
   }
 
   /** Applies stored history. Throws NonDeterminismError when the code does not match it. */
@@ -143,7 +154,7 @@ export class OrchestrationRun implements RunHooks {
       // Likewise a start for an execution that has started: running the code again would
       // schedule every call a second time, under new sequence numbers and keys.
       if (message.type === "ExecutionStarted" && this.executionId !== "") {
-        this.logger.warn(`[${this.instanceId}] a second start of execution ${message.executionId} was dropped`);
+        this.logger.warn("a second start of the execution was dropped", { droppedExecutionId: message.executionId });
         continue;
       }
       await record(messageToEvent(message, nowMs));
@@ -157,8 +168,20 @@ export class OrchestrationRun implements RunHooks {
       outcome: this.outcome,
       carried: () => carriedMessages(this.events.unprocessed(), messages.slice(applied)),
     });
+    if (result.runtimeStatus === "Running") {
+      const awaiting = this.awaiting();
+      if (awaiting) result.awaiting = awaiting;
+    }
     this.historyLength += newEvents.length;
     return result;
+  }
+
+  /** What the code waits on that only the engine knows (see Awaiting), each list bounded; undefined for nothing. */
+  private awaiting(): Awaiting | undefined {
+    const events = this.events.awaitedNames().slice(0, MAX_AWAITING_SHOWN);
+    const retries = this.completions.backoffs().slice(0, MAX_AWAITING_SHOWN);
+    if (events.length === 0 && retries.length === 0) return undefined;
+    return { ...(events.length > 0 ? { events } : {}), ...(retries.length > 0 ? { retries } : {}) };
   }
 
   private async apply(event: HistoryEvent): Promise<void> {
@@ -285,11 +308,11 @@ export class OrchestrationRun implements RunHooks {
     return task;
   }
 
-  scheduleTimer(fireAtMs: number): DurableTimerTask {
+  scheduleTimer(fireAtMs: number, backoff?: PendingBackoff): DurableTimerTask {
     const seq = this.nextSeq++;
     const fireAt = Math.round(fireAtMs);
     const task = new DurableTimerTask(this.instanceId, fireAt, () => this.issued.cancelTimer(seq));
-    this.completions.add("timer", seq, { fireAt, task });
+    this.completions.add("timer", seq, { fireAt, task, ...(backoff ? { backoff } : {}) });
     this.issued.issue({ type: "CreateTimer", seq, fireAt });
     return task;
   }

@@ -5,6 +5,7 @@
  */
 import type { Logger } from "../definitions/logger.js";
 import type { RetryPolicy } from "../definitions/retry-policy.js";
+import type { PendingBackoff } from "./completions.js";
 import type { DurableTask, DurableTimerTask } from "./durable-task.js";
 
 export interface RunHooks {
@@ -12,12 +13,14 @@ export interface RunHooks {
   readonly isReplaying: boolean;
   readonly nowMs: number;
   readonly maxPayloadBytes: number;
+  /** Carries the run's context as fields: instanceId, name (the orchestration's), executionId. */
   readonly logger: Logger;
   random(): number;
   newGuid(): string;
   idempotencyKey(seq: number): string;
   scheduleTask(call: TaskCall): { seq: number; task: DurableTask<unknown> };
-  scheduleTimer(fireAtMs: number): DurableTimerTask;
+  /** A durable timer; `backoff` when it is the wait of a retry the orchestration runs. */
+  scheduleTimer(fireAtMs: number, backoff?: PendingBackoff): DurableTimerTask;
   scheduleSubOrchestration(name: string, input: string | undefined, instanceId: string | undefined): DurableTask<unknown>;
   waitForEvent(name: string): DurableTask<unknown>;
   setCustomStatus(serialized: string | undefined): void;

@@ -3,6 +3,7 @@
  * together in one process. Options are checked up front; a typo gets a corrective message.
  */
 import { BatonClient } from "../client/client.js";
+import { observeWorkload } from "../observability/metrics.js";
 import type { ActivityOptions } from "../definitions/activity.js";
 import { toMs, type Duration } from "../definitions/duration.js";
 import type { Logger } from "../definitions/logger.js";
@@ -181,14 +182,21 @@ export async function assembleBaton(options: BatonOptions, internals: BatonInter
     onEnqueued: (visibleAt) => worker.notifyEnqueued(visibleAt),
   });
   let stopped = false;
+  let unobserve: (() => void) | undefined;
   const baton: Baton = {
     client,
-    start: () => worker.start(),
+    async start() {
+      await worker.start();
+      // The store's workload as OpenTelemetry gauges, read when the SDK collects (every worker
+      // process reports the same store-wide figures: aggregate them with max, not sum).
+      unobserve ??= observeWorkload(() => client.workload());
+    },
     async stop(stopOptions) {
       if (stopOptions !== undefined) checkKeys(stopOptions, STOP_OPTION_KEYS, "stop");
       const timeoutMs = toMs(stopOptions?.timeoutMs ?? 30_000, "stop timeoutMs");
       if (stopped) return;
       stopped = true;
+      unobserve?.();
       await worker.stop(timeoutMs);
       await client.close();
       await store.close();

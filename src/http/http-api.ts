@@ -17,12 +17,15 @@ import { BatonError, InvalidArgumentError, TimeoutError } from "../errors.js";
 import { bearerMatches, UNAUTHORIZED_CODE, UNAUTHORIZED_MESSAGE, WWW_AUTHENTICATE } from "./auth.js";
 import { BulkJobs, bulkRoutes } from "./bulk-routes.js";
 import { dashboardRoutes } from "./dashboard-routes.js";
+import { parseTraceparent } from "../observability/trace-context.js";
 import { statusOfCode } from "./error-status.js";
 import { LiveFeed, streamRoute } from "./live-stream.js";
 import { openApiDocument } from "./openapi.js";
 import { refuseWrites } from "./read-only.js";
 import { booleanParam, commonFilter, HttpError, integerParam, jsonBody, noBody, queryOf } from "./request-params.js";
 import { sessionCookie, sessionMatches, sessionRoutes } from "./session.js";
+import { processFamilies, workloadFamilies } from "../observability/metrics.js";
+import { PROMETHEUS_CONTENT_TYPE, prometheusText, type MetricFamily } from "../observability/prometheus-text.js";
 
 export interface HttpApiOptions {
   client: BatonClient;
@@ -39,6 +42,12 @@ export interface HttpApiOptions {
   maxWaitMs?: number;
   /** Where unexpected errors (answered as 500) are reported. */
   onUnexpectedError?: (error: unknown) => void;
+  /**
+   * Where GET /api/metrics takes the figures that workers record (episodes, attempts, latencies,
+   * slots) from. Default: the workers running in this process. `baton dev --watch` asks its
+   * worker process.
+   */
+  workerMetrics?: () => MetricFamily[] | Promise<MetricFamily[]>;
 }
 
 export const HTTP_API_OPTION_KEYS = knownKeys<HttpApiOptions>()({
@@ -48,6 +57,7 @@ export const HTTP_API_OPTION_KEYS = knownKeys<HttpApiOptions>()({
   maxBodyBytes: true,
   maxWaitMs: true,
   onUnexpectedError: true,
+  workerMetrics: true,
 });
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -106,12 +116,24 @@ export function createHttpApi(options: HttpApiOptions): Hono {
   streamRoute(app, feed);
   bulkRoutes(app, new BulkJobs(client, feed));
 
+  // The store's figures through the client; the workers' from where they are recorded (this
+  // process's metrics module unless told otherwise): a process without a worker shows none.
+  const workerMetrics = options.workerMetrics ?? processFamilies;
+  app.get("/api/metrics", async (c) => {
+    const [workload, workers] = await Promise.all([client.workload(), workerMetrics()]);
+    const text = prometheusText([...workloadFamilies(workload), ...workers]);
+    return c.body(text, 200, { "Content-Type": PROMETHEUS_CONTENT_TYPE });
+  });
+
   const start = async (c: Context): Promise<Response> => {
     const name = c.req.param("name")!;
     const instanceId = c.req.param("instanceId");
     const input = await jsonBody(c);
     const query = queryOf(c, ["startAt", "reuseFinished"]);
+    // The caller's trace (W3C Trace Context): a malformed header is ignored, as the standard asks.
+    const traceparent = c.req.header("traceparent");
     const id = await client.startNew(name, {
+      ...(traceparent !== undefined && parseTraceparent(traceparent) ? { traceparent } : {}),
       ...(input === undefined ? {} : { input }),
       ...(instanceId === undefined ? {} : { instanceId }),
       ...(query.startAt === undefined ? {} : { startAt: query.startAt }),
@@ -124,10 +146,11 @@ export function createHttpApi(options: HttpApiOptions): Hono {
 
   app.get("/api/instances/:id", async (c) => {
     const id = c.req.param("id");
-    const query = queryOf(c, ["showHistory", "showInput"]);
+    const query = queryOf(c, ["showHistory", "showInput", "showPending"]);
     const status = await client.getStatus(id, {
       showHistory: booleanParam("showHistory", query.showHistory ?? "false"),
       showInput: booleanParam("showInput", query.showInput ?? "true"),
+      showPending: booleanParam("showPending", query.showPending ?? "true"),
     });
     if (!status) throw new HttpError("INSTANCE_NOT_FOUND", `No instance "${id}". List instances with GET /api/instances.`);
     return statusResponse(c, status);
@@ -250,7 +273,7 @@ function isLocalName(hostname: string | undefined): boolean {
 }
 
 async function withInput(client: BatonClient, status: InstanceStatus): Promise<InstanceStatus> {
-  const full = await client.getStatus(status.instanceId, { showInput: true });
+  const full = await client.getStatus(status.instanceId, { showInput: true, showPending: false });
   return full ? { ...status, input: full.input } : status; // purged meanwhile: listed without input
 }
 

@@ -39,6 +39,14 @@ const started = {
   content: json(ref("ManagementUrls")),
 };
 
+/** W3C Trace Context: the instance's spans join the caller's trace (docs/observability.md). */
+const traceparent = {
+  name: "traceparent",
+  in: "header",
+  schema: { type: "string", pattern: "^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$" },
+  description: "The caller's trace, which every span of the instance joins; a malformed value is ignored.",
+};
+
 export function openApiDocument(): object {
   return {
     openapi: "3.1.0",
@@ -138,7 +146,49 @@ export function openApiDocument(): object {
             failureDetails: { type: "object" },
             stalled: { type: "object" },
             waitingForWorker: { type: "object" },
+            pending: ref("PendingWork"),
             history: { type: "array", items: { type: "object" } },
+          },
+        },
+        PendingWork: {
+          type: "object",
+          description: "What a Pending, Running or Suspended instance waits on (absent once it has ended, or with showPending=false). Each list holds at most 100 items; truncated is true when one was cut.",
+          required: ["activities", "timers", "events", "children"],
+          properties: {
+            activities: {
+              type: "array",
+              items: {
+                type: "object",
+                required: ["name", "seq", "attempt", "state"],
+                properties: {
+                  name: { type: "string" },
+                  seq: { type: "integer" },
+                  attempt: { type: "integer", minimum: 1 },
+                  state: { type: "string", enum: ["running", "waiting"] },
+                  nextAttemptAt: { type: "string", format: "date-time", description: "While waiting: when the attempt may start." },
+                  lastFailure: {
+                    type: "object",
+                    description: "Why the previous attempt failed.",
+                    required: ["name", "message"],
+                    properties: { name: { type: "string" }, message: { type: "string" }, stack: { type: "string" } },
+                  },
+                },
+              },
+            },
+            timers: {
+              type: "array",
+              items: { type: "object", required: ["seq", "fireAt"], properties: { seq: { type: "integer" }, fireAt: { type: "string", format: "date-time" } } },
+            },
+            events: { type: "array", items: { type: "string" }, description: "Names of the external events awaited." },
+            children: {
+              type: "array",
+              items: {
+                type: "object",
+                required: ["instanceId", "name", "runtimeStatus"],
+                properties: { instanceId: { type: "string" }, name: { type: "string" }, runtimeStatus: { type: "string" } },
+              },
+            },
+            truncated: { type: "boolean" },
           },
         },
       },
@@ -147,6 +197,19 @@ export function openApiDocument(): object {
     paths: {
       "/api/health": {
         get: { summary: "The API and its store answer.", security: [], responses: { "200": { description: "Healthy." }, "500": common["500"], "503": common["503"] } },
+      },
+      "/api/metrics": {
+        get: {
+          summary:
+            "Metrics in the Prometheus text format: the store's ready work (per queue and function, with the age of the oldest item) and instances per status, and what the workers of this process recorded. Names and labels: docs/observability.md.",
+          responses: {
+            "200": { description: "Prometheus text exposition format 0.0.4.", content: { "text/plain": { schema: { type: "string" } } } },
+            "401": common["401"],
+            "403": common["403"],
+            "500": common["500"],
+            "503": common["503"],
+          },
+        },
       },
       "/api/openapi.json": { get: { summary: "This document.", responses: { "200": { description: "OpenAPI 3.1." }, "401": common["401"], "403": common["403"] } } },
       "/api/session": {
@@ -287,6 +350,7 @@ export function openApiDocument(): object {
             { name: "name", in: "path", required: true, schema: { type: "string" } },
             { name: "startAt", in: "query", schema: { type: "string", format: "date-time" } },
             { name: "reuseFinished", in: "query", schema: { type: "boolean" } },
+            traceparent,
           ],
           requestBody: { required: false, content: json({}) },
           responses: { "202": started, "404": error("No orchestration of that name is registered; the message suggests the name most likely meant."), ...tooLarge, ...full, ...common },
@@ -300,6 +364,7 @@ export function openApiDocument(): object {
             { name: "instanceId", in: "path", required: true, schema: { type: "string" } },
             { name: "startAt", in: "query", schema: { type: "string", format: "date-time" } },
             { name: "reuseFinished", in: "query", schema: { type: "boolean" } },
+            traceparent,
           ],
           requestBody: { required: false, content: json({}) },
           responses: { "202": started, "404": error("Unknown orchestration; the message suggests the name most likely meant."), "409": error("The id is taken."), ...tooLarge, ...full, ...common },
@@ -338,6 +403,7 @@ export function openApiDocument(): object {
             instanceId,
             { name: "showHistory", in: "query", schema: { type: "boolean" } },
             { name: "showInput", in: "query", schema: { type: "boolean" } },
+            { name: "showPending", in: "query", schema: { type: "boolean", default: true } },
           ],
           responses: {
             "200": { description: "Ended.", content: json(ref("InstanceStatus")) },

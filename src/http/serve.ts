@@ -31,6 +31,7 @@ const SERVE_OPTION_KEYS = knownKeys<ServeHttpApiOptions>()({
   maxBodyBytes: true,
   maxWaitMs: true,
   onUnexpectedError: true,
+  workerMetrics: true,
 });
 
 export interface HttpApiServer {

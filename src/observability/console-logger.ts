@@ -1,17 +1,49 @@
-import type { Logger } from "../definitions/logger.js";
+/**
+ * The default logger: one line per call on the console (debug and info to stdout, warn and
+ * error to stderr, as console does), as text or as JSON lines (log-line.ts).
+ */
+import { LOG_LEVELS, type Logger, type LogLevel } from "../definitions/logger.js";
+import { checkKeys, knownKeys } from "../definitions/options.js";
+import { InvalidArgumentError } from "../errors.js";
+import { formatLogLine, LOG_FORMATS, type LogFormat } from "./log-line.js";
 
-const LEVELS = ["debug", "info", "warn", "error"] as const;
-export type LogLevel = (typeof LEVELS)[number];
+export interface ConsoleLoggerOptions {
+  /** Default: BATON_LOG_FORMAT, else "text". */
+  format?: LogFormat;
+}
 
-/** A logger that writes to the console from `minLevel` up (default: BATON_LOG_LEVEL or "info"). */
-export function consoleLogger(minLevel: LogLevel = (process.env.BATON_LOG_LEVEL as LogLevel) ?? "info"): Logger {
-  const threshold = Math.max(0, LEVELS.indexOf(minLevel));
-  const at = (level: LogLevel, write: (...args: unknown[]) => void) =>
-    LEVELS.indexOf(level) >= threshold ? (message: string, ...args: unknown[]) => write(message, ...args) : () => undefined;
-  return {
-    debug: at("debug", console.debug),
-    info: at("info", console.info),
-    warn: at("warn", console.warn),
-    error: at("error", console.error),
-  };
+const CONSOLE_LOGGER_OPTION_KEYS = knownKeys<ConsoleLoggerOptions>()({ format: true });
+
+/**
+ * A logger that writes to the console from `minLevel` up (default: BATON_LOG_LEVEL, else "info"),
+ * with each call's fields as `key=value` after the message, or as JSON lines.
+ *
+ * @example
+ * const baton = await createBaton({ store, functions, logger: consoleLogger("debug", { format: "json" }) });
+ */
+export function consoleLogger(minLevel: LogLevel = levelFromEnvironment(), options: ConsoleLoggerOptions = {}): Logger {
+  checkKeys(options, CONSOLE_LOGGER_OPTION_KEYS, "consoleLogger");
+  if (!LOG_LEVELS.includes(minLevel)) throw new InvalidArgumentError(`consoleLogger: the level must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(minLevel)}.`);
+  const logFormat = options.format ?? formatFromEnvironment();
+  if (!LOG_FORMATS.includes(logFormat)) throw new InvalidArgumentError(`consoleLogger: format must be one of ${LOG_FORMATS.join(", ")}, got ${JSON.stringify(logFormat)}.`);
+  const threshold = LOG_LEVELS.indexOf(minLevel);
+  const at = (level: LogLevel) =>
+    LOG_LEVELS.indexOf(level) >= threshold
+      ? (message: string, ...args: unknown[]) => console[level](formatLogLine(logFormat, level, new Date(), message, args))
+      : () => undefined;
+  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+}
+
+function levelFromEnvironment(): LogLevel {
+  const text = process.env.BATON_LOG_LEVEL;
+  if (text === undefined || text === "") return "info";
+  if (!LOG_LEVELS.includes(text as LogLevel)) throw new InvalidArgumentError(`BATON_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${text}".`);
+  return text as LogLevel;
+}
+
+function formatFromEnvironment(): LogFormat {
+  const text = process.env.BATON_LOG_FORMAT;
+  if (text === undefined || text === "") return "text";
+  if (!LOG_FORMATS.includes(text as LogFormat)) throw new InvalidArgumentError(`BATON_LOG_FORMAT must be one of ${LOG_FORMATS.join(", ")}, got "${text}".`);
+  return text as LogFormat;
 }

@@ -16,6 +16,7 @@ export interface InstanceRow {
   stalled_code: string | null;
   stalled_message: string | null;
   stalled_since: number | null;
+  trace_context: string | null;
 }
 
 export function rowToInstance(row: InstanceRow): InstanceRecord {

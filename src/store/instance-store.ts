@@ -3,10 +3,13 @@
  * names of the functions that running workers host. The rules every implementation keeps are
  * in store.ts.
  */
+import type { ErrorDetails } from "../errors.js";
+import type { Awaiting } from "../engine/command.js";
 import type { InboxMessage } from "../engine/history-event.js";
 import type { HistoryEvent } from "../engine/history-event.js";
 import type { InstanceChange, StatusCounts, WorkerRecord } from "./dashboard-reads.js";
 import type { FailureDetails, RuntimeStatus, StoreConnection } from "./store.js";
+import type { InstanceCounts, ReadyWork } from "./workload.js";
 
 export interface InstanceRecord {
   instanceId: string;
@@ -31,6 +34,8 @@ export interface CreateInstanceRequest {
   /** Not before this time. */
   startAt: number;
   reuseFinished: boolean;
+  /** The trace its spans join (a W3C traceparent, see observability/trace-context.ts); none when nothing traced the start. */
+  traceContext?: string;
 }
 
 export interface InstanceFilter {
@@ -41,6 +46,20 @@ export interface InstanceFilter {
   instanceIdPrefix?: string;
   pageSize: number;
   continuationToken?: string;
+}
+
+/** What a live instance waits on, as its queues hold it now (see plan/pending-work.ts). Times in ms. */
+export interface PendingWorkRecord {
+  /** Activity tasks of its current execution, by seq; `visibleAt` is when the next attempt may start. */
+  tasks: { seq: number; name: string; attempt: number; visibleAt: number; running: boolean; lastError: ErrorDetails | undefined }[];
+  /** Queued timers, by fire time. */
+  timers: { seq: number; fireAt: number }[];
+  /** What only the engine knows (events, retries in backoff), as the last episode recorded it. */
+  awaiting: Awaiting;
+  /** Children of its current execution that have not ended, oldest first. */
+  children: { instanceId: string; name: string; runtimeStatus: RuntimeStatus }[];
+  /** True when a list held more than the limit asked and was cut. */
+  truncated: boolean;
 }
 
 /** Which finished instances purgeInstances deletes: the filter of a list, without paging. */
@@ -63,8 +82,15 @@ export interface InstanceStore extends StoreConnection {
    * removed, its messages queued again (a failed activity as a new task), the instance Running.
    */
   rewindInstance(instanceId: string, reason: string | undefined, now: number): Promise<void>;
-  /** Starts a finished instance over, as a new execution with the same name and input; rejects when it is missing or not finished. */
-  restartInstance(instanceId: string, executionId: string, now: number): Promise<void>;
+  /**
+   * Starts a finished instance over, as a new execution with the same name and input; rejects
+   * when it is missing or not finished. It joins `traceContext` when given, else the trace it had.
+   */
+  restartInstance(instanceId: string, executionId: string, now: number, traceContext?: string): Promise<void>;
+  /** Work claimable now, per queue and function (see workload.ts); none listed where none is ready. */
+  readyWork(now: number): Promise<ReadyWork[]>;
+  /** How many instances are in each status, without counting finished ones row by row (workload.ts). */
+  countInstances(): Promise<InstanceCounts>;
   /** The functions running workers announced (see WorkQueue.announceFunctions). */
   knownFunctions(): Promise<{ activities: string[]; orchestrations: string[] }>;
   /**
@@ -76,8 +102,13 @@ export interface InstanceStore extends StoreConnection {
   liveWorkers(now: number): Promise<WorkerRecord[]>;
   /** Up to `limit` events of the history from position `from`, and how long it is; null when there is no such instance. */
   historyRange(instanceId: string, from: number, limit: number): Promise<{ events: HistoryEvent[]; total: number } | null>;
-  /** Instances matching `filter` per status, each count stopping at `cap` (without a cap, exact). */
-  countInstancesWhere(filter: PurgeFilter, cap?: number): Promise<StatusCounts>;
+  /** Instances matching `filter` per status, each count stopping at `cap`. */
+  countInstancesWhere(filter: PurgeFilter, cap: number): Promise<StatusCounts>;
   /** Up to `limit` instances changed at or after `since`, the latest change first (through the updated_at index). */
   changedSince(since: number, limit: number): Promise<InstanceChange[]>;
+  /**
+   * What a live (Pending, Running or Suspended) instance waits on, each list at most `limit`
+   * long, read by instance id; null when the instance is missing or ended.
+   */
+  pendingWork(instanceId: string, now: number, limit: number): Promise<PendingWorkRecord | null>;
 }

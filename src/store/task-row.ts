@@ -1,3 +1,4 @@
+import type { ErrorDetails } from "../errors.js";
 import type { ActivityWorkItem } from "./store.js";
 
 /** An `activity_tasks` row as a store reads it (both stores use the same columns). */
@@ -15,6 +16,8 @@ export interface TaskRow {
   visible_at: number;
   timeout_ms: number | null;
   heartbeat_details: string | null;
+  trace_context: string | null;
+  last_error: string | null;
 }
 
 export function rowToTask(row: TaskRow, leaseToken: string): ActivityWorkItem {
@@ -30,6 +33,8 @@ export function rowToTask(row: TaskRow, leaseToken: string): ActivityWorkItem {
     firstVisibleAt: row.first_visible_at,
     ...(row.timeout_ms === null ? {} : { timeoutMs: row.timeout_ms }),
     ...(row.heartbeat_details === null ? {} : { heartbeatDetails: row.heartbeat_details }),
+    ...(row.last_error === null ? {} : { lastError: JSON.parse(row.last_error) as ErrorDetails }),
     leaseToken,
+    ...(row.trace_context === null ? {} : { traceContext: row.trace_context }),
   };
 }

@@ -5,7 +5,7 @@
  */
 import type { ErrorDetails } from "../errors.js";
 import type { EpisodeResult } from "../engine/command.js";
-import type { InboxMessage } from "../engine/history-event.js";
+import { failureSummary, type InboxMessage } from "../engine/history-event.js";
 import type { ResolvedRetryPolicy } from "../definitions/retry-policy.js";
 import type { StoreConnection } from "./store.js";
 
@@ -21,6 +21,8 @@ export interface OrchestrationWorkItem {
   historyLength: number;
   leaseToken: string;
   messages: StoredMessage[];
+  /** The trace the instance's spans join (a W3C traceparent), if its start was traced. */
+  traceContext?: string;
 }
 
 /** A claimed activity task; its lease token identifies it in every later op. */
@@ -40,7 +42,11 @@ export interface ActivityWorkItem {
   timeoutMs?: number;
   /** The previous attempt's last heartbeat details (serialized). */
   heartbeatDetails?: string;
+  /** Why the previous attempt failed, when this one is a retry from the queue. */
+  lastError?: ErrorDetails;
   leaseToken: string;
+  /** The span of the episode that scheduled it (a W3C traceparent): its attempts' parent. */
+  traceContext?: string;
 }
 
 /** One unit of a group commit. Each is fenced by its lease token. */
@@ -57,6 +63,8 @@ export type CommitOp =
       runningTasks?: RunningTask[];
       /** With a ContinuedAsNew result: the execution id of the next generation. */
       newExecutionId?: string;
+      /** The episode's span (a W3C traceparent): the parent of the tasks and children it starts. */
+      traceContext?: string;
     }
   | { type: "stall"; instanceId: string; leaseToken: string; code: string; message: string }
   | { type: "releaseInstance"; instanceId: string; leaseToken: string }
@@ -79,7 +87,16 @@ export interface RunningTask {
 export function outcomeMessage(op: Extract<CommitOp, { type: "activityCompleted" | "activityFailed" }>): InboxMessage {
   const { seq, attempt } = op.task;
   if (op.type === "activityFailed") return { type: "TaskFailed", seq, error: op.error, attempts: attempt };
-  return { type: "TaskCompleted", seq, ...(op.output === undefined ? {} : { output: op.output }) };
+  return { type: "TaskCompleted", seq, ...(op.output === undefined ? {} : { output: op.output }), ...retriedBefore(op.task) };
+}
+
+/**
+ * What a success after failed attempts tells the history: how many attempts it took and the
+ * last failure, without its stack (attempts are not history events; this keeps them readable).
+ */
+function retriedBefore(task: ActivityWorkItem): { attempts?: number; lastFailure?: ErrorDetails } {
+  if (task.attempt <= 1) return {};
+  return { attempts: task.attempt, ...(task.lastError ? { lastFailure: failureSummary(task.lastError) } : {}) };
 }
 
 /** `ok`, or `leaseLost` when the op's lease token no longer matched (nothing was written). */

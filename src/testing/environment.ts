@@ -145,7 +145,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
       }
     },
     async history(instanceId) {
-      const status = await client.getStatus(instanceId, { showHistory: true });
+      const status = await client.getStatus(instanceId, { showHistory: true, showPending: false });
       if (!status) throw new InstanceNotFoundError(instanceId);
       return status.history ?? [];
     },
@@ -224,7 +224,7 @@ async function replayEveryHistory(client: BatonClient, functions: readonly Funct
   do {
     const page = await client.list({ pageSize: 1000, ...(continuationToken === undefined ? {} : { continuationToken }) });
     for (const instance of page.instances) {
-      const saved = await client.getStatus(instance.instanceId, { showHistory: true });
+      const saved = await client.getStatus(instance.instanceId, { showHistory: true, showPending: false });
       if (saved) results.push(await checkReplay(saved, { functions }));
     }
     continuationToken = page.continuationToken;

@@ -2,19 +2,24 @@
  * Runs one claimed activity task and submits its outcome: completed, retried later (the
  * task becomes visible again after the backoff, with no history written), or failed for
  * good. Activities run at least once: a crash before the outcome commits runs them again.
+ * A failed attempt is logged here, the one place both queued and inline attempts pass: a
+ * retry at warn with when the next attempt runs, a final failure at error.
  */
 import type { ActivityContext } from "../definitions/activity.js";
 import { toMs } from "../definitions/duration.js";
 import type { LongTimeout } from "../support/long-timeout.js";
-import type { Logger } from "../definitions/logger.js";
+import { withFields, type Logger } from "../definitions/logger.js";
 import { deserialize, serialize } from "../definitions/payload.js";
 import type { Registry } from "../definitions/registry.js";
 import { nextRetryDelayMs, resolveRetryPolicy } from "../definitions/retry-policy.js";
-import { ClosedError, SerializationError, PayloadTooLargeError, TimeoutError, toErrorDetails } from "../errors.js";
+import { ActivityCancelledError, ClosedError, SerializationError, PayloadTooLargeError, TimeoutError, toErrorDetails } from "../errors.js";
 import { faultPoint } from "../observability/fault-points.js";
+import { monotonicMs, recordAttempt, recordLeaseLost, type AttemptOutcome } from "../observability/metrics.js";
 import type { ActivityWorkItem, CommitOp } from "../store/store.js";
 import type { AttemptAbort } from "./attempt-abort.js";
 import type { Committer } from "./committer.js";
+import { attemptFields } from "./log-context.js";
+import { AttemptSpan } from "./work-spans.js";
 
 export interface ActivityRunnerDeps {
   registry: Registry;
@@ -26,6 +31,8 @@ export interface ActivityRunnerDeps {
   setTimer: (callback: () => void, delayMs: number) => LongTimeout;
   /** Told when an attempt ended, before its outcome is committed (the test kit's "after-activity" crash point). */
   attemptFinished?: (task: ActivityWorkItem) => void;
+  /** Named on the attempts' spans. */
+  workerId: string;
 }
 
 /** `abort` is this attempt's: the worker aborts it when it stops, and so does the timeout. */
@@ -33,12 +40,22 @@ export async function runActivity(task: ActivityWorkItem, abort: AttemptAbort, d
   await submitOutcome(task, abort, await executeAttempt(task, abort, deps), deps);
 }
 
+/** The metrics' name for what an attempt led to. */
+const ATTEMPT_OUTCOMES: Partial<Record<CommitOp["type"], AttemptOutcome>> = { activityCompleted: "completed", activityRetry: "retry", activityFailed: "failed" };
+
 /** Runs one attempt and decides what it leads to: completed, retried later, or failed for good. */
 export async function executeAttempt(task: ActivityWorkItem, abort: AttemptAbort, deps: ActivityRunnerDeps): Promise<CommitOp> {
+  const started = monotonicMs();
+  const op = await runAttempt(task, abort, deps);
+  recordAttempt(task.name, ATTEMPT_OUTCOMES[op.type]!, monotonicMs() - started);
+  return op;
+}
+
+async function runAttempt(task: ActivityWorkItem, abort: AttemptAbort, deps: ActivityRunnerDeps): Promise<CommitOp> {
   const definition = deps.registry.activities.get(task.name)!;
   let log: Logger | undefined;
   const heartbeats = new HeartbeatWatch(task, definition.options.heartbeatTimeout, abort, deps);
-  // Getters: the signal's AbortController and the prefixed logger are made only if used.
+  // Getters: the signal's AbortController and the attempt's logger are made only if used.
   const ctx: ActivityContext = {
     instanceId: task.instanceId,
     activityName: task.name,
@@ -48,21 +65,27 @@ export async function executeAttempt(task: ActivityWorkItem, abort: AttemptAbort
       return abort.signal;
     },
     get log() {
-      return (log ??= prefixed(deps.logger, `[${task.instanceId}] ${task.name}#${task.attempt}`));
+      return (log ??= withFields(deps.logger, attemptFields(task)));
     },
     heartbeat: (details?: unknown) => heartbeats.beat(details),
     get heartbeatDetails() {
       return task.heartbeatDetails === undefined ? undefined : deserialize(task.heartbeatDetails);
     },
   };
+  const span = new AttemptSpan(task, deps.workerId);
   try {
     const timeout = task.timeoutMs ?? definition.options.timeout;
-    const running = heartbeats.watch(definition.fn(deserialize(task.input), ctx));
+    const running = heartbeats.watch(span.run(() => definition.fn(deserialize(task.input), ctx)));
     const output = await withTimeout(running, timeout, abort, task.name, deps.setTimer);
-    return { type: "activityCompleted", task, output: serialize(output, `Output of activity "${task.name}"`, deps.maxPayloadBytes) };
+    const op: CommitOp = { type: "activityCompleted", task, output: serialize(output, `Output of activity "${task.name}"`, deps.maxPayloadBytes) };
+    span.end(op, undefined);
+    return op;
   } catch (error) {
-    const op = failureOp(task, error, deps);
-    return op.type === "activityRetry" && heartbeats.details !== undefined ? { ...op, heartbeatDetails: heartbeats.details } : op;
+    const failed = failureOp(task, error, deps);
+    if (!abortedFromOutside(abort)) logFailure(failed, error, deps.logger);
+    const op = failed.type === "activityRetry" && heartbeats.details !== undefined ? { ...failed, heartbeatDetails: heartbeats.details } : failed;
+    span.end(op, error);
+    return op;
   } finally {
     heartbeats.stop();
   }
@@ -122,7 +145,10 @@ export async function submitOutcome(task: ActivityWorkItem, abort: AttemptAbort,
   faultPoint("activity-after-run-before-complete");
   deps.attemptFinished?.(task);
   const outcome = await deps.committer.submit(op);
-  if (outcome === "leaseLost") deps.logger.warn(`[${task.instanceId}] ${task.name}: lease lost, result discarded`);
+  if (outcome === "leaseLost") {
+    recordLeaseLost("activity");
+    deps.logger.warn("activity lease lost, result discarded", attemptFields(task));
+  }
 }
 
 function failureOp(task: ActivityWorkItem, error: unknown, deps: ActivityRunnerDeps): CommitOp {
@@ -138,6 +164,20 @@ function failureOp(task: ActivityWorkItem, error: unknown, deps: ActivityRunnerD
   if (delay !== null && retryIf && !safeRetryIf(retryIf, error)) delay = null;
   if (delay === null) return { type: "activityFailed", task, error: details };
   return { type: "activityRetry", task, visibleAt: now + delay, error: details };
+}
+
+/** The worker is stopping or the instance ended: the attempt was called off, its outcome is dropped. */
+function abortedFromOutside(abort: AttemptAbort): boolean {
+  return abort.aborted && (abort.reason instanceof ClosedError || abort.reason instanceof ActivityCancelledError);
+}
+
+function logFailure(op: CommitOp, error: unknown, logger: Logger): void {
+  if (op.type === "activityRetry") {
+    logger.warn("activity attempt failed, will retry", { ...attemptFields(op.task), err: error, nextAttemptAt: new Date(op.visibleAt) });
+  } else if (op.type === "activityFailed") {
+    const attempts = op.task.attempt;
+    logger.error(`activity failed for good after ${attempts} ${attempts === 1 ? "attempt" : "attempts"}`, { ...attemptFields(op.task), err: error });
+  }
 }
 
 function safeRetryIf(retryIf: (error: Error) => boolean, error: unknown): boolean {
@@ -170,13 +210,4 @@ async function withTimeout<T>(
   } finally {
     timer?.clear();
   }
-}
-
-function prefixed(logger: Logger, prefix: string): Logger {
-  return {
-    debug: (m, ...a) => logger.debug(`${prefix} ${m}`, ...a),
-    info: (m, ...a) => logger.info(`${prefix} ${m}`, ...a),
-    warn: (m, ...a) => logger.warn(`${prefix} ${m}`, ...a),
-    error: (m, ...a) => logger.error(`${prefix} ${m}`, ...a),
-  };
 }

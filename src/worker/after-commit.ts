@@ -34,7 +34,7 @@ export class AfterCommit {
     const { claims, dispatcher, notifier, logger } = this.deps;
     if (claimed) {
       claims.answered(claimed.request, claimed.work);
-      void dispatcher.startClaimed(claimed.work, ops).catch((error: unknown) => logger.error(`worker: ${(error as Error).message}`));
+      void dispatcher.startClaimed(claimed.work, ops).catch((error: unknown) => logger.error("starting claimed work failed", { err: error }));
     }
     // Work visible by the claim's time was claimed with it; anything due later (even if due by
     // now) gets a wake-up at its time: a fresh clock here would let it fall between the two.
@@ -73,7 +73,7 @@ export class AfterCommit {
     try {
       onHistory(instanceId, events.map(toHistoryEntry));
     } catch (error) {
-      logger.error(`worker: onHistory threw: ${(error as Error).message}`);
+      logger.error("onHistory threw", { instanceId, err: error });
     }
   }
 }

@@ -10,6 +10,7 @@
  * meanwhile wait behind it. Retrying is safe: a refused transaction wrote nothing, and each op is
  * fenced by its lease token (an op whose lease passed to another worker meanwhile is `leaseLost`).
  */
+import { recordCommit, timed } from "../observability/metrics.js";
 import type { ClaimedWork, CommitOp, CommitOutcome, WorkClaim, WorkQueue } from "../store/store.js";
 
 interface Pending {
@@ -86,7 +87,7 @@ export class Committer {
         const claim = this.claimRequest(ops, now);
         let committed;
         try {
-          committed = await this.store.commit(ops, now, claim);
+          committed = await timed(recordCommit, () => this.store.commit(ops, now, claim));
         } catch (error) {
           const delayMs = this.retrying ? this.retryDelay(error) : undefined;
           if (delayMs === undefined) throw error;

@@ -19,6 +19,7 @@ import { InlineAttempt } from "./inline-attempt.js";
 import type { Leaseholder } from "./leaseholder.js";
 import type { RunCache } from "./run-cache.js";
 import type { Slots } from "./slots.js";
+import { attemptFields } from "./log-context.js";
 import { isStoreFault } from "./store-faults.js";
 
 /** How long episodes still get, once attempts were aborted at stop, to end on their own. */
@@ -60,11 +61,12 @@ export class Dispatcher implements InlineActivityHost {
   constructor(private readonly deps: DispatcherDeps) {
     const { store, registry, committer, cache, logger, maxPayloadBytes, now } = deps;
     this.leaseholder = deps.leaseholder;
+    const { workerId } = deps.leaseholder;
     this.activityDeps = {
-      registry, committer, logger, maxPayloadBytes, now, setTimer: deps.setTimer,
+      registry, committer, logger, maxPayloadBytes, now, workerId, setTimer: deps.setTimer,
       ...(deps.attemptFinished ? { attemptFinished: deps.attemptFinished } : {}),
     };
-    this.episodeDeps = { store, registry, committer, cache, logger, maxPayloadBytes, now, inline: deps.inlineActivities ? this : undefined, determinismGuard: deps.determinismGuard };
+    this.episodeDeps = { store, registry, committer, cache, logger, maxPayloadBytes, now, workerId, inline: deps.inlineActivities ? this : undefined, determinismGuard: deps.determinismGuard };
   }
 
   /**
@@ -145,10 +147,11 @@ export class Dispatcher implements InlineActivityHost {
     if (claimed.leasesExpireAt === undefined || claimed.leasesExpireAt > now) return false;
     const count = claimed.orchestrations.length + claimed.activities.length;
     if (count === 0) return false;
-    this.deps.logger.warn(
-      `worker: a claim was answered ${now - claimed.leasesExpireAt} ms after its leases ran out: ` +
-        `its ${claimed.orchestrations.length} episodes and ${claimed.activities.length} activity attempts are left to be claimed again`,
-    );
+    this.deps.logger.warn("a claim was answered after its leases ran out: its work is left to be claimed again", {
+      lateMs: now - claimed.leasesExpireAt,
+      episodes: claimed.orchestrations.length,
+      attempts: claimed.activities.length,
+    });
     this.deps.wake();
     return true;
   }
@@ -169,7 +172,7 @@ export class Dispatcher implements InlineActivityHost {
     const abort = new AttemptAbort();
     const done = runActivity(task, abort, this.activityDeps)
       .catch((error: unknown) => {
-        if (!isStoreFault(error)) logger.error(`[${task.instanceId}] ${task.name}: ${(error as Error).message}`);
+        if (!isStoreFault(error)) logger.error("activity attempt could not be completed", { ...attemptFields(task), err: error });
       })
       .finally(() => {
         slots.releaseAttempt(task.leaseToken);

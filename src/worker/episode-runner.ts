@@ -22,8 +22,11 @@ import { BatonError, STALLED_INSTANCE_FIX } from "../errors.js";
 import type { CommitOp, OrchestrationWorkItem, WorkQueue } from "../store/store.js";
 import type { Committer } from "./committer.js";
 import { continueInline, type InlineActivityHost, type InlineChain } from "./inline-activities.js";
+import { episodeFields } from "./log-context.js";
 import type { RunCache } from "./run-cache.js";
 import { isStoreFault } from "./store-faults.js";
+import { committedOutcome, recordEpisode, recordLeaseLost, recordTimerLateness } from "../observability/metrics.js";
+import { EpisodeSpan } from "./work-spans.js";
 
 export interface EpisodeRunnerDeps {
   store: WorkQueue;
@@ -33,6 +36,8 @@ export interface EpisodeRunnerDeps {
   logger: Logger;
   maxPayloadBytes: number;
   now: () => number;
+  /** Named on the episodes' spans. */
+  workerId: string;
   /** Runs hosted activities inline (see inline-activities.ts); absent to always use the queue. */
   inline: InlineActivityHost | undefined;
   /** Run orchestration code inside the determinism guard (determinism-guard.ts). */
@@ -43,13 +48,21 @@ export interface EpisodeRunnerDeps {
 const KEEP_LIVE_WITHIN_MS = 60_000;
 
 export async function runEpisode(item: OrchestrationWorkItem, deps: EpisodeRunnerDeps): Promise<void> {
+  const span = new EpisodeSpan(item, deps.workerId);
+  const failure = await runTraced(item, deps, span);
+  span.end(failure);
+}
+
+/** Runs the episode; answers why it did not commit (a stall, a store error, a lost lease), if it did not. */
+async function runTraced(item: OrchestrationWorkItem, deps: EpisodeRunnerDeps, span: EpisodeSpan): Promise<unknown> {
   const startedAt = deps.now();
   const messages = item.messages.map((m) => m.message);
   const terminate = messages.find((m) => m.type === "Terminate");
   if (terminate) {
     deps.cache.take(item.instanceId, item.executionId, item.historyLength);
-    await commit(item, terminationEpisode(terminate.reason, deps.now()), deps);
-    return;
+    const result = terminationEpisode(terminate.reason, deps.now());
+    span.ran(messages, result);
+    return (await commit(item, result, deps, span)) ? undefined : NOT_COMMITTED;
   }
 
   let history;
@@ -58,9 +71,9 @@ export async function runEpisode(item: OrchestrationWorkItem, deps: EpisodeRunne
     try {
       history = await deps.store.getHistory(item.instanceId);
     } catch (error) {
-      if (!isStoreFault(error)) deps.logger.error(`[${item.instanceId}] could not read history: ${describe(error)}; the episode will be retried`);
+      if (!isStoreFault(error)) deps.logger.error("could not read history; the episode will be retried", { ...episodeFields(item), err: error });
       await release(item, deps);
-      return;
+      return error;
     }
   }
 
@@ -72,14 +85,17 @@ export async function runEpisode(item: OrchestrationWorkItem, deps: EpisodeRunne
     // activities among them) stay outside it.
     const code = deps.determinismGuard ? guardedRun(run, item.name) : run;
     if (history) await code.replay(history);
+    for (const m of messages) if (m.type === "TimerFired") recordTimerLateness(item.name, startedAt - (run.pendingTimerFireAt(m.seq) ?? startedAt));
     const result = await code.runEpisode(messages, deps.now());
-    chain = deps.inline ? await continueInline(code, item, result, deps.inline, deps.now, startedAt) : { result, attempts: [], runningTasks: [] };
+    chain = deps.inline
+      ? await continueInline(code, item, result, deps.inline, { now: deps.now, startedAt, traceContext: span.traceContext })
+      : { result, attempts: [], runningTasks: [] };
   } catch (error) {
     const code = error instanceof BatonError ? error.code : "EPISODE_FAILED";
     const message = stallMessage(error);
-    deps.logger.error(`[${item.instanceId}] episode stalled (${code}): ${message}`);
+    deps.logger.error("episode stalled", { ...episodeFields(item), code, reason: message });
     await submit({ type: "stall", instanceId: item.instanceId, leaseToken: item.leaseToken, code, message }, item, deps);
-    return;
+    return error;
   }
   // Keep live only runs that will wake soon: one waiting on an event or a distant timer may
   // wait for days, and replaying it when it wakes costs less than holding it in memory.
@@ -88,19 +104,25 @@ export async function runEpisode(item: OrchestrationWorkItem, deps: EpisodeRunne
   // fail, the cached run is one episode ahead of the store and is never taken (take()
   // checks the history length), and it is evicted here.
   const { result, attempts, runningTasks } = chain;
+  span.ran(messages, result);
   const now = deps.now();
   const keepLive = result.runtimeStatus === "Running" && run.expectedWakeAt(now) - now <= KEEP_LIVE_WITHIN_MS;
   if (keepLive) deps.cache.put(item.instanceId, run);
-  const committing = commit(item, result, deps, runningTasks);
+  const committing = commit(item, result, deps, span, runningTasks);
   for (const attempt of attempts) attempt.afterEpisode(committing);
   const committed = await committing;
   if (keepLive && !committed) deps.cache.evict(item.instanceId, run);
+  return committed ? undefined : NOT_COMMITTED;
 }
+
+/** The status of the span of an episode whose commit was refused or failed (it is redone). */
+const NOT_COMMITTED = "The episode did not commit (its lease was lost, or the store failed); it will be redone.";
 
 async function commit(
   item: OrchestrationWorkItem,
   result: EpisodeResult,
   deps: EpisodeRunnerDeps,
+  span: EpisodeSpan,
   runningTasks: InlineChain["runningTasks"] = [],
 ): Promise<boolean> {
   return submit(
@@ -114,6 +136,7 @@ async function commit(
       result,
       ...(runningTasks.length ? { runningTasks } : {}),
       ...(result.runtimeStatus === "ContinuedAsNew" ? { newExecutionId: randomUUID() } : {}),
+      ...(span.traceContext ? { traceContext: span.traceContext } : {}),
     },
     item,
     deps,
@@ -124,17 +147,22 @@ async function commit(
 async function submit(op: CommitOp, item: OrchestrationWorkItem, deps: EpisodeRunnerDeps): Promise<boolean> {
   try {
     const outcome = await deps.committer.submit(op);
-    if (outcome === "leaseLost") deps.logger.warn(`[${item.instanceId}] lease lost; another worker has this instance`);
+    if (outcome === "leaseLost") {
+      recordEpisode(item.name, "lease_lost");
+      recordLeaseLost("orchestration");
+      deps.logger.warn("instance lease lost; another worker has this instance", episodeFields(item));
+    } else recordEpisode(item.name, op.type === "episode" ? committedOutcome(op.result.runtimeStatus) : "stalled");
     return outcome === "ok";
   } catch (error) {
     // A full disk or a damaged file is logged once by the worker, not once per episode.
-    if (!isStoreFault(error)) deps.logger.error(`[${item.instanceId}] commit failed: ${describe(error)}; the episode will be retried`);
+    if (!isStoreFault(error)) deps.logger.error("commit failed; the episode will be retried", { ...episodeFields(item), err: error });
     await release(item, deps);
     return false;
   }
 }
 
 async function release(item: OrchestrationWorkItem, deps: EpisodeRunnerDeps): Promise<void> {
+  recordEpisode(item.name, "released");
   try {
     await deps.committer.submit({ type: "releaseInstance", instanceId: item.instanceId, leaseToken: item.leaseToken });
   } catch {

@@ -39,6 +39,14 @@ export interface InlineActivityHost {
   tryStart(task: ActivityWorkItem): InlineAttempt | undefined;
 }
 
+/** The episode a chain continues: its clock, when it began (the chain's time bound counts from there), and its span. */
+export interface ContinuedEpisode {
+  now: () => number;
+  startedAt: number;
+  /** The episode span's context: the parent of the attempts it starts (see work-spans.ts). */
+  traceContext: string | undefined;
+}
+
 /** A chain's result, every attempt it started, and the tasks handed off still running. */
 export interface InlineChain {
   result: EpisodeResult;
@@ -51,15 +59,8 @@ export interface InlineChain {
  * episodes, and repeats while the run keeps scheduling activities that finish quickly. The
  * caller must pass the episode's commit to `afterEpisode` of every attempt returned.
  */
-export async function continueInline(
-  run: EpisodeRun,
-  item: OrchestrationWorkItem,
-  first: EpisodeResult,
-  host: InlineActivityHost,
-  now: () => number,
-  /** When the episode began: the chain's time bound counts from there. */
-  startedAt: number,
-): Promise<InlineChain> {
+export async function continueInline(run: EpisodeRun, item: OrchestrationWorkItem, first: EpisodeResult, host: InlineActivityHost, episode: ContinuedEpisode): Promise<InlineChain> {
+  const { now, startedAt } = episode;
   // Past this, the instance's lease may have lapsed (a frozen process, say): start nothing more.
   const maxChainMs = Math.min(MAX_CHAIN_MS, host.leaseholder.leaseMs / 3);
   // One result grows along the chain; appending in place keeps a long chain linear.
@@ -69,7 +70,7 @@ export async function continueInline(
   const handedOff: InlineAttempt[] = [];
   try {
     for (let steps = 0; result.runtimeStatus === "Running" && now() - startedAt < maxChainMs; steps++) {
-      const attempts = startAttempts(fresh, item, host, now());
+      const attempts = startAttempts(fresh, item, host, now(), episode.traceContext);
       all.push(...attempts);
       if (attempts.length === 0) break;
       if (steps >= MAX_CHAIN_STEPS || result.newEvents.length >= MAX_CHAIN_EVENTS) {
@@ -105,18 +106,24 @@ export async function continueInline(
   return { result, attempts: all, runningTasks };
 }
 
-function startAttempts(commands: readonly Command[], item: OrchestrationWorkItem, host: InlineActivityHost, now: number): InlineAttempt[] {
+function startAttempts(
+  commands: readonly Command[],
+  item: OrchestrationWorkItem,
+  host: InlineActivityHost,
+  now: number,
+  traceContext: string | undefined,
+): InlineAttempt[] {
   const attempts: InlineAttempt[] = [];
   for (const command of commands) {
     if (command.type !== "ScheduleTask" || (command.visibleAt ?? 0) > now) continue;
-    const attempt = host.tryStart(toWorkItem(command, item, now));
+    const attempt = host.tryStart(toWorkItem(command, item, now, traceContext));
     if (!attempt) break; // no free slot: the rest go through the queue
     attempts.push(attempt);
   }
   return attempts;
 }
 
-function toWorkItem(command: ScheduleTask, item: OrchestrationWorkItem, now: number): ActivityWorkItem {
+function toWorkItem(command: ScheduleTask, item: OrchestrationWorkItem, now: number, traceContext: string | undefined): ActivityWorkItem {
   return {
     instanceId: item.instanceId,
     executionId: item.executionId,
@@ -129,6 +136,7 @@ function toWorkItem(command: ScheduleTask, item: OrchestrationWorkItem, now: num
     firstVisibleAt: now,
     ...(command.timeoutMs === undefined ? {} : { timeoutMs: command.timeoutMs }),
     leaseToken: randomUUID(),
+    ...(traceContext ? { traceContext } : {}),
   };
 }
 
@@ -158,4 +166,7 @@ function append(into: EpisodeResult, later: EpisodeResult): void {
   if (later.failure !== undefined) into.failure = later.failure;
   if (later.customStatus !== undefined) into.customStatus = later.customStatus;
   if (later.continuedAsNew !== undefined) into.continuedAsNew = later.continuedAsNew;
+  // What the code waits on is what the last episode left it waiting on.
+  if (later.awaiting !== undefined) into.awaiting = later.awaiting;
+  else delete into.awaiting;
 }

@@ -21,6 +21,7 @@ import { faultPoint } from "../observability/fault-points.js";
 import type { ActivityWorkItem, CommitOp } from "../store/store.js";
 import { executeAttempt, submitOutcome, type ActivityRunnerDeps } from "./activity-runner.js";
 import { AttemptAbort } from "./attempt-abort.js";
+import { attemptFields } from "./log-context.js";
 
 export class InlineAttempt {
   readonly abort = new AttemptAbort();
@@ -44,7 +45,7 @@ export class InlineAttempt {
     this.finished = executeAttempt(task, this.abort, deps).then((op) => (this.outcome = op));
     this.episodeLanded = new Promise<boolean>((resolve) => (this.tellEpisodeLanded = resolve));
     this.done = this.settle()
-      .catch((error: unknown) => deps.logger.error(`[${task.instanceId}] ${task.name}: ${(error as Error).message}`))
+      .catch((error: unknown) => deps.logger.error("activity attempt could not be completed", { ...attemptFields(task), err: error }))
       .finally(onSlotFree);
   }
 
@@ -72,7 +73,7 @@ export class InlineAttempt {
     // Still running counts as running (stop() waits for it), whatever becomes of its result.
     const op = await this.finished;
     if (!landed) {
-      deps.logger.warn(`[${task.instanceId}] ${task.name}: result discarded, the episode that scheduled it did not commit`);
+      deps.logger.warn("activity result discarded, the episode that scheduled it did not commit", attemptFields(task));
       return;
     }
     // A handed-off task's row exists only now that the episode that schedules it committed.

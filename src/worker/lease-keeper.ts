@@ -65,7 +65,7 @@ export class LeaseKeeper {
     try {
       await store.deleteOrphanedTasks(now(), ORPHAN_SWEEP_LIMIT);
     } catch (error) {
-      if (!isStoreFault(error)) logger.warn(`worker: deleting tasks of ended instances failed: ${(error as Error).message}`);
+      if (!isStoreFault(error)) logger.warn("deleting tasks of ended instances failed", { err: error });
     }
   }
 
@@ -102,7 +102,7 @@ export class LeaseKeeper {
       faults.succeeded("heartbeat");
     } catch (error) {
       if (isStoreFault(error)) faults.failed("heartbeat", error);
-      else logger.warn(`worker: heartbeat failed: ${(error as Error).message}`);
+      else logger.warn("heartbeat failed", { err: error });
     }
   }
 
@@ -120,7 +120,7 @@ export class LeaseKeeper {
       }
     } catch (error) {
       if (isStoreFault(error)) faults.failed("lease renewal", error);
-      else logger.warn(`worker: renewing leases failed: ${(error as Error).message}`);
+      else logger.warn("renewing leases failed", { err: error });
     }
   }
 }

@@ -93,6 +93,11 @@ export class Slots {
     if (this.emptied && this.isEmpty()) this.emptied();
   }
 
+  /** The slots in use and the capacity, per kind (the worker's slot gauges). */
+  figures(): { used: SlotCounts; capacity: SlotCounts } {
+    return { used: { episodes: this.episodes.size, attempts: this.attempts.size }, capacity: { ...this.capacity } };
+  }
+
   /** Whether nothing runs: no episode, no attempt (but those in `except`, by lease token). */
   isEmpty(except?: ReadonlySet<string>): boolean {
     if (this.episodes.size > 0) return false;

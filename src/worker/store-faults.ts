@@ -78,15 +78,16 @@ export class StoreFaults {
     this.failuresInARow.delete(write);
     this.retryAt.delete(write);
     if (!this.full.delete(write) || this.full.size > 0) return;
-    this.logger.info("worker: the store accepts writes again (the disk has space); claims, commits and heartbeats resume.");
+    this.logger.info("the store accepts writes again (the disk has space); claims, commits and heartbeats resume");
   }
 
   private markFull(write: BackgroundWrite, error: StoreFullError): void {
     if (this.full.size === 0) {
       this.logger.error(
-        `worker: the disk holding the store "${error.path}" is full: nothing more can be written. Free space on that disk; ` +
-          `until then claims, commits and heartbeats are retried with backoff (at most ${MAX_RETRY_MS} ms apart), ` +
-          `and the worker resumes on its own. Work already acknowledged is kept.`,
+        "the disk holding the store is full: nothing more can be written. Free space on that disk; " +
+          "until then claims, commits and heartbeats are retried with backoff, and the worker resumes on its own. " +
+          "Work already acknowledged is kept.",
+        { path: error.path, maxRetryMs: MAX_RETRY_MS },
       );
     }
     this.full.add(write);
@@ -95,7 +96,7 @@ export class StoreFaults {
   private markDamaged(error: StoreCorruptError): void {
     if (this.damaged) return;
     this.damaged = true;
-    this.logger.error(`worker: ${error.message} This worker stops claiming work; stop the process and recover the file.`);
+    this.logger.error("the store is damaged: this worker stops claiming work; stop the process and recover the file", { err: error });
     this.onDamaged();
   }
 }

@@ -34,7 +34,7 @@
  * disk, no claim is made before its backoff passes: a wake-up meanwhile waits for it.
  */
 import type { HistoryEntry } from "../engine/history-entry.js";
-import type { Logger } from "../definitions/logger.js";
+import { withFields, type Logger } from "../definitions/logger.js";
 import type { Registry } from "../definitions/registry.js";
 import type { ActivityWorkItem, WorkQueue } from "../store/store.js";
 import { AfterCommit } from "./after-commit.js";
@@ -46,6 +46,7 @@ import { Dispatcher } from "./dispatcher.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import { Leaseholder } from "./leaseholder.js";
 import { setLongTimeout, type LongTimeout } from "../support/long-timeout.js";
+import { recordClaim, timed, trackSlots } from "../observability/metrics.js";
 import { RunCache } from "./run-cache.js";
 import { Slots } from "./slots.js";
 import { isStoreFault, StoreFaults } from "./store-faults.js";
@@ -93,6 +94,7 @@ export class Worker {
   /** What the latest claim read of `nextVisibleAt`, if its store reads it on the way. */
   private nextVisibleFromClaim: number | null | undefined;
   private unwatch: (() => void) | undefined;
+  private untrackSlots: (() => void) | undefined;
   private readonly leaseholder: Leaseholder;
   private readonly claims: ClaimPlanner;
   private readonly faults: StoreFaults;
@@ -103,10 +105,13 @@ export class Worker {
   private readonly keeper: LeaseKeeper;
   private readonly wakeTimer: WakeTimer;
   private readonly slots: Slots;
+  /** The logger given, with this worker's id on every line. */
+  private readonly logger: Logger;
 
   constructor(private readonly deps: WorkerDeps) {
-    const { store, registry, logger, notifier, now, limits } = deps;
+    const { store, registry, notifier, now, limits } = deps;
     const leaseholder = (this.leaseholder = new Leaseholder(store, limits.leaseMs));
+    const logger = (this.logger = withFields(deps.logger, { workerId: leaseholder.workerId }));
     const slotCounts = { episodes: limits.maxConcurrentOrchestrations, attempts: limits.maxConcurrentActivities };
     const slots = (this.slots = new Slots(slotCounts, deps.onSettled));
     const claims = (this.claims = new ClaimPlanner(slots, leaseholder, registry, limits.maxMessagesPerEpisode));
@@ -155,6 +160,7 @@ export class Worker {
     this.claims.stalledBefore = startedAt;
     await this.deps.store.announceFunctions(this.workerId, this.deps.registry.names(), startedAt);
     await this.keeper.start(startedAt);
+    this.untrackSlots = trackSlots(this.workerId, () => this.slots.figures());
     // Another process queued work (a PostgreSQL NOTIFY): look now rather than at the next poll.
     this.unwatch = this.deps.store.watch?.((hint) => {
       if (hint.type === "work") this.wake();
@@ -185,6 +191,7 @@ export class Worker {
     // What this worker's own releases and the workers killed before it left behind.
     if (!this.faults.isDamaged) await this.keeper.sweepOrphans();
     await this.deps.store.workerStopped(this.workerId).catch(() => undefined); // else it ages out after its lease
+    this.untrackSlots?.();
     this.cache.clear();
     this.state = "stopped";
   }
@@ -264,7 +271,7 @@ export class Worker {
         this.faults.failed("claim", error);
         this.scheduleWake(this.faults.nextTryAt("claim"));
       } else {
-        this.deps.logger.error(`worker: claiming work failed: ${(error as Error).message}; retrying`);
+        this.logger.error("claiming work failed; retrying", { err: error });
         this.scheduleWake(this.deps.now() + this.deps.limits.pollIntervalMs);
       }
     } finally {
@@ -276,7 +283,7 @@ export class Worker {
   /** Claims what free slots allow; true when it claimed as much as it asked for (there may be more). */
   private async claimOnce(): Promise<boolean> {
     const request = this.claims.request(this.deps.now());
-    const claimed = await this.deps.store.claim(request);
+    const claimed = await timed(recordClaim, () => this.deps.store.claim(request));
     this.faults.succeeded("claim");
     this.claims.answered(request, claimed);
     this.nextVisibleFromClaim = claimed.nextVisibleAt;

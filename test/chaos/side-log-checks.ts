@@ -182,7 +182,7 @@ function rerunCause(
   // ran it, and ran it once thawed, after its lease had passed to the earlier run's worker.
   if (frozenBefore(timeline, again.pid, earlier.atMs!, again.atMs!)) return FROZEN_BEFORE_RUN;
   const said = (saidLeaseLost.get(earlier.pid) ?? []).some(
-    (r) => r.atMs >= earlier.atMs! && (r.line.includes(`[${instanceId}]`) || /renewing leases failed|commit failed/i.test(r.line)),
+    (r) => r.atMs >= earlier.atMs! && (`${r.line} `.includes(` instanceId=${instanceId} `) || /renewing leases failed|commit failed/i.test(r.line)),
   );
   return said ? "lease lost (the worker said so)" : undefined;
 }

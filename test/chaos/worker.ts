@@ -10,6 +10,7 @@
  *   CHAOS_MAX_ACTIVITIES   activities at once in this process (default 20)
  */
 import { createBaton } from "../../src/index.js";
+import { formatLogLine } from "../../src/observability/log-line.js";
 import { chaosFunctions } from "./functions.js";
 import { numberFromEnv } from "../crash/kit/number-from-env.js";
 
@@ -22,8 +23,8 @@ if (!storeUrl || !logFile) {
 const logger = {
   debug() {},
   info() {},
-  warn: (message: string) => process.stderr.write(`warn: ${Date.now()} ${message}\n`),
-  error: (message: string) => process.stderr.write(`error: ${Date.now()} ${message}\n`),
+  warn: (message: string, ...args: unknown[]) => process.stderr.write(`warn: ${Date.now()} ${formatLogLine("text", "warn", new Date(), message, args)}\n`),
+  error: (message: string, ...args: unknown[]) => process.stderr.write(`error: ${Date.now()} ${formatLogLine("text", "error", new Date(), message, args)}\n`),
 };
 
 const baton = await createBaton({

@@ -41,14 +41,15 @@ describe("baton dev's timeline", () => {
       await startOverHttp(api, "Hello", id, "Ada");
       expect(await waitOverHttp(api, id)).toMatchObject({ runtimeStatus: "Completed" });
       await dev.waitFor(new RegExp(`${id} Hello {2}completed`));
-      const lines = dev.stdout.split("\n").filter((line) => line.includes(` ${id} `) || line.startsWith(`[${id}]`));
-      expect(lines.map((line) => line.replace(/^\d\d:\d\d:\d\d\.\d{3} {2}/, ""))).toEqual([
+      const ofInstance = new RegExp(` ${id} |instanceId=${id}( |$)`);
+      const lines = dev.stdout.split("\n").filter((line) => ofInstance.test(line));
+      expect(lines.map((line) => line.replace(/^\d\d:\d\d:\d\d\.\d{3} {1,2}/, ""))).toEqual([
         `${id} Hello  started Hello with "Ada"`,
-        `[${id}] before the call`,
+        `INFO  before the call  instanceId=${id} name=Hello`,
         `${id} Hello  call #0 Greet("Ada")`,
-        `[${id}] Greet#1 greeting Ada`,
+        `INFO  greeting Ada  instanceId=${id} name=Greet seq=0 attempt=1`,
         `${id} Hello  done #0 → "Hello, Ada!"`,
-        `[${id}] after the call`,
+        `INFO  after the call  instanceId=${id} name=Hello`,
         `${id} Hello  completed → "Hello, Ada!"`,
       ]);
     }

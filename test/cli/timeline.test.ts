@@ -15,7 +15,7 @@ const entry = (fields: Record<string, unknown>): HistoryEntry => ({ timestamp: a
 
 function recorder(): { lines: string[]; base: Logger } {
   const lines: string[] = [];
-  const push = (message: string): void => void lines.push(`log ${message}`);
+  const push = (message: string, ...args: unknown[]): void => void lines.push(`log ${message} ${JSON.stringify(args)}`);
   return { lines, base: { debug: push, info: push, warn: push, error: push } };
 }
 
@@ -23,11 +23,11 @@ describe("the dev timeline", () => {
   for (const instanceId of ["order-7", "order-7/item-3"]) {
     it(`places an instance's log lines after the events they follow (id ${instanceId})`, () => {
       const { lines, base } = recorder();
-      const timeline = new Timeline((line) => lines.push(line), ["Charge"]);
+      const timeline = new Timeline((line) => lines.push(line));
       const log = timeline.logger(base);
       // The episode's code and its inline activity log before the episode commits.
-      log.info(`[${instanceId}] charging`);
-      log.info(`[${instanceId}] Charge: card accepted`);
+      log.info("charging", { instanceId, name: "Order", executionId: "e1", workerId: "w1" });
+      log.info("card accepted", { instanceId, name: "Charge", executionId: "e1", seq: 0, attempt: 1, workerId: "w1" });
       timeline.history(instanceId, [
         entry({ type: "ExecutionStarted", name: "Order", input: "1" }),
         entry({ type: "TaskScheduled", seq: 0, name: "Charge", input: "1" }),
@@ -37,11 +37,33 @@ describe("the dev timeline", () => {
       const order = lines.map((line) => (line.startsWith("log ") ? line : line.replace(/^.*?\s{2}\S+ \S*\s{2}/, "event ")));
       expect(order).toEqual([
         expect.stringMatching(/^event started Order/),
-        `log [${instanceId}] charging`,
+        `log charging [{"instanceId":"${instanceId}","name":"Order"}]`,
         expect.stringMatching(/^event call #0 Charge/),
-        `log [${instanceId}] Charge: card accepted`,
+        `log card accepted [{"instanceId":"${instanceId}","name":"Charge","seq":0,"attempt":1}]`,
         expect.stringMatching(/^event done #0/),
       ]);
     });
   }
+
+  it("places a worker's line about an attempt by its seq, prints a line about no instance at once, and drops workerId and executionId", () => {
+    const { lines, base } = recorder();
+    const timeline = new Timeline((line) => lines.push(line));
+    const log = timeline.logger(base);
+    log.warn("activity attempt failed, will retry", { instanceId: "o-1", name: "Charge", executionId: "e1", seq: 1, attempt: 1, workerId: "w1" });
+    log.warn("heartbeat failed", { workerId: "w1" });
+    timeline.history("o-1", [
+      entry({ type: "ExecutionStarted", name: "Order", input: "1" }),
+      entry({ type: "TaskScheduled", seq: 0, name: "Charge", input: "1" }),
+      entry({ type: "TaskScheduled", seq: 1, name: "Charge", input: "2" }),
+    ]);
+    timeline.flush();
+    const order = lines.map((line) => (line.startsWith("log ") ? line : line.replace(/^.*?\s{2}\S+ \S*\s{2}/, "event ")));
+    expect(order).toEqual([
+      "log heartbeat failed [{}]",
+      expect.stringMatching(/^event started Order/),
+      expect.stringMatching(/^event call #0 Charge/),
+      expect.stringMatching(/^event call #1 Charge/),
+      'log activity attempt failed, will retry [{"instanceId":"o-1","name":"Charge","seq":1,"attempt":1}]',
+    ]);
+  });
 });

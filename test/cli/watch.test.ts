@@ -58,6 +58,10 @@ describe("baton dev --watch", () => {
     // Same port; the new worker carries on with the instance and runs the new activity.
     await raise(api, "w-1", "go", "hi");
     expect(await waitOverHttp(api, "w-1")).toMatchObject({ runtimeStatus: "Completed", output: "hi?" });
+    // The API's metrics carry what the worker process recorded, asked over its IPC channel.
+    const metrics = await (await fetch(`${api}/api/metrics`)).text();
+    expect(metrics).toContain('baton_activity_attempts_total{activity="Shout",outcome="completed"} 1\n');
+    expect(metrics).toContain('baton_instances{status="Completed"} 1\n');
 
     // A syntax error: said, the old code keeps running; the next save reloads.
     writeFileSync(file, module("`${text}?`", { broken: true }));

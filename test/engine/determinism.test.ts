@@ -178,11 +178,13 @@ describe("ctx.log", () => {
     return a + b;
   });
   const episodes: InboxMessage[][] = [[started("Chatty", 1)], [completedMsg(0, 10)], [completedMsg(1, 20)]];
+  // The run's context comes as fields; the orchestration's own object is merged into them.
+  const context = { instanceId: "test-instance", name: "Chatty", executionId: expect.any(String) };
   const expected = [
-    { level: "info", message: "[test-instance] starting", args: [1] },
-    { level: "warn", message: "[test-instance] got 10", args: [] },
-    { level: "debug", message: "[test-instance] got b", args: [{ b: 20 }] },
-    { level: "error", message: "[test-instance] finishing", args: [] },
+    { level: "info", message: "starting", args: [context, 1] },
+    { level: "warn", message: "got 10", args: [context] },
+    { level: "debug", message: "got b", args: [{ ...context, b: 20 }] },
+    { level: "error", message: "finishing", args: [context] },
   ];
 
   it("writes each line once on a cached run", async () => {

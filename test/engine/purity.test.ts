@@ -213,7 +213,7 @@ describe("the engine is pure", () => {
     expect(purityViolations(real)).toEqual([]);
     const withImport = 'import { setTimeout as wait } from "node:timers/promises";\n' + real;
     expect(purityViolations(withImport)).toContain('imports "node:timers/promises"');
-    const withStore = real.replace('import type { Logger }', 'import type { Store } from "../store/store.js";\nimport type { Logger }');
+    const withStore = real.replace(/^import /m, 'import type { Store } from "../store/store.js";\nimport ');
     expect(purityViolations(withStore)).toContain('imports "../store/store.js"');
     const withClock = real + "\nexport const startedAt = Date.now();\n";
     expect(purityViolations(withClock)).toEqual([expect.stringMatching(/^uses Date\.now \(line \d+\)$/)]);

@@ -14,18 +14,13 @@ import type { Logger } from "../../src/definitions/logger.js";
 import type { CreateInstanceRequest } from "../../src/store/store.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { FIRST_RETRY_MS, MAX_RETRY_MS } from "../../src/worker/store-faults.js";
+import { capturingLogger } from "../helpers/capturing-logger.js";
 import { snapshotSqlite } from "../helpers/store-snapshot.js";
 import { tempDir } from "../helpers/temp-store.js";
 import { waitForStatus, waitUntil } from "../helpers/wait.js";
 
 const FULL_LINE = "is full";
 const RECOVERED_LINE = "accepts writes again";
-
-function capturingLogger(): Logger & { lines: string[]; matching(text: string): string[] } {
-  const lines: string[] = [];
-  const keep = (message: string) => void lines.push(message);
-  return { lines, matching: (text) => lines.filter((line) => line.includes(text)), debug: keep, info: keep, warn: keep, error: keep };
-}
 
 /** No write may take a new page: SQLITE_FULL, as on a full disk. */
 function fillUp(store: SqliteStore): number {

@@ -1,13 +1,12 @@
 /** The worker's bookkeeping of store faults: one log line per change of state, and a capped exponential backoff per kind of write. */
 import { describe, expect, it } from "vitest";
 import { StoreCorruptError, StoreFullError } from "../../src/errors.js";
-import type { Logger } from "../../src/definitions/logger.js";
 import { FIRST_RETRY_MS, MAX_RETRY_MS, StoreFaults } from "../../src/worker/store-faults.js";
+import { capturingLogger } from "../helpers/capturing-logger.js";
 
 function setUp() {
-  const lines: string[] = [];
-  const keep = (message: string) => void lines.push(message);
-  const logger: Logger = { debug: keep, info: keep, warn: keep, error: keep };
+  const logger = capturingLogger();
+  const { lines } = logger;
   let now = 1_000;
   let damagedCalls = 0;
   const faults = new StoreFaults(logger, () => now, () => damagedCalls++);
@@ -25,7 +24,8 @@ describe("StoreFaults", () => {
       faults.failed("heartbeat", full);
     }
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain('the disk holding the store "/data/baton.db" is full');
+    expect(lines[0]).toContain("the disk holding the store is full");
+    expect(lines[0]).toContain("path=/data/baton.db");
     expect(faults.isFull).toBe(true);
 
     faults.succeeded("lease renewal"); // never failed: changes nothing

@@ -91,7 +91,7 @@ export function duplicateContext(log: readonly LogEntry[], workers: readonly Fix
   const said = workers.flatMap((w) =>
     w.stderr
       .split("\n")
-      .filter((line) => [...instances].some((id) => line.includes(`[${id}]`)) || /^error:/.test(line))
+      .filter((line) => [...instances].some((id) => `${line} `.includes(` instanceId=${id} `)) || /^error:/.test(line))
       .map((line) => `  worker ${w.pid}: ${line}`),
   );
   return `calls run more than once:\n${lines.join("\n")}\nthe workers said:\n${said.join("\n")}`;

@@ -12,9 +12,9 @@ import {
   type ActivityFailedError,
   type Baton,
   type HistoryEntry,
-  type Logger,
 } from "../../src/index.js";
 import { silentLogger as quiet } from "../../src/definitions/logger.js";
+import { capturingLogger } from "../helpers/capturing-logger.js";
 import { tempStoreUrl } from "../helpers/temp-store.js";
 
 let baton: Baton | undefined;
@@ -172,8 +172,7 @@ describe("onHistory", () => {
   });
 
   it("a throwing onHistory is logged and does not stop the worker", async () => {
-    const errors: string[] = [];
-    const logger: Logger = { ...quiet, error: (message: string) => void errors.push(message) };
+    const logger = capturingLogger();
     let calls = 0;
     baton = await createBaton({
       store: tempStoreUrl(),
@@ -190,7 +189,9 @@ describe("onHistory", () => {
     const ids = [await baton.client.startNew(twoSteps, { input: 1 }), await baton.client.startNew(twoSteps, { input: 5 })];
     for (const id of ids) expect((await baton.client.waitForCompletion(id, { timeout: 20_000 })).output).toBeGreaterThan(2);
     expect(calls).toBe(6);
+    const errors = logger.records.filter((record) => record.level === "error");
     expect(errors).toHaveLength(6);
-    expect(errors[0]).toContain("onHistory threw: listener broke");
+    expect(errors[0]).toMatchObject({ message: "onHistory threw", fields: { err: { message: "listener broke" } } });
+    expect(ids).toContain(errors[0]!.fields.instanceId);
   });
 });

@@ -31,7 +31,7 @@ const task: ActivityWorkItem = {
 function start(): { attempt: InlineAttempt; submitted: CommitOp[]; slotFrees: () => number } {
   const submitted: CommitOp[] = [];
   const committer = { submit: async (op: CommitOp) => (submitted.push(op), "ok" as const) } as unknown as Committer;
-  const deps: ActivityRunnerDeps = { registry: new Registry([double]), committer, logger: silentLogger, maxPayloadBytes: 1 << 20, now: () => 0, setTimer: setLongTimeout };
+  const deps: ActivityRunnerDeps = { registry: new Registry([double]), committer, logger: silentLogger, maxPayloadBytes: 1 << 20, now: () => 0, setTimer: setLongTimeout, workerId: "w" };
   let frees = 0;
   const attempt = new InlineAttempt(task, deps, () => frees++);
   return { attempt, submitted, slotFrees: () => frees };

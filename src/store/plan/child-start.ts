@@ -18,6 +18,8 @@ export interface ChildInstance {
   parentInstanceId: string;
   parentExecutionId: string;
   parentSeq: number;
+  /** The trace it joins: the span of the parent's episode that started it. */
+  traceContext: string | undefined;
   /** Its start message, queued at `now`. */
   started: InboxMessage;
 }
@@ -32,6 +34,7 @@ export function childInstance(op: EpisodeOp, command: StartSubOrchestration, exe
     parentInstanceId: op.instanceId,
     parentExecutionId: op.executionId,
     parentSeq: command.seq,
+    traceContext: op.traceContext,
     started: startMessage({ name: command.name, executionId, input: command.input }),
   };
 }

@@ -45,6 +45,7 @@ export function episodeWrites(op: EpisodeOp, now: number, clock: Clock): Episode
         visibleAt: Math.max(command.visibleAt ?? now, now),
         lease: leased && { owner: leased.leaseOwner, token: leased.leaseToken, expiresAt: leaseExpiry(now, leased.leaseMs, clock) },
         timeoutMs: command.timeoutMs,
+        traceContext: op.traceContext,
       });
     } else if (command.type === "CreateTimer") timers.push(command);
     else if (command.type === "StartSubOrchestration") children.push(command);

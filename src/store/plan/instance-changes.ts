@@ -17,16 +17,21 @@ export function isFinished(status: string): boolean {
   return FINISHED_STATUSES.includes(status as RuntimeStatus);
 }
 
-/** A restart: the finished instance is deleted and created again as this new execution. */
+/**
+ * A restart: the finished instance is deleted and created again as this new execution, in the
+ * trace of the restart's caller if it was traced, else in the trace it had.
+ */
 export function restartRequest(
   instanceId: string,
-  row: { runtime_status: string; name: string; input: string | null } | undefined,
+  row: { runtime_status: string; name: string; input: string | null; trace_context: string | null } | undefined,
   executionId: string,
   now: number,
+  traceContext: string | undefined,
 ): CreateInstanceRequest {
   if (!row) throw new InstanceNotFoundError(instanceId);
   if (!isFinished(row.runtime_status)) throw new InstanceNotFinishedError(instanceId, row.runtime_status, "restarting");
-  return { instanceId, name: row.name, executionId, input: row.input ?? undefined, startAt: now, reuseFinished: false };
+  const trace = traceContext ?? row.trace_context ?? undefined;
+  return { instanceId, name: row.name, executionId, input: row.input ?? undefined, startAt: now, reuseFinished: false, ...(trace ? { traceContext: trace } : {}) };
 }
 
 /**

@@ -14,4 +14,6 @@ export interface NewTask {
   /** Set when the first attempt already runs in the committing worker. */
   lease: { owner: string; token: string; expiresAt: number } | undefined;
   timeoutMs: number | undefined;
+  /** The span of the episode that scheduled it (see ActivityWorkItem.traceContext). */
+  traceContext: string | undefined;
 }

@@ -67,7 +67,8 @@ export interface RewindWrites {
 }
 
 export function rewindWrites(
-  instance: { instanceId: string; executionId: string },
+  /** `traceContext`: the instance's, which the re-queued tasks join. */
+  instance: { instanceId: string; executionId: string; traceContext: string | undefined },
   segments: readonly Segment[],
   reason: string | undefined,
   now: number,
@@ -96,6 +97,7 @@ export function rewindWrites(
       visibleAt: now,
       lease: undefined,
       timeoutMs: undefined,
+      traceContext: instance.traceContext,
     })),
     messages,
   };

@@ -123,6 +123,7 @@ async function claimUncapped(
         historyLength: instance.history_length,
         leaseToken: instance.lease_token,
         messages: messagesOf.get(instance.instance_id) ?? [],
+        ...(instance.trace_context === null ? {} : { traceContext: instance.trace_context }),
       }),
     ),
     activities: row.activities.map((task) => rowToTask(task, task.lease_token)),
@@ -137,6 +138,7 @@ interface ClaimedInstance {
   execution_id: string;
   history_length: number;
   lease_token: string;
+  trace_context: string | null;
 }
 
 /**

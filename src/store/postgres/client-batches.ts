@@ -32,6 +32,7 @@ export async function insertStarts(db: Connection, starts: readonly StartRequest
     starts.map((s) => s.now),
     starts.map((s) => Math.max(s.request.startAt, s.now)),
     starts.map((s) => JSON.stringify(startMessage(s.request))),
+    starts.map((s) => s.request.traceContext ?? null),
   ]);
   const done = new Set(inserted.rows.map((row) => `${row.instance_id}\u0000${row.execution_id}`));
   return starts.map((s) => done.has(`${s.request.instanceId}\u0000${s.request.executionId}`));

@@ -61,6 +61,8 @@ export async function commitEpisodes(
     cancelled.map(({ op }) => op.instanceId),
     cancelled.map(({ seq }) => seq),
     ops.map((op) => op.consumedMessageIds.length),
+    ops.map((op) => (op.result.awaiting ? JSON.stringify(op.result.awaiting) : null)),
+    tasks.map((task) => task.traceContext ?? null),
   ]);
   return new Map(
     updated.rows.map((row) => [

@@ -261,7 +261,7 @@ async function startChild(sql: Sql, op: EpisodeOp, command: StartSubOrchestratio
   const child = childInstance(op, command, randomUUID(), now);
   const inserted = await sql.query(
     INSERT_CHILD,
-    [child.instanceId, child.name, child.executionId, child.input ?? null, now, child.parentInstanceId, child.parentExecutionId, child.parentSeq],
+    [child.instanceId, child.name, child.executionId, child.input ?? null, now, child.parentInstanceId, child.parentExecutionId, child.parentSeq, child.traceContext ?? null],
   );
   if (inserted.rowCount === 0) {
     const failed = childIdTaken(op, command);

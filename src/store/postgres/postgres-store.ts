@@ -28,6 +28,7 @@ import type { Clock } from "../plan/lease.js";
 import { delivery, isFinished, restartRequest, type Suspension } from "../plan/instance-changes.js";
 import { startMessage } from "../plan/messages.js";
 import { assertRewindable, rewindWrites } from "../plan/rewind.js";
+import { pendingWork, type PendingRows } from "../plan/pending-work.js";
 import { functionsByKind, unhostedWork, waitsForWorkers } from "../plan/unhosted-work.js";
 import type {
   ClaimedWork,
@@ -38,12 +39,14 @@ import type {
   InstanceLease,
   InstanceRecord,
   InstanceStore,
+  PendingWorkRecord,
   PurgeFilter,
   RuntimeStatus,
   StoreHint,
   WorkClaim,
   WorkQueue,
 } from "../store.js";
+import { LIVE_STATUSES } from "../store.js";
 import { redact } from "../redact-url.js";
 import { claimAlone, claimWork, renewLeases } from "./claim.js";
 import { insertEvents, insertStarts, readHistories, readInstances, type RaisedEvent, type StartRequest } from "./client-batches.js";
@@ -66,6 +69,7 @@ import {
   LOCK_INSTANCE_STATUS,
   LOCK_INSTANCE_STATUS_AND_EXECUTION,
   LOCK_INSTANCE_STATUS_AND_START,
+  PENDING_WORK,
   QUEUED_TASK_NAMES,
   REWOUND_INSTANCE,
   RUNTIME_STATUSES,
@@ -85,6 +89,15 @@ import {
   WORKER_ALIVE,
   WORKER_STOPPED,
 } from "./statements/work.js";
+import {
+  COUNT_LIVE_INSTANCES,
+  FOLD_FINISHED_COUNTS,
+  READY_ACTIVITIES,
+  READY_ORCHESTRATIONS,
+  SUM_FINISHED_COUNTS,
+  TRY_FOLD_LOCK,
+} from "./statements/workload.js";
+import { instanceCounts, readyWorkOf, type InstanceCounts, type ReadyWork } from "../workload.js";
 import { TurnBatcher } from "./turn-batcher.js";
 import { deleteInstances, Hints, insertMessages, insertTasks, one, wakeForTermination } from "./writes.js";
 
@@ -163,17 +176,17 @@ export class PostgresStore implements InstanceStore, WorkQueue {
   /** False when another transaction created the id first. */
   private async insertNewInstance(sql: Sql, request: CreateInstanceRequest, now: number): Promise<boolean> {
     const startAt = Math.max(request.startAt, now);
-    const inserted = await sql.query(INSERT_INSTANCE, [request.instanceId, request.name, request.executionId, request.input ?? null, now, startAt]);
+    const inserted = await sql.query(INSERT_INSTANCE, [request.instanceId, request.name, request.executionId, request.input ?? null, now, startAt, request.traceContext ?? null]);
     if (inserted.rowCount === 0) return false;
     await insertMessages(sql, [{ instanceId: request.instanceId, message: startMessage(request), visibleAt: startAt }]);
     return true;
   }
 
-  async restartInstance(instanceId: string, executionId: string, now: number): Promise<void> {
+  async restartInstance(instanceId: string, executionId: string, now: number, traceContext?: string): Promise<void> {
     await this.transaction(async (sql, hints) => {
       const row = await one<InstanceRow>(sql, LOCK_INSTANCE, [instanceId]);
       if (row?.execution_id === executionId) return; // a retry of a restart that committed
-      const request = restartRequest(instanceId, row, executionId, now);
+      const request = restartRequest(instanceId, row, executionId, now, traceContext);
       await deleteInstances(sql, [instanceId]);
       await this.insertNewInstance(sql, request, now);
       hints.work = true;
@@ -187,7 +200,7 @@ export class PostgresStore implements InstanceStore, WorkQueue {
       const segments = (
         await sql.query<{ first_position: number; events: string }>(SELECT_SEGMENTS, [instanceId])
       ).rows.map((segment) => ({ first: segment.first_position, events: JSON.parse(segment.events) as HistoryEvent[] }));
-      const rewind = rewindWrites({ instanceId, executionId: row.execution_id }, segments, reason, now);
+      const rewind = rewindWrites({ instanceId, executionId: row.execution_id, traceContext: row.trace_context ?? undefined }, segments, reason, now);
       await sql.query(DELETE_SEGMENTS, [instanceId]);
       await sql.query(INSERT_SEGMENTS, [instanceId, rewind.segments.map((s) => s.first), rewind.segments.map((s) => JSON.stringify(s.events))]);
       await sql.query(REWOUND_INSTANCE, [rewind.historyLength, now, instanceId]);
@@ -296,6 +309,37 @@ export class PostgresStore implements InstanceStore, WorkQueue {
     await this.db.query(ANNOUNCE_FUNCTIONS, [kinds, [...names.activities, ...names.orchestrations], workerId, now]);
   }
 
+  async readyWork(now: number): Promise<ReadyWork[]> {
+    type Row = { name: string; items: string; oldest: string };
+    const [orchestrations, activities] = await Promise.all([
+      this.db.run<Row>(READY_ORCHESTRATIONS, [now]),
+      this.db.run<Row>(READY_ACTIVITIES, [now]),
+    ]);
+    return readyWorkOf(orchestrations.rows, activities.rows);
+  }
+
+  async countInstances(): Promise<InstanceCounts> {
+    type Row = { runtime_status: string; n: string };
+    const [live, finished] = await Promise.all([
+      this.db.query<Row>(COUNT_LIVE_INSTANCES),
+      this.db.query<Row & { rows: string }>(SUM_FINISHED_COUNTS),
+    ]);
+    // Every instance that finishes appends a row: fold them once they are many, so that the
+    // next read sums a few again. A fold that fails changes nothing; the next read tries again.
+    const rows = finished.rows.reduce((sum, row) => sum + Number(row.rows), 0);
+    if (rows > FOLD_ABOVE_ROWS) await this.foldFinishedCounts().catch(() => undefined);
+    return instanceCounts([...live.rows, ...finished.rows]);
+  }
+
+  private foldFinishedCounts(): Promise<void> {
+    const lockKey = `batonjs:${this.db.options.schema}:finished_counts`;
+    return this.transaction(async (sql) => {
+      if (!(await sql.query<{ got: boolean }>(TRY_FOLD_LOCK, [lockKey])).rows[0]!.got) return;
+      await sql.query("SET LOCAL synchronous_commit = off");
+      await sql.query(FOLD_FINISHED_COUNTS);
+    }, { ambiguousCommitSafe: true });
+  }
+
   async knownFunctions(): Promise<{ activities: string[]; orchestrations: string[] }> {
     return functionsByKind((await this.db.query<{ kind: string; name: string }>(KNOWN_FUNCTIONS)).rows);
   }
@@ -338,13 +382,13 @@ export class PostgresStore implements InstanceStore, WorkQueue {
     return { events: eventsInRange(parsed, from, limit), total: Number(row.history_length) };
   }
 
-  async countInstancesWhere(filter: PurgeFilter, cap?: number): Promise<StatusCounts> {
+  async countInstancesWhere(filter: PurgeFilter, cap: number): Promise<StatusCounts> {
     const rows = await Promise.all(
       statusesToCount(filter.runtimeStatus).map(async (status) => {
         const params: unknown[] = [];
         const param = (value: unknown): string => `$${params.push(value)}`;
         const where = filterTerms({ ...filter, runtimeStatus: [status] }, param);
-        const text = countInstancesWhere(where, cap === undefined ? undefined : param(cap));
+        const text = countInstancesWhere(where, param(cap));
         const { n } = (await this.db.query<{ n: string }>(text, params)).rows[0]!;
         return { runtime_status: status, n };
       }),
@@ -354,6 +398,12 @@ export class PostgresStore implements InstanceStore, WorkQueue {
 
   async changedSince(since: number, limit: number): Promise<InstanceChange[]> {
     return (await this.db.query<Parameters<typeof instanceChange>[0]>(SELECT_CHANGED_SINCE, [since, limit])).rows.map(instanceChange);
+  }
+
+  async pendingWork(instanceId: string, now: number, limit: number): Promise<PendingWorkRecord | null> {
+    const row = (await this.db.run<PendingRows & { runtime_status: RuntimeStatus }>(PENDING_WORK, [instanceId, limit + 1])).rows[0];
+    if (!row || !LIVE_STATUSES.includes(row.runtime_status)) return null;
+    return pendingWork(row, now, limit);
   }
 
   // ---- claims, leases and commits --------------------------------------------------------
@@ -438,6 +488,9 @@ export class PostgresStore implements InstanceStore, WorkQueue {
     });
   }
 }
+
+/** How many rows of finished counts a read lets accumulate before it folds them into one per status. */
+const FOLD_ABOVE_ROWS = 1000;
 
 /** The LISTEN/NOTIFY channel of a store: one per schema, so task hubs do not wake each other. */
 function channelOf(schema: string): string {

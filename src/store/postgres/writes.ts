@@ -59,12 +59,13 @@ export async function insertMessageIfLive(sql: Sql, instanceId: string, executio
 
 export async function insertTasks(sql: Sql, tasks: readonly NewTask[]): Promise<void> {
   if (tasks.length === 0) return;
-  await sql.query(INSERT_TASKS, taskColumns(tasks));
+  await sql.query(INSERT_TASKS, [...taskColumns(tasks), tasks.map((t) => t.traceContext ?? null)]);
 }
 
 /**
  * Task rows as the statements that insert them take them: one array per column, in the order
- * of INSERT_TASKS' parameters (the episode statement takes the same 13 in a row).
+ * of INSERT_TASKS' parameters (the episode statement takes the same 13 in a row; the 14th,
+ * the trace context, comes last in both).
  */
 export function taskColumns(tasks: readonly NewTask[]): unknown[][] {
   return [

@@ -24,7 +24,7 @@ function claimOrchestrations(sql: Statements, request: WorkClaim["orchestrations
     now,
     request.stalledBefore,
     request.limit,
-  ) as { instance_id: string; name: string; execution_id: string; history_length: number }[];
+  ) as { instance_id: string; name: string; execution_id: string; history_length: number; trace_context: string | null }[];
   if (candidates.length === 0) return [];
   const tokens = candidates.map(() => randomUUID());
   sql.leaseInstances.run(
@@ -50,6 +50,7 @@ function claimOrchestrations(sql: Statements, request: WorkClaim["orchestrations
     historyLength: row.history_length,
     leaseToken: tokens[i]!,
     messages: messages.get(row.instance_id) ?? [],
+    ...(row.trace_context === null ? {} : { traceContext: row.trace_context }),
   }));
 }
 function claimActivities(sql: Statements, request: ClaimRequest, clock: Clock): ActivityWorkItem[] {

@@ -49,6 +49,7 @@ function commitEpisode(sql: Statements, op: EpisodeOp, now: number, clock: Clock
     failure: result.failure ? JSON.stringify(result.failure) : null,
     customStatusChanged: result.customStatus ? 1 : 0,
     customStatus: result.customStatus?.value ?? null,
+    awaiting: result.awaiting ? JSON.stringify(result.awaiting) : null,
     added: result.newEvents.length,
     now,
     instanceId: op.instanceId,
@@ -126,6 +127,7 @@ function startChild(sql: Statements, op: EpisodeOp, command: StartSubOrchestrati
     child.parentInstanceId,
     child.parentExecutionId,
     child.parentSeq,
+    child.traceContext ?? null,
   );
   sql.insertMessage.run(child.instanceId, JSON.stringify(child.started), now);
 }
@@ -168,5 +170,6 @@ export function insertTask(sql: Statements, task: NewTask): void {
     task.lease?.token ?? null,
     task.lease?.expiresAt ?? 0,
     task.timeoutMs ?? null,
+    task.traceContext ?? null,
   );
 }

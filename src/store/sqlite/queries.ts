@@ -13,8 +13,8 @@ export const SQL = {
   selectInstance: `SELECT * FROM instances WHERE instance_id = ?`,
   selectInstanceStatus: `SELECT runtime_status, start_at FROM instances WHERE instance_id = ?`,
   selectRuntimeStatuses: `SELECT instance_id, runtime_status FROM instances WHERE instance_id IN (SELECT value FROM json_each(?))`,
-  insertInstance: `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at)
-    VALUES (?, ?, ?, 'Pending', ?, ?, ?, ?)`,
+  insertInstance: `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at, trace_context)
+    VALUES (?, ?, ?, 'Pending', ?, ?, ?, ?, ?)`,
   // A terminated instance must not wait for its start time, nor stay skipped as stalled.
   wakeForTermination: `UPDATE instances SET start_at = min(start_at, ?), stalled_at = NULL,
       runtime_status = CASE WHEN runtime_status = 'Suspended' THEN 'Running' ELSE runtime_status END
@@ -41,7 +41,7 @@ export const SQL = {
     AND json_extract(message, '$.type') = 'TimerFired' AND json_extract(message, '$.seq') = ?`,
   deleteInbox: `DELETE FROM inbox WHERE instance_id = ?`,
 
-  selectClaimableInstances: `SELECT instance_id, name, execution_id, history_length FROM instances
+  selectClaimableInstances: `SELECT instance_id, name, execution_id, history_length, trace_context FROM instances
     WHERE instance_id IN (SELECT instance_id FROM inbox WHERE visible_at <= ?)
       AND name IN (SELECT value FROM json_each(?))
       AND (runtime_status = 'Running' OR (runtime_status = 'Pending' AND start_at <= ?))
@@ -65,6 +65,7 @@ export const SQL = {
       output = CASE WHEN @status = 'Running' THEN output ELSE @output END,
       failure = @failure,
       custom_status = CASE WHEN @customStatusChanged = 1 THEN @customStatus ELSE custom_status END,
+      awaiting = @awaiting,
       history_length = history_length + @added,
       updated_at = @now,
       lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
@@ -75,7 +76,7 @@ export const SQL = {
   startNextGeneration: `UPDATE instances SET
       execution_id = @executionId,
       runtime_status = CASE WHEN runtime_status = 'Suspended' THEN 'Suspended' ELSE 'Running' END,
-      input = @input, output = NULL, failure = NULL,
+      input = @input, output = NULL, failure = NULL, awaiting = NULL,
       custom_status = CASE WHEN @customStatusChanged = 1 THEN @customStatus ELSE custom_status END,
       history_length = 0, updated_at = @now,
       lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
@@ -86,8 +87,8 @@ export const SQL = {
   deleteMessagesOfTypes: `DELETE FROM inbox WHERE instance_id = ?
     AND json_extract(message, '$.type') IN (SELECT value FROM json_each(?))`,
   insertChildInstance: `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at,
-      parent_instance_id, parent_execution_id, parent_seq)
-    VALUES (?, ?, ?, 'Pending', ?, ?, ?, ?, ?, ?, ?)`,
+      parent_instance_id, parent_execution_id, parent_seq, trace_context)
+    VALUES (?, ?, ?, 'Pending', ?, ?, ?, ?, ?, ?, ?, ?)`,
   selectParent: `SELECT parent_instance_id, parent_execution_id, parent_seq FROM instances
     WHERE instance_id = ? AND parent_instance_id IS NOT NULL`,
   selectLiveChildren: `SELECT instance_id FROM instances
@@ -101,8 +102,8 @@ export const SQL = {
     WHERE instance_id = ? AND lease_token = ?`,
 
   insertTask: `INSERT INTO activity_tasks (instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
-      first_visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      first_visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms, trace_context)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   // A task of a finished instance (left leased by a worker that died) is never run again.
   selectClaimableTasks: `SELECT * FROM activity_tasks t
     WHERE visible_at <= ? AND lease_expires_at <= ? AND name IN (SELECT value FROM json_each(?))
@@ -138,6 +139,23 @@ export const SQL = {
   nextTaskVisibleAt: `SELECT min(visible_at) AS at FROM activity_tasks
     WHERE visible_at > ? AND name IN (SELECT value FROM json_each(?))`,
 
+  // Metrics (workload.ts): ready work through the visible_at indexes, statuses through the
+  // status index (live ones) and the trigger-kept finished_counts. CROSS JOIN fixes the order:
+  // from the messages due to their instances, so the cost follows the work due, not the
+  // instances alive (the planner would start from the status index).
+  readyOrchestrations: `SELECT i.name, count(DISTINCT i.instance_id) AS items, min(m.visible_at) AS oldest
+    FROM inbox m CROSS JOIN instances i ON i.instance_id = m.instance_id
+    WHERE m.visible_at <= ? AND (i.runtime_status = 'Running' OR (i.runtime_status = 'Pending' AND i.start_at <= ?))
+      AND i.lease_expires_at <= ? AND i.stalled_at IS NULL
+    GROUP BY i.name`,
+  readyActivities: `SELECT t.name, count(*) AS items, min(t.visible_at) AS oldest FROM activity_tasks t
+    WHERE t.visible_at <= ? AND t.lease_expires_at <= ?
+      AND EXISTS (SELECT 1 FROM instances i WHERE i.instance_id = t.instance_id AND i.execution_id = t.execution_id
+        AND i.runtime_status IN ${LIVE})
+    GROUP BY t.name`,
+  countLiveInstances: `SELECT runtime_status, count(*) AS n FROM instances WHERE runtime_status IN ${LIVE} GROUP BY runtime_status`,
+  selectFinishedCounts: `SELECT runtime_status, instances AS n FROM finished_counts`,
+
   upsertFunction: `INSERT INTO functions (kind, name, announced_by, announced_at) VALUES (?, ?, ?, ?)
     ON CONFLICT (kind, name) DO UPDATE SET announced_by = excluded.announced_by, announced_at = excluded.announced_at`,
   selectFunctions: `SELECT kind, name FROM functions`,
@@ -156,6 +174,13 @@ export const SQL = {
     ORDER BY first_position`,
   selectChangedSince: `SELECT instance_id, name, runtime_status, created_at, updated_at FROM instances
     WHERE updated_at >= ? ORDER BY updated_at DESC LIMIT ?`,
+  // What an instance waits on (plan/pending-work.ts): each by instance id, one row more than shown.
+  selectPendingTasks: `SELECT seq, name, attempt, visible_at, lease_owner, lease_expires_at, last_error FROM activity_tasks
+    WHERE instance_id = ? AND execution_id = ? ORDER BY seq LIMIT ?`,
+  selectPendingTimers: `SELECT json_extract(message, '$.seq') AS seq, visible_at FROM inbox
+    WHERE instance_id = ? AND json_extract(message, '$.type') = 'TimerFired' ORDER BY visible_at, id LIMIT ?`,
+  selectPendingChildren: `SELECT instance_id, name, runtime_status FROM instances
+    WHERE parent_instance_id = ? AND parent_execution_id = ? AND runtime_status IN ${LIVE} ORDER BY created_at, instance_id LIMIT ?`,
   selectQueuedTaskNames: `SELECT DISTINCT name FROM activity_tasks WHERE instance_id = ? AND execution_id = ? AND lease_expires_at <= ?`,
 } as const;
 

@@ -28,11 +28,14 @@ import type {
   InstanceLease,
   InstanceRecord,
   InstanceStore,
+  PendingWorkRecord,
   PurgeFilter,
   RuntimeStatus,
   WorkClaim,
   WorkQueue,
 } from "../store.js";
+import { instanceCounts, readyWorkOf, type InstanceCounts, type ReadyWork } from "../workload.js";
+import { LIVE_STATUSES } from "../store.js";
 import { decodeToken } from "../continuation-token.js";
 import {
   eventsInRange,
@@ -50,6 +53,7 @@ import { delivery, isFinished, restartRequest, type Suspension } from "../plan/i
 import { leaseExpiry, type Clock } from "../plan/lease.js";
 import { startMessage } from "../plan/messages.js";
 import { assertRewindable, rewindWrites } from "../plan/rewind.js";
+import { pendingWork, type PendingRows } from "../plan/pending-work.js";
 import { functionsByKind, unhostedWork, waitsForWorkers } from "../plan/unhosted-work.js";
 import { claimInTransaction, nextVisibleAtOf } from "./claim.js";
 import { applyOp, insertTask } from "./episode-commit.js";
@@ -121,10 +125,10 @@ export class SqliteStore implements InstanceStore, WorkQueue {
     });
   }
 
-  async restartInstance(instanceId: string, executionId: string, now: number): Promise<void> {
+  async restartInstance(instanceId: string, executionId: string, now: number, traceContext?: string): Promise<void> {
     return this.file.write(() => {
       const row = this.sql.selectInstance.get(instanceId) as InstanceRow | undefined;
-      const request = restartRequest(instanceId, row, executionId, now);
+      const request = restartRequest(instanceId, row, executionId, now, traceContext);
       this.deleteInstance(instanceId);
       this.insertNewInstance(request, now);
     });
@@ -138,7 +142,7 @@ export class SqliteStore implements InstanceStore, WorkQueue {
         first: segment.first_position,
         events: JSON.parse(segment.events) as HistoryEvent[],
       }));
-      const rewind = rewindWrites({ instanceId: row.instance_id, executionId: row.execution_id }, segments, reason, now);
+      const rewind = rewindWrites({ instanceId: row.instance_id, executionId: row.execution_id, traceContext: row.trace_context ?? undefined }, segments, reason, now);
       this.sql.deleteHistoryFrom.run(instanceId, 0);
       for (const segment of rewind.segments) this.sql.insertHistorySegment.run(instanceId, segment.first, JSON.stringify(segment.events), null);
       this.sql.rewoundInstance.run(rewind.historyLength, now, instanceId);
@@ -162,7 +166,7 @@ export class SqliteStore implements InstanceStore, WorkQueue {
 
   private insertNewInstance(request: CreateInstanceRequest, now: number): void {
     const startAt = Math.max(request.startAt, now);
-    this.sql.insertInstance.run(request.instanceId, request.name, request.executionId, request.input ?? null, now, now, startAt);
+    this.sql.insertInstance.run(request.instanceId, request.name, request.executionId, request.input ?? null, now, now, startAt, request.traceContext ?? null);
     this.sql.insertMessage.run(request.instanceId, JSON.stringify(startMessage(request)), startAt);
   }
 
@@ -270,6 +274,36 @@ export class SqliteStore implements InstanceStore, WorkQueue {
     });
   }
 
+  async readyWork(now: number): Promise<ReadyWork[]> {
+    return this.file.read(() =>
+      readyWorkOf(
+        this.sql.readyOrchestrations.all(now, now, now) as { name: string; items: number; oldest: number }[],
+        this.sql.readyActivities.all(now, now) as { name: string; items: number; oldest: number }[],
+      ),
+    );
+  }
+
+  async countInstances(): Promise<InstanceCounts> {
+    type Row = { runtime_status: string; n: number };
+    return this.file.read(() =>
+      instanceCounts([...(this.sql.countLiveInstances.all() as Row[]), ...(this.sql.selectFinishedCounts.all() as Row[])]),
+    );
+  }
+
+  async pendingWork(instanceId: string, now: number, limit: number): Promise<PendingWorkRecord | null> {
+    return this.file.read(() => {
+      const row = this.sql.selectInstance.get(instanceId) as (InstanceRow & { awaiting: string | null }) | undefined;
+      if (!row || !LIVE_STATUSES.includes(row.runtime_status as RuntimeStatus)) return null;
+      const rows: PendingRows = {
+        awaiting: row.awaiting,
+        tasks: this.sql.selectPendingTasks.all(instanceId, row.execution_id, limit + 1) as PendingRows["tasks"],
+        timers: this.sql.selectPendingTimers.all(instanceId, limit + 1) as PendingRows["timers"],
+        children: this.sql.selectPendingChildren.all(instanceId, row.execution_id, limit + 1) as PendingRows["children"],
+      };
+      return pendingWork(rows, now, limit);
+    });
+  }
+
   async knownFunctions(): Promise<{ activities: string[]; orchestrations: string[] }> {
     return functionsByKind(this.file.read(() => this.sql.selectFunctions.all() as { kind: string; name: string }[]));
   }
@@ -288,15 +322,12 @@ export class SqliteStore implements InstanceStore, WorkQueue {
     });
   }
 
-  async countInstancesWhere(filter: PurgeFilter, cap?: number): Promise<StatusCounts> {
+  async countInstancesWhere(filter: PurgeFilter, cap: number): Promise<StatusCounts> {
     const rows = statusesToCount(filter.runtimeStatus).map((status) => {
       const params: unknown[] = [];
       const where = filterTerms({ ...filter, runtimeStatus: [status] }, (value) => (params.push(value), "?"), { prefixRange: true });
-      const text =
-        cap === undefined
-          ? `SELECT count(*) AS n FROM instances WHERE ${where.join(" AND ")}`
-          : `SELECT count(*) AS n FROM (SELECT 1 FROM instances WHERE ${where.join(" AND ")} LIMIT ?)`;
-      if (cap !== undefined) params.push(cap);
+      const text = `SELECT count(*) AS n FROM (SELECT 1 FROM instances WHERE ${where.join(" AND ")} LIMIT ?)`;
+      params.push(cap);
       const { n } = this.file.read(() => this.file.db.prepare(text).get(...params) as { n: number });
       return { runtime_status: status, n };
     });

@@ -53,6 +53,7 @@ describe.each(STORE_FACTORIES)("store conformance ($name): close", (factory) => 
     ["workerAlive", (store) => store.workerAlive("w", { activities: [], orchestrations: ["Orch"] }, 1000, at(1))],
     ["workerStopped", (store) => store.workerStopped("w")],
     ["unhostedWork", (store) => store.unhostedWork("a", at(1))],
+    ["pendingWork", (store) => store.pendingWork("a", at(1), 10)],
   ];
   it.each(others)("%s after close() rejects", async (_name, call) => {
     await s.store.createInstance(createRequest("a"), at(0));

@@ -45,12 +45,12 @@ describe.each(STORE_FACTORIES)("store conformance ($name): dashboard reads", (fa
     for (const id of ["a1", "a2", "a3", "b1"]) await s.store.createInstance(createRequest(id, { startAt: LATER }), at(0));
     await finish(s.store, "r2", at(2));
     const none = { Pending: 0, Running: 0, Suspended: 0, Completed: 0, Failed: 0, Terminated: 0, ContinuedAsNew: 0 };
-    expect(await s.store.countInstancesWhere({})).toEqual({ ...none, Pending: 4, Running: 1, Completed: 1 });
+    expect(await s.store.countInstancesWhere({}, 100)).toEqual({ ...none, Pending: 4, Running: 1, Completed: 1 });
     expect(await s.store.countInstancesWhere({}, 2)).toEqual({ ...none, Pending: 2, Running: 1, Completed: 1 });
     expect(await s.store.countInstancesWhere({ instanceIdPrefix: "a" }, 10)).toEqual({ ...none, Pending: 3 });
     expect(await s.store.countInstancesWhere({ runtimeStatus: ["Running", "Completed"] }, 10)).toEqual({ ...none, Running: 1, Completed: 1 });
     expect(await s.store.countInstancesWhere({ name: "Other" }, 10)).toEqual(none);
-    expect(await s.store.countInstancesWhere({ createdFrom: at(1) })).toEqual({ ...none, Running: 1, Completed: 1 });
+    expect(await s.store.countInstancesWhere({ createdFrom: at(1) }, 100)).toEqual({ ...none, Running: 1, Completed: 1 });
   });
 
   it("changedSince lists instances changed at or after a time, the latest first, up to a limit", async () => {

@@ -87,6 +87,7 @@ export interface EpisodeSpec {
   output?: string;
   failure?: EpisodeResult["failure"];
   customStatus?: EpisodeResult["customStatus"];
+  awaiting?: EpisodeResult["awaiting"];
 }
 
 /** The fencing fields of an episode op, to override with stale values. */
@@ -118,6 +119,7 @@ export function episodeOp(item: OrchestrationWorkItem, now: number, spec: Episod
     ...(spec.output === undefined ? {} : { output: spec.output }),
     ...(spec.failure === undefined ? {} : { failure: spec.failure }),
     ...(spec.customStatus === undefined ? {} : { customStatus: spec.customStatus }),
+    ...(spec.awaiting === undefined ? {} : { awaiting: spec.awaiting }),
   };
   return {
     type: "episode",

@@ -5,7 +5,7 @@ const row = (runtime_status: string, start_at = 0) => ({ runtime_status, start_a
 
 describe("restartRequest", () => {
   it("creates the finished instance again as a new execution with its name and input, starting now", () => {
-    expect(restartRequest("i1", { runtime_status: "Failed", name: "Orch", input: '"x"' }, "e2", 100)).toEqual({
+    expect(restartRequest("i1", { runtime_status: "Failed", name: "Orch", input: '"x"', trace_context: null }, "e2", 100, undefined)).toEqual({
       instanceId: "i1",
       name: "Orch",
       executionId: "e2",
@@ -16,8 +16,15 @@ describe("restartRequest", () => {
   });
 
   it("refuses a missing instance and one not finished", () => {
-    expect(() => restartRequest("i1", undefined, "e2", 100)).toThrow(expect.objectContaining({ code: "INSTANCE_NOT_FOUND" }));
-    expect(() => restartRequest("i1", { runtime_status: "Running", name: "Orch", input: null }, "e2", 100)).toThrow(/restarting/);
+    expect(() => restartRequest("i1", undefined, "e2", 100, undefined)).toThrow(expect.objectContaining({ code: "INSTANCE_NOT_FOUND" }));
+    expect(() => restartRequest("i1", { runtime_status: "Running", name: "Orch", input: null, trace_context: null }, "e2", 100, undefined)).toThrow(/restarting/);
+  });
+
+  it("joins the trace of the restart's caller, else keeps the trace the instance had", () => {
+    const finished = { runtime_status: "Completed", name: "Orch", input: null, trace_context: "00-old-01" };
+    expect(restartRequest("i1", finished, "e2", 100, "00-new-01").traceContext).toBe("00-new-01");
+    expect(restartRequest("i1", finished, "e2", 100, undefined).traceContext).toBe("00-old-01");
+    expect(restartRequest("i1", { ...finished, trace_context: null }, "e2", 100, undefined)).not.toHaveProperty("traceContext");
   });
 });
 

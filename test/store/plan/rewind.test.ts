@@ -36,7 +36,7 @@ describe("rewindWrites", () => {
       { first: 2, events: history.slice(2, 5) },
       { first: 5, events: history.slice(5) },
     ];
-    const writes = rewindWrites({ instanceId: "i1", executionId: "e1" }, segments, "fixed", 99);
+    const writes = rewindWrites({ instanceId: "i1", executionId: "e1", traceContext: undefined }, segments, "fixed", 99);
     expect(writes.segments).toEqual([
       { first: 0, events: history.slice(0, 2) },
       { first: 2, events: history.slice(2, 3) },
@@ -45,10 +45,11 @@ describe("rewindWrites", () => {
     expect(writes.historyLength).toBe(4);
   });
 
-  it("queues a failed activity as a new first attempt under its definition's policy, with its stable key", () => {
-    const writes = rewindWrites({ instanceId: "i1", executionId: "e1" }, [{ first: 0, events: history }], undefined, 99);
+  it("queues a failed activity as a new first attempt under its definition's policy, with its stable key, in the instance's trace", () => {
+    const traceContext = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const writes = rewindWrites({ instanceId: "i1", executionId: "e1", traceContext }, [{ first: 0, events: history }], undefined, 99);
     expect(writes.tasks).toEqual([
-      { instanceId: "i1", executionId: "e1", seq: 0, name: "Act", input: '"a"', attempt: 1, idempotencyKey: "i1:e1:0", retry: null, visibleAt: 99, lease: undefined, timeoutMs: undefined },
+      { instanceId: "i1", executionId: "e1", seq: 0, name: "Act", input: '"a"', attempt: 1, idempotencyKey: "i1:e1:0", retry: null, visibleAt: 99, lease: undefined, timeoutMs: undefined, traceContext },
     ]);
     expect(writes.segments.at(-1)).toEqual({ first: 3, events: [{ type: "ExecutionRewound", timestamp: 99 }] });
     expect(writes.messages).toEqual([{ type: "EventRaised", name: "go", data: '"d"' }]);

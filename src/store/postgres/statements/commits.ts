@@ -45,7 +45,7 @@ export const RELEASE_TASK = "UPDATE activity_tasks SET lease_owner = NULL, lease
 export const START_NEXT_GENERATION = `UPDATE instances SET
       execution_id = $1,
       runtime_status = CASE WHEN runtime_status = 'Suspended' THEN 'Suspended' ELSE 'Running' END,
-      input = $2, output = NULL, failure = NULL,
+      input = $2, output = NULL, failure = NULL, awaiting = NULL,
       custom_status = CASE WHEN $3 THEN $4 ELSE custom_status END,
       history_length = 0, updated_at = $5,
       lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
@@ -61,8 +61,8 @@ export const DROP_ENDED_GENERATION = `WITH history_gone AS (DELETE FROM history_
 
 /** A child instance, unless its id is taken. */
 export const INSERT_CHILD = `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at,
-      parent_instance_id, parent_execution_id, parent_seq)
-    VALUES ($1, $2, $3, 'Pending', $4, $5, $5, $5, $6, $7, $8) ON CONFLICT (instance_id) DO NOTHING`;
+      parent_instance_id, parent_execution_id, parent_seq, trace_context)
+    VALUES ($1, $2, $3, 'Pending', $4, $5, $5, $5, $6, $7, $8, $9) ON CONFLICT (instance_id) DO NOTHING`;
 
 export const LOCK_LIVE_CHILDREN = `SELECT instance_id FROM instances WHERE parent_instance_id = $1 AND parent_execution_id = $2 AND runtime_status IN ${LIVE_SQL}
     ORDER BY instance_id FOR UPDATE`;
@@ -82,13 +82,13 @@ export const INSERT_MESSAGES: Statement = {
 export const LOCK_LIVE_EXECUTION = `SELECT instance_id FROM instances WHERE instance_id = $1 AND execution_id = $2 AND runtime_status IN ${LIVE_SQL} FOR SHARE`;
 
 export const INSERT_TASKS = `INSERT INTO activity_tasks (instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
-      first_visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms)
+      first_visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms, trace_context)
     SELECT instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
-      visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms
+      visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms, trace_context
     FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[],
-      $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::bigint[]) WITH ORDINALITY
+      $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::bigint[], $14::text[]) WITH ORDINALITY
       AS t(instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
-        visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms, n)
+        visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms, trace_context, n)
     ORDER BY n`;
 
 /**
@@ -100,9 +100,9 @@ export const INSERT_TASKS = `INSERT INTO activity_tasks (instance_id, execution_
 const EPISODES_TEXT = `
   WITH episode AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::text[],
-      $9::int[], $10::text[], $11::bool[], $33::int[])
+      $9::int[], $10::text[], $11::bool[], $33::int[], $34::text[])
       AS e(instance_id, lease_token, history_before, status, output, failure, has_custom, custom, new_events, events, finished,
-        consumed)),
+        consumed, awaiting)),
   present AS (
     SELECT instance_id, count(*) AS n FROM inbox WHERE id = ANY($13::bigint[]) GROUP BY instance_id),
   updated AS (
@@ -111,6 +111,7 @@ const EPISODES_TEXT = `
       output = CASE WHEN e.status = 'Running' THEN i.output ELSE e.output END,
       failure = e.failure,
       custom_status = CASE WHEN e.has_custom THEN e.custom ELSE i.custom_status END,
+      awaiting = e.awaiting,
       history_length = i.history_length + e.new_events,
       updated_at = $12,
       lease_owner = NULL, lease_token = NULL, lease_expires_at = 0,
@@ -133,13 +134,13 @@ const EPISODES_TEXT = `
     WHERE instance_id IN (SELECT instance_id FROM committed WHERE finished) AND lease_expires_at <= $12),
   new_tasks AS (
     INSERT INTO activity_tasks (instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
-      first_visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms)
+      first_visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms, trace_context)
     SELECT instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
-      visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms
+      visible_at, visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms, trace_context
     FROM unnest($14::text[], $15::text[], $16::int[], $17::text[], $18::text[], $19::int[], $20::text[], $21::text[],
-      $22::bigint[], $23::text[], $24::text[], $25::bigint[], $26::bigint[]) WITH ORDINALITY
+      $22::bigint[], $23::text[], $24::text[], $25::bigint[], $26::bigint[], $35::text[]) WITH ORDINALITY
       AS t(instance_id, execution_id, seq, name, input, attempt, idempotency_key, retry,
-        visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms, n)
+        visible_at, lease_owner, lease_token, lease_expires_at, timeout_ms, trace_context, n)
     WHERE instance_id IN (SELECT instance_id FROM updated)
     ORDER BY n),
   new_timers AS (

@@ -9,8 +9,8 @@ import type { Statement } from "../connection.js";
 export const LOCK_INSTANCE_STATUS_AND_EXECUTION = "SELECT runtime_status, execution_id FROM instances WHERE instance_id = $1 FOR UPDATE";
 
 /** A new instance, unless its id is taken. */
-export const INSERT_INSTANCE = `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at)
-    VALUES ($1, $2, $3, 'Pending', $4, $5, $5, $6) ON CONFLICT (instance_id) DO NOTHING`;
+export const INSERT_INSTANCE = `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at, trace_context)
+    VALUES ($1, $2, $3, 'Pending', $4, $5, $5, $6, $7) ON CONFLICT (instance_id) DO NOTHING`;
 
 export const LOCK_INSTANCE = "SELECT * FROM instances WHERE instance_id = $1 FOR UPDATE";
 
@@ -49,6 +49,26 @@ export const LIVE_WORKERS = "SELECT activities, orchestrations FROM workers WHER
 
 export const QUEUED_TASK_NAMES = "SELECT DISTINCT name FROM activity_tasks WHERE instance_id = $1 AND execution_id = $2 AND lease_expires_at <= $3";
 
+/**
+ * What an instance waits on (plan/pending-work.ts), in one round trip: its row's awaited events
+ * and, by instance id, its tasks, queued timers and live children; each list $2 rows at most.
+ */
+export const PENDING_WORK: Statement = {
+  name: "baton_pending_work",
+  text: `SELECT i.runtime_status, i.awaiting,
+      (SELECT coalesce(json_agg(t ORDER BY t.seq), '[]') FROM (
+        SELECT seq, name, attempt, visible_at, lease_owner, lease_expires_at, last_error FROM activity_tasks
+        WHERE instance_id = $1 AND execution_id = i.execution_id ORDER BY seq LIMIT $2) t) AS tasks,
+      (SELECT coalesce(json_agg(m ORDER BY m.visible_at, m.id), '[]') FROM (
+        SELECT id, seq, visible_at FROM inbox
+        WHERE instance_id = $1 AND type = 'TimerFired' ORDER BY visible_at, id LIMIT $2) m) AS timers,
+      (SELECT coalesce(json_agg(c ORDER BY c.created_at, c.instance_id), '[]') FROM (
+        SELECT instance_id, name, runtime_status, created_at FROM instances
+        WHERE parent_instance_id = $1 AND parent_execution_id = i.execution_id AND runtime_status IN ${LIVE_SQL}
+        ORDER BY created_at, instance_id LIMIT $2) c) AS children
+    FROM instances i WHERE i.instance_id = $1`,
+};
+
 export const DELETE_INSTANCES = `WITH history_gone AS (DELETE FROM history_segments WHERE instance_id = ANY($1::text[])),
          inbox_gone AS (DELETE FROM inbox WHERE instance_id = ANY($1::text[])),
          tasks_gone AS (DELETE FROM activity_tasks WHERE instance_id = ANY($1::text[]))
@@ -64,11 +84,11 @@ export const INSERT_STARTS: Statement = {
   name: "baton_insert_starts",
   text: `
     WITH requested AS (
-      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[]) WITH ORDINALITY
-        AS r(instance_id, name, execution_id, input, created_at, start_at, message, n)),
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[], $8::text[]) WITH ORDINALITY
+        AS r(instance_id, name, execution_id, input, created_at, start_at, message, trace_context, n)),
     inserted AS (
-      INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at)
-      SELECT DISTINCT ON (instance_id) instance_id, name, execution_id, 'Pending', input, created_at, created_at, start_at
+      INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, created_at, updated_at, start_at, trace_context)
+      SELECT DISTINCT ON (instance_id) instance_id, name, execution_id, 'Pending', input, created_at, created_at, start_at, trace_context
       FROM requested ORDER BY instance_id, n
       ON CONFLICT (instance_id) DO NOTHING
       RETURNING instance_id, execution_id),
@@ -135,9 +155,7 @@ export const SELECT_SEGMENTS_IN_RANGE = `SELECT first_position, events FROM hist
 export const SELECT_CHANGED_SINCE = `SELECT instance_id, name, runtime_status, created_at, updated_at FROM instances
     WHERE updated_at >= $1 ORDER BY updated_at DESC LIMIT $2`;
 
-/** How many instances match the filter's terms, stopping at the limit's placeholder when there is one. */
-export function countInstancesWhere(where: readonly string[], limit: string | undefined): string {
-  return limit === undefined
-    ? `SELECT count(*) AS n FROM instances WHERE ${where.join(" AND ")}`
-    : `SELECT count(*) AS n FROM (SELECT 1 FROM instances WHERE ${where.join(" AND ")} LIMIT ${limit}) AS capped`;
+/** How many instances match the filter's terms, stopping at the limit's placeholder. */
+export function countInstancesWhere(where: readonly string[], limit: string): string {
+  return `SELECT count(*) AS n FROM (SELECT 1 FROM instances WHERE ${where.join(" AND ")} LIMIT ${limit}) AS capped`;
 }

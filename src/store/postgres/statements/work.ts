@@ -93,7 +93,7 @@ const CLAIM_TEXT = `
   claimed AS (
     UPDATE instances i SET lease_owner = $5, lease_token = gen_random_uuid()::text, lease_expires_at = $6
     FROM picked WHERE i.instance_id = picked.instance_id AND picked.unchanged
-    RETURNING i.instance_id, i.name, i.execution_id, i.history_length, i.lease_token),
+    RETURNING i.instance_id, i.name, i.execution_id, i.history_length, i.lease_token, i.trace_context),
   visible AS (
     SELECT instance_id, id, message, row_number() OVER (PARTITION BY instance_id ORDER BY visible_at, id) AS n
     FROM inbox WHERE instance_id IN (SELECT instance_id FROM claimed) AND visible_at <= $2),
