@@ -6,6 +6,8 @@
 import type { ErrorDetails } from "../errors.js";
 import type { Awaiting } from "../engine/command.js";
 import type { InboxMessage } from "../engine/history-event.js";
+import type { HistoryEvent } from "../engine/history-event.js";
+import type { InstanceChange, StatusCounts, WorkerRecord } from "./dashboard-reads.js";
 import type { FailureDetails, RuntimeStatus, StoreConnection } from "./store.js";
 import type { InstanceCounts, ReadyWork } from "./workload.js";
 
@@ -96,6 +98,14 @@ export interface InstanceStore extends StoreConnection {
    * heartbeat is younger than its lease): its orchestration, the activities of its queued tasks.
    */
   unhostedWork(instanceId: string, now: number): Promise<{ orchestration?: string; activities: string[] }>;
+  /** Workers whose last heartbeat is younger than their lease, by id. */
+  liveWorkers(now: number): Promise<WorkerRecord[]>;
+  /** Up to `limit` events of the history from position `from`, and how long it is; null when there is no such instance. */
+  historyRange(instanceId: string, from: number, limit: number): Promise<{ events: HistoryEvent[]; total: number } | null>;
+  /** Instances matching `filter` per status, each count stopping at `cap`. */
+  countInstancesWhere(filter: PurgeFilter, cap: number): Promise<StatusCounts>;
+  /** Up to `limit` instances changed at or after `since`, the latest change first (through the updated_at index). */
+  changedSince(since: number, limit: number): Promise<InstanceChange[]>;
   /**
    * What a live (Pending, Running or Suspended) instance waits on, each list at most `limit`
    * long, read by instance id; null when the instance is missing or ended.

@@ -203,6 +203,9 @@ describe("errors: status, { code, message }, and nothing written", () => {
       "CLOSED" /* below */,
       "STORE_CORRUPT" /* test/faults/sqlite-corrupt-file.test.ts */,
       "STORE_FULL" /* test/faults/sqlite-full-disk.test.ts */,
+      "READ_ONLY" /* dashboard-auth.test.ts */,
+      "NO_CODE_LOADED" /* dashboard-routes.test.ts */,
+      "BULK_JOB_NOT_FOUND" /* bulk.test.ts */,
     ];
     for (const code of Object.keys(STATUS_OF_CODE)) {
       expect(covered.has(code) || notByRequest.includes(code) || elsewhere.includes(code), code).toBe(true);

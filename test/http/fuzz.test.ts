@@ -8,7 +8,7 @@
  *
  * Asserted of every answer: no 5xx; no 3xx; every error is JSON { code, message } with a code
  * of error-status.ts whose status it has; without the right token, everything but
- * GET /api/health is 401, malformed requests and unknown routes included. At the end the
+ * GET /api/health and the login (POST /api/session, exactly) is 401, malformed requests and unknown routes included. At the end the
  * server still answers /api/health.
  */
 import http from "node:http";
@@ -54,7 +54,8 @@ interface FuzzRequest {
 
 const BAD_HOSTS = ["a b", "x:y:z", "localhost:99999", "@", "h/ost"];
 /** The real routes, e.g. { method: "POST", path: "/api/instances/:id/raiseEvent/:event" }. */
-const ROUTES = createHttpApi({ client: {} as BatonClient }).routes.filter((r) => r.method !== "ALL");
+// Not the event stream: it answers for as long as the caller listens (live-stream.test.ts reads it).
+const ROUTES = createHttpApi({ client: {} as BatonClient }).routes.filter((r) => r.method !== "ALL" && r.path !== "/api/stream");
 const METHODS = ["GET", "GET", "POST", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"];
 
 function generator(random: () => number) {
@@ -259,9 +260,12 @@ function check(request: FuzzRequest, answer: Answer): string | undefined {
   }
   const routed = routedPath(request.path);
   const health = routed === "/api/health" && (request.method === "GET" || request.method === "HEAD");
+  // The login brings the token in its body: its answers without one are its own (400, 401, 413).
+  const login = request.method === "POST" && request.path.split("?", 1)[0] === "/api/session";
   if (!request.authorized && status < 300 && !health) return `a ${status} without the right token`;
+  if (login && !request.authorized && status !== 401 && status !== 400 && status !== 413) return `${status} to a login without the token`;
   // The token is checked first: a malformed request or an unknown route without it is 401 too.
-  if (!request.authorized && !health && status !== 401) return `${status} instead of 401 without the right token`;
+  if (!request.authorized && !health && !login && status !== 401) return `${status} instead of 401 without the right token`;
   if (status < 300) return undefined;
   if (request.method === "HEAD") return answer.text === "" ? undefined : "a HEAD answer with a body";
   if (!String(answer.headers["content-type"]).startsWith("application/json")) return `content-type ${answer.headers["content-type"]}`;
