@@ -45,7 +45,7 @@ interface Manifest {
 
 interface Assets {
   indexHtml: string;
-  files: Map<string, { body: Uint8Array; contentType: string }>;
+  files: Map<string, { body: Uint8Array<ArrayBuffer>; contentType: string }>;
 }
 
 /**
@@ -94,10 +94,10 @@ function loadAssets(): Assets | undefined {
   const dir = assetsDir();
   if (!dir) return undefined;
   const manifest = JSON.parse(readFileSync(new URL("manifest.json", dir), "utf8")) as Manifest;
-  const files = new Map<string, { body: Uint8Array; contentType: string }>();
+  const files = new Map<string, { body: Uint8Array<ArrayBuffer>; contentType: string }>();
   for (const name of manifest.files) {
     const extension = /\.\w+$/.exec(name)?.[0] ?? "";
-    files.set(name, { body: readFileSync(new URL(name, dir)), contentType: CONTENT_TYPES[extension] ?? "application/octet-stream" });
+    files.set(name, { body: new Uint8Array(readFileSync(new URL(name, dir))), contentType: CONTENT_TYPES[extension] ?? "application/octet-stream" });
   }
   return { indexHtml: indexHtml(manifest), files };
 }
