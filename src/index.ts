@@ -31,6 +31,8 @@ export { migrateStore } from "./store/migrate-store.js";
 export type { MigrateStoreOptions, MigrateStoreResult } from "./store/migrate-store.js";
 export { createHttpApi } from "./http/http-api.js";
 export type { HttpApiOptions } from "./http/http-api.js";
+export { createDashboard } from "./http/dashboard.js";
+export type { DashboardOptions } from "./http/dashboard.js";
 export { serveHttpApi } from "./http/serve.js";
 export type { ServeHttpApiOptions, HttpApiServer } from "./http/serve.js";
 export { defineConfig } from "./host/config.js";
