@@ -1,0 +1,125 @@
+/**
+ * `<HistoryList>`: the history as a compact list, one line per entry (time since the start,
+ * type, the call's name and seq), virtualized like the timeline and loading further pages the
+ * same way. ↑/↓, PageUp/PageDown, Home/End move the selection; Enter shows the entry in full.
+ */
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { JSX } from "preact";
+import { formatDuration } from "../view-models/timeline-scale.js";
+import { entryTimeMs, type HistoryEntryJson } from "../view-models/timeline.js";
+import { EntryDetail } from "./EntryDetail.js";
+import { useVirtualRows } from "./use-virtual-rows.js";
+import "./timeline.css";
+
+export interface HistoryListProps {
+  history: readonly HistoryEntryJson[];
+  total: number;
+  loadMore?: () => void;
+}
+
+export const HISTORY_ROW_PX = 22;
+const LOAD_AHEAD_ROWS = 40;
+
+export function HistoryList({ history, total, loadMore }: HistoryListProps): JSX.Element {
+  const virtual = useVirtualRows(history.length, HISTORY_ROW_PX);
+  const [selected, setSelected] = useState<number | undefined>(undefined);
+  const [detailOpen, setDetailOpen] = useState(false);
+  const focusWanted = useRef(false);
+  const originMs = history[0] ? entryTimeMs(history[0]) : 0;
+  const more = history.length < total;
+
+  useEffect(() => {
+    if (more && virtual.end >= history.length - LOAD_AHEAD_ROWS) loadMore?.();
+  }, [more, virtual.end, history.length, loadMore]);
+
+  useEffect(() => {
+    if (!focusWanted.current || selected === undefined) return;
+    focusWanted.current = false;
+    virtual.ref.current?.querySelector<HTMLElement>(`[data-row="${selected}"]`)?.focus({ preventScroll: true });
+  });
+
+  const select = (index: number): void => {
+    const clamped = Math.max(0, Math.min(history.length - 1, index));
+    focusWanted.current = true;
+    setSelected(clamped);
+    virtual.reveal(clamped);
+  };
+
+  const onKeyDown = (event: KeyboardEvent): void => {
+    const at = selected ?? virtual.first;
+    const page = Math.max(1, Math.floor((virtual.end - virtual.first) / 2));
+    const actions: Record<string, () => void> = {
+      ArrowDown: () => select(at + 1),
+      ArrowUp: () => select(at - 1),
+      PageDown: () => select(at + page),
+      PageUp: () => select(at - page),
+      Home: () => select(0),
+      End: () => select(history.length - 1),
+      Enter: () => setDetailOpen(true),
+      Escape: () => setDetailOpen(false),
+    };
+    const action = actions[event.key];
+    if (!action) return;
+    event.preventDefault();
+    action();
+  };
+
+  const tabbable = selected !== undefined && selected >= virtual.first && selected < virtual.end ? selected : virtual.first;
+  const selectedEntry = selected === undefined ? undefined : history[selected];
+
+  return (
+    <div class="baton-history-list">
+      <div class="tl-scroll" ref={virtual.ref} onScroll={virtual.onScroll} onKeyDown={onKeyDown} role="listbox" aria-label="History">
+        <div class="tl-spacer" style={{ height: `${(history.length + (more ? 1 : 0)) * HISTORY_ROW_PX}px` }}>
+          <div class="tl-window" style={{ transform: `translateY(${virtual.first * HISTORY_ROW_PX}px)` }}>
+            {history.slice(virtual.first, virtual.end).map((entry, i) => {
+              const index = virtual.first + i;
+              return (
+                <div
+                  key={index}
+                  class={`hl-row${index % 2 ? " tl-odd" : ""}${index === selected ? " tl-selected" : ""}`}
+                  role="option"
+                  aria-selected={index === selected}
+                  tabIndex={index === tabbable ? 0 : -1}
+                  data-row={index}
+                  onFocus={() => setSelected(index)}
+                  onClick={() => {
+                    setSelected(index);
+                    setDetailOpen(true);
+                  }}
+                >
+                  <span class="hl-index">{index}</span>
+                  <span class="hl-time">{formatDuration(entryTimeMs(entry) - originMs)}</span>
+                  <span class={`hl-type hl-${entry.type}`}>{entry.type}</span>
+                  <span class="hl-subject">{subject(entry)}</span>
+                </div>
+              );
+            })}
+            {more && virtual.end >= history.length ? <div class="tl-loading">Loading further events…</div> : null}
+          </div>
+        </div>
+      </div>
+      {detailOpen && selectedEntry ? (
+        <aside class="tl-detail" aria-label={`Entry ${selected}`}>
+          <header>
+            <button type="button" onClick={() => setDetailOpen(false)} aria-label="Close the detail">
+              ×
+            </button>
+          </header>
+          <EntryDetail index={selected!} entry={selectedEntry} />
+        </aside>
+      ) : null}
+    </div>
+  );
+}
+
+/** What the entry is about, in a few words: the call's name and seq, the event's name. */
+function subject(entry: HistoryEntryJson): string {
+  const parts: string[] = [];
+  if (typeof entry.name === "string") parts.push(entry.name);
+  if (typeof entry.seq === "number") parts.push(`seq ${entry.seq}`);
+  if (typeof entry.attempts === "number" && entry.attempts > 1) parts.push(`${entry.attempts} attempts`);
+  const error = entry.error as { message?: unknown } | undefined;
+  if (error && typeof error.message === "string") parts.push(error.message.slice(0, 120));
+  return parts.join(" · ");
+}
