@@ -1,35 +1,45 @@
-/** The Instance page's history: a list of its events, or the raw JSON. */
-import { useState } from "preact/hooks";
+/**
+ * The Instance page's history in three views: the timeline, the compact list (both from
+ * ui/timeline/, loading pages as they scroll), and the raw JSON of what is loaded. Loaded
+ * again from the start when the instance changes.
+ */
+import { useCallback, useState } from "preact/hooks";
 import { api, type InstanceStatus } from "../api";
-import { ErrorLine, JsonView } from "../components/common";
-import { useLoad } from "../hooks";
+import { JsonView } from "../components/common";
+import { HistoryList } from "../timeline/HistoryList";
+import { Timeline } from "../timeline/Timeline";
+import { useHistory } from "../timeline/use-history";
 
-type View = "list" | "json";
+const VIEWS = { timeline: "Timeline", list: "List", json: "Raw JSON" } as const;
+type View = keyof typeof VIEWS;
 
 export function History({ status }: { status: InstanceStatus }) {
-  const [view, setView] = useState<View>("list");
-  const [loaded] = useLoad(() => api.history(status.instanceId, 0, 500), [status.instanceId, status.lastUpdatedAt]);
+  const [view, setView] = useState<View>("timeline");
+  // A new function when the instance changed: useHistory then loads from the first page again.
+  const fetchPage = useCallback((id: string, from: number, limit: number) => api.history(id, from, limit), [status.lastUpdatedAt]);
+  const loaded = useHistory(status.instanceId, fetchPage);
   return (
     <div class="history" role="region" aria-label="History">
-      <h2>History</h2>
-      <div role="tablist">
-        {(["list", "json"] as const).map((v) => (
-          <button key={v} type="button" role="tab" aria-selected={view === v} onClick={() => setView(v)}>
-            {v === "list" ? "List" : "Raw JSON"}
+      <h2>
+        History <small>({loaded.total} events)</small>
+      </h2>
+      <div role="tablist" aria-label="History views" class="tabs">
+        {(Object.keys(VIEWS) as View[]).map((v) => (
+          <button key={v} type="button" role="tab" id={`history-tab-${v}`} aria-selected={view === v} onClick={() => setView(v)}>
+            {VIEWS[v]}
           </button>
         ))}
       </div>
-      {loaded.state === "error" ? <ErrorLine error={loaded.error} /> : null}
-      {loaded.state === "ok" && view === "json" ? <JsonView label="History as JSON" value={loaded.value.events} /> : null}
-      {loaded.state === "ok" && view === "list" ? (
-        <ol class="events">
-          {loaded.value.events.map((event, index) => (
-            <li key={index}>
-              {event.type} {typeof event.name === "string" ? event.name : ""}
-            </li>
-          ))}
-        </ol>
-      ) : null}
+      <div role="tabpanel" aria-labelledby={`history-tab-${view}`}>
+        {loaded.error ? (
+          <p class="error" role="alert">
+            {loaded.error}
+          </p>
+        ) : null}
+        {view === "timeline" ? <Timeline history={loaded.history} total={loaded.total} loadMore={loaded.loadMore} /> : null}
+        {view === "list" ? <HistoryList history={loaded.history} total={loaded.total} loadMore={loaded.loadMore} /> : null}
+        {view === "json" ? <JsonView label="History as JSON" value={loaded.history} /> : null}
+      </div>
     </div>
   );
 }

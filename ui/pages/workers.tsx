@@ -1,21 +1,23 @@
 /**
  * Workers: the live workers, the functions each hosts and its last heartbeat; per function,
  * the work ready to claim and how long the oldest has waited (from GET /api/metrics), and
- * which announced functions no live worker hosts. Refreshed when the stream says the worker
+ * which announced functions no live worker hosts; the throughput and queue-depth charts. Refreshed when the stream says the worker
  * list changed, and the figures every few seconds while shown.
  */
 import { useEffect } from "preact/hooks";
 import { api, subscribe } from "../api";
 import { duration, ErrorLine, When } from "../components/common";
 import { useLoad } from "../hooks";
-import { parsePrometheus, readyWork } from "../view-models/prometheus";
+import { MetricsCharts } from "../charts/MetricsCharts";
+import { parsePrometheusText } from "../view-models/metrics";
+import { readyWork } from "../view-models/ready-work";
 
 const FIGURES_REFRESH_MS = 5000;
 
 export function WorkersPage() {
   const [workers, reloadWorkers] = useLoad(() => api.workers(), []);
   const [functions, reloadFunctions] = useLoad(() => api.functions(), []);
-  const [figures, reloadFigures] = useLoad(async () => readyWork(parsePrometheus(await api.metricsText())), []);
+  const [figures, reloadFigures] = useLoad(async () => readyWork(parsePrometheusText(await api.metricsText())), []);
   useEffect(
     () =>
       subscribe({
@@ -69,6 +71,8 @@ export function WorkersPage() {
           Announced but hosted by no live worker: {unhosted.map((fn) => fn.name).join(", ")}. Their work waits until a worker hosting them starts.
         </p>
       ) : null}
+      <h2>Throughput and queues</h2>
+      <MetricsCharts fetchText={api.metricsText} />
       <h2>Ready work</h2>
       {figures.state === "error" ? <ErrorLine error={figures.error} /> : null}
       {figures.state === "ok" ? (
