@@ -5,16 +5,16 @@
  */
 import { createContext } from "preact";
 import { useContext, useEffect, useState } from "preact/hooks";
-import { api, whenUnauthorized, type Info } from "./api";
-import { QuickOpen } from "./components/quick-open";
-import { navigate, useLoad, useRoute } from "./hooks";
-import { BulkPage } from "./pages/bulk";
-import { InstancePage } from "./pages/instance";
-import { InstancesPage } from "./pages/instances";
-import { LoginPage } from "./pages/login";
-import { StartPage } from "./pages/start";
-import { WorkersPage } from "./pages/workers";
-import { routeHash, type Route } from "./view-models/route";
+import { api, whenUnauthorized, type Info } from "./api.js";
+import { QuickOpen } from "./components/quick-open.js";
+import { navigate, useLoad, useRoute } from "./hooks.js";
+import { BulkPage } from "./pages/bulk.js";
+import { InstancePage } from "./pages/instance.js";
+import { InstancesPage } from "./pages/instances.js";
+import { LoginPage } from "./pages/login.js";
+import { StartPage } from "./pages/start.js";
+import { WorkersPage } from "./pages/workers.js";
+import { routeHash, type Route } from "./view-models/route.js";
 
 const InfoContext = createContext<Info | undefined>(undefined);
 

@@ -1,6 +1,6 @@
 /** Small hooks the pages share: the route from the hash, and data loaded from the API. */
 import { useCallback, useEffect, useState } from "preact/hooks";
-import { parseRoute, routeHash, type Route } from "./view-models/route";
+import { parseRoute, routeHash, type Route } from "./view-models/route.js";
 
 /** The route the hash names, following hashchange (Back, Forward, links). */
 export function useRoute(): Route {

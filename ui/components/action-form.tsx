@@ -4,10 +4,10 @@
  * complete, so the confirm button can wait until they are.
  */
 import { useState } from "preact/hooks";
-import type { InstanceAction } from "../api";
-import { TAKES_REASON } from "../view-models/actions";
-import type { JsonInput } from "../view-models/json-input";
-import { JsonEditor } from "./json-editor";
+import type { InstanceAction } from "../api.js";
+import { TAKES_REASON } from "../view-models/actions.js";
+import type { JsonInput } from "../view-models/json-input.js";
+import { JsonEditor } from "./json-editor.js";
 
 export interface ActionFields {
   reason: string;

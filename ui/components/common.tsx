@@ -1,5 +1,5 @@
 /** The small pieces every page uses: a status badge, a JSON view, an error line, dates. */
-import type { RuntimeStatus } from "../api";
+import type { RuntimeStatus } from "../api.js";
 
 export function StatusBadge({ status }: { status: RuntimeStatus }) {
   return <span class={`badge status-${status}`}>{status}</span>;

@@ -1,6 +1,6 @@
 /** The instance filter's fields: statuses, orchestration name, id prefix, created range. Used by Instances and Bulk. */
-import { RUNTIME_STATUSES, type InstanceFilter, type RuntimeStatus } from "../api";
-import { isoToLocalInput, localInputToIso } from "../view-models/filters";
+import { RUNTIME_STATUSES, type InstanceFilter, type RuntimeStatus } from "../api.js";
+import { isoToLocalInput, localInputToIso } from "../view-models/filters.js";
 
 export function FilterForm({ filter, onChange }: { filter: InstanceFilter; onChange: (filter: InstanceFilter) => void }) {
   const apply = (change: Partial<InstanceFilter>): void => onChange({ ...filter, ...change });

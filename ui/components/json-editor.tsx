@@ -1,6 +1,6 @@
 /** A textarea for JSON that says, as it is typed, whether it is valid (and where it is not). */
 import { useState } from "preact/hooks";
-import { parseJsonInput, type JsonInput } from "../view-models/json-input";
+import { parseJsonInput, type JsonInput } from "../view-models/json-input.js";
 
 export function JsonEditor(props: { id: string; label: string; initial?: string; onChange: (input: JsonInput) => void }) {
   const [text, setText] = useState(props.initial ?? "");

@@ -4,15 +4,15 @@
  * asking while the stream is quiet). An empty filter is refused, as the API refuses it.
  */
 import { useEffect, useState } from "preact/hooks";
-import { api, INSTANCE_ACTIONS, subscribe, type BulkJob, type BulkRequest, type InstanceAction, type InstanceFilter } from "../api";
-import { useCanAct } from "../app";
-import { ActionFieldsForm, EMPTY_FIELDS, fieldsComplete, type ActionFields } from "../components/action-form";
-import { ErrorLine } from "../components/common";
-import { ConfirmDialog } from "../components/confirm-dialog";
-import { FilterForm } from "../components/filter-form";
-import { navigate } from "../hooks";
-import { ACTION_LABELS, confirmationText, DESTRUCTIVE } from "../view-models/actions";
-import { isEmptyFilter } from "../view-models/filters";
+import { api, INSTANCE_ACTIONS, subscribe, type BulkJob, type BulkRequest, type InstanceAction, type InstanceFilter } from "../api.js";
+import { useCanAct } from "../app.js";
+import { ActionFieldsForm, EMPTY_FIELDS, fieldsComplete, type ActionFields } from "../components/action-form.js";
+import { ErrorLine } from "../components/common.js";
+import { ConfirmDialog } from "../components/confirm-dialog.js";
+import { FilterForm } from "../components/filter-form.js";
+import { navigate } from "../hooks.js";
+import { ACTION_LABELS, confirmationText, DESTRUCTIVE } from "../view-models/actions.js";
+import { isEmptyFilter } from "../view-models/filters.js";
 
 const PROGRESS_POLL_MS = 1000;
 

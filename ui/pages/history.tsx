@@ -4,11 +4,11 @@
  * again from the start when the instance changes.
  */
 import { useCallback, useState } from "preact/hooks";
-import { api, type InstanceStatus } from "../api";
-import { JsonView } from "../components/common";
-import { HistoryList } from "../timeline/HistoryList";
-import { Timeline } from "../timeline/Timeline";
-import { useHistory } from "../timeline/use-history";
+import { api, type InstanceStatus } from "../api.js";
+import { JsonView } from "../components/common.js";
+import { HistoryList } from "../timeline/HistoryList.js";
+import { Timeline } from "../timeline/Timeline.js";
+import { useHistory } from "../timeline/use-history.js";
 
 const VIEWS = { timeline: "Timeline", list: "List", json: "Raw JSON" } as const;
 type View = keyof typeof VIEWS;

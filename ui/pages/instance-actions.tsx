@@ -1,12 +1,12 @@
 /** The Instance page's actions: those its status accepts, each confirmed first; hidden in read-only mode. */
 import { useState } from "preact/hooks";
-import { api, type InstanceAction, type InstanceStatus } from "../api";
-import { useCanAct } from "../app";
-import { ActionFieldsForm, EMPTY_FIELDS, fieldsComplete, type ActionFields } from "../components/action-form";
-import { ErrorLine } from "../components/common";
-import { ConfirmDialog } from "../components/confirm-dialog";
-import { navigate } from "../hooks";
-import { ACTION_LABELS, actionsFor, confirmationText, DESTRUCTIVE } from "../view-models/actions";
+import { api, type InstanceAction, type InstanceStatus } from "../api.js";
+import { useCanAct } from "../app.js";
+import { ActionFieldsForm, EMPTY_FIELDS, fieldsComplete, type ActionFields } from "../components/action-form.js";
+import { ErrorLine } from "../components/common.js";
+import { ConfirmDialog } from "../components/confirm-dialog.js";
+import { navigate } from "../hooks.js";
+import { ACTION_LABELS, actionsFor, confirmationText, DESTRUCTIVE } from "../view-models/actions.js";
 
 export function InstanceActions({ status, onDone }: { status: InstanceStatus; onDone: () => void }) {
   const canAct = useCanAct();

@@ -4,14 +4,14 @@
  * and the replay check. Reloaded whenever the stream reports a change to it.
  */
 import { useEffect } from "preact/hooks";
-import { api, subscribe, type InstanceStatus } from "../api";
-import { ErrorLine, JsonView, StatusBadge, When } from "../components/common";
-import { useLoad } from "../hooks";
-import { routeHash } from "../view-models/route";
-import { History } from "./history";
-import { InstanceActions } from "./instance-actions";
-import { ReplayCheck } from "./replay-check";
-import { WhyWaiting } from "./why-waiting";
+import { api, subscribe, type InstanceStatus } from "../api.js";
+import { ErrorLine, JsonView, StatusBadge, When } from "../components/common.js";
+import { useLoad } from "../hooks.js";
+import { routeHash } from "../view-models/route.js";
+import { History } from "./history.js";
+import { InstanceActions } from "./instance-actions.js";
+import { ReplayCheck } from "./replay-check.js";
+import { WhyWaiting } from "./why-waiting.js";
 
 export function InstancePage({ instanceId }: { instanceId: string }) {
   const [loaded, reload] = useLoad(() => api.status(instanceId), [instanceId]);

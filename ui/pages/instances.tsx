@@ -3,12 +3,12 @@
  * first with paging by continuation token, kept current from the stream while it is shown.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, RUNTIME_STATUSES, subscribe, type Counts, type InstanceFilter } from "../api";
-import { ErrorLine, StatusBadge, When } from "../components/common";
-import { FilterForm } from "../components/filter-form";
-import { navigate, useLoad } from "../hooks";
-import { applyChanges, type ListedInstance } from "../view-models/live-list";
-import { routeHash } from "../view-models/route";
+import { api, RUNTIME_STATUSES, subscribe, type Counts, type InstanceFilter } from "../api.js";
+import { ErrorLine, StatusBadge, When } from "../components/common.js";
+import { FilterForm } from "../components/filter-form.js";
+import { navigate, useLoad } from "../hooks.js";
+import { applyChanges, type ListedInstance } from "../view-models/live-list.js";
+import { routeHash } from "../view-models/route.js";
 
 const PAGE_SIZE = 50;
 /** Counts are read again after changes at most this often. */

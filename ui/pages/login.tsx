@@ -3,8 +3,8 @@
  * an HttpOnly session cookie; the page never keeps the token.
  */
 import { useState } from "preact/hooks";
-import { api } from "../api";
-import { ErrorLine } from "../components/common";
+import { api } from "../api.js";
+import { ErrorLine } from "../components/common.js";
 
 export function LoginPage({ onLoggedIn }: { onLoggedIn: () => void }) {
   const [token, setToken] = useState("");

@@ -3,8 +3,8 @@
  * says whether it still matches, or where it first diverges (a deploy that would break it).
  */
 import { useState } from "preact/hooks";
-import { api, type ReplayCheckResult } from "../api";
-import { ErrorLine } from "../components/common";
+import { api, type ReplayCheckResult } from "../api.js";
+import { ErrorLine } from "../components/common.js";
 
 export function ReplayCheck({ instanceId }: { instanceId: string }) {
   const [result, setResult] = useState<ReplayCheckResult>();

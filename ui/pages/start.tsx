@@ -1,11 +1,11 @@
 /** Start: an orchestration by name (from the announced functions) with a JSON input and an optional id. */
 import { useState } from "preact/hooks";
-import { api } from "../api";
-import { useCanAct } from "../app";
-import { ErrorLine } from "../components/common";
-import { JsonEditor } from "../components/json-editor";
-import { navigate, useLoad } from "../hooks";
-import type { JsonInput } from "../view-models/json-input";
+import { api } from "../api.js";
+import { useCanAct } from "../app.js";
+import { ErrorLine } from "../components/common.js";
+import { JsonEditor } from "../components/json-editor.js";
+import { navigate, useLoad } from "../hooks.js";
+import type { JsonInput } from "../view-models/json-input.js";
 
 export function StartPage({ name: initialName }: { name?: string }) {
   const canAct = useCanAct();

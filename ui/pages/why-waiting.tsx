@@ -3,9 +3,9 @@
  * code, activities (running, or waiting for an attempt, with the failure that made them
  * retry), timers, events, children — or why it is stalled.
  */
-import type { InstanceStatus } from "../api";
-import { When } from "../components/common";
-import { routeHash } from "../view-models/route";
+import type { InstanceStatus } from "../api.js";
+import { When } from "../components/common.js";
+import { routeHash } from "../view-models/route.js";
 
 export function WhyWaiting({ status }: { status: InstanceStatus }) {
   const { pending, waitingForWorker, stalled } = status;

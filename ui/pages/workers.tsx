@@ -5,12 +5,12 @@
  * list changed, and the figures every few seconds while shown.
  */
 import { useEffect } from "preact/hooks";
-import { api, subscribe } from "../api";
-import { duration, ErrorLine, When } from "../components/common";
-import { useLoad } from "../hooks";
-import { MetricsCharts } from "../charts/MetricsCharts";
-import { parsePrometheusText } from "../view-models/metrics";
-import { readyWork } from "../view-models/ready-work";
+import { api, subscribe } from "../api.js";
+import { duration, ErrorLine, When } from "../components/common.js";
+import { useLoad } from "../hooks.js";
+import { MetricsCharts } from "../charts/MetricsCharts.js";
+import { parsePrometheusText } from "../view-models/metrics.js";
+import { readyWork } from "../view-models/ready-work.js";
 
 const FIGURES_REFRESH_MS = 5000;
 

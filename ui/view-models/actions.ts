@@ -3,7 +3,7 @@
  * effect, and whether it can be undone. Shared by the Instance page (one instance) and the
  * Bulk page (every instance a filter matches).
  */
-import type { InstanceAction, RuntimeStatus } from "../api";
+import type { InstanceAction, RuntimeStatus } from "../api-types.js";
 
 export const ACTION_LABELS: Record<InstanceAction, string> = {
   terminate: "Terminate",

@@ -3,7 +3,7 @@
  * can be bookmarked, shared and restored by Back. Unknown statuses and empty values are
  * dropped on the way in, so a hand-edited URL never reaches the API malformed.
  */
-import { RUNTIME_STATUSES, type InstanceFilter, type RuntimeStatus } from "../api";
+import { RUNTIME_STATUSES, type InstanceFilter, type RuntimeStatus } from "../api-types.js";
 
 const isStatus = (value: string): value is RuntimeStatus => (RUNTIME_STATUSES as readonly string[]).includes(value);
 

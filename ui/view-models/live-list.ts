@@ -4,8 +4,8 @@
  * passes it is put on top (newest first, as the list is) when the page shown is the first.
  * The list never grows past its page size: the oldest rows fall off the end, as paging would.
  */
-import type { InstanceChange, InstanceFilter, InstanceStatus } from "../api";
-import { matchesFilter } from "./filters";
+import type { InstanceChange, InstanceFilter, InstanceStatus } from "../api-types.js";
+import { matchesFilter } from "./filters.js";
 
 export type ListedInstance = Pick<InstanceStatus, "instanceId" | "name" | "runtimeStatus" | "createdAt" | "lastUpdatedAt">;
 

@@ -3,7 +3,7 @@
  * (`baton_work_ready`) and how long the oldest ready item has waited
  * (`baton_work_ready_oldest_age_seconds`), both labelled by queue and function.
  */
-import type { MetricSample } from "./metrics";
+import type { MetricSample } from "./metrics.js";
 
 export interface ReadyWork {
   queue: string;

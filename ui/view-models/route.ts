@@ -3,8 +3,8 @@
  * `#/instance/<id>`), so the server serves one page and Back/Forward and bookmarks work
  * without it knowing the routes.
  */
-import type { InstanceFilter } from "../api";
-import { filterFromParams, paramsFromFilter } from "./filters";
+import type { InstanceFilter } from "../api-types.js";
+import { filterFromParams, paramsFromFilter } from "./filters.js";
 
 export type Route =
   | { page: "instances"; filter: InstanceFilter }
