@@ -1,0 +1,77 @@
+/**
+ * The dashboard's operations in a real chromium: the replay check finding where changed code
+ * diverges from a recorded history, a bulk action counted first then followed to its end,
+ * starting an orchestration, and logging in when the server needs a token.
+ */
+import { expect, it } from "vitest";
+import { activity, orchestration } from "../../src/index.js";
+import { waitForHistoryEvent, waitForStatus } from "../helpers/wait.js";
+import { describeBrowser, expectClean, openDashboard, serveDashboard, useBrowser, waiter } from "./browser-kit.js";
+
+const reserve = activity("Reserve", async (_: null) => "reserved");
+const charge = activity("Charge", async (_: null) => "charged");
+/** As deployed: reserves, then waits for "Go". */
+const flowBefore = orchestration("Flow", async (ctx) => {
+  await ctx.callActivity(reserve, null);
+  return ctx.waitForExternalEvent("Go");
+});
+/** As changed: charges first: the recorded history no longer replays. */
+const flowAfter = orchestration("Flow", async (ctx) => {
+  await ctx.callActivity(charge, null);
+  return ctx.waitForExternalEvent("Go");
+});
+
+describeBrowser("operations from the dashboard", () => {
+  const chrome = useBrowser();
+
+  it("runs the replay check: OK against the code that ran, the first divergence against changed code", async () => {
+    const before = await serveDashboard({ functions: [reserve, flowBefore] });
+    await before.baton.client.startNew(flowBefore, { instanceId: "flow-1" });
+    await waitForHistoryEvent(before.baton.client, "flow-1", "TaskCompleted");
+    let opened = await openDashboard(chrome.browser, before, "/instance/flow-1");
+    await opened.page.getByRole("button", { name: "Check replay against the loaded code" }).click();
+    await opened.page.getByText(/^Replay OK/).waitFor();
+    expectClean(opened);
+    await before.close();
+
+    const after = await serveDashboard({ functions: [charge, flowAfter], store: before.store, start: false });
+    opened = await openDashboard(chrome.browser, after, "/instance/flow-1");
+    await opened.page.getByRole("button", { name: "Check replay against the loaded code" }).click();
+    const divergence = opened.page.locator("[data-divergence-index]");
+    await divergence.waitFor();
+    expect(await divergence.textContent()).toMatch(/^Diverges at event \d+ \(TaskScheduled Reserve\)/);
+    expectClean(opened);
+  });
+
+  it("counts the instances a filter matches, confirms with that count, and shows the job's progress to the end", async () => {
+    const served = await serveDashboard();
+    const { client } = served.baton;
+    for (const id of ["batch-1", "batch-2", "batch-3", "other-1"]) await client.startNew(waiter, { instanceId: id });
+    for (const id of ["batch-1", "batch-2", "batch-3", "other-1"]) await waitForStatus(client, id, "Running");
+    const opened = await openDashboard(chrome.browser, served, "/bulk?prefix=batch-");
+    const { page } = opened;
+    await page.getByLabel("Action").selectOption("terminate");
+    await page.getByRole("button", { name: "Count the matching instances…" }).click();
+    const dialog = page.getByRole("dialog");
+    expect(await dialog.textContent()).toContain("Terminate 3 instances: ends each now as Terminated");
+    await dialog.getByRole("button", { name: "Terminate 3" }).click();
+    await page.getByText(/3 done, 0 failed of 3 — finished\./).waitFor();
+    for (const id of ["batch-1", "batch-2", "batch-3"]) expect((await client.getStatus(id))?.runtimeStatus).toBe("Terminated");
+    expect((await client.getStatus("other-1"))?.runtimeStatus).toBe("Running");
+    expectClean(opened);
+  });
+
+  it("starts an orchestration by name with a JSON input and opens it", async () => {
+    const served = await serveDashboard();
+    const opened = await openDashboard(chrome.browser, served, "/start");
+    const { page } = opened;
+    await page.getByLabel("Orchestration").fill("Hello");
+    await page.getByLabel("Instance id (optional; a new one is made)").fill("started-1");
+    await page.getByLabel("Input (JSON)").fill('"Cy"');
+    await page.getByRole("button", { name: "Start" }).click();
+    await page.locator("#instance-title", { hasText: "started-1" }).waitFor();
+    expect((await waitForStatus(served.baton.client, "started-1", "Completed")).output).toBe("Hello, Cy!");
+    await page.locator("#instance-title .status-Completed").waitFor();
+    expectClean(opened);
+  });
+});
