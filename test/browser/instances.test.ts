@@ -115,7 +115,7 @@ describeBrowser("the Instances and Instance pages", () => {
     const served = await serveDashboard();
     await served.baton.client.startNew(hello, { instanceId: "kb-1", input: "Bo" });
     await waitForStatus(served.baton.client, "kb-1", "Completed");
-    const opened = await openDashboard(chrome.browser, served, "/workers");
+    const opened = await openDashboard(chrome.browser, served, "/start");
     const { page } = opened;
     await page.keyboard.press("/");
     await page.keyboard.type("kb-1");

@@ -50,7 +50,7 @@ describeBrowser("operations from the dashboard", () => {
     for (const id of ["batch-1", "batch-2", "batch-3", "other-1"]) await waitForStatus(client, id, "Running");
     const opened = await openDashboard(chrome.browser, served, "/bulk?prefix=batch-");
     const { page } = opened;
-    await page.getByLabel("Action").selectOption("terminate");
+    await page.getByLabel("Action", { exact: true }).selectOption("terminate");
     await page.getByRole("button", { name: "Count the matching instances…" }).click();
     const dialog = page.getByRole("dialog");
     expect(await dialog.textContent()).toContain("Terminate 3 instances: ends each now as Terminated");
@@ -65,7 +65,7 @@ describeBrowser("operations from the dashboard", () => {
     const served = await serveDashboard();
     const opened = await openDashboard(chrome.browser, served, "/start");
     const { page } = opened;
-    await page.getByLabel("Orchestration").fill("Hello");
+    await page.getByRole("combobox", { name: "Orchestration" }).fill("Hello");
     await page.getByLabel("Instance id (optional; a new one is made)").fill("started-1");
     await page.getByLabel("Input (JSON)").fill('"Cy"');
     await page.getByRole("button", { name: "Start" }).click();
