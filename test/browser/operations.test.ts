@@ -75,3 +75,43 @@ describeBrowser("operations from the dashboard", () => {
     expectClean(opened);
   });
 });
+
+describeBrowser("who may do what", () => {
+  const chrome = useBrowser();
+
+  it("read-only: shows the instance but offers no action, and says so", async () => {
+    const served = await serveDashboard({ http: { readOnly: true } });
+    await served.baton.client.startNew(waiter, { instanceId: "ro-1" });
+    await waitForStatus(served.baton.client, "ro-1", "Running");
+    const opened = await openDashboard(chrome.browser, served, "/instance/ro-1");
+    const { page } = opened;
+    await page.locator("#instance-title .status-Running").waitFor();
+    await page.locator(".top .info", { hasText: "read-only" }).waitFor();
+    expect(await page.getByRole("toolbar", { name: "Actions" }).count()).toBe(0);
+    // The replay check changes nothing: it stays.
+    await page.getByRole("button", { name: "Check replay against the loaded code" }).waitFor();
+    await page.goto(`${served.dashboardUrl}#/start`);
+    await page.getByText("This dashboard is read-only: starting instances is turned off.").waitFor();
+    expectClean(opened);
+  });
+
+  it("with a token: the login form, then the pages (the session cookie survives a reload), then log out", async () => {
+    const served = await serveDashboard({ http: { token: "t0ken-for-the-browser" } });
+    await served.baton.client.startNew(waiter, { instanceId: "tok-1" });
+    const opened = await openDashboard(chrome.browser, served);
+    const { page } = opened;
+    await page.getByLabel("API token").fill("wrong");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.getByRole("alert").waitFor();
+    await page.getByLabel("API token").fill("t0ken-for-the-browser");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.locator('tr[data-instance-id="tok-1"]').waitFor();
+
+    await page.reload();
+    await page.locator('tr[data-instance-id="tok-1"]').waitFor();
+    await page.getByRole("button", { name: "Log out" }).click();
+    await page.getByLabel("API token").waitFor();
+    // What the page reported: only the 401s that led to the login form.
+    expect(opened.problems.filter((problem) => !problem.includes("401"))).toEqual([]);
+  });
+});
