@@ -115,3 +115,23 @@ describeBrowser("who may do what", () => {
     expect(opened.problems.filter((problem) => !problem.includes("401"))).toEqual([]);
   });
 });
+
+describeBrowser("the Workers page", () => {
+  const chrome = useBrowser();
+
+  it("lists the live worker with the functions it hosts and its heartbeat", async () => {
+    const served = await serveDashboard();
+    const opened = await openDashboard(chrome.browser, served, "/workers");
+    const { page } = opened;
+    const row = page.locator("table.workers tbody tr");
+    await row.first().waitFor();
+    expect(await row.count()).toBe(1);
+    const text = await row.textContent();
+    expect(text).toContain("Hello");
+    expect(text).toContain("Waiter");
+    expect(text).toContain("Greet");
+    expect(text).toMatch(/lease \d/);
+    // GET /api/metrics comes with the metrics work (issue 17): until then the page says it is unavailable.
+    expect(opened.problems.filter((problem) => !problem.includes("404"))).toEqual([]);
+  });
+});
