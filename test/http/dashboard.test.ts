@@ -48,7 +48,7 @@ describe("the dashboard served beside the API", () => {
     const served = await serve({ http: { dashboard: true } });
     const response = await served.api("/dashboard?x=1", { redirect: "manual" });
     expect(response.status).toBe(308);
-    expect(response.headers.get("location")).toBe("/dashboard/?x=1");
+    expect(new URL(response.headers.get("location")!, `${served.url}/dashboard`).toString()).toBe(`${served.url}/dashboard/?x=1`);
   });
 
   it("with a token: the page and assets load without it, the API still refuses without it", async () => {
@@ -75,5 +75,19 @@ describe("the dashboard served beside the API", () => {
     expect(await page.text()).toContain(manifest.script);
     expect((await app.request("http://localhost/api/instances")).status).toBe(200);
     expect(await (await app.request("http://localhost/")).text()).toBe("my app");
+  });
+
+  it("mounts under a prefix: the page's relative URLs reach its assets and the API under that prefix", async () => {
+    const served = await serve({ start: false });
+    const app = new Hono();
+    app.route("/ops", createDashboard({ client: served.baton.client }));
+    const redirect = await app.request("http://localhost/ops/dashboard");
+    expect(new URL(redirect.headers.get("location")!, "http://localhost/ops/dashboard").pathname).toBe("/ops/dashboard/");
+    const page = await app.request("http://localhost/ops/dashboard/");
+    expect(page.status).toBe(200);
+    const script = /src="([^"]+)"/.exec(await page.text())![1]!;
+    expect((await app.request(new URL(script, "http://localhost/ops/dashboard/").toString())).status).toBe(200);
+    // ui/api.ts asks ../api/ from the page.
+    expect((await app.request(new URL("../api/instances", "http://localhost/ops/dashboard/").toString())).status).toBe(200);
   });
 });
