@@ -23,9 +23,17 @@ export function History({ status }: { status: InstanceStatus }) {
       <h2>
         History <small>({loaded.total} events)</small>
       </h2>
-      <div role="tablist" aria-label="History views" class="tabs">
+      <div role="tablist" aria-label="History views" class="tabs" onKeyDown={(event) => moveTab(event, view, setView)}>
         {(Object.keys(VIEWS) as View[]).map((v) => (
-          <button key={v} type="button" role="tab" id={`history-tab-${v}`} aria-selected={view === v} onClick={() => setView(v)}>
+          <button
+            key={v}
+            type="button"
+            role="tab"
+            id={`history-tab-${v}`}
+            aria-selected={view === v}
+            tabIndex={view === v ? 0 : -1}
+            onClick={() => setView(v)}
+          >
             {VIEWS[v]}
           </button>
         ))}
@@ -42,4 +50,16 @@ export function History({ status }: { status: InstanceStatus }) {
       </div>
     </div>
   );
+}
+
+/** Tabs as ARIA has them: one in the tab order, ←/→ (Home/End) move between them. */
+function moveTab(event: KeyboardEvent, view: View, setView: (view: View) => void): void {
+  const views = Object.keys(VIEWS) as View[];
+  const at = views.indexOf(view);
+  const to = { ArrowLeft: at - 1, ArrowRight: at + 1, Home: 0, End: views.length - 1 }[event.key];
+  if (to === undefined) return;
+  event.preventDefault();
+  const next = views[(to + views.length) % views.length]!;
+  setView(next);
+  document.getElementById(`history-tab-${next}`)?.focus();
 }

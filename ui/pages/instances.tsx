@@ -16,15 +16,17 @@ const COUNTS_REFRESH_MS = 2000;
 
 export function InstancesPage({ filter }: { filter: InstanceFilter }) {
   const filterKey = routeHash({ page: "instances", filter });
-  // tokens[i] is the continuation token of page i (undefined for the first).
-  const [tokens, setTokens] = useState<(string | undefined)[]>([undefined]);
+  // tokens[i] is the continuation token of page i (undefined for the first); they belong to
+  // the filter they were read with, and a new filter starts again from its first page.
+  const [paging, setPaging] = useState<{ filterKey: string; tokens: (string | undefined)[] }>({ filterKey, tokens: [undefined] });
+  const tokens = paging.filterKey === filterKey ? paging.tokens : [undefined];
+  const setTokens = (next: (string | undefined)[]): void => setPaging({ filterKey, tokens: next });
   const pageIndex = tokens.length - 1;
   const [loaded] = useLoad(() => api.list(filter, PAGE_SIZE, tokens[pageIndex]), [filterKey, pageIndex]);
   const [rows, setRows] = useState<ListedInstance[]>([]);
-  const [live, setLive] = useState(false);
+  const [live, setLive] = useState<boolean>();
   const counts = useCounts(filter, filterKey);
 
-  useEffect(() => setTokens([undefined]), [filterKey]);
   useEffect(() => {
     if (loaded.state === "ok") setRows(loaded.value.instances);
   }, [loaded]);
@@ -53,7 +55,7 @@ export function InstancesPage({ filter }: { filter: InstanceFilter }) {
       </p>
       <CountsBar counts={counts.value} filter={filter} />
       <p class="live" aria-live="polite">
-        {live ? "● Live" : "○ Not live (reconnecting)"}
+        {live === undefined ? "○ Connecting…" : live ? "● Live" : "○ Not live (reconnecting)"}
       </p>
       {loaded.state === "error" ? <ErrorLine error={loaded.error} /> : null}
       <table class="instances">
