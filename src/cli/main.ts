@@ -149,11 +149,16 @@ export function program(): Command {
         return port;
       })
       .option("--host <host>", "HTTP host (default 127.0.0.1; other hosts need a token)")
+      .option("--read-only", "the HTTP API refuses every route that changes something (403 READ_ONLY)")
       .addOption(new Option("--stop-timeout <ms>", "how long running work may take to finish on stop").default(30_000).argParser(parseStopTimeout));
     if (mode === "dev") command.option("--watch", "reload the functions when their files or the config change");
     if (mode === "dev") command.option("--guard", "make the clock, randomness and timers throw inside orchestration code");
     command.action(
-      async (module: string | undefined, options: { port?: number; host?: string; stopTimeout: number; watch?: boolean; guard?: boolean }, command: Command) => {
+      async (
+        module: string | undefined,
+        options: { port?: number; host?: string; readOnly?: boolean; stopTimeout: number; watch?: boolean; guard?: boolean },
+        command: Command,
+      ) => {
         const globals = command.optsWithGlobals<GlobalOptions>();
         const flags = {
           ...(globals.config ? { config: globals.config } : {}),
@@ -161,6 +166,7 @@ export function program(): Command {
           ...(globals.token ? { token: globals.token } : {}),
           ...(options.port !== undefined ? { port: options.port } : {}),
           ...(options.host ? { host: options.host } : {}),
+          ...(options.readOnly ? { readOnly: true } : {}),
           ...(options.guard ? { guard: true } : {}),
         };
         const loaded = await serveConfig(process.cwd(), flags);

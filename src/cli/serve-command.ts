@@ -75,6 +75,7 @@ export function httpApiOptions(http: BatonConfig["http"]): ServeHttpApiOptions {
     ...(http?.token === undefined ? {} : { token: http.token }),
     ...(http?.requireToken === undefined ? {} : { requireToken: http.requireToken }),
     ...(http?.maxBodyBytes === undefined ? {} : { maxBodyBytes: http.maxBodyBytes }),
+    ...(http?.readOnly === undefined ? {} : { readOnly: http.readOnly }),
     onUnexpectedError: (error) => console.error(`baton: HTTP API error: ${(error as Error).stack ?? String(error)}`),
   };
 }

@@ -11,6 +11,8 @@ export interface ServeFlags {
   token?: string;
   port?: number;
   host?: string;
+  /** `--read-only`: the HTTP API refuses every write, over the config's http.readOnly. */
+  readOnly?: boolean;
   /** `dev --guard`: the determinism guard, over the config's determinismGuard. */
   guard?: boolean;
 }
@@ -28,6 +30,7 @@ export async function serveConfig(cwd: string, flags: ServeFlags): Promise<Loade
         ...(flags.port !== undefined ? { port: flags.port } : {}),
         ...(flags.host ? { host: flags.host } : {}),
         ...(flags.token ? { token: flags.token } : {}),
+        ...(flags.readOnly ? { readOnly: true } : {}),
       },
     },
   };

@@ -33,6 +33,7 @@ export const HTTP_KEY_KINDS: Record<keyof HttpConfig, Kind> = {
   token: "string",
   requireToken: "boolean",
   maxBodyBytes: "integer",
+  readOnly: "boolean",
 };
 
 /** Refuses a value that is not an object of known keys, each of its kind (`prefix` names nested keys: "http."). */

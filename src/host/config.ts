@@ -40,6 +40,8 @@ export interface HttpConfig {
   requireToken?: boolean;
   /** Largest request body, in bytes. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** Refuse every route that changes something (403 READ_ONLY): a dashboard to look, not touch. */
+  readOnly?: boolean;
 }
 
 /** Gives a baton.config.ts its types: `export default defineConfig({ ... })`. */

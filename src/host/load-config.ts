@@ -34,6 +34,7 @@ export const ENVIRONMENT: Readonly<Record<string, { path: [keyof BatonConfig] | 
   BATON_HTTP_TOKEN: { path: ["http", "token"], kind: "string" },
   BATON_HTTP_REQUIRE_TOKEN: { path: ["http", "requireToken"], kind: "boolean" },
   BATON_HTTP_MAX_BODY_BYTES: { path: ["http", "maxBodyBytes"], kind: "integer" },
+  BATON_HTTP_READ_ONLY: { path: ["http", "readOnly"], kind: "boolean" },
 };
 
 /**

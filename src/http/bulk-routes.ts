@@ -8,7 +8,7 @@
  * instance (or fails on that instance alone, e.g. resuming one not suspended), so running a
  * job again after a restart is safe.
  */
-import type { Hono, MiddlewareHandler } from "hono";
+import type { Hono } from "hono";
 import { randomUUID } from "node:crypto";
 import type { BatonClient } from "../client/client.js";
 import { BatonError, InvalidArgumentError } from "../errors.js";
@@ -140,9 +140,8 @@ export class BulkJobs {
   }
 }
 
-export function bulkRoutes(app: Hono, options: { jobs: BulkJobs; writes: MiddlewareHandler }): void {
-  const { jobs } = options;
-  app.post("/api/bulk", options.writes, async (c) => {
+export function bulkRoutes(app: Hono, jobs: BulkJobs): void {
+  app.post("/api/bulk", async (c) => {
     queryOf(c, []);
     const { request, dryRun } = bulkRequestOf(await jsonBody(c));
     const ids = await jobs.matching(request);

@@ -20,7 +20,7 @@ import { dashboardRoutes } from "./dashboard-routes.js";
 import { statusOfCode } from "./error-status.js";
 import { LiveFeed, streamRoute } from "./live-stream.js";
 import { openApiDocument } from "./openapi.js";
-import { readOnlyGuard } from "./read-only.js";
+import { refuseWrites } from "./read-only.js";
 import { booleanParam, commonFilter, HttpError, integerParam, jsonBody, noBody, queryOf } from "./request-params.js";
 import { sessionCookie, sessionMatches, sessionRoutes } from "./session.js";
 
@@ -100,11 +100,11 @@ export function createHttpApi(options: HttpApiOptions): Hono {
   app.get("/api/openapi.json", (c) => c.json(openApiDocument()));
   sessionRoutes(app, token);
 
-  const writes = readOnlyGuard(options.readOnly === true);
+  if (options.readOnly) app.use("/api/*", refuseWrites);
   const feed = new LiveFeed(client);
   dashboardRoutes(app, { client, readOnly: options.readOnly === true, authenticated: token !== undefined });
   streamRoute(app, feed);
-  bulkRoutes(app, { jobs: new BulkJobs(client, feed), writes });
+  bulkRoutes(app, new BulkJobs(client, feed));
 
   const start = async (c: Context): Promise<Response> => {
     const name = c.req.param("name")!;
@@ -119,8 +119,8 @@ export function createHttpApi(options: HttpApiOptions): Hono {
     });
     return accepted(c, id, managementUrls(c, id));
   };
-  app.post("/api/orchestrators/:name", writes, start);
-  app.post("/api/orchestrators/:name/:instanceId", writes, start);
+  app.post("/api/orchestrators/:name", start);
+  app.post("/api/orchestrators/:name/:instanceId", start);
 
   app.get("/api/instances/:id", async (c) => {
     const id = c.req.param("id");
@@ -148,14 +148,14 @@ export function createHttpApi(options: HttpApiOptions): Hono {
     }
   });
 
-  app.post("/api/instances/:id/raiseEvent/:event", writes, async (c) => {
+  app.post("/api/instances/:id/raiseEvent/:event", async (c) => {
     queryOf(c, []);
     await client.raiseEvent(c.req.param("id"), c.req.param("event"), await jsonBody(c));
     return c.body(null, 202);
   });
 
   for (const action of ["terminate", "suspend", "resume", "rewind"] as const) {
-    app.post(`/api/instances/:id/${action}`, writes, async (c) => {
+    app.post(`/api/instances/:id/${action}`, async (c) => {
       const { reason } = queryOf(c, ["reason"]);
       await noBody(c);
       await client[action](c.req.param("id"), reason);
@@ -163,14 +163,14 @@ export function createHttpApi(options: HttpApiOptions): Hono {
     });
   }
 
-  app.post("/api/instances/:id/restart", writes, async (c) => {
+  app.post("/api/instances/:id/restart", async (c) => {
     queryOf(c, []);
     await noBody(c);
     const id = await client.restart(c.req.param("id"));
     return accepted(c, id, managementUrls(c, id));
   });
 
-  app.delete("/api/instances/:id", writes, async (c) => {
+  app.delete("/api/instances/:id", async (c) => {
     queryOf(c, []);
     const id = c.req.param("id");
     if (!(await client.purge(id))) throw new HttpError("INSTANCE_NOT_FOUND", `No instance "${id}" to purge.`);
@@ -190,7 +190,7 @@ export function createHttpApi(options: HttpApiOptions): Hono {
     return c.json({ instances, continuationToken: page.continuationToken ?? null });
   });
 
-  app.delete("/api/instances", writes, async (c) => {
+  app.delete("/api/instances", async (c) => {
     const query = queryOf(c, ["runtimeStatus", "name", "createdFrom", "createdTo", "instanceIdPrefix"]);
     if (Object.keys(query).length === 0) {
       throw new InvalidArgumentError("Purging needs at least one filter (e.g. ?runtimeStatus=Completed or ?createdTo=…): refusing to purge everything.");

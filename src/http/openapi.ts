@@ -19,7 +19,7 @@ const filters = [
 const common = {
   "400": error("Invalid input: a bad parameter, malformed JSON, a payload JSON cannot carry."),
   "401": error("Missing or wrong bearer token."),
-  "403": error("Without a token: a request to a non-local host name or from another site's web page."),
+  "403": error("Without a token: a request to a non-local host name or from another site's web page. Read-only API: a route that writes (READ_ONLY)."),
   "500": error("The store's file is damaged (STORE_CORRUPT), or an unexpected error (INTERNAL)."),
   "503": error("The store is unavailable."),
 };
@@ -52,7 +52,7 @@ export function openApiDocument(): object {
           .join(", ")}.`,
     },
     components: {
-      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      securitySchemes: { bearer: { type: "http", scheme: "bearer" }, session: { type: "apiKey", in: "cookie", name: "baton_session" } },
       schemas: {
         Error: {
           type: "object",
@@ -76,6 +76,53 @@ export function openApiDocument(): object {
             ].map((key) => [key, { type: "string" }]),
           ),
         },
+        StatusCounts: {
+          type: "object",
+          properties: Object.fromEntries(["Pending", "Running", "Suspended", "Completed", "Failed", "Terminated", "ContinuedAsNew"].map((k) => [k, { type: "integer" }])),
+        },
+        Filter: {
+          type: "object",
+          description: "Which instances: every key given must match. runtimeStatus is an array of statuses (or a comma-separated string).",
+          properties: {
+            runtimeStatus: { type: ["array", "string"], items: { type: "string" } },
+            name: { type: "string" },
+            instanceIdPrefix: { type: "string" },
+            createdFrom: { type: "string", format: "date-time" },
+            createdTo: { type: "string", format: "date-time" },
+          },
+        },
+        Worker: {
+          type: "object",
+          properties: {
+            workerId: { type: "string" },
+            orchestrations: { type: "array", items: { type: "string" } },
+            activities: { type: "array", items: { type: "string" } },
+            heartbeatAt: { type: "string", format: "date-time" },
+            leaseMs: { type: "integer" },
+          },
+        },
+        Divergence: {
+          type: "object",
+          description: "The first event where the code and the recorded history part.",
+          properties: {
+            index: { type: "integer" },
+            recorded: { type: "object", properties: { type: { type: "string" }, name: { type: "string" }, seq: { type: "integer" } } },
+            actual: { type: "string" },
+            message: { type: "string" },
+          },
+        },
+        BulkJob: {
+          type: "object",
+          properties: {
+            jobId: { type: "string" },
+            action: { type: "string" },
+            total: { type: "integer" },
+            done: { type: "integer", description: "Instances the action succeeded on." },
+            failed: { type: "integer" },
+            errors: { type: "array", maxItems: 50, items: { type: "object", properties: { instanceId: { type: "string" }, code: { type: "string" }, message: { type: "string" } } } },
+            finished: { type: "boolean" },
+          },
+        },
         InstanceStatus: {
           type: "object",
           required: ["instanceId", "name", "runtimeStatus", "createdAt", "lastUpdatedAt"],
@@ -96,12 +143,143 @@ export function openApiDocument(): object {
         },
       },
     },
-    security: [{ bearer: [] }],
+    security: [{ bearer: [] }, { session: [] }],
     paths: {
       "/api/health": {
         get: { summary: "The API and its store answer.", security: [], responses: { "200": { description: "Healthy." }, "500": common["500"], "503": common["503"] } },
       },
       "/api/openapi.json": { get: { summary: "This document.", responses: { "200": { description: "OpenAPI 3.1." }, "401": common["401"], "403": common["403"] } } },
+      "/api/session": {
+        post: {
+          summary: "Log a browser in: the body is { token }; the answer sets the HttpOnly cookie baton_session (an HMAC of the token) that every route then accepts.",
+          security: [],
+          requestBody: { required: true, content: json({ type: "object", required: ["token"], properties: { token: { type: "string" } } }) },
+          responses: { "200": { description: "{ authenticated } (false when the API has no token: nothing to log in to)." }, ...tooLarge, ...common },
+        },
+        delete: { summary: "Log out: the session cookie is cleared.", responses: { "204": { description: "Logged out." }, ...common } },
+      },
+      "/api/info": {
+        get: {
+          summary: "What the API is, for a dashboard: version, read-only, the store's kind, whether a token protects it.",
+          responses: {
+            "200": {
+              description: "The API.",
+              content: json({
+                type: "object",
+                properties: { version: { type: "string" }, readOnly: { type: "boolean" }, store: { type: "string", enum: ["sqlite", "postgres"] }, authenticated: { type: "boolean" } },
+              }),
+            },
+            ...common,
+          },
+        },
+      },
+      "/api/functions": {
+        get: {
+          summary: "Every function a worker announced, and whether a live worker hosts it.",
+          responses: { "200": { description: "{ orchestrations: [{ name, hosted }], activities: [{ name, hosted }] }" }, ...common },
+        },
+      },
+      "/api/workers": {
+        get: {
+          summary: "The live workers (heartbeat younger than their lease).",
+          responses: { "200": { description: "{ workers }", content: json({ type: "object", properties: { workers: { type: "array", items: ref("Worker") } } }) }, ...common },
+        },
+      },
+      "/api/instances/counts": {
+        get: {
+          summary: "Instances per status. Unfiltered: exact. Filtered: each count stops at cap (default 10,000) and capped is true when one did.",
+          parameters: [...filters, { name: "cap", in: "query", schema: { type: "integer", minimum: 1 } }],
+          responses: {
+            "200": { description: "{ counts, capped }", content: json({ type: "object", properties: { counts: ref("StatusCounts"), capped: { type: "boolean" } } }) },
+            ...common,
+          },
+        },
+      },
+      "/api/instances/{id}/history": {
+        get: {
+          summary: "A page of an instance's history, from position `from`; `next` is the position to ask for next, null at the end.",
+          parameters: [
+            instanceId,
+            { name: "from", in: "query", schema: { type: "integer", minimum: 0, default: 0 } },
+            { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 5000, default: 500 } },
+          ],
+          responses: {
+            "200": {
+              description: "{ events, total, next }",
+              content: json({ type: "object", properties: { events: { type: "array", items: { type: "object" } }, total: { type: "integer" }, next: { type: ["integer", "null"] } } }),
+            },
+            "404": error("No such instance."),
+            ...common,
+          },
+        },
+      },
+      "/api/instances/{id}/replayCheck": {
+        post: {
+          summary: "Replay the stored history against the orchestration registered in this process. Writes nothing.",
+          parameters: [instanceId],
+          responses: {
+            "200": { description: "{ ok: true, events } or { ok: false, divergence }", content: json({ type: "object", properties: { ok: { type: "boolean" }, events: { type: "integer" }, divergence: ref("Divergence") } }) },
+            "404": error("No such instance."),
+            "409": error("This process has no code for the instance's orchestration (NO_CODE_LOADED)."),
+            ...common,
+          },
+        },
+      },
+      "/api/replayCheck": {
+        post: {
+          summary: "Replay check of the instances matching a filter (default: Pending, Running and Suspended ones), at most limit (default 1000).",
+          requestBody: { required: false, content: json({ type: "object", properties: { filter: ref("Filter"), limit: { type: "integer", minimum: 1 } } }) },
+          responses: {
+            "200": {
+              description: "{ checked, diverged: [{ instanceId, name, divergence }], noCode: [names this process cannot replay] }",
+              content: json({ type: "object", properties: { checked: { type: "integer" }, diverged: { type: "array", items: { type: "object" } }, noCode: { type: "array", items: { type: "string" } } } }),
+            },
+            ...tooLarge,
+            ...common,
+          },
+        },
+      },
+      "/api/stream": {
+        get: {
+          summary:
+            "Server-Sent Events: `instances` (changes since the last event, at most 2 a second), `workers` (when the live workers change), `bulk` (a job's progress), a comment every 15 s.",
+          responses: { "200": { description: "text/event-stream", content: { "text/event-stream": { schema: { type: "string" } } } }, ...common },
+        },
+      },
+      "/api/bulk": {
+        post: {
+          summary: "One action on every instance matching a filter (an empty filter is refused). dryRun counts them; otherwise a job starts.",
+          requestBody: {
+            required: true,
+            content: json({
+              type: "object",
+              required: ["action", "filter"],
+              properties: {
+                action: { type: "string", enum: ["terminate", "suspend", "resume", "rewind", "restart", "purge", "raiseEvent"] },
+                filter: ref("Filter"),
+                reason: { type: "string" },
+                eventName: { type: "string" },
+                eventData: {},
+                dryRun: { type: "boolean" },
+              },
+            }),
+          },
+          responses: {
+            "200": { description: "Dry run: { count }." },
+            "202": { description: "Started: { jobId, total }. Follow it with GET /api/bulk/{jobId} or the stream's bulk events." },
+            ...tooLarge,
+            ...full,
+            ...common,
+          },
+        },
+      },
+      "/api/bulk/{jobId}": {
+        get: {
+          summary: "A bulk job's progress. Jobs live in the serving process: a restart forgets them (the actions are safe to run again).",
+          parameters: [{ name: "jobId", in: "path", required: true, schema: { type: "string" } }],
+          responses: { "200": { description: "The job.", content: json(ref("BulkJob")) }, "404": error("No such job in this process (BULK_JOB_NOT_FOUND)."), ...common },
+        },
+      },
       "/api/orchestrators/{name}": {
         post: {
           summary: "Start an instance with a generated id. The body (JSON, optional) is the input.",

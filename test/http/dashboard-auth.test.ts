@@ -73,6 +73,7 @@ describe("read-only mode", () => {
       ["POST", "/api/orchestrators/Hello", '"x"'],
       ["POST", "/api/orchestrators/Hello/ro-2", '"x"'],
       ["POST", "/api/instances/ro-1/raiseEvent/Go", "1"],
+      ["POST", "/api/instances/ro-1/raiseEvent/replayCheck", "1"], // named like a read, still a write
       ["POST", "/api/instances/ro-1/terminate", ""],
       ["POST", "/api/instances/ro-1/suspend", ""],
       ["POST", "/api/instances/ro-1/resume", ""],

@@ -291,7 +291,7 @@ export class SqliteStore implements InstanceStore, WorkQueue {
   async countInstancesWhere(filter: PurgeFilter, cap?: number): Promise<StatusCounts> {
     const rows = statusesToCount(filter.runtimeStatus).map((status) => {
       const params: unknown[] = [];
-      const where = filterTerms({ ...filter, runtimeStatus: [status] }, (value) => (params.push(value), "?"));
+      const where = filterTerms({ ...filter, runtimeStatus: [status] }, (value) => (params.push(value), "?"), { prefixRange: true });
       const text =
         cap === undefined
           ? `SELECT count(*) AS n FROM instances WHERE ${where.join(" AND ")}`
