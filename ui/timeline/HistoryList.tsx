@@ -24,7 +24,8 @@ export function HistoryList({ history, total, loadMore }: HistoryListProps): JSX
   const virtual = useVirtualRows(history.length, HISTORY_ROW_PX);
   const [selected, setSelected] = useState<number | undefined>(undefined);
   const [detailOpen, setDetailOpen] = useState(false);
-  const focusWanted = useRef(false);
+  /** The row to focus once rendered: the last one asked for wins. */
+  const focusWanted = useRef<number | undefined>(undefined);
   const originMs = history[0] ? entryTimeMs(history[0]) : 0;
   const more = history.length < total;
 
@@ -33,14 +34,17 @@ export function HistoryList({ history, total, loadMore }: HistoryListProps): JSX
   }, [more, virtual.end, history.length, loadMore]);
 
   useEffect(() => {
-    if (!focusWanted.current || selected === undefined) return;
-    focusWanted.current = false;
-    virtual.ref.current?.querySelector<HTMLElement>(`[data-row="${selected}"]`)?.focus({ preventScroll: true });
+    const wanted = focusWanted.current;
+    if (wanted === undefined) return;
+    const element = virtual.ref.current?.querySelector<HTMLElement>(`[data-row="${wanted}"]`);
+    if (!element) return; // not rendered yet: the next render's effect focuses it
+    focusWanted.current = undefined;
+    element.focus({ preventScroll: true });
   });
 
   const select = (index: number): void => {
     const clamped = Math.max(0, Math.min(history.length - 1, index));
-    focusWanted.current = true;
+    focusWanted.current = clamped;
     setSelected(clamped);
     virtual.reveal(clamped);
   };

@@ -44,7 +44,8 @@ export function Timeline({ history, total, loadMore, nowMs }: TimelineProps): JS
   const view = zoomed ?? fitView(span.startMs, span.endMs, trackPx);
   const [selected, setSelected] = useState<number | undefined>(undefined);
   const [detailOpen, setDetailOpen] = useState(false);
-  const focusWanted = useRef(false);
+  /** The row to focus once rendered: the last one asked for wins. */
+  const focusWanted = useRef<number | undefined>(undefined);
 
   const more = history.length < total;
   useEffect(() => {
@@ -52,14 +53,17 @@ export function Timeline({ history, total, loadMore, nowMs }: TimelineProps): JS
   }, [more, virtual.end, rows.length, loadMore]);
 
   useEffect(() => {
-    if (!focusWanted.current || selected === undefined) return;
-    focusWanted.current = false;
-    virtual.ref.current?.querySelector<HTMLElement>(`[data-row="${selected}"]`)?.focus({ preventScroll: true });
+    const wanted = focusWanted.current;
+    if (wanted === undefined) return;
+    const element = virtual.ref.current?.querySelector<HTMLElement>(`[data-row="${wanted}"]`);
+    if (!element) return; // not rendered yet: the next render's effect focuses it
+    focusWanted.current = undefined;
+    element.focus({ preventScroll: true });
   });
 
   const select = (index: number): void => {
     const clamped = Math.max(0, Math.min(rows.length - 1, index));
-    focusWanted.current = true;
+    focusWanted.current = clamped;
     setSelected(clamped);
     virtual.reveal(clamped);
   };
