@@ -140,6 +140,20 @@ function hintOf(kind: string, suggestion: { name: string; isKind?: string } | un
   return ` Did you mean "${suggestion.name}"?`;
 }
 
+/**
+ * A replay check was asked of a process that does not have the orchestration's code: it can
+ * only replay against the functions registered in it (createBaton({ functions })).
+ */
+export class NoCodeLoadedError extends BatonError {
+  override readonly code = "NO_CODE_LOADED";
+  constructor(readonly orchestrationName: string) {
+    super(
+      `This process has no code for orchestration "${orchestrationName}": a replay check runs against the functions registered here. ` +
+        `Ask a process that hosts it (e.g. \`baton dev\` on its module), or run \`baton replay-check\` with the module.`,
+    );
+  }
+}
+
 /** A value cannot be carried as JSON (a function, a BigInt, a cycle, a symbol...). */
 export class SerializationError extends BatonError {
   override readonly code = "SERIALIZATION_FAILED";

@@ -14,10 +14,25 @@ import { serialize } from "../definitions/payload.js";
 import type { Registry } from "../definitions/registry.js";
 import { toMs, toTimeMs, type Duration } from "../definitions/duration.js";
 import { ClosedError, InstanceNotFoundError, InvalidArgumentError, NotRegisteredError, TimeoutError } from "../errors.js";
-import { FINISHED_STATUSES, RuntimeStatus, type InstanceStore } from "../store/store.js";
+import { FINISHED_STATUSES, LIVE_STATUSES, RuntimeStatus, type InstanceStore, type PurgeFilter } from "../store/store.js";
 import type { CompletionNotifier } from "../support/completion-notifier.js";
 import { clampedDelay } from "../support/long-timeout.js";
 import { CompletionWatcher } from "./completion-watcher.js";
+import {
+  changedSince,
+  countInstances,
+  DEFAULT_HISTORY_PAGE,
+  historyPage,
+  listFunctions,
+  listWorkers,
+  MAX_CHANGES,
+  type FunctionsInfo,
+  type HistoryPage,
+  type InstanceChange,
+  type InstanceCounts,
+  type WorkerInfo,
+} from "./dashboard-reads.js";
+import { replayCheckInstance, replayCheckMany, type InstanceReplayCheck, type ReplayCheckSummary } from "./replay-check.js";
 import { toInstanceStatus, type InstanceStatus } from "./instance-status.js";
 
 export interface StartNewOptions<In> {
@@ -55,6 +70,10 @@ export const MAX_PAGE_SIZE = 1000;
 
 /** The filter of purgeWhere: the filter of list, without paging. */
 export type PurgeWhereFilter = Omit<ListFilter, "pageSize" | "continuationToken">;
+/** The filter of countInstances and replayCheckWhere: the filter of list, without paging. */
+export type InstanceCountFilter = PurgeWhereFilter;
+/** Instances replayCheckWhere checks at most, by default. */
+export const DEFAULT_REPLAY_CHECK_LIMIT = 1000;
 /** Instances purged per transaction: a long purge leaves the write lock to others in between. */
 const PURGE_BATCH = 1000;
 
@@ -83,6 +102,9 @@ const LIST_FILTER_KEYS = knownKeys<ListFilter>()({
   continuationToken: true,
 });
 const PURGE_FILTER_KEYS = knownKeys<PurgeWhereFilter>()({ runtimeStatus: true, name: true, createdFrom: true, createdTo: true, instanceIdPrefix: true });
+const COUNT_OPTION_KEYS = knownKeys<{ cap?: number }>()({ cap: true });
+const HISTORY_PAGE_KEYS = knownKeys<{ from?: number; limit?: number }>()({ from: true, limit: true });
+const CHANGES_KEYS = knownKeys<{ limit?: number }>()({ limit: true });
 const PURGE_OPTION_KEYS = knownKeys<NonNullable<Parameters<BatonClient["purgeWhere"]>[1]>>()({ onProgress: true });
 
 export class BatonClient {
@@ -316,24 +338,99 @@ export class BatonClient {
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
       throw new InvalidArgumentError(`pageSize must be a whole number from 1 to ${MAX_PAGE_SIZE}, got ${filter.pageSize}.`);
     }
-    const statuses = filter.runtimeStatus;
-    const known: readonly string[] = Object.values(RuntimeStatus);
-    if (statuses !== undefined && (!Array.isArray(statuses) || statuses.some((s) => !known.includes(s)))) {
-      throw new InvalidArgumentError(`runtimeStatus must be an array of ${Object.keys(RuntimeStatus).join(", ")}.`);
-    }
     const page = await this.options.store.listInstances({
       pageSize,
-      ...(statuses ? { runtimeStatus: statuses } : {}),
-      ...(filter.name !== undefined ? { name: filter.name } : {}),
-      ...(filter.createdFrom !== undefined ? { createdFrom: dateMs(filter.createdFrom, "createdFrom") } : {}),
-      ...(filter.createdTo !== undefined ? { createdTo: dateMs(filter.createdTo, "createdTo") } : {}),
-      ...(filter.instanceIdPrefix !== undefined ? { instanceIdPrefix: filter.instanceIdPrefix } : {}),
+      ...storeFilterOf(filter),
       ...(filter.continuationToken !== undefined ? { continuationToken: filter.continuationToken } : {}),
     });
     return {
       instances: page.instances.map((record) => toInstanceStatus(record, { showInput: false })),
       continuationToken: page.continuationToken,
     };
+  }
+
+  /**
+   * How many instances are in each status, under an optional filter. Unfiltered, the counts are
+   * exact; filtered, each stops at `cap` (default 10,000) and `capped` says one did.
+   */
+  async countInstances(filter: InstanceCountFilter = {}, options: { cap?: number } = {}): Promise<InstanceCounts> {
+    this.assertOpen();
+    checkKeys(filter, PURGE_FILTER_KEYS, "countInstances", "filter key");
+    checkKeys(options, COUNT_OPTION_KEYS, "countInstances");
+    return countInstances(this.options.store, storeFilterOf(filter), options.cap);
+  }
+
+  /** The running workers (heartbeat younger than their lease): what each hosts and when it last beat. */
+  async listWorkers(): Promise<WorkerInfo[]> {
+    this.assertOpen();
+    return listWorkers(this.options.store, this.options.now());
+  }
+
+  /** Every function a worker announced, and whether a running worker hosts it now. */
+  async listFunctions(): Promise<FunctionsInfo> {
+    this.assertOpen();
+    return listFunctions(this.options.store, this.options.now());
+  }
+
+  /**
+   * A page of an instance's history: up to `limit` events (default 500, at most 5,000) from
+   * position `from` (default 0); `next` is where the following page starts, null at the end.
+   * Null when there is no such instance.
+   */
+  async getHistoryPage(instanceId: string, options: { from?: number; limit?: number } = {}): Promise<HistoryPage | null> {
+    this.assertOpen();
+    validateInstanceId(instanceId);
+    checkKeys(options, HISTORY_PAGE_KEYS, "getHistoryPage");
+    return historyPage(this.options.store, instanceId, options.from ?? 0, options.limit ?? DEFAULT_HISTORY_PAGE);
+  }
+
+  /** Instances that changed at or after `since`, the latest first, at most `limit` (default and largest 1,000). */
+  async changedSince(since: Date, options: { limit?: number } = {}): Promise<InstanceChange[]> {
+    this.assertOpen();
+    checkKeys(options, CHANGES_KEYS, "changedSince");
+    return changedSince(this.options.store, dateMs(since, "since"), options.limit ?? MAX_CHANGES);
+  }
+
+  /**
+   * Replays the instance's stored history against the orchestration registered in this process
+   * (createBaton's functions): `{ ok: true, events }`, or the first event where code and
+   * history part. Rejects with NoCodeLoadedError when this process has no code for it.
+   */
+  async replayCheck(instanceId: string): Promise<InstanceReplayCheck> {
+    this.assertOpen();
+    validateInstanceId(instanceId);
+    return replayCheckInstance(this.options.store, this.options.registry, this.options.maxPayloadBytes, instanceId);
+  }
+
+  /**
+   * replayCheck over the instances matching `filter` (by default those still running: Pending,
+   * Running, Suspended), the oldest first, at most `limit` (default 1,000). Instances of
+   * orchestrations this process has no code for are not checked; their names are in `noCode`.
+   */
+  async replayCheckWhere(filter: InstanceCountFilter = {}, options: { limit?: number } = {}): Promise<ReplayCheckSummary> {
+    this.assertOpen();
+    checkKeys(filter, PURGE_FILTER_KEYS, "replayCheckWhere", "filter key");
+    checkKeys(options, CHANGES_KEYS, "replayCheckWhere");
+    const limit = options.limit ?? DEFAULT_REPLAY_CHECK_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1) throw new InvalidArgumentError(`replayCheckWhere limit must be a whole number of at least 1, got ${limit}.`);
+    const storeFilter = { runtimeStatus: LIVE_STATUSES, ...storeFilterOf(filter) };
+    const instances: { instanceId: string; name: string }[] = [];
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.options.store.listInstances({
+        ...storeFilter,
+        pageSize: Math.min(MAX_PAGE_SIZE, limit - instances.length),
+        ...(continuationToken === undefined ? {} : { continuationToken }),
+      });
+      instances.push(...page.instances);
+      continuationToken = page.continuationToken;
+    } while (continuationToken !== undefined && instances.length < limit);
+    return replayCheckMany(this.options.store, this.options.registry, this.options.maxPayloadBytes, instances);
+  }
+
+  /** Which database the store is: what a dashboard shows, and what it may expect of counts. */
+  get storeKind(): "sqlite" | "postgres" {
+    return /^postgres(ql)?:/i.test(this.options.store.url) ? "postgres" : "sqlite";
   }
 
   /** Closes a client made by createClient (and its store). */
@@ -386,6 +483,25 @@ function assertOrchestration(expected: OrchestrationDefinition | undefined, name
   throw new InvalidArgumentError(
     `Instance "${instanceId}" runs orchestration "${name}", not "${expected.name}": pass the definition of "${name}", or the id alone.`,
   );
+}
+
+/** A list filter, checked, as the store takes it. */
+function storeFilterOf(filter: InstanceCountFilter): PurgeFilter {
+  const statuses = filter.runtimeStatus;
+  const known: readonly string[] = Object.values(RuntimeStatus);
+  if (statuses !== undefined && (!Array.isArray(statuses) || statuses.some((s) => !known.includes(s)))) {
+    throw new InvalidArgumentError(`runtimeStatus must be an array of ${Object.keys(RuntimeStatus).join(", ")}.`);
+  }
+  if (filter.instanceIdPrefix !== undefined && typeof filter.instanceIdPrefix !== "string") {
+    throw new InvalidArgumentError("instanceIdPrefix must be a string.");
+  }
+  return {
+    ...(statuses ? { runtimeStatus: statuses } : {}),
+    ...(filter.name !== undefined ? { name: filter.name } : {}),
+    ...(filter.createdFrom !== undefined ? { createdFrom: dateMs(filter.createdFrom, "createdFrom") } : {}),
+    ...(filter.createdTo !== undefined ? { createdTo: dateMs(filter.createdTo, "createdTo") } : {}),
+    ...(filter.instanceIdPrefix !== undefined ? { instanceIdPrefix: filter.instanceIdPrefix } : {}),
+  };
 }
 
 function dateMs(value: Date, what: string): number {

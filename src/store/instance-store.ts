@@ -4,6 +4,8 @@
  * in store.ts.
  */
 import type { InboxMessage } from "../engine/history-event.js";
+import type { HistoryEvent } from "../engine/history-event.js";
+import type { InstanceChange, StatusCounts, WorkerRecord } from "./dashboard-reads.js";
 import type { FailureDetails, RuntimeStatus, StoreConnection } from "./store.js";
 
 export interface InstanceRecord {
@@ -70,4 +72,12 @@ export interface InstanceStore extends StoreConnection {
    * heartbeat is younger than its lease): its orchestration, the activities of its queued tasks.
    */
   unhostedWork(instanceId: string, now: number): Promise<{ orchestration?: string; activities: string[] }>;
+  /** Workers whose last heartbeat is younger than their lease, by id. */
+  liveWorkers(now: number): Promise<WorkerRecord[]>;
+  /** Up to `limit` events of the history from position `from`, and how long it is; null when there is no such instance. */
+  historyRange(instanceId: string, from: number, limit: number): Promise<{ events: HistoryEvent[]; total: number } | null>;
+  /** Instances matching `filter` per status, each count stopping at `cap` (without a cap, exact). */
+  countInstancesWhere(filter: PurgeFilter, cap?: number): Promise<StatusCounts>;
+  /** Up to `limit` instances changed at or after `since`, the latest change first (through the updated_at index). */
+  changedSince(since: number, limit: number): Promise<InstanceChange[]>;
 }

@@ -35,6 +35,7 @@ import type { HistoryEvent } from "../engine/history-event.js";
 import type { InstanceStore } from "./instance-store.js";
 import type { WorkQueue } from "./work-queue.js";
 
+export type { InstanceChange, StatusCounts, WorkerRecord } from "./dashboard-reads.js";
 export type { CreateInstanceRequest, InstanceFilter, InstanceRecord, InstanceStore, PurgeFilter } from "./instance-store.js";
 export {
   outcomeMessage,

@@ -9,7 +9,7 @@ import { Registry } from "../definitions/registry.js";
 import { fromHistoryEntry } from "../engine/history-entry.js";
 import { checkHistory, type ReplayCheckResult } from "../engine/replay-check.js";
 import { InvalidArgumentError } from "../errors.js";
-import { afterMicrotasks } from "../worker/microtasks.js";
+import { afterMicrotasks } from "../support/microtasks.js";
 
 export type { Divergence, RecordedEvent, ReplayCheckResult } from "../engine/replay-check.js";
 

@@ -15,7 +15,7 @@ import type { Logger } from "../definitions/logger.js";
 import type { Registry } from "../definitions/registry.js";
 import type { EpisodeResult } from "../engine/command.js";
 import { guardedRun, unguardedLogger } from "./determinism-guard.js";
-import { afterMicrotasks } from "./microtasks.js";
+import { afterMicrotasks } from "../support/microtasks.js";
 import { OrchestrationRun } from "../engine/orchestration-run.js";
 import { terminationEpisode } from "../engine/termination.js";
 import { BatonError, STALLED_INSTANCE_FIX } from "../errors.js";

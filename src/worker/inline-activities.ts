@@ -18,7 +18,7 @@ import { outcomeMessage, type ActivityWorkItem, type CommitOp, type Orchestratio
 import type { EpisodeRun } from "./determinism-guard.js";
 import type { InlineAttempt } from "./inline-attempt.js";
 import type { Leaseholder } from "./leaseholder.js";
-import { afterMicrotasks } from "./microtasks.js";
+import { afterMicrotasks } from "../support/microtasks.js";
 
 type ScheduleTask = Extract<Command, { type: "ScheduleTask" }>;
 

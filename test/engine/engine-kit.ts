@@ -8,7 +8,7 @@ import { DEFAULT_MAX_PAYLOAD_BYTES } from "../../src/definitions/payload.js";
 import type { Command, EpisodeResult } from "../../src/engine/command.js";
 import type { HistoryEvent, InboxMessage } from "../../src/engine/history-event.js";
 import { OrchestrationRun } from "../../src/engine/orchestration-run.js";
-import { afterMicrotasks } from "../../src/worker/microtasks.js";
+import { afterMicrotasks } from "../../src/support/microtasks.js";
 import { EngineHarness } from "../helpers/engine-harness.js";
 
 export interface ScenarioRun {

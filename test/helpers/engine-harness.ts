@@ -7,7 +7,7 @@ import type { OrchestrationDefinition } from "../../src/definitions/orchestratio
 import { DEFAULT_MAX_PAYLOAD_BYTES } from "../../src/definitions/payload.js";
 import type { EpisodeResult } from "../../src/engine/command.js";
 import type { HistoryEvent, InboxMessage } from "../../src/engine/history-event.js";
-import { afterMicrotasks } from "../../src/worker/microtasks.js";
+import { afterMicrotasks } from "../../src/support/microtasks.js";
 import { OrchestrationRun } from "../../src/engine/orchestration-run.js";
 
 export function newRun(definition: OrchestrationDefinition<any, any>, instanceId = "test-instance"): OrchestrationRun {

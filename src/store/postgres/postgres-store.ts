@@ -11,6 +11,16 @@ import { BatonError, InstanceAlreadyExistsError, InstanceNotFinishedError, Schem
 import type { HistoryEvent, InboxMessage } from "../../engine/history-event.js";
 import { faultPoint } from "../../observability/fault-points.js";
 import { decodeToken } from "../continuation-token.js";
+import {
+  eventsInRange,
+  instanceChange,
+  statusCounts,
+  statusesToCount,
+  workerRecord,
+  type InstanceChange,
+  type StatusCounts,
+  type WorkerRecord,
+} from "../dashboard-reads.js";
 import { filterTerms, finishedOnly, pageOf } from "../instance-filter.js";
 import type { InstanceRow } from "../instance-row.js";
 import type { EpisodeOp } from "../plan/episode-writes.js";
@@ -44,6 +54,7 @@ import { HintListener } from "./hint-listener.js";
 import { HintSender } from "./hint-sender.js";
 import { migrate } from "./migrate.js";
 import {
+  countInstancesWhere,
   DELETE_SEGMENTS,
   INSERT_INSTANCE,
   INSERT_SEGMENTS,
@@ -58,8 +69,12 @@ import {
   QUEUED_TASK_NAMES,
   REWOUND_INSTANCE,
   RUNTIME_STATUSES,
+  SELECT_CHANGED_SINCE,
+  SELECT_HISTORY_LENGTH,
   SELECT_INSTANCE,
   SELECT_SEGMENTS,
+  SELECT_SEGMENTS_IN_RANGE,
+  SELECT_WORKERS,
   SET_RUNTIME_STATUS,
   SUSPENSION_TIME,
 } from "./statements/instances.js";
@@ -309,6 +324,36 @@ export class PostgresStore implements InstanceStore, WorkQueue {
     const workers = await this.db.query<{ activities: string; orchestrations: string }>(LIVE_WORKERS, [now]);
     const queued = await this.db.query<{ name: string }>(QUEUED_TASK_NAMES, [instanceId, row.execution_id, now]);
     return unhostedWork(row, workers.rows, queued.rows.map((r) => r.name));
+  }
+
+  async liveWorkers(now: number): Promise<WorkerRecord[]> {
+    return (await this.db.query<Parameters<typeof workerRecord>[0]>(SELECT_WORKERS, [now])).rows.map(workerRecord);
+  }
+
+  async historyRange(instanceId: string, from: number, limit: number): Promise<{ events: HistoryEvent[]; total: number } | null> {
+    const row = (await this.db.query<{ history_length: number }>(SELECT_HISTORY_LENGTH, [instanceId])).rows[0];
+    if (!row) return null;
+    const segments = await this.db.query<{ first_position: number; events: string }>(SELECT_SEGMENTS_IN_RANGE, [instanceId, from, from + limit]);
+    const parsed = segments.rows.map((segment) => ({ first: segment.first_position, events: JSON.parse(segment.events) as HistoryEvent[] }));
+    return { events: eventsInRange(parsed, from, limit), total: Number(row.history_length) };
+  }
+
+  async countInstancesWhere(filter: PurgeFilter, cap?: number): Promise<StatusCounts> {
+    const rows = await Promise.all(
+      statusesToCount(filter.runtimeStatus).map(async (status) => {
+        const params: unknown[] = [];
+        const param = (value: unknown): string => `$${params.push(value)}`;
+        const where = filterTerms({ ...filter, runtimeStatus: [status] }, param);
+        const text = countInstancesWhere(where, cap === undefined ? undefined : param(cap));
+        const { n } = (await this.db.query<{ n: string }>(text, params)).rows[0]!;
+        return { runtime_status: status, n };
+      }),
+    );
+    return statusCounts(rows);
+  }
+
+  async changedSince(since: number, limit: number): Promise<InstanceChange[]> {
+    return (await this.db.query<Parameters<typeof instanceChange>[0]>(SELECT_CHANGED_SINCE, [since, limit])).rows.map(instanceChange);
   }
 
   // ---- claims, leases and commits --------------------------------------------------------

@@ -145,6 +145,17 @@ export const SQL = {
     ON CONFLICT (worker_id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`,
   deleteWorker: `DELETE FROM workers WHERE worker_id = ?`,
   selectLiveWorkers: `SELECT activities, orchestrations FROM workers WHERE heartbeat_at + lease_ms >= ?`,
+  // The dashboard's reads (dashboard-reads.ts).
+  selectWorkers: `SELECT * FROM workers WHERE heartbeat_at + lease_ms >= ? ORDER BY worker_id`,
+  selectHistoryLength: `SELECT history_length FROM instances WHERE instance_id = ?`,
+  // The segment holding position @from and those after it, up to position @to (excluded).
+  selectSegmentsInRange: `SELECT first_position, events FROM history_segments
+    WHERE instance_id = @instanceId AND first_position < @to
+      AND first_position >= coalesce((SELECT max(first_position) FROM history_segments
+        WHERE instance_id = @instanceId AND first_position <= @from), 0)
+    ORDER BY first_position`,
+  selectChangedSince: `SELECT instance_id, name, runtime_status, created_at, updated_at FROM instances
+    WHERE updated_at >= ? ORDER BY updated_at DESC LIMIT ?`,
   selectQueuedTaskNames: `SELECT DISTINCT name FROM activity_tasks WHERE instance_id = ? AND execution_id = ? AND lease_expires_at <= ?`,
 } as const;
 

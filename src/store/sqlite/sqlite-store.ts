@@ -34,6 +34,16 @@ import type {
   WorkQueue,
 } from "../store.js";
 import { decodeToken } from "../continuation-token.js";
+import {
+  eventsInRange,
+  instanceChange,
+  statusCounts,
+  statusesToCount,
+  workerRecord,
+  type InstanceChange,
+  type StatusCounts,
+  type WorkerRecord,
+} from "../dashboard-reads.js";
 import { filterTerms, finishedOnly, pageOf } from "../instance-filter.js";
 import { rowToInstance, type InstanceRow } from "../instance-row.js";
 import { delivery, isFinished, restartRequest, type Suspension } from "../plan/instance-changes.js";
@@ -262,6 +272,39 @@ export class SqliteStore implements InstanceStore, WorkQueue {
 
   async knownFunctions(): Promise<{ activities: string[]; orchestrations: string[] }> {
     return functionsByKind(this.file.read(() => this.sql.selectFunctions.all() as { kind: string; name: string }[]));
+  }
+
+  async liveWorkers(now: number): Promise<WorkerRecord[]> {
+    return this.file.read(() => (this.sql.selectWorkers.all(now) as Parameters<typeof workerRecord>[0][]).map(workerRecord));
+  }
+
+  async historyRange(instanceId: string, from: number, limit: number): Promise<{ events: HistoryEvent[]; total: number } | null> {
+    return this.file.read(() => {
+      const row = this.sql.selectHistoryLength.get(instanceId) as { history_length: number } | undefined;
+      if (!row) return null;
+      const segments = this.sql.selectSegmentsInRange.all({ instanceId, from, to: from + limit }) as { first_position: number; events: string }[];
+      const parsed = segments.map((segment) => ({ first: segment.first_position, events: JSON.parse(segment.events) as HistoryEvent[] }));
+      return { events: eventsInRange(parsed, from, limit), total: row.history_length };
+    });
+  }
+
+  async countInstancesWhere(filter: PurgeFilter, cap?: number): Promise<StatusCounts> {
+    const rows = statusesToCount(filter.runtimeStatus).map((status) => {
+      const params: unknown[] = [];
+      const where = filterTerms({ ...filter, runtimeStatus: [status] }, (value) => (params.push(value), "?"));
+      const text =
+        cap === undefined
+          ? `SELECT count(*) AS n FROM instances WHERE ${where.join(" AND ")}`
+          : `SELECT count(*) AS n FROM (SELECT 1 FROM instances WHERE ${where.join(" AND ")} LIMIT ?)`;
+      if (cap !== undefined) params.push(cap);
+      const { n } = this.file.read(() => this.file.db.prepare(text).get(...params) as { n: number });
+      return { runtime_status: status, n };
+    });
+    return statusCounts(rows);
+  }
+
+  async changedSince(since: number, limit: number): Promise<InstanceChange[]> {
+    return this.file.read(() => (this.sql.selectChangedSince.all(since, limit) as Parameters<typeof instanceChange>[0][]).map(instanceChange));
   }
 
   async claim(request: WorkClaim): Promise<ClaimedWork> {

@@ -119,3 +119,25 @@ export function listInstances(where: readonly string[], limit: string): string {
 export function lockPurgeable(where: readonly string[], limit: string): string {
   return `SELECT instance_id FROM instances WHERE ${where.join(" AND ")} LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
 }
+
+// The dashboard's reads (dashboard-reads.ts).
+export const SELECT_WORKERS = "SELECT * FROM workers WHERE heartbeat_at + lease_ms >= $1 ORDER BY worker_id";
+
+export const SELECT_HISTORY_LENGTH = "SELECT history_length FROM instances WHERE instance_id = $1";
+
+/** The segment holding position $2 and those after it, up to position $3 (excluded). */
+export const SELECT_SEGMENTS_IN_RANGE = `SELECT first_position, events FROM history_segments
+    WHERE instance_id = $1 AND first_position < $3
+      AND first_position >= coalesce((SELECT max(first_position) FROM history_segments
+        WHERE instance_id = $1 AND first_position <= $2), 0)
+    ORDER BY first_position`;
+
+export const SELECT_CHANGED_SINCE = `SELECT instance_id, name, runtime_status, created_at, updated_at FROM instances
+    WHERE updated_at >= $1 ORDER BY updated_at DESC LIMIT $2`;
+
+/** How many instances match the filter's terms, stopping at the limit's placeholder when there is one. */
+export function countInstancesWhere(where: readonly string[], limit: string | undefined): string {
+  return limit === undefined
+    ? `SELECT count(*) AS n FROM instances WHERE ${where.join(" AND ")}`
+    : `SELECT count(*) AS n FROM (SELECT 1 FROM instances WHERE ${where.join(" AND ")} LIMIT ${limit}) AS capped`;
+}

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { orchestration } from "../../src/index.js";
 import { activity } from "../../src/definitions/activity.js";
-import { afterMicrotasks } from "../../src/worker/microtasks.js";
+import { afterMicrotasks } from "../../src/support/microtasks.js";
 import { EngineHarness } from "../helpers/engine-harness.js";
 import { scheduleTasks } from "../engine/engine-kit.js";
 

@@ -1,0 +1,1 @@
+CREATE INDEX instances_by_updated ON instances (updated_at);
