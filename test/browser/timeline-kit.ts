@@ -2,9 +2,10 @@
  * For the timeline's browser tests and bench/dashboard-browser.ts: the history view on its own
  * page (ui/timeline/harness.tsx, bundled here as the dashboard's build bundles main.tsx), served
  * with the dashboard's Content-Security-Policy by a small server that answers
- * GET /api/instances/:id/history (the paging route of the HTTP API: `{ events, total, next }`)
- * and GET /api/metrics from data the test gives, and a history of any length shaped like a
- * real one (fan-outs of activities, queue retries, a failure, timers, events).
+ * GET /api/instances/:id/history (the paging route of the HTTP API: `{ events, total, next }`,
+ * from a client's getHistoryPage or from entries the test gives) and GET /api/metrics, and a
+ * history of any length shaped like a real one (fan-outs of activities, queue retries, a
+ * failure, timers, events).
  */
 import { createServer, type Server } from "node:http";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -54,12 +55,24 @@ export async function bundleHarness(): Promise<{ script: Uint8Array; style: Uint
   }
 }
 
-export async function serveHarness(histories: ReadonlyMap<string, readonly HistoryEntryJson[]>): Promise<HarnessServer> {
+/** A page of a history, or null when there is no such instance (client.getHistoryPage's contract). */
+export type HistorySource = (instanceId: string, from: number, limit: number) => Promise<{ events: readonly unknown[]; total: number; next: number | null } | null>;
+
+/** A source over histories held in memory. */
+export function historiesOf(histories: ReadonlyMap<string, readonly HistoryEntryJson[]>): HistorySource {
+  return async (instanceId, from, limit) => {
+    const events = histories.get(instanceId);
+    if (!events) return null;
+    return { events: events.slice(from, from + limit), total: events.length, next: from + limit < events.length ? from + limit : null };
+  };
+}
+
+export async function serveHarness(source: HistorySource): Promise<HarnessServer> {
   const { script, style } = await bundleHarness();
   const historyRequests: number[] = [];
   let metricsText = "";
   const html = '<!doctype html><html><head><meta charset="utf-8"><title>History</title><link rel="icon" href="data:,"><link rel="stylesheet" href="harness.css"></head><body><div id="app"></div><script type="module" src="harness.js"></script></body></html>';
-  const server: Server = createServer((request, response) => {
+  const server: Server = createServer(async (request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     const send = (status: number, type: string, body: string | Uint8Array) => {
       response.writeHead(status, { "content-type": type, "content-security-policy": CONTENT_SECURITY_POLICY, "cache-control": "no-store" });
@@ -71,13 +84,11 @@ export async function serveHarness(histories: ReadonlyMap<string, readonly Histo
     if (url.pathname === "/history/harness.css") return send(200, "text/css; charset=utf-8", style);
     if (url.pathname === "/api/metrics") return send(200, "text/plain; version=0.0.4; charset=utf-8", metricsText);
     if (history) {
-      const events = histories.get(decodeURIComponent(history[1]!));
-      if (!events) return send(404, "application/json", JSON.stringify({ error: { code: "INSTANCE_NOT_FOUND" } }));
       const from = Number(url.searchParams.get("from") ?? 0);
-      const limit = Math.min(Number(url.searchParams.get("limit") ?? 500), 1000);
       historyRequests.push(from);
-      const next = from + limit < events.length ? from + limit : null;
-      return send(200, "application/json", JSON.stringify({ events: events.slice(from, from + limit), total: events.length, next }));
+      const page = await source(decodeURIComponent(history[1]!), from, Number(url.searchParams.get("limit") ?? 500));
+      if (!page) return send(404, "application/json", JSON.stringify({ error: { code: "INSTANCE_NOT_FOUND" } }));
+      return send(200, "application/json", JSON.stringify(page));
     }
     send(404, "text/plain", "not found");
   });

@@ -6,8 +6,11 @@
  */
 import type { Browser, Page } from "playwright-core";
 import { afterEach, expect, it } from "vitest";
+import { silentLogger } from "../../src/definitions/logger.js";
+import { activity, createBaton, orchestration } from "../../src/index.js";
+import { tempSqliteUrl } from "../helpers/temp-store.js";
 import { describeBrowser, expectClean, useBrowser, type OpenedPage } from "./browser-kit.js";
-import { serveHarness, syntheticHistory, type HarnessServer } from "./timeline-kit.js";
+import { historiesOf, serveHarness, syntheticHistory, type HarnessServer, type HistorySource } from "./timeline-kit.js";
 
 const BIG = syntheticHistory(10_000);
 const SMALL = syntheticHistory(60);
@@ -19,8 +22,8 @@ afterEach(async () => {
   harness = undefined;
 });
 
-async function open(browser: Browser, path: string, colorScheme: "light" | "dark" = "light"): Promise<OpenedPage> {
-  harness ??= await serveHarness(new Map([["big", BIG], ["small", SMALL]]));
+async function open(browser: Browser, path: string, colorScheme: "light" | "dark" = "light", source?: HistorySource): Promise<OpenedPage> {
+  harness ??= await serveHarness(source ?? historiesOf(new Map([["big", BIG], ["small", SMALL]])));
   const context = await browser.newContext({ colorScheme, viewport: { width: 1280, height: 800 } });
   contexts.push(() => context.close());
   const page = await context.newPage();
@@ -33,17 +36,23 @@ async function open(browser: Browser, path: string, colorScheme: "light" | "dark
 
 /** Scrolls the view's scroller to its end, a viewport per frame, until every event is loaded. */
 async function scrollToEnd(page: Page, scroller: string): Promise<void> {
-  await page.evaluate(async (selector) => {
-    const element = document.querySelector<HTMLElement>(selector)!;
-    const root = document.querySelector<HTMLElement>("[data-history-total]")!;
-    const loaded = () => root.dataset.historyLoaded === root.dataset.historyTotal;
+  // Runs in the page (the root tsconfig has no DOM types: the window is reached from the element).
+  await page.locator(scroller).evaluate(async (element) => {
+    const window = element.ownerDocument.defaultView!;
+    const root = element.closest("[data-history-total]")!;
+    const loaded = () => root.getAttribute("data-history-loaded") === root.getAttribute("data-history-total");
     for (let frame = 0; frame < 100_000; frame++) {
       if (loaded() && element.scrollTop + element.clientHeight >= element.scrollHeight - 1) return;
       element.scrollTop += element.clientHeight;
-      await new Promise((resolve) => requestAnimationFrame(resolve));
+      await new Promise((resolve) => window.requestAnimationFrame(resolve));
     }
-  }, scroller);
+  });
 }
+
+const focusedRow = (page: Page) => page.locator(":focus").getAttribute("data-row");
+/** A computed style property of the first element matching `selector` (read in the page). */
+const computedStyle = (page: Page, selector: string, property: string) =>
+  page.locator(selector).first().evaluate((element, name) => element.ownerDocument.defaultView!.getComputedStyle(element).getPropertyValue(name), property);
 
 describeBrowser("the history timeline", () => {
   const chrome = useBrowser();
@@ -79,7 +88,7 @@ describeBrowser("the history timeline", () => {
     await page.locator(".tl-row").first().focus();
     await page.keyboard.press("ArrowDown");
     await page.keyboard.press("ArrowDown");
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("data-row"))).toBe("2");
+    await expect.poll(() => focusedRow(page)).toBe("2");
     expect(await page.locator('.tl-row[tabindex="0"]').count()).toBe(1);
     await page.keyboard.press("Enter");
     await expect.poll(() => page.locator(".tl-detail").textContent()).toContain("TaskScheduled");
@@ -103,15 +112,53 @@ describeBrowser("the history timeline", () => {
       await page.locator(".tl-row").first().waitFor();
       // Seq 0 and 7 finished after 3 attempts.
       expect(await page.locator(".tl-row.tl-completed", { hasText: "Step0" }).first().locator(".tl-attempts").textContent()).toBe("×3");
-      const fill = (selector: string) => page.locator(selector).first().evaluate((element) => getComputedStyle(element).fill);
+      const fill = (selector: string) => computedStyle(page, selector, "fill");
       expect(await page.locator(".tl-row.tl-failed .tl-label").first().textContent()).toBe("Step3");
       expect(await fill(".tl-row.tl-failed .tl-bar")).not.toBe(await fill(".tl-row.tl-completed .tl-bar"));
       colours.push(await fill(".tl-row.tl-completed .tl-bar"));
-      colours.push(await page.locator(".baton-timeline").evaluate((element) => getComputedStyle(element).backgroundColor));
+      colours.push(await computedStyle(page, ".baton-timeline", "background-color"));
       expectClean(opened);
     }
     expect(colours[0]).not.toBe(colours[2]);
     expect(colours[1]).not.toBe(colours[3]);
+  });
+});
+
+describeBrowser("the timeline of a real instance", () => {
+  const chrome = useBrowser();
+  let failures = 0;
+  const flaky = activity("Flaky", async (n: number) => {
+    if (failures++ < 2) throw new Error("not yet");
+    return n;
+  }, { retry: { maxAttempts: 3, firstRetryInterval: 1 } });
+  const child = orchestration("Child", async () => "child");
+  const parent = orchestration("Parent", async (ctx) => {
+    await ctx.callActivity(flaky, 1);
+    await ctx.sleep(5);
+    await ctx.callSubOrchestrator(child, undefined, { instanceId: `${ctx.instanceId}-child` });
+    return ctx.waitForExternalEvent<string>("Go");
+  });
+
+  it("draws the rows of a history read from the store through client.getHistoryPage", async () => {
+    const baton = await createBaton({ store: tempSqliteUrl(), functions: [flaky, child, parent], logger: silentLogger, pollIntervalMs: 20 });
+    try {
+      await baton.start();
+      const id = await baton.client.startNew(parent, { instanceId: "real-1" });
+      await expect.poll(async () => (await baton.client.getStatus(id, { showHistory: true }))?.history?.some((e) => e.type === "SubOrchestrationCompleted")).toBe(true);
+      await baton.client.raiseEvent(id, "Go", "now");
+      expect((await baton.client.waitForCompletion(id)).runtimeStatus).toBe("Completed");
+
+      const opened = await open(chrome.browser, `#${id}`, "light", async (instanceId, from, limit) => baton.client.getHistoryPage(instanceId, { from, limit }));
+      const { page } = opened;
+      await page.locator(".tl-row").first().waitFor();
+      const rows = await page.locator(".tl-row").evaluateAll((elements) => elements.map((e) => `${e.querySelector(".tl-label")!.textContent} ${e.className.split(" ").slice(1, 3).join(" ")}`));
+      expect(rows[0]).toBe("started tl-marker tl-point");
+      expect(rows.slice(1, 3)).toEqual(["Flaky tl-activity tl-completed", expect.stringMatching(/^timer until \S+ tl-timer tl-fired$/)]);
+      expect(rows.slice(3)).toEqual(["Child (real-1-child) tl-subOrchestration tl-completed", "event Go tl-event tl-point", "completed tl-marker tl-point"]);
+      expectClean(opened);
+    } finally {
+      await baton.stop();
+    }
   });
 });
 
@@ -126,7 +173,7 @@ describeBrowser("the history list", () => {
     await scrollToEnd(page, ".baton-history-list .tl-scroll");
     await page.locator(".hl-row").first().focus();
     await page.keyboard.press("End");
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("data-row"))).toBe("9999");
+    await expect.poll(() => focusedRow(page)).toBe("9999");
     expect(await page.locator(".hl-row.tl-selected .hl-type").textContent()).toBe("ExecutionCompleted");
     expect(await page.locator(".hl-row").count()).toBeLessThan(70);
     expectClean(opened);
