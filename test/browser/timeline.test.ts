@@ -65,7 +65,7 @@ describeBrowser("the history timeline", () => {
     expect(harness!.historyRequests.slice(0, 1)).toEqual([0]);
     expect(await page.locator(".tl-row").count()).toBeLessThan(60);
     expect(await page.locator(".tl-row").first().locator(".tl-label").textContent()).toBe("started");
-    expect(await page.evaluate(() => performance.getEntriesByName("baton:history-ready").length)).toBe(1);
+    expect(await page.evaluate(() => performance.getEntriesByName("baton:timeline-ready").length)).toBe(1);
     expectClean(opened);
   });
 
