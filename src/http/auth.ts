@@ -2,12 +2,14 @@
  * Token auth of the HTTP API. Once a token is set, a request without it is answered 401 before
  * anything else about it is looked at (route, method, path syntax, body, its size): a caller
  * without the token learns nothing but that one is needed. Only `GET /api/health` is open, so
- * that load balancers can probe it.
+ * that load balancers can probe it, and the login (`POST /api/session`, see session.ts), which
+ * brings the token in its body.
  */
 import { timingSafeEqual } from "node:crypto";
 
 export const UNAUTHORIZED_CODE = "UNAUTHORIZED";
-export const UNAUTHORIZED_MESSAGE = "Send the API token as `Authorization: Bearer <token>`.";
+export const UNAUTHORIZED_MESSAGE =
+  'Send the API token as `Authorization: Bearer <token>`, or log in from a browser with `POST /api/session` and the body `{ "token": "<token>" }`.';
 /** The challenge sent with every 401. */
 export const WWW_AUTHENTICATE = 'Bearer realm="baton"';
 

@@ -66,8 +66,9 @@ export function createDashboard(options: DashboardOptions): Hono {
     ...headers,
   });
 
-  // The page's asset URLs are relative: they resolve under /dashboard/ only with the slash.
-  app.get(DASHBOARD_PATH, (c) => c.redirect(`${DASHBOARD_PATH}/${new URL(c.req.url).search}`, 308));
+  // The page's URLs (assets, ../api/) are relative, so the app works mounted under any prefix;
+  // they resolve only with the slash. The redirect is relative too, for the same reason.
+  app.get(DASHBOARD_PATH, (c) => c.redirect(`dashboard/${new URL(c.req.url).search}`, 308));
   app.get(`${DASHBOARD_PATH}/`, (c) => {
     if (!assets) {
       return c.body(NOT_BUILT_HTML, 503, secure({ "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }));

@@ -10,15 +10,20 @@ export const STATUS_OF_CODE: Readonly<Record<string, number>> = {
   UNAUTHORIZED: 401,
   /** Without a token: a request to a non-local host name, or from another site's web page. */
   FORBIDDEN: 403,
+  /** The API is served read-only and the route would change something. */
+  READ_ONLY: 403,
   NOT_REGISTERED: 404,
   INSTANCE_NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
+  BULK_JOB_NOT_FOUND: 404,
   PAYLOAD_TOO_LARGE: 413,
   // The instance's state does not allow it
   INSTANCE_ALREADY_EXISTS: 409,
   INSTANCE_NOT_FINISHED: 409,
   INSTANCE_NOT_SUSPENDED: 409,
   INSTANCE_NOT_FAILED: 409,
+  /** A replay check of an orchestration this process has no code for. */
+  NO_CODE_LOADED: 409,
   /** As in Azure Durable Functions: events and termination of an ended instance are 410 Gone. */
   INSTANCE_NOT_RUNNING: 410,
   // The service

@@ -10,21 +10,29 @@ import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { basePath } from "hono/route";
 import type { BatonClient, ListFilter, PurgeWhereFilter } from "../client/client.js";
-import { RuntimeStatus, type InstanceStatus } from "../client/instance-status.js";
+import type { InstanceStatus } from "../client/instance-status.js";
 import { toMs } from "../definitions/duration.js";
-import { jsonDepth } from "../definitions/json-depth.js";
-import { closestKey } from "../definitions/did-you-mean.js";
 import { checkKeys, knownKeys } from "../definitions/options.js";
-import { MAX_PAYLOAD_DEPTH } from "../definitions/payload.js";
 import { BatonError, InvalidArgumentError, TimeoutError } from "../errors.js";
 import { bearerMatches, UNAUTHORIZED_CODE, UNAUTHORIZED_MESSAGE, WWW_AUTHENTICATE } from "./auth.js";
+import { BulkJobs, bulkRoutes } from "./bulk-routes.js";
+import { dashboardRoutes } from "./dashboard-routes.js";
 import { statusOfCode } from "./error-status.js";
+import { LiveFeed, streamRoute } from "./live-stream.js";
 import { openApiDocument } from "./openapi.js";
+import { readOnlyGuard } from "./read-only.js";
+import { booleanParam, commonFilter, HttpError, integerParam, jsonBody, noBody, queryOf } from "./request-params.js";
+import { sessionCookie, sessionMatches, sessionRoutes } from "./session.js";
 
 export interface HttpApiOptions {
   client: BatonClient;
-  /** Required as `Authorization: Bearer <token>` on every route but /api/health, when set. */
+  /**
+   * Required on every route but /api/health and the login, when set: as `Authorization: Bearer
+   * <token>`, or as the session cookie a browser gets from `POST /api/session`.
+   */
   token?: string;
+  /** Refuse every route that changes something with 403 READ_ONLY (default false): a dashboard to look, not touch. */
+  readOnly?: boolean;
   /** Largest request body accepted, in bytes (default 1 MiB; the client's payload limit still applies). */
   maxBodyBytes?: number;
   /** Longest wait a long-poll (`/wait?timeout=`) may ask for (default 60 s). */
@@ -33,19 +41,10 @@ export interface HttpApiOptions {
   onUnexpectedError?: (error: unknown) => void;
 }
 
-/** An error of the HTTP layer itself, with a stable code like the library's errors. */
-class HttpError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export const HTTP_API_OPTION_KEYS = knownKeys<HttpApiOptions>()({
   client: true,
   token: true,
+  readOnly: true,
   maxBodyBytes: true,
   maxWaitMs: true,
   onUnexpectedError: true,
@@ -53,7 +52,6 @@ export const HTTP_API_OPTION_KEYS = knownKeys<HttpApiOptions>()({
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 const DEFAULT_MAX_WAIT_MS = 60_000;
-const STATUSES = Object.values(RuntimeStatus) as string[];
 
 export function createHttpApi(options: HttpApiOptions): Hono {
   checkKeys(options, HTTP_API_OPTION_KEYS, "createHttpApi");
@@ -78,9 +76,13 @@ export function createHttpApi(options: HttpApiOptions): Hono {
   });
 
   app.use("/api/*", async (c, next) => {
-    if (token && !bearerMatches(c.req.header("authorization"), token)) {
-      c.header("WWW-Authenticate", WWW_AUTHENTICATE);
-      throw new HttpError(UNAUTHORIZED_CODE, UNAUTHORIZED_MESSAGE);
+    const login = c.req.method === "POST" && /\/api\/session$/.test(c.req.path);
+    if (token && !login && !bearerMatches(c.req.header("authorization"), token)) {
+      if (!sessionMatches(sessionCookie(c), token)) {
+        c.header("WWW-Authenticate", WWW_AUTHENTICATE);
+        throw new HttpError(UNAUTHORIZED_CODE, UNAUTHORIZED_MESSAGE);
+      }
+      refuseOtherOrigin(c);
     }
     if (!token) refuseNonLocal(c);
     await next();
@@ -96,6 +98,13 @@ export function createHttpApi(options: HttpApiOptions): Hono {
   );
 
   app.get("/api/openapi.json", (c) => c.json(openApiDocument()));
+  sessionRoutes(app, token);
+
+  const writes = readOnlyGuard(options.readOnly === true);
+  const feed = new LiveFeed(client);
+  dashboardRoutes(app, { client, readOnly: options.readOnly === true, authenticated: token !== undefined });
+  streamRoute(app, feed);
+  bulkRoutes(app, { jobs: new BulkJobs(client, feed), writes });
 
   const start = async (c: Context): Promise<Response> => {
     const name = c.req.param("name")!;
@@ -110,8 +119,8 @@ export function createHttpApi(options: HttpApiOptions): Hono {
     });
     return accepted(c, id, managementUrls(c, id));
   };
-  app.post("/api/orchestrators/:name", start);
-  app.post("/api/orchestrators/:name/:instanceId", start);
+  app.post("/api/orchestrators/:name", writes, start);
+  app.post("/api/orchestrators/:name/:instanceId", writes, start);
 
   app.get("/api/instances/:id", async (c) => {
     const id = c.req.param("id");
@@ -139,14 +148,14 @@ export function createHttpApi(options: HttpApiOptions): Hono {
     }
   });
 
-  app.post("/api/instances/:id/raiseEvent/:event", async (c) => {
+  app.post("/api/instances/:id/raiseEvent/:event", writes, async (c) => {
     queryOf(c, []);
     await client.raiseEvent(c.req.param("id"), c.req.param("event"), await jsonBody(c));
     return c.body(null, 202);
   });
 
   for (const action of ["terminate", "suspend", "resume", "rewind"] as const) {
-    app.post(`/api/instances/:id/${action}`, async (c) => {
+    app.post(`/api/instances/:id/${action}`, writes, async (c) => {
       const { reason } = queryOf(c, ["reason"]);
       await noBody(c);
       await client[action](c.req.param("id"), reason);
@@ -154,14 +163,14 @@ export function createHttpApi(options: HttpApiOptions): Hono {
     });
   }
 
-  app.post("/api/instances/:id/restart", async (c) => {
+  app.post("/api/instances/:id/restart", writes, async (c) => {
     queryOf(c, []);
     await noBody(c);
     const id = await client.restart(c.req.param("id"));
     return accepted(c, id, managementUrls(c, id));
   });
 
-  app.delete("/api/instances/:id", async (c) => {
+  app.delete("/api/instances/:id", writes, async (c) => {
     queryOf(c, []);
     const id = c.req.param("id");
     if (!(await client.purge(id))) throw new HttpError("INSTANCE_NOT_FOUND", `No instance "${id}" to purge.`);
@@ -181,7 +190,7 @@ export function createHttpApi(options: HttpApiOptions): Hono {
     return c.json({ instances, continuationToken: page.continuationToken ?? null });
   });
 
-  app.delete("/api/instances", async (c) => {
+  app.delete("/api/instances", writes, async (c) => {
     const query = queryOf(c, ["runtimeStatus", "name", "createdFrom", "createdTo", "instanceIdPrefix"]);
     if (Object.keys(query).length === 0) {
       throw new InvalidArgumentError("Purging needs at least one filter (e.g. ?runtimeStatus=Completed or ?createdTo=…): refusing to purge everything.");
@@ -214,6 +223,20 @@ function refuseNonLocal(c: Context): void {
   if (origin === "null") throw new HttpError("FORBIDDEN", "Requests from sandboxed or file:// pages are refused without a token.");
 }
 
+/**
+ * A request authenticated by the session cookie and sent by a page of another origin is
+ * refused: SameSite=Strict already keeps browsers from sending the cookie cross-site, and this
+ * holds where a browser or a proxy does not honour it.
+ */
+function refuseOtherOrigin(c: Context): void {
+  const origin = c.req.header("origin");
+  if (origin === undefined) return;
+  const host = c.req.header("host");
+  if (origin === "null" || host === undefined || hostnameOf(origin) === undefined || new URL(origin).host !== host) {
+    throw new HttpError("FORBIDDEN", `Requests with the session cookie from web pages of ${origin} are refused; send the bearer token instead.`);
+  }
+}
+
 function hostnameOf(url: string): string | undefined {
   try {
     return new URL(url).hostname;
@@ -224,81 +247,6 @@ function hostnameOf(url: string): string | undefined {
 
 function isLocalName(hostname: string | undefined): boolean {
   return hostname === "localhost" || hostname === "[::1]" || (hostname !== undefined && /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname));
-}
-
-/** The query parameters, refusing unknown and repeated ones (a typo must not be ignored). */
-function queryOf(c: Context, known: readonly string[]): Record<string, string | undefined> {
-  const all = c.req.queries();
-  const result: Record<string, string> = {};
-  for (const [key, values] of Object.entries(all)) {
-    if (!known.includes(key)) {
-      const close = closestKey(key, known);
-      const hint = known.length ? `${close ? `Did you mean "${close}"? ` : ""}Known: ${known.join(", ")}.` : "This route takes none.";
-      throw new InvalidArgumentError(`Unknown query parameter "${key}". ${hint}`);
-    }
-    if (values.length > 1) throw new InvalidArgumentError(`Query parameter "${key}" is given ${values.length} times; give it once.`);
-    result[key] = values[0]!;
-  }
-  return result;
-}
-
-function booleanParam(name: string, value: string): boolean {
-  if (value === "true") return true;
-  if (value === "false") return false;
-  throw new InvalidArgumentError(`${name} must be true or false, got "${value}".`);
-}
-
-function integerParam(name: string, value: string): number {
-  if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number, got "${value}".`);
-  return Number(value);
-}
-
-function dateParam(name: string, value: string): Date {
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError(`${name} must be an ISO 8601 date, got "${value}".`);
-  return date;
-}
-
-/** The filter keys shared by list and purge. */
-function commonFilter(query: Record<string, string | undefined>): Omit<ListFilter, "pageSize" | "continuationToken"> {
-  const filter: Omit<ListFilter, "pageSize" | "continuationToken"> = {};
-  if (query.runtimeStatus !== undefined) {
-    const statuses = query.runtimeStatus.split(",").map((s) => s.trim());
-    const unknown = statuses.find((s) => !STATUSES.includes(s));
-    if (unknown !== undefined) throw new InvalidArgumentError(`runtimeStatus: unknown status "${unknown}". Use ${STATUSES.join(", ")}.`);
-    filter.runtimeStatus = statuses as RuntimeStatus[];
-  }
-  if (query.name !== undefined) filter.name = query.name;
-  if (query.createdFrom !== undefined) filter.createdFrom = dateParam("createdFrom", query.createdFrom);
-  if (query.createdTo !== undefined) filter.createdTo = dateParam("createdTo", query.createdTo);
-  if (query.instanceIdPrefix !== undefined) filter.instanceIdPrefix = query.instanceIdPrefix;
-  return filter;
-}
-
-/**
- * The request's JSON body: undefined when empty. Read as JSON whatever its Content-Type, so
- * that `curl -d '"Tokyo"'` (form-encoded by default) works as users expect.
- */
-async function jsonBody(c: Context): Promise<unknown> {
-  const text = await c.req.text();
-  if (text.trim() === "") return undefined;
-  // Before parsing: deep nesting would hold the event loop in JSON.parse, or overflow its stack.
-  if (jsonDepth(text, MAX_PAYLOAD_DEPTH) > MAX_PAYLOAD_DEPTH) {
-    throw new InvalidArgumentError(
-      `The body nests arrays and objects more than ${MAX_PAYLOAD_DEPTH} levels deep; at most ${MAX_PAYLOAD_DEPTH} are allowed. Flatten the data.`,
-    );
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new HttpError("MALFORMED_JSON", `The body is not valid JSON: ${(error as Error).message}.`);
-  }
-}
-
-async function noBody(c: Context): Promise<void> {
-  if ((await c.req.text()).trim() !== "") {
-    throw new InvalidArgumentError("This route takes no body; give the reason as ?reason=….");
-  }
 }
 
 async function withInput(client: BatonClient, status: InstanceStatus): Promise<InstanceStatus> {

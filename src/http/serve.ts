@@ -12,6 +12,7 @@ import { InvalidArgumentError } from "../errors.js";
 import { bearerMatches, isOpenHealthProbe, UNAUTHORIZED_CODE, UNAUTHORIZED_MESSAGE, WWW_AUTHENTICATE } from "./auth.js";
 import { createDashboard, isDashboardAsset } from "./dashboard.js";
 import { createHttpApi, type HttpApiOptions } from "./http-api.js";
+import { isLoginRequest, sessionCookieOf, sessionMatches } from "./session.js";
 
 export interface ServeHttpApiOptions extends Omit<HttpApiOptions, "client"> {
   /** Default 127.0.0.1. Any non-loopback address requires `token`. */
@@ -30,6 +31,7 @@ const SERVE_OPTION_KEYS = knownKeys<ServeHttpApiOptions>()({
   requireToken: true,
   dashboard: true,
   token: true,
+  readOnly: true,
   maxBodyBytes: true,
   maxWaitMs: true,
   onUnexpectedError: true,
@@ -79,11 +81,15 @@ export async function serveHttpApi(client: BatonClient, options: ServeHttpApiOpt
   });
   const token = hasToken ? Buffer.from(options.token!) : undefined;
   const server = await new Promise<Server>((resolve, reject) => {
-    // With a token, the token is checked first, on the request as it arrived: a path the
-    // adapter cannot parse, a route outside /api or a body of any size gets 401 like the rest.
+    // With a token, the token (or a browser's session cookie) is checked first, on the request
+    // as it arrived: a path the adapter cannot parse, a route outside /api or a body of any
+    // size gets 401 like the rest. The health probe and the login are let through.
     const listening = createServer((incoming, outgoing) => {
-      const open = isOpenHealthProbe(incoming.method, incoming.url) || (dashboard === true && isDashboardAsset(incoming.method, incoming.url));
-      if (token && !open && !bearerMatches(incoming.headers.authorization, token)) {
+      const open =
+        isOpenHealthProbe(incoming.method, incoming.url) ||
+        isLoginRequest(incoming.method, incoming.url) ||
+        (dashboard === true && isDashboardAsset(incoming.method, incoming.url));
+      if (token && !open && !bearerMatches(incoming.headers.authorization, token) && !sessionMatches(sessionCookieOf(incoming.headers.cookie), token)) {
         refuseUnauthorized(incoming, outgoing);
         return;
       }

@@ -11,8 +11,9 @@ import { afterAll, afterEach, beforeAll, describe, expect } from "vitest";
 import { activity, createBaton, orchestration, serveHttpApi, type Baton, type FunctionDefinition, type HttpApiServer, type ServeHttpApiOptions } from "../../src/index.js";
 import { silentLogger } from "../../src/definitions/logger.js";
 import { tempSqliteUrl } from "../helpers/temp-store.js";
+import { CHROMIUM_PATH } from "./chromium-path.js";
 
-export const CHROMIUM_PATH = process.env.BATON_CHROMIUM ?? "/usr/bin/chromium";
+export { CHROMIUM_PATH };
 const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
 
 if (!HAS_CHROMIUM && process.env.CI !== "true") {

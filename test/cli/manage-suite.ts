@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { serveHttpApi, type HttpApiServer } from "../../src/index.js";
+import { UNAUTHORIZED_MESSAGE } from "../../src/http/auth.js";
 import { waitForHistoryEvent, waitForStatus, waitUntil } from "../helpers/wait.js";
 import { EXIT, runBaton, type Finished } from "./cli-kit.js";
 import { BULK, managedStore, pool, type ManagedStore } from "./manage-kit.js";
@@ -221,7 +222,7 @@ export function managementSuite(mode: "store" | "api"): void {
             [["history", "nope"], EXIT.NOT_FOUND, 'baton: INSTANCE_NOT_FOUND: No instance "nope".'],
             [["restart", "wait-3"], EXIT.CONFLICT, /^baton: INSTANCE_NOT_FINISHED: /],
             [["list", "--url", await closedPortUrl()], EXIT.UNAVAILABLE, /^baton: API_UNREACHABLE: Cannot reach the Baton API at http:\/\/127\.0\.0\.1:\d+/],
-            [["status", "wait-2", "--token", "wrong"], EXIT.UNAUTHORIZED, "baton: UNAUTHORIZED: Send the API token as `Authorization: Bearer <token>`."],
+            [["status", "wait-2", "--token", "wrong"], EXIT.UNAUTHORIZED, `baton: UNAUTHORIZED: ${UNAUTHORIZED_MESSAGE}`],
           ];
     // A case's own --url or --token comes after the suite's, and wins.
     const exits = await run(cases.map(([args]) => args));

@@ -5,6 +5,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { describe, expect, it } from "vitest";
 import { InvalidArgumentError, serveHttpApi } from "../../src/index.js";
+import { UNAUTHORIZED_MESSAGE } from "../../src/http/auth.js";
 import { snapshotStore, waitForIdleStore } from "../helpers/store-snapshot.js";
 import { expectError, json, onCleanup, serve, type Served } from "./http-kit.js";
 
@@ -141,7 +142,7 @@ describe.each([
       const answer = await rawRequest(`http://127.0.0.1:${new URL(served.url).port}`, method, path, headers, body);
       expect({ status: answer.status, body: answer.body }).toEqual({
         status: 401,
-        body: JSON.stringify({ code: "UNAUTHORIZED", message: "Send the API token as `Authorization: Bearer <token>`." }),
+        body: JSON.stringify({ code: "UNAUTHORIZED", message: UNAUTHORIZED_MESSAGE }),
       });
       expect(answer.headers["www-authenticate"]).toBe('Bearer realm="baton"');
       expect(answer.headers["content-type"]).toMatch(/^application\/json/);
