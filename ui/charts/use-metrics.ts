@@ -8,8 +8,9 @@ import { appendPoint, metricsPoint, parsePrometheusText, type MetricsPoint } fro
 
 export type FetchMetricsText = () => Promise<string>;
 
+/** The API lives beside the page (../api/ from /dashboard/), wherever the dashboard is mounted. */
 export const fetchMetricsText: FetchMetricsText = async () => {
-  const response = await fetch("/api/metrics", { credentials: "same-origin" });
+  const response = await fetch(new URL("../api/metrics", document.baseURI), { credentials: "same-origin" });
   if (!response.ok) throw new Error(`metrics: HTTP ${response.status}`);
   return response.text();
 };

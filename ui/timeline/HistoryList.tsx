@@ -3,7 +3,8 @@
  * type, the call's name and seq), virtualized like the timeline and loading further pages the
  * same way. ↑/↓, PageUp/PageDown, Home/End move the selection; Enter shows the entry in full.
  */
-import { useEffect, useRef, useState } from "preact/hooks";
+import { memo } from "preact/compat";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { JSX } from "preact";
 import { formatDuration } from "../view-models/timeline-scale.js";
 import { entryTimeMs, type HistoryEntryJson } from "../view-models/timeline.js";
@@ -24,7 +25,8 @@ export function HistoryList({ history, total, loadMore }: HistoryListProps): JSX
   const virtual = useVirtualRows(history.length, HISTORY_ROW_PX);
   const [selected, setSelected] = useState<number | undefined>(undefined);
   const [detailOpen, setDetailOpen] = useState(false);
-  const focusWanted = useRef(false);
+  /** The row to focus once rendered: the last one asked for wins. */
+  const focusWanted = useRef<number | undefined>(undefined);
   const originMs = history[0] ? entryTimeMs(history[0]) : 0;
   const more = history.length < total;
 
@@ -33,17 +35,25 @@ export function HistoryList({ history, total, loadMore }: HistoryListProps): JSX
   }, [more, virtual.end, history.length, loadMore]);
 
   useEffect(() => {
-    if (!focusWanted.current || selected === undefined) return;
-    focusWanted.current = false;
-    virtual.ref.current?.querySelector<HTMLElement>(`[data-row="${selected}"]`)?.focus({ preventScroll: true });
+    const wanted = focusWanted.current;
+    if (wanted === undefined) return;
+    const element = virtual.ref.current?.querySelector<HTMLElement>(`[data-row="${wanted}"]`);
+    if (!element) return; // not rendered yet: the next render's effect focuses it
+    focusWanted.current = undefined;
+    element.focus({ preventScroll: true });
   });
 
   const select = (index: number): void => {
     const clamped = Math.max(0, Math.min(history.length - 1, index));
-    focusWanted.current = true;
+    focusWanted.current = clamped;
     setSelected(clamped);
     virtual.reveal(clamped);
   };
+
+  const openDetail = useCallback((index: number) => {
+    setSelected(index);
+    setDetailOpen(true);
+  }, []);
 
   const onKeyDown = (event: KeyboardEvent): void => {
     const at = selected ?? virtual.first;
@@ -68,31 +78,14 @@ export function HistoryList({ history, total, loadMore }: HistoryListProps): JSX
   const selectedEntry = selected === undefined ? undefined : history[selected];
 
   return (
-    <div class="baton-history-list">
+    <div class="baton-history-list" data-history-loaded={history.length} data-history-total={total}>
       <div class="tl-scroll" ref={virtual.ref} onScroll={virtual.onScroll} onKeyDown={onKeyDown} role="listbox" aria-label="History">
         <div class="tl-spacer" style={{ height: `${(history.length + (more ? 1 : 0)) * HISTORY_ROW_PX}px` }}>
           <div class="tl-window" style={{ transform: `translateY(${virtual.first * HISTORY_ROW_PX}px)` }}>
             {history.slice(virtual.first, virtual.end).map((entry, i) => {
               const index = virtual.first + i;
               return (
-                <div
-                  key={index}
-                  class={`hl-row${index % 2 ? " tl-odd" : ""}${index === selected ? " tl-selected" : ""}`}
-                  role="option"
-                  aria-selected={index === selected}
-                  tabIndex={index === tabbable ? 0 : -1}
-                  data-row={index}
-                  onFocus={() => setSelected(index)}
-                  onClick={() => {
-                    setSelected(index);
-                    setDetailOpen(true);
-                  }}
-                >
-                  <span class="hl-index">{index}</span>
-                  <span class="hl-time">{formatDuration(entryTimeMs(entry) - originMs)}</span>
-                  <span class={`hl-type hl-${entry.type}`}>{entry.type}</span>
-                  <span class="hl-subject">{subject(entry)}</span>
-                </div>
+                <HistoryRow key={index} entry={entry} index={index} originMs={originMs} selected={index === selected} tabbable={index === tabbable} onFocus={setSelected} onSelect={openDetail} />
               );
             })}
             {more && virtual.end >= history.length ? <div class="tl-loading">Loading further events…</div> : null}
@@ -112,6 +105,36 @@ export function HistoryList({ history, total, loadMore }: HistoryListProps): JSX
     </div>
   );
 }
+
+interface HistoryRowProps {
+  entry: HistoryEntryJson;
+  index: number;
+  originMs: number;
+  selected: boolean;
+  tabbable: boolean;
+  onFocus: (index: number) => void;
+  onSelect: (index: number) => void;
+}
+
+/** Memoized: while scrolling, only the lines coming into view are drawn. */
+const HistoryRow = memo(function HistoryRow({ entry, index, originMs, selected, tabbable, onFocus, onSelect }: HistoryRowProps): JSX.Element {
+  return (
+    <div
+      class={`hl-row${index % 2 ? " tl-odd" : ""}${selected ? " tl-selected" : ""}`}
+      role="option"
+      aria-selected={selected}
+      tabIndex={tabbable ? 0 : -1}
+      data-row={index}
+      onFocus={() => onFocus(index)}
+      onClick={() => onSelect(index)}
+    >
+      <span class="hl-index">{index}</span>
+      <span class="hl-time">{formatDuration(entryTimeMs(entry) - originMs)}</span>
+      <span class={`hl-type hl-${entry.type}`}>{entry.type}</span>
+      <span class="hl-subject">{subject(entry)}</span>
+    </div>
+  );
+});
 
 /** What the entry is about, in a few words: the call's name and seq, the event's name. */
 function subject(entry: HistoryEntryJson): string {

@@ -8,8 +8,12 @@
  * around the middle, 0 fits the whole span, ←/→ pan, Enter shows the detail, Escape hides it.
  * Ctrl+wheel (a pinch) zooms around the pointer; Shift+wheel pans. One row is in the tab
  * order at a time (roving tabindex). Colours are CSS variables (timeline.css), dark mode too.
+ *
+ * A frame after its first rows are on screen it sets the performance mark TIMELINE_READY_MARK
+ * (once per page), which bench/dashboard-browser.ts reads: navigation to a usable view.
  */
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { memo } from "preact/compat";
+import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { JSX } from "preact";
 import { axisTicks, fitView, formatDuration, panView, timeToPx, zoomView, type TimeView } from "../view-models/timeline-scale.js";
 import { timelineRows, timelineSpan, type HistoryEntryJson, type TimelineRow } from "../view-models/timeline.js";
@@ -29,6 +33,7 @@ export interface TimelineProps {
 }
 
 export const TIMELINE_ROW_PX = 24;
+export const TIMELINE_READY_MARK = "baton:timeline-ready";
 const LABEL_PX = 240;
 const ZOOM_STEP = 1.5;
 /** Ask for the next page this many rows before the end of what is loaded. */
@@ -41,28 +46,44 @@ export function Timeline({ history, total, loadMore, nowMs }: TimelineProps): JS
   const virtual = useVirtualRows(rows.length, TIMELINE_ROW_PX);
   const trackPx = Math.max(virtual.widthPx - LABEL_PX, 100);
   const [zoomed, setZoomed] = useState<TimeView | undefined>(undefined);
-  const view = zoomed ?? fitView(span.startMs, span.endMs, trackPx);
+  // Kept the same object while nothing changes, so rows already on screen are not drawn again.
+  const fitted = useMemo(() => fitView(span.startMs, span.endMs, trackPx), [span.startMs, span.endMs, trackPx]);
+  const view = zoomed ?? fitted;
   const [selected, setSelected] = useState<number | undefined>(undefined);
   const [detailOpen, setDetailOpen] = useState(false);
-  const focusWanted = useRef(false);
+  /** The row to focus once rendered: the last one asked for wins. */
+  const focusWanted = useRef<number | undefined>(undefined);
 
   const more = history.length < total;
+  const shown = rows.length > 0;
+  useEffect(() => {
+    if (!shown || performance.getEntriesByName(TIMELINE_READY_MARK).length > 0) return;
+    requestAnimationFrame(() => performance.mark(TIMELINE_READY_MARK));
+  }, [shown]);
   useEffect(() => {
     if (more && virtual.end >= rows.length - LOAD_AHEAD_ROWS) loadMore?.();
   }, [more, virtual.end, rows.length, loadMore]);
 
   useEffect(() => {
-    if (!focusWanted.current || selected === undefined) return;
-    focusWanted.current = false;
-    virtual.ref.current?.querySelector<HTMLElement>(`[data-row="${selected}"]`)?.focus({ preventScroll: true });
+    const wanted = focusWanted.current;
+    if (wanted === undefined) return;
+    const element = virtual.ref.current?.querySelector<HTMLElement>(`[data-row="${wanted}"]`);
+    if (!element) return; // not rendered yet: the next render's effect focuses it
+    focusWanted.current = undefined;
+    element.focus({ preventScroll: true });
   });
 
   const select = (index: number): void => {
     const clamped = Math.max(0, Math.min(rows.length - 1, index));
-    focusWanted.current = true;
+    focusWanted.current = clamped;
     setSelected(clamped);
     virtual.reveal(clamped);
   };
+
+  const openDetail = useCallback((index: number) => {
+    setSelected(index);
+    setDetailOpen(true);
+  }, []);
 
   const zoom = (factor: number, anchorPx = trackPx / 2): void => setZoomed(zoomView(view, factor, anchorPx));
 
@@ -108,12 +129,12 @@ export function Timeline({ history, total, loadMore, nowMs }: TimelineProps): JS
   const selectedRow = selected === undefined ? undefined : rows[selected];
 
   return (
-    <div class="baton-timeline">
+    <div class="baton-timeline" data-history-loaded={history.length} data-history-total={total}>
       <div class="tl-toolbar" role="toolbar" aria-label="Timeline zoom">
         <button type="button" onClick={() => zoom(1 / ZOOM_STEP)} aria-label="Zoom in">+</button>
         <button type="button" onClick={() => zoom(ZOOM_STEP)} aria-label="Zoom out">−</button>
         <button type="button" onClick={() => setZoomed(undefined)}>Fit</button>
-        <span class="tl-count" data-loaded={history.length} data-total={total}>
+        <span class="tl-count">
           {rows.length} rows · {history.length} of {total} events{more ? " loaded" : ""}
         </span>
       </div>
@@ -130,15 +151,12 @@ export function Timeline({ history, total, loadMore, nowMs }: TimelineProps): JS
                   index={index}
                   view={view}
                   trackPx={trackPx}
-                  nowMs={now}
+                  nowMs={row.endMs === undefined ? now : 0}
                   originMs={span.startMs}
                   selected={index === selected}
                   tabbable={index === tabbable}
-                  onFocus={() => setSelected(index)}
-                  onSelect={() => {
-                    setSelected(index);
-                    setDetailOpen(true);
-                  }}
+                  onFocus={setSelected}
+                  onSelect={openDetail}
                 />
               );
             })}
@@ -178,11 +196,12 @@ interface RowViewProps {
   originMs: number;
   selected: boolean;
   tabbable: boolean;
-  onFocus: () => void;
-  onSelect: () => void;
+  onFocus: (index: number) => void;
+  onSelect: (index: number) => void;
 }
 
-function TimelineRowView({ row, index, view, trackPx, nowMs, originMs, selected, tabbable, onFocus, onSelect }: RowViewProps): JSX.Element {
+/** Memoized: while scrolling, only the rows coming into view are drawn. */
+const TimelineRowView = memo(function TimelineRowView({ row, index, view, trackPx, nowMs, originMs, selected, tabbable, onFocus, onSelect }: RowViewProps): JSX.Element {
   const endMs = row.endMs ?? Math.max(nowMs, row.startMs);
   const x = timeToPx(view, row.startMs);
   const width = Math.max(timeToPx(view, endMs) - x, 2);
@@ -196,8 +215,8 @@ function TimelineRowView({ row, index, view, trackPx, nowMs, originMs, selected,
       aria-selected={selected}
       tabIndex={tabbable ? 0 : -1}
       data-row={index}
-      onClick={onSelect}
-      onFocus={onFocus}
+      onClick={() => onSelect(index)}
+      onFocus={() => onFocus(index)}
     >
       <span class="tl-label" role="rowheader" title={row.label}>
         {row.label}
@@ -217,7 +236,7 @@ function TimelineRowView({ row, index, view, trackPx, nowMs, originMs, selected,
       </svg>
     </div>
   );
-}
+});
 
 function rowSummary(row: TimelineRow, originMs: number): string {
   const at = `at ${formatDuration(row.startMs - originMs)}`;

@@ -18,8 +18,10 @@ export type FetchHistoryPage = (instanceId: string, from: number, limit: number)
 /** Events per request: a page renders in one frame and big histories stay cheap to open. */
 export const HISTORY_PAGE_SIZE = 500;
 
+/** The API lives beside the page (../api/ from /dashboard/), wherever the dashboard is mounted. */
 export const fetchHistoryPage: FetchHistoryPage = async (instanceId, from, limit) => {
-  const response = await fetch(`/api/instances/${encodeURIComponent(instanceId)}/history?from=${from}&limit=${limit}`, { credentials: "same-origin" });
+  const url = new URL(`../api/instances/${encodeURIComponent(instanceId)}/history?from=${from}&limit=${limit}`, document.baseURI);
+  const response = await fetch(url, { credentials: "same-origin" });
   if (!response.ok) throw new Error(`history of ${instanceId}: HTTP ${response.status}`);
   return (await response.json()) as HistoryPage;
 };
