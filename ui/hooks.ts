@@ -37,7 +37,6 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): [Loaded<T>,
     return () => {
       current = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, generation]);
   return [loaded, useCallback(() => setGeneration((n) => n + 1), [])];
 }

@@ -4,6 +4,7 @@
  * open by keyboard. Each step waits on what the page shows, never on time.
  */
 import { expect, it } from "vitest";
+import { activity, orchestration } from "../../src/index.js";
 import { describeBrowser, expectClean, hello, openDashboard, serveDashboard, useBrowser, waiter } from "./browser-kit.js";
 import { waitForStatus } from "../helpers/wait.js";
 
@@ -122,6 +123,26 @@ describeBrowser("the Instances and Instance pages", () => {
     await page.keyboard.press("Enter");
     await page.locator("#instance-title", { hasText: "kb-1" }).waitFor();
     expect(new URL(page.url()).hash).toBe("#/instance/kb-1");
+    expectClean(opened);
+  });
+});
+
+describeBrowser("why an instance waits", () => {
+  const chrome = useBrowser();
+
+  it("says so when no live worker hosts an activity it called, and the page follows it once one does", async () => {
+    const lonely = orchestration("Lonely", async (ctx, n: number) => ctx.callActivity<number>("Remote", n));
+    const served = await serveDashboard({ functions: [lonely] });
+    await served.baton.client.startNew(lonely, { instanceId: "lonely-1", input: 1 });
+    await waitForStatus(served.baton.client, "lonely-1", "Running");
+    const opened = await openDashboard(chrome.browser, served, "/instance/lonely-1");
+    const waiting = opened.page.getByRole("region", { name: "Why it is waiting" });
+    await waiting.getByText('No running worker hosts activity "Remote"').waitFor();
+
+    const remote = await serveDashboard({ functions: [activity("Remote", async (n: number) => n + 100)], store: served.store });
+    expect((await waitForStatus(remote.baton.client, "lonely-1", "Completed")).output).toBe(101);
+    await opened.page.locator("#instance-title .status-Completed").waitFor();
+    expect(await waiting.count()).toBe(0);
     expectClean(opened);
   });
 });

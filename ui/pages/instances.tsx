@@ -39,7 +39,6 @@ export function InstancesPage({ filter }: { filter: InstanceFilter }) {
           counts.refreshSoon();
         },
       }),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
     [filterKey, pageIndex],
   );
 
@@ -112,7 +111,6 @@ function useCounts(filter: InstanceFilter, filterKey: string): { value: Counts |
   useEffect(() => {
     load();
     return () => clearTimeout(timer.current);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [filterKey]);
   return {
     value,
