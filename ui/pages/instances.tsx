@@ -22,9 +22,10 @@ export function InstancesPage({ filter }: { filter: InstanceFilter }) {
   const tokens = paging.filterKey === filterKey ? paging.tokens : [undefined];
   const setTokens = (next: (string | undefined)[]): void => setPaging({ filterKey, tokens: next });
   const pageIndex = tokens.length - 1;
-  const [loaded] = useLoad(() => api.list(filter, PAGE_SIZE, tokens[pageIndex]), [filterKey, pageIndex]);
+  const [loaded, reload] = useLoad(() => api.list(filter, PAGE_SIZE, tokens[pageIndex]), [filterKey, pageIndex]);
   const [rows, setRows] = useState<ListedInstance[]>([]);
   const [live, setLive] = useState<boolean>();
+  const wasLive = useRef<boolean>();
   const counts = useCounts(filter, filterKey);
 
   useEffect(() => {
@@ -33,7 +34,15 @@ export function InstancesPage({ filter }: { filter: InstanceFilter }) {
   useEffect(
     () =>
       subscribe({
-        connection: setLive,
+        connection: (open) => {
+          // Changes made while the stream was down are not replayed: read the page again.
+          if (open && wasLive.current === false) {
+            reload();
+            counts.refreshSoon();
+          }
+          wasLive.current = open;
+          setLive(open);
+        },
         instances: (changes) => {
           setRows((current) => applyChanges(current, changes, { filter, firstPage: pageIndex === 0, pageSize: PAGE_SIZE }));
           counts.refreshSoon();
