@@ -10,12 +10,13 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import type { Hono } from "hono";
-import { createHttpApi, type HttpApiOptions } from "./http-api.js";
+import { checkKeys } from "../definitions/options.js";
+import { createHttpApi, HTTP_API_OPTION_KEYS, type HttpApiOptions } from "./http-api.js";
 
 /** The dashboard takes the HTTP API's options: the API it serves beside the page is that one. */
 export type DashboardOptions = HttpApiOptions;
 
-export const DASHBOARD_PATH = "/dashboard";
+const DASHBOARD_PATH = "/dashboard";
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
@@ -57,6 +58,7 @@ interface Assets {
  * // open http://localhost:3000/dashboard/
  */
 export function createDashboard(options: DashboardOptions): Hono {
+  checkKeys(options, HTTP_API_OPTION_KEYS, "createDashboard"); // a typo is named as the caller wrote it
   const app = createHttpApi(options);
   const assets = loadAssets();
   const secure = (headers: Record<string, string>): Record<string, string> => ({

@@ -77,6 +77,11 @@ describe("the dashboard served beside the API", () => {
     expect(await (await app.request("http://localhost/")).text()).toBe("my app");
   });
 
+  it("refuses an unknown option by the name the caller used", async () => {
+    const served = await serve({ start: false });
+    expect(() => createDashboard({ client: served.baton.client, readonly: true } as never)).toThrow(/createDashboard.*"readonly".*readOnly/s);
+  });
+
   it("mounts under a prefix: the page's relative URLs reach its assets and the API under that prefix", async () => {
     const served = await serve({ start: false });
     const app = new Hono();
