@@ -40,6 +40,8 @@ export type { MigrateStoreOptions, MigrateStoreResult } from "./store/migrate-st
 export { createHttpApi } from "./http/http-api.js";
 export type { HttpApiOptions } from "./http/http-api.js";
 export type { MetricFamily } from "./observability/prometheus-text.js";
+export { createDashboard } from "./http/dashboard.js";
+export type { DashboardOptions } from "./http/dashboard.js";
 export { serveHttpApi } from "./http/serve.js";
 export type { ServeHttpApiOptions, HttpApiServer } from "./http/serve.js";
 export { defineConfig } from "./host/config.js";

@@ -1,14 +1,17 @@
 /**
  * Runs once around the whole test run: names the run (so its PostgreSQL schemas can be told
- * apart from another run's) and drops every schema the run left behind.
+ * apart from another run's), builds the dashboard's files into dist/ui/ (createDashboard serves
+ * them, run from sources too) and drops every schema the run left behind.
  */
 import pg from "pg";
+import { buildUi } from "../scripts/build-ui.mjs";
 
 const POSTGRES_URL = process.env.BATON_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
-export function setup(): () => Promise<void> {
+export async function setup(): Promise<() => Promise<void>> {
   // Each project runs this setup; they share the run's name.
   const run = (process.env.BATON_TEST_RUN ??= Date.now().toString(36));
+  await buildUi({ quiet: true });
   return async () => {
     const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
     try {

@@ -72,6 +72,7 @@ export function httpApiOptions(http: BatonConfig["http"]): ServeHttpApiOptions {
   return {
     host: http?.host ?? DEFAULT_HTTP_HOST,
     port: http?.port ?? DEFAULT_HTTP_PORT,
+    dashboard: true,
     ...(http?.token === undefined ? {} : { token: http.token }),
     ...(http?.requireToken === undefined ? {} : { requireToken: http.requireToken }),
     ...(http?.maxBodyBytes === undefined ? {} : { maxBodyBytes: http.maxBodyBytes }),
@@ -137,7 +138,7 @@ export async function openWorker(
   };
 }
 
-/** The first line (what runs, where the API is); in dev, the hosted functions and how to start one. */
+/** The first line (what runs, where the API is), where the dashboard is; in dev, the hosted functions and how to start one. */
 export function printBanner(
   out: (line: string) => void,
   mode: ServeOptions["mode"],
@@ -146,6 +147,7 @@ export function printBanner(
   url: string,
 ): void {
   out(`baton ${mode}: ${functions.length} functions on ${redact(store)}, API at ${url}/api`);
+  out(`baton ${mode}: dashboard at ${url}/dashboard/`);
   if (mode !== "dev") return;
   for (const fn of functions) out(dim(`  ${fn.kind === "orchestration" ? "orchestration" : "activity"} ${fn.name}`));
   const first = functions.find((fn) => fn.kind === "orchestration");

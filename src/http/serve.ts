@@ -10,6 +10,7 @@ import type { BatonClient } from "../client/client.js";
 import { checkKeys, knownKeys } from "../definitions/options.js";
 import { InvalidArgumentError } from "../errors.js";
 import { bearerMatches, isOpenHealthProbe, UNAUTHORIZED_CODE, UNAUTHORIZED_MESSAGE, WWW_AUTHENTICATE } from "./auth.js";
+import { createDashboard, isDashboardAsset } from "./dashboard.js";
 import { createHttpApi, type HttpApiOptions } from "./http-api.js";
 import { isLoginRequest, sessionCookieOf, sessionMatches } from "./session.js";
 
@@ -20,12 +21,15 @@ export interface ServeHttpApiOptions extends Omit<HttpApiOptions, "client"> {
   port?: number;
   /** Require the token even on 127.0.0.1. */
   requireToken?: boolean;
+  /** Serve the dashboard at /dashboard/ beside the API (default false; `baton dev/start` set it). */
+  dashboard?: boolean;
 }
 
 const SERVE_OPTION_KEYS = knownKeys<ServeHttpApiOptions>()({
   host: true,
   port: true,
   requireToken: true,
+  dashboard: true,
   token: true,
   readOnly: true,
   maxBodyBytes: true,
@@ -62,8 +66,8 @@ export async function serveHttpApi(client: BatonClient, options: ServeHttpApiOpt
   if (!hasToken && options.requireToken) {
     throw new InvalidArgumentError("http.requireToken is set but no token is: set http.token in baton.config or BATON_HTTP_TOKEN.");
   }
-  const { host: _host, port: _port, requireToken: _requireToken, ...apiOptions } = options;
-  const app = createHttpApi({ ...apiOptions, client });
+  const { host: _host, port: _port, requireToken: _requireToken, dashboard, ...apiOptions } = options;
+  const app = dashboard ? createDashboard({ ...apiOptions, client }) : createHttpApi({ ...apiOptions, client });
   // As @hono/node-server's serve(), plus an errorHandler: a request the adapter cannot turn into
   // a Request (a backslash in the path, a malformed Host) gets a JSON error like any other.
   const listener = getRequestListener(app.fetch, {
@@ -82,7 +86,10 @@ export async function serveHttpApi(client: BatonClient, options: ServeHttpApiOpt
     // as it arrived: a path the adapter cannot parse, a route outside /api or a body of any
     // size gets 401 like the rest. The health probe and the login are let through.
     const listening = createServer((incoming, outgoing) => {
-      const open = isOpenHealthProbe(incoming.method, incoming.url) || isLoginRequest(incoming.method, incoming.url);
+      const open =
+        isOpenHealthProbe(incoming.method, incoming.url) ||
+        isLoginRequest(incoming.method, incoming.url) ||
+        (dashboard === true && isDashboardAsset(incoming.method, incoming.url));
       if (token && !open && !bearerMatches(incoming.headers.authorization, token) && !sessionMatches(sessionCookieOf(incoming.headers.cookie), token)) {
         refuseUnauthorized(incoming, outgoing);
         return;

@@ -26,6 +26,7 @@ describe("baton dev", () => {
 
     const lines = dev.stdout.split("\n");
     expect(lines[0]).toMatch(/^baton dev: 5 functions on sqlite:\.\/baton\.db, API at http:\/\/127\.0\.0\.1:\d+\/api$/);
+    expect(lines[1]).toBe(`baton dev: dashboard at ${api}/dashboard/`);
     expect(api).not.toMatch(/:0$/);
     // The hosted functions and the curl lines.
     expect(dev.stdout).toContain("  activity Greet\n");
@@ -141,6 +142,7 @@ export default defineConfig({
       expect(exit.stdout).not.toContain("h-1");
       expect(exit.stdout.trimEnd().split("\n")).toEqual([
         expect.stringMatching(/^baton start: 5 functions on /),
+        expect.stringMatching(/^baton start: dashboard at http:\/\/127\.0\.0\.1:\d+\/dashboard\/$/),
         "baton start: stopping (running work may take up to 30000 ms)…",
         "baton start: stopped",
       ]);

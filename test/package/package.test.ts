@@ -155,7 +155,7 @@ function start(args: string[], via: "npx" | "bin"): Running {
 }
 
 describe("the packed package", () => {
-  it("holds exactly the built JavaScript, its declarations and the migrations: no sources, tests, maps or examples", () => {
+  it("holds exactly the built JavaScript, its declarations, the migrations and the dashboard's files: no sources, tests, maps or examples", () => {
     const files = packed.files.map((f) => f.path).sort();
     // One .js and one .d.ts per source module, each migration file, and what npm always adds.
     const fromSrc = walk(join(REPO_ROOT, "src")).flatMap((path) => {
@@ -163,7 +163,11 @@ describe("the packed package", () => {
       return path.endsWith(".sql") ? [`dist/${path}`] : [];
     });
     const always = ["package.json", "README.md", ...(existsSync(join(REPO_ROOT, "LICENSE")) ? ["LICENSE"] : [])];
-    expect(files).toEqual([...always, ...fromSrc].sort());
+    // The dashboard as `npm pack`'s build wrote it: hashed files and their manifest.
+    const ui = (JSON.parse(readFileSync(join(REPO_ROOT, "dist/ui/manifest.json"), "utf8")) as { files: string[] }).files;
+    const fromUi = ["dist/ui/manifest.json", ...ui.map((file) => `dist/ui/${file}`)];
+    expect(fromUi.some((file) => file.endsWith(".js"))).toBe(true);
+    expect(files).toEqual([...always, ...fromSrc, ...fromUi].sort());
     expect(files).toContain("dist/store/sqlite/migrations/001-initial.sql");
     expect(files).toContain("dist/testing/index.d.ts");
     expect(files.filter((f) => /\.map$|^(src|test|bench|examples)\/|(?<!\.d)\.ts$/.test(f))).toEqual([]);
@@ -290,7 +294,12 @@ console.log(JSON.stringify({ status: done.runtimeStatus, output: done.output }))
 `,
     );
     const dev = start(["--store", "sqlite:./dev.db", "dev", "functions.mjs", "--port", "0"], "bin");
-    await dev.waitFor(/API at http:\/\/127\.0\.0\.1:\d+\/api\n/);
+    const [, api] = (await dev.waitFor(/API at (http:\/\/127\.0\.0\.1:\d+)\/api\n/))!;
+    // The dashboard, from the installed package's dist/ui/.
+    const page = await fetch(`${api}/dashboard/`);
+    expect(page.status).toBe(200);
+    const script = /src="([^"]+\.js)"/.exec(await page.text())![1]!;
+    expect((await fetch(`${api}/dashboard/${script}`)).status).toBe(200);
 
     const { stdout } = await sh(process.execPath, ["client.mjs"], app);
     expect(JSON.parse(stdout)).toEqual({ status: "Completed", output: "Hello, Grace!" });

@@ -1,0 +1,7 @@
+/** Types of build-ui.mjs, for the TypeScript that imports it (test/global-setup.ts). */
+export interface UiManifest {
+  script: string;
+  style?: string;
+  files: string[];
+}
+export function buildUi(options?: { outDir?: string; quiet?: boolean }): Promise<{ manifest: UiManifest; totalGzipBytes: number }>;

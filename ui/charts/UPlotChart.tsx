@@ -1,0 +1,78 @@
+/**
+ * A uPlot chart as a Preact component: made once per mount (and again when the colour scheme
+ * changes, since a canvas cannot read CSS variables itself), fed new data with setData, sized
+ * to its container. Series colours are CSS variable names, read when the chart is made.
+ */
+import { useEffect, useRef } from "preact/hooks";
+import type { JSX } from "preact";
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+import "./charts.css";
+
+export interface ChartSeries {
+  label: string;
+  /** A CSS custom property holding the colour, e.g. "--chart-finished". */
+  colorVar: string;
+}
+
+export interface UPlotChartProps {
+  title: string;
+  /** Unit of the y axis, shown after values. */
+  unit: string;
+  series: readonly ChartSeries[];
+  /** x (seconds since the epoch), then one column per series; null where there is no figure. */
+  data: uPlot.AlignedData;
+  heightPx?: number;
+}
+
+export function UPlotChart({ title, unit, series, data, heightPx = 180 }: UPlotChartProps): JSX.Element {
+  const box = useRef<HTMLDivElement | null>(null);
+  const chart = useRef<uPlot | null>(null);
+  const latest = useRef(data);
+  latest.current = data;
+
+  useEffect(() => {
+    const element = box.current;
+    if (!element) return;
+    const make = (): void => {
+      chart.current?.destroy();
+      const style = getComputedStyle(element);
+      const colour = (name: string): string => style.getPropertyValue(name).trim() || "#888";
+      const axis = { stroke: colour("--chart-axis"), grid: { stroke: colour("--chart-grid"), width: 1 }, ticks: { stroke: colour("--chart-grid"), width: 1 } };
+      chart.current = new uPlot(
+        {
+          title,
+          width: Math.max(element.clientWidth, 200),
+          height: heightPx,
+          series: [{}, ...series.map((s) => ({ label: s.label, stroke: colour(s.colorVar), width: 2, spanGaps: false, value: (_: uPlot, v: number | null) => (v === null ? "–" : `${round(v)} ${unit}`) }))],
+          axes: [axis, { ...axis, size: 56 }],
+          legend: { live: true },
+          cursor: { drag: { x: true, y: false } },
+        },
+        latest.current,
+        element,
+      );
+    };
+    make();
+    const scheme = matchMedia("(prefers-color-scheme: dark)");
+    scheme.addEventListener("change", make);
+    const resize = new ResizeObserver(() => chart.current?.setSize({ width: Math.max(element.clientWidth, 200), height: heightPx }));
+    resize.observe(element);
+    return () => {
+      scheme.removeEventListener("change", make);
+      resize.disconnect();
+      chart.current?.destroy();
+      chart.current = null;
+    };
+  }, [title, unit, series, heightPx]);
+
+  useEffect(() => {
+    chart.current?.setData(data);
+  }, [data]);
+
+  return <div class="baton-chart" ref={box} role="img" aria-label={title} />;
+}
+
+function round(value: number): string {
+  return value >= 100 ? value.toFixed(0) : String(Number(value.toPrecision(3)));
+}
