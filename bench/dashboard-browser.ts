@@ -24,7 +24,7 @@
  */
 import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type CDPSession, type Page } from "playwright-core";
 import { buildUi } from "../scripts/build-ui.mjs";
 import { silentLogger } from "../src/definitions/logger.js";
 import { activity, createBaton, orchestration, serveHttpApi, type HttpApiServer } from "../src/index.js";
@@ -57,6 +57,16 @@ interface ScrollFigures {
   ms: number;
   frames: number;
   longTasks: number[];
+  /** The page's main thread, busy per frame (CDP Performance metrics): all tasks, of which script. */
+  taskMsPerFrame: number;
+  scriptMsPerFrame: number;
+}
+
+/** Seconds of main-thread work (tasks, and script within them) counted since the session enabled its metrics. */
+async function busySeconds(session: CDPSession): Promise<{ task: number; script: number }> {
+  const { metrics } = await session.send("Performance.getMetrics");
+  const value = (name: string) => metrics.find((m) => m.name === name)?.value ?? 0;
+  return { task: value("TaskDuration"), script: value("ScriptDuration") };
 }
 
 /**
@@ -79,6 +89,9 @@ async function longTasksBetween(page: Page, fromMs: number, toMs: number): Promi
 
 /** Scrolls `scroller` to its end, a viewport per frame, until every event is loaded. */
 async function scrollToEnd(page: Page, scroller: string): Promise<ScrollFigures> {
+  const session = await page.context().newCDPSession(page);
+  await session.send("Performance.enable");
+  const busyBefore = await busySeconds(session);
   const { startMs, endMs, frames } = await page.locator(scroller).evaluate(async (element) => {
     const window = element.ownerDocument.defaultView!;
     const root = element.closest("[data-history-total]")!;
@@ -94,8 +107,17 @@ async function scrollToEnd(page: Page, scroller: string): Promise<ScrollFigures>
     }
     return { startMs, endMs: window.performance.now(), frames };
   });
+  const busyAfter = await busySeconds(session);
+  await session.detach();
   await page.waitForTimeout(200); // a long task is reported once it has ended
-  return { ms: endMs - startMs, frames, longTasks: await longTasksBetween(page, startMs, endMs) };
+  const perFrame = (seconds: number) => (seconds * 1000) / Math.max(frames, 1);
+  return {
+    ms: endMs - startMs,
+    frames,
+    longTasks: await longTasksBetween(page, startMs, endMs),
+    taskMsPerFrame: perFrame(busyAfter.task - busyBefore.task),
+    scriptMsPerFrame: perFrame(busyAfter.script - busyBefore.script),
+  };
 }
 
 async function newPage(browser: Browser): Promise<{ page: Page; close: () => Promise<void> }> {
@@ -146,6 +168,8 @@ async function listRun(browser: Browser, url: string): Promise<{ readyMs: number
 }
 
 const longTasksLine = (perRun: number[][]) => `${perRun.map((l) => l.length).join(", ")} (longest ${formatNumber(max(perRun.flat().concat(0)))} ms)`;
+const busyLine = (figures: ScrollFigures[]) =>
+  `main thread busy ${formatNumber(median(figures.map((f) => f.taskMsPerFrame)))} ms per frame, script ${formatNumber(median(figures.map((f) => f.scriptMsPerFrame)))} ms (medians)`;
 const runsLine = (values: number[]) => `median ${formatNumber(median(values))} ms; runs ${values.map(formatNumber).join(", ")}`;
 
 async function historyPart(browser: Browser, runs: number, rounds: number): Promise<string[]> {
@@ -168,8 +192,8 @@ async function historyPart(browser: Browser, runs: number, rounds: number): Prom
       `- history: ${formatNumber(total)} events of one instance (${rounds} rounds of ${FAN_OUT} activities), SQLite; the Instance page, pages of 500 events`,
       `- ready (navigation → the timeline's first rows on screen): ${runsLine(figures.map((f) => f.readyMs))} (target < 1,000 ms)`,
       `- long tasks before ready, per run: ${longTasksLine(figures.map((f) => f.loadLongTasks))}`,
-      `- timeline scrolled end to end (${figures[0]!.timeline.frames} frames, pages loading on the way): ${runsLine(figures.map((f) => f.timeline.ms))}; long tasks per run: ${longTasksLine(figures.map((f) => f.timeline.longTasks))} (target: none over 50 ms)`,
-      `- list scrolled end to end (${figures[0]!.list.frames} frames): ${runsLine(figures.map((f) => f.list.ms))}; long tasks per run: ${longTasksLine(figures.map((f) => f.list.longTasks))}`,
+      `- timeline scrolled end to end (${figures[0]!.timeline.frames} frames, pages loading on the way): ${runsLine(figures.map((f) => f.timeline.ms))}; long tasks per run: ${longTasksLine(figures.map((f) => f.timeline.longTasks))} (target: none over 50 ms); ${busyLine(figures.map((f) => f.timeline))}`,
+      `- list scrolled end to end (${figures[0]!.list.frames} frames): ${runsLine(figures.map((f) => f.list.ms))}; long tasks per run: ${longTasksLine(figures.map((f) => f.list.longTasks))}; ${busyLine(figures.map((f) => f.list))}`,
     ];
   } finally {
     await server?.close();
