@@ -145,4 +145,25 @@ describeBrowser("why an instance waits", () => {
     expect(await waiting.count()).toBe(0);
     expectClean(opened);
   });
+
+  it("lists an activity waiting out its retry with the failure that caused it, and the event the code waits for", async () => {
+    const flaky = activity("Flaky", async () => {
+      throw new Error("gateway timeout");
+    }, { retry: { maxAttempts: 3, firstRetryInterval: "1h" } });
+    const patient = orchestration("Patient", async (ctx) => {
+      const approval = ctx.waitForExternalEvent<string>("Approved");
+      const charged = ctx.callActivity(flaky, null);
+      return await ctx.all([approval, charged]);
+    });
+    const served = await serveDashboard({ functions: [flaky, patient] });
+    const { client } = served.baton;
+    await client.startNew(patient, { instanceId: "patient-1" });
+    await expect.poll(async () => (await client.getStatus("patient-1"))?.pending?.activities[0]?.attempt, { timeout: 30_000 }).toBe(2);
+    const opened = await openDashboard(chrome.browser, served, "/instance/patient-1");
+    const waiting = opened.page.getByRole("region", { name: "Why it is waiting" });
+    await waiting.getByText(/Activity Flaky \(#\d+\), attempt 2: waiting for a worker, not before/).waitFor();
+    await waiting.getByText(/last attempt failed: Error: gateway timeout/).waitFor();
+    await waiting.getByText(/Event Approved \(not raised yet\)/).waitFor();
+    expectClean(opened);
+  });
 });
