@@ -88,6 +88,14 @@ export type ReplayCheckResult =
   | { ok: true; events: number }
   | { ok: false; divergence: { index: number; recorded: { type: string; name?: string }; message: string } };
 
+/** The replay check over the instances a filter matches (POST /api/replayCheck). */
+export interface ReplayCheckSummary {
+  checked: number;
+  diverged: { instanceId: string; name: string; divergence: { index: number; recorded: { type: string; name?: string }; message: string } }[];
+  /** Orchestrations this server has no code for: their instances were not checked. */
+  noCode: string[];
+}
+
 export const INSTANCE_ACTIONS = ["terminate", "suspend", "resume", "rewind", "restart", "purge", "raiseEvent"] as const;
 export type InstanceAction = (typeof INSTANCE_ACTIONS)[number];
 

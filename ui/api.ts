@@ -6,7 +6,7 @@
  */
 
 export * from "./api-types.js";
-import type { BulkJob, BulkRequest, Counts, FunctionsInfo, HistoryPage, Info, InstanceChange, InstanceFilter, InstancePage, InstanceStatus, ReplayCheckResult, WorkerInfo } from "./api-types.js";
+import type { BulkJob, BulkRequest, Counts, FunctionsInfo, HistoryPage, Info, InstanceChange, InstanceFilter, InstancePage, InstanceStatus, ReplayCheckResult, ReplayCheckSummary, WorkerInfo } from "./api-types.js";
 
 /** An error answer of the API: its status and `{ code, message }`. */
 export class ApiError extends Error {
@@ -89,6 +89,7 @@ export const api = {
   restart: (instanceId: string) => request<{ id: string }>("POST", `${id(instanceId)}/restart`),
   purge: (instanceId: string) => request<{ instancesDeleted: number }>("DELETE", id(instanceId)),
   replayCheck: (instanceId: string) => request<ReplayCheckResult>("POST", `${id(instanceId)}/replayCheck`),
+  replayCheckWhere: (filter: InstanceFilter) => request<ReplayCheckSummary>("POST", "replayCheck", { body: { filter } }),
 
   bulkCount: (body: BulkRequest) => request<{ count: number }>("POST", "bulk", { body: { ...body, dryRun: true } }),
   bulkStart: (body: BulkRequest) => request<{ jobId: string; total: number }>("POST", "bulk", { body }),

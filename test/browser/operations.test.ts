@@ -41,6 +41,14 @@ describeBrowser("operations from the dashboard", () => {
     await divergence.waitFor();
     expect(await divergence.textContent()).toMatch(/^Diverges at event \d+ \(TaskScheduled Reserve\)/);
     expectClean(opened);
+
+    // Before a deploy: the same check over every running instance, from the Bulk page.
+    opened = await openDashboard(chrome.browser, after, "/bulk?status=Running");
+    const region = opened.page.getByRole("region", { name: "Replay check of the matching instances" });
+    await region.getByRole("button", { name: "Check replay of the matching instances" }).click();
+    await region.getByText(/^1 checked: 1 diverge\./).waitFor();
+    expect(await region.locator('li[data-instance-id="flow-1"]').textContent()).toMatch(/flow-1 \(Flow\), event \d+: /);
+    expectClean(opened);
   });
 
   it("counts the instances a filter matches, confirms with that count, and shows the job's progress to the end", async () => {

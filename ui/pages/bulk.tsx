@@ -1,7 +1,8 @@
 /**
  * Bulk: one action on every instance a filter matches. The count comes first (a dry run), the
  * confirmation states it, then the job's progress shows as it runs (from the stream, and by
- * asking while the stream is quiet). An empty filter is refused, as the API refuses it.
+ * asking while the stream is quiet). An empty filter is refused, as the API refuses it. The
+ * replay check of the matching instances sits here too: the check to run before a deploy.
  */
 import { useEffect, useState } from "preact/hooks";
 import { api, INSTANCE_ACTIONS, subscribe, type BulkJob, type BulkRequest, type InstanceAction, type InstanceFilter } from "../api.js";
@@ -13,6 +14,7 @@ import { FilterForm } from "../components/filter-form.js";
 import { navigate } from "../hooks.js";
 import { ACTION_LABELS, confirmationText, DESTRUCTIVE } from "../view-models/actions.js";
 import { isEmptyFilter } from "../view-models/filters.js";
+import { ReplayCheckWhere } from "./replay-check.js";
 
 const PROGRESS_POLL_MS = 1000;
 
@@ -24,7 +26,17 @@ export function BulkPage({ filter }: { filter: InstanceFilter }) {
   const [jobId, setJobId] = useState<string>();
   const [error, setError] = useState<Error>();
   const [busy, setBusy] = useState(false);
-  if (!canAct) return <p>This dashboard is read-only: bulk actions are turned off.</p>;
+  // The replay check writes nothing: it is offered in read-only mode too.
+  if (!canAct) {
+    return (
+      <section aria-labelledby="bulk-title">
+        <h1 id="bulk-title">Bulk</h1>
+        <FilterForm filter={filter} onChange={(next) => navigate({ page: "bulk", filter: next }, { replace: true })} />
+        <p>This dashboard is read-only: bulk actions are turned off.</p>
+        <ReplayCheckWhere filter={filter} />
+      </section>
+    );
+  }
 
   const body: BulkRequest = {
     action,
@@ -89,6 +101,7 @@ export function BulkPage({ filter }: { filter: InstanceFilter }) {
         </ConfirmDialog>
       ) : null}
       {jobId ? <BulkProgress jobId={jobId} /> : null}
+      <ReplayCheckWhere filter={filter} />
     </section>
   );
 }
