@@ -6,7 +6,7 @@
 import { expect, it } from "vitest";
 import { activity, orchestration } from "../../src/index.js";
 import { waitForHistoryEvent, waitForStatus } from "../helpers/wait.js";
-import { describeBrowser, expectClean, openDashboard, serveDashboard, useBrowser, waiter } from "./browser-kit.js";
+import { describeBrowser, expectClean, hello, openDashboard, serveDashboard, useBrowser, waiter } from "./browser-kit.js";
 
 const reserve = activity("Reserve", async (_: null) => "reserved");
 const charge = activity("Charge", async (_: null) => "charged");
@@ -127,8 +127,10 @@ describeBrowser("who may do what", () => {
 describeBrowser("the Workers page", () => {
   const chrome = useBrowser();
 
-  it("lists the live worker with the functions it hosts and its heartbeat", async () => {
+  it("lists the live worker with the functions it hosts, its heartbeat and slots, and each activity's failure rate", async () => {
     const served = await serveDashboard();
+    const { client } = served.baton;
+    await waitForStatus(client, await client.startNew(hello, { input: "Ada" }), "Completed");
     const opened = await openDashboard(chrome.browser, served, "/workers");
     const { page } = opened;
     const row = page.locator("table.workers tbody tr");
@@ -139,7 +141,8 @@ describeBrowser("the Workers page", () => {
     expect(text).toContain("Waiter");
     expect(text).toContain("Greet");
     expect(text).toMatch(/lease \d/);
-    // GET /api/metrics comes with the metrics work (issue 17): until then the page says it is unavailable.
-    expect(opened.problems.filter((problem) => !problem.includes("404"))).toEqual([]);
+    await page.getByText(/\d+\/100 episodes, \d+\/100 attempts/).waitFor(); // the serving process's worker, from /api/metrics
+    await page.locator('table.attempts tr[data-activity="Greet"]', { hasText: "0.0 %" }).waitFor();
+    expectClean(opened);
   });
 });
