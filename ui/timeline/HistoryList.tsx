@@ -4,11 +4,12 @@
  * same way. ↑/↓, PageUp/PageDown, Home/End move the selection; Enter shows the entry in full.
  */
 import { memo } from "preact/compat";
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useEffect } from "preact/hooks";
 import type { JSX } from "preact";
 import { formatDuration } from "../view-models/timeline-scale.js";
 import { entryTimeMs, type HistoryEntryJson } from "../view-models/timeline.js";
 import { EntryDetail } from "./EntryDetail.js";
+import { useRowSelection } from "./use-row-selection.js";
 import { useVirtualRows } from "./use-virtual-rows.js";
 import "./timeline.css";
 
@@ -23,37 +24,13 @@ const LOAD_AHEAD_ROWS = 40;
 
 export function HistoryList({ history, total, loadMore }: HistoryListProps): JSX.Element {
   const virtual = useVirtualRows(history.length, HISTORY_ROW_PX);
-  const [selected, setSelected] = useState<number | undefined>(undefined);
-  const [detailOpen, setDetailOpen] = useState(false);
-  /** The row to focus once rendered: the last one asked for wins. */
-  const focusWanted = useRef<number | undefined>(undefined);
+  const { selected, tabbable, detailOpen, setDetailOpen, focused, select, openDetail } = useRowSelection(history.length, virtual);
   const originMs = history[0] ? entryTimeMs(history[0]) : 0;
   const more = history.length < total;
 
   useEffect(() => {
     if (more && virtual.end >= history.length - LOAD_AHEAD_ROWS) loadMore?.();
   }, [more, virtual.end, history.length, loadMore]);
-
-  useEffect(() => {
-    const wanted = focusWanted.current;
-    if (wanted === undefined) return;
-    const element = virtual.ref.current?.querySelector<HTMLElement>(`[data-row="${wanted}"]`);
-    if (!element) return; // not rendered yet: the next render's effect focuses it
-    focusWanted.current = undefined;
-    element.focus({ preventScroll: true });
-  });
-
-  const select = (index: number): void => {
-    const clamped = Math.max(0, Math.min(history.length - 1, index));
-    focusWanted.current = clamped;
-    setSelected(clamped);
-    virtual.reveal(clamped);
-  };
-
-  const openDetail = useCallback((index: number) => {
-    setSelected(index);
-    setDetailOpen(true);
-  }, []);
 
   const onKeyDown = (event: KeyboardEvent): void => {
     const at = selected ?? virtual.first;
@@ -74,7 +51,6 @@ export function HistoryList({ history, total, loadMore }: HistoryListProps): JSX
     action();
   };
 
-  const tabbable = selected !== undefined && selected >= virtual.first && selected < virtual.end ? selected : virtual.first;
   const selectedEntry = selected === undefined ? undefined : history[selected];
 
   return (
@@ -85,7 +61,7 @@ export function HistoryList({ history, total, loadMore }: HistoryListProps): JSX
             {history.slice(virtual.first, virtual.end).map((entry, i) => {
               const index = virtual.first + i;
               return (
-                <HistoryRow key={index} entry={entry} index={index} originMs={originMs} selected={index === selected} tabbable={index === tabbable} onFocus={setSelected} onSelect={openDetail} />
+                <HistoryRow key={index} entry={entry} index={index} originMs={originMs} selected={index === selected} tabbable={index === tabbable} onFocus={focused} onSelect={openDetail} />
               );
             })}
             {more && virtual.end >= history.length ? <div class="tl-loading">Loading further events…</div> : null}

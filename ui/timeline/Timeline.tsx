@@ -13,11 +13,12 @@
  * (once per page), which bench/dashboard-browser.ts reads: navigation to a usable view.
  */
 import { memo } from "preact/compat";
-import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useMemo, useState } from "preact/hooks";
 import type { JSX } from "preact";
 import { axisTicks, fitView, formatDuration, panView, timeToPx, zoomView, type TimeView } from "../view-models/timeline-scale.js";
 import { timelineRows, timelineSpan, type HistoryEntryJson, type TimelineRow } from "../view-models/timeline.js";
 import { EntryDetail } from "./EntryDetail.js";
+import { useRowSelection } from "./use-row-selection.js";
 import { useVirtualRows } from "./use-virtual-rows.js";
 import "./timeline.css";
 
@@ -49,10 +50,7 @@ export function Timeline({ history, total, loadMore, nowMs }: TimelineProps): JS
   // Kept the same object while nothing changes, so rows already on screen are not drawn again.
   const fitted = useMemo(() => fitView(span.startMs, span.endMs, trackPx), [span.startMs, span.endMs, trackPx]);
   const view = zoomed ?? fitted;
-  const [selected, setSelected] = useState<number | undefined>(undefined);
-  const [detailOpen, setDetailOpen] = useState(false);
-  /** The row to focus once rendered: the last one asked for wins. */
-  const focusWanted = useRef<number | undefined>(undefined);
+  const { selected, tabbable, detailOpen, setDetailOpen, focused, select, openDetail } = useRowSelection(rows.length, virtual);
 
   const more = history.length < total;
   const shown = rows.length > 0;
@@ -63,27 +61,6 @@ export function Timeline({ history, total, loadMore, nowMs }: TimelineProps): JS
   useEffect(() => {
     if (more && virtual.end >= rows.length - LOAD_AHEAD_ROWS) loadMore?.();
   }, [more, virtual.end, rows.length, loadMore]);
-
-  useEffect(() => {
-    const wanted = focusWanted.current;
-    if (wanted === undefined) return;
-    const element = virtual.ref.current?.querySelector<HTMLElement>(`[data-row="${wanted}"]`);
-    if (!element) return; // not rendered yet: the next render's effect focuses it
-    focusWanted.current = undefined;
-    element.focus({ preventScroll: true });
-  });
-
-  const select = (index: number): void => {
-    const clamped = Math.max(0, Math.min(rows.length - 1, index));
-    focusWanted.current = clamped;
-    setSelected(clamped);
-    virtual.reveal(clamped);
-  };
-
-  const openDetail = useCallback((index: number) => {
-    setSelected(index);
-    setDetailOpen(true);
-  }, []);
 
   const zoom = (factor: number, anchorPx = trackPx / 2): void => setZoomed(zoomView(view, factor, anchorPx));
 
@@ -125,7 +102,6 @@ export function Timeline({ history, total, loadMore, nowMs }: TimelineProps): JS
   };
 
   const visible = rows.slice(virtual.first, virtual.end);
-  const tabbable = selected !== undefined && selected >= virtual.first && selected < virtual.end ? selected : virtual.first;
   const selectedRow = selected === undefined ? undefined : rows[selected];
 
   return (
@@ -155,7 +131,7 @@ export function Timeline({ history, total, loadMore, nowMs }: TimelineProps): JS
                   originMs={span.startMs}
                   selected={index === selected}
                   tabbable={index === tabbable}
-                  onFocus={setSelected}
+                  onFocus={focused}
                   onSelect={openDetail}
                 />
               );
