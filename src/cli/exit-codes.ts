@@ -14,7 +14,7 @@ export const EXIT = {
   CONFLICT: 4,
   /** The store or the API cannot be reached. */
   UNAVAILABLE: 5,
-  /** The API refused the request: a missing or wrong token (or, without one, a non-local host name). */
+  /** The API refused the request: a missing or wrong token (or, without one, a non-local host name), or it is read-only. */
   UNAUTHORIZED: 6,
   /** The disk holding the store is full: nothing was written; free space and repeat the command. */
   STORE_FULL: 7,
@@ -32,18 +32,21 @@ const BY_CODE: Record<string, number> = {
   ROUTE_NOT_FOUND: EXIT.USAGE,
   TYPESCRIPT_LOADER_MISSING: EXIT.USAGE,
   INSTANCE_NOT_FOUND: EXIT.NOT_FOUND,
+  BULK_JOB_NOT_FOUND: EXIT.NOT_FOUND,
   NOT_REGISTERED: EXIT.NOT_FOUND,
   INSTANCE_ALREADY_EXISTS: EXIT.CONFLICT,
   INSTANCE_NOT_RUNNING: EXIT.CONFLICT,
   INSTANCE_NOT_FINISHED: EXIT.CONFLICT,
   INSTANCE_NOT_SUSPENDED: EXIT.CONFLICT,
   INSTANCE_NOT_FAILED: EXIT.CONFLICT,
+  NO_CODE_LOADED: EXIT.CONFLICT,
   STORE_UNAVAILABLE: EXIT.UNAVAILABLE,
   SCHEMA_TOO_NEW: EXIT.UNAVAILABLE,
   CLOSED: EXIT.UNAVAILABLE,
   API_UNREACHABLE: EXIT.UNAVAILABLE,
   UNAUTHORIZED: EXIT.UNAUTHORIZED,
   FORBIDDEN: EXIT.UNAUTHORIZED,
+  READ_ONLY: EXIT.UNAUTHORIZED,
   STORE_FULL: EXIT.STORE_FULL,
   STORE_CORRUPT: EXIT.STORE_CORRUPT,
   REPLAY_DIVERGED: EXIT.REPLAY_DIVERGED,
