@@ -48,6 +48,7 @@ export interface InstanceStatus {
   stalled?: { code: string; message: string; since: string };
   waitingForWorker?: { orchestration?: string; activities?: string[]; message: string };
   pending?: PendingWork;
+  parentInstanceId?: string;
   history?: HistoryEntry[];
 }
 

@@ -34,6 +34,8 @@ export interface InstanceStatus<Out = unknown> {
    * Suspended: what it waits on now. Absent once it has ended.
    */
   pending?: PendingWork;
+  /** Set when a parent orchestration started this instance as a sub-orchestration. */
+  parentInstanceId?: string;
   history?: HistoryEntry[];
 }
 
@@ -52,6 +54,7 @@ export function toInstanceStatus(
   };
   if (options.showInput) status.input = deserialize(record.input);
   if (record.failure) status.failureDetails = record.failure;
+  if (record.parentInstanceId) status.parentInstanceId = record.parentInstanceId;
   if (record.stalled) status.stalled = { ...record.stalled, since: new Date(record.stalled.since) };
   if (options.history) {
     const history = options.history.map(toHistoryEntry);

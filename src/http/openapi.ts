@@ -147,6 +147,7 @@ export function openApiDocument(): object {
             stalled: { type: "object" },
             waitingForWorker: { type: "object" },
             pending: ref("PendingWork"),
+            parentInstanceId: { type: "string", description: "The instance that started this one as a sub-orchestration." },
             history: { type: "array", items: { type: "object" } },
           },
         },

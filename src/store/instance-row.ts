@@ -17,6 +17,8 @@ export interface InstanceRow {
   stalled_message: string | null;
   stalled_since: number | null;
   trace_context: string | null;
+  /** Read when the whole row is (getInstance); lists leave it out. */
+  parent_instance_id?: string | null;
 }
 
 export function rowToInstance(row: InstanceRow): InstanceRecord {
@@ -36,5 +38,6 @@ export function rowToInstance(row: InstanceRow): InstanceRecord {
       row.stalled_code !== null
         ? { code: row.stalled_code, message: row.stalled_message ?? "", since: row.stalled_since ?? row.updated_at }
         : undefined,
+    ...(row.parent_instance_id ? { parentInstanceId: row.parent_instance_id } : {}),
   };
 }

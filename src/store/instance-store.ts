@@ -24,6 +24,8 @@ export interface InstanceRecord {
   lastUpdatedAt: number;
   historyLength: number;
   stalled: { code: string; message: string; since: number } | undefined;
+  /** The instance that started this one as a sub-orchestration (read with the whole row; absent from lists). */
+  parentInstanceId?: string | undefined;
 }
 
 export interface CreateInstanceRequest {

@@ -166,4 +166,17 @@ describeBrowser("why an instance waits", () => {
     await waiting.getByText(/Event Approved \(not raised yet\)/).waitFor();
     expectClean(opened);
   });
+
+  it("links a sub-orchestration to its parent, whatever id it was given, and the parent to its running child", async () => {
+    const child = orchestration("Kid", async (ctx) => ctx.waitForExternalEvent<string>("go"));
+    const parent = orchestration("Elder", async (ctx) => ctx.callSubOrchestrator(child, undefined, { instanceId: "kid-with-own-id" }));
+    const served = await serveDashboard({ functions: [child, parent] });
+    await served.baton.client.startNew(parent, { instanceId: "elder-1" });
+    await waitForStatus(served.baton.client, "kid-with-own-id", "Running");
+    const opened = await openDashboard(chrome.browser, served, "/instance/kid-with-own-id");
+    await opened.page.getByRole("link", { name: "elder-1" }).click();
+    await opened.page.locator("#instance-title", { hasText: "elder-1" }).waitFor();
+    await opened.page.getByRole("link", { name: "kid-with-own-id" }).first().waitFor();
+    expectClean(opened);
+  });
 });

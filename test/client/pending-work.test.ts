@@ -162,6 +162,9 @@ describe("getStatus: pending work", () => {
     expect((await env.client.waitForCompletion(id)).output).toBe("went");
     expect((await env.client.getStatus(id))!.pending).toBeUndefined();
     expect((await env.client.getStatus(childId))!.pending).toBeUndefined();
+    // The child's status names its parent (from the store, whatever the child's id).
+    expect((await env.client.getStatus(childId))!.parentInstanceId).toBe(id);
+    expect((await env.client.getStatus(id))!.parentInstanceId).toBeUndefined();
   });
 
   it("a suspended instance still shows what it waits on", async () => {

@@ -85,9 +85,9 @@ export function InstancePage({ instanceId }: { instanceId: string }) {
   );
 }
 
-/** Sub-orchestrations get the id "<parent>:<seq>" unless given one: that names the parent. */
+/** A sub-orchestration's parent (the store records it), and the children still running. */
 function Relatives({ status }: { status: InstanceStatus }) {
-  const parent = /^(.+):\d+$/.exec(status.instanceId)?.[1];
+  const parent = status.parentInstanceId;
   const children = status.pending?.children ?? [];
   return (
     <>
