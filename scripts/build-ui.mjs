@@ -16,6 +16,21 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** The whole dashboard, gzipped. */
 const BUDGET_GZIP_BYTES = 100 * 1024;
 
+/** How the dashboard's code is bundled: also what the timeline's test harness uses (test/browser/timeline-kit.ts). */
+export const BUNDLE_OPTIONS = {
+  bundle: true,
+  minify: true,
+  format: "esm",
+  target: "es2020",
+  platform: "browser",
+  jsx: "automatic",
+  jsxImportSource: "preact",
+  sourcemap: false,
+  metafile: true,
+  logLevel: "silent",
+  tsconfig: join(ROOT, "ui", "tsconfig.json"),
+};
+
 /** Builds into a fresh directory, then swaps it in, so a server reading dist/ui never sees half a build. */
 export async function buildUi({ outDir = join(ROOT, "dist", "ui"), quiet = false } = {}) {
   const staging = `${outDir}.${process.pid}.tmp`;
@@ -26,18 +41,8 @@ export async function buildUi({ outDir = join(ROOT, "dist", "ui"), quiet = false
     outdir: staging,
     entryNames: "[name]-[hash]",
     assetNames: "[name]-[hash]",
-    bundle: true,
-    minify: true,
-    format: "esm",
-    target: "es2020",
-    platform: "browser",
-    jsx: "automatic",
-    jsxImportSource: "preact",
-    sourcemap: false,
+    ...BUNDLE_OPTIONS,
     legalComments: "none",
-    metafile: true,
-    logLevel: "silent",
-    tsconfig: join(ROOT, "ui", "tsconfig.json"),
   });
   const files = Object.keys(result.metafile.outputs).map((path) => basename(path));
   const script = files.find((file) => file.endsWith(".js"));

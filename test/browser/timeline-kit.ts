@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { BUNDLE_OPTIONS } from "../../scripts/build-ui.mjs";
 import { CONTENT_SECURITY_POLICY } from "../../src/http/dashboard.js";
 import type { HistoryEntryJson } from "../../ui/view-models/timeline.js";
 
@@ -35,17 +36,8 @@ export async function bundleHarness(): Promise<{ script: Uint8Array; style: Uint
     const result = await build({
       entryPoints: [join(ROOT, "ui", "timeline", "harness.tsx")],
       outdir,
-      bundle: true,
-      minify: true,
-      format: "esm",
-      target: "es2020",
-      platform: "browser",
-      jsx: "automatic",
-      jsxImportSource: "preact",
-      sourcemap: false,
-      metafile: true,
-      logLevel: "silent",
-      tsconfig: join(ROOT, "ui", "tsconfig.json"),
+      ...BUNDLE_OPTIONS,
+      metafile: true, // typed for the outputs read below
     });
     const outputs = Object.keys(result.metafile.outputs);
     const read = (ext: string) => readFileSync(join(outdir, basename(outputs.find((file) => file.endsWith(ext))!)));
