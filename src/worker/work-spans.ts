@@ -8,7 +8,7 @@
 import type { EpisodeResult } from "../engine/command.js";
 import type { InboxMessage } from "../engine/history-event.js";
 import { SpanKind, type Context, type Span } from "@opentelemetry/api";
-import { toTraceparent, traceparentContext } from "../observability/trace-context.js";
+import { storedTraceparent, traceparentContext } from "../observability/trace-context.js";
 import { ATTR, endSpan, failSpan, runInSpan, startSpan } from "../observability/tracing.js";
 import type { ActivityWorkItem, CommitOp, OrchestrationWorkItem } from "../store/store.js";
 
@@ -25,7 +25,7 @@ export class EpisodeSpan {
       [ATTR.workerId]: workerId,
       [ATTR.eventsApplied]: item.messages.length,
     }));
-    this.traceContext = toTraceparent(this.span.spanContext());
+    this.traceContext = storedTraceparent(this.span.spanContext());
   }
 
   /** What the episode saw and did: timers and events as span events, its commands counted. */
