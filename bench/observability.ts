@@ -20,8 +20,11 @@
  * context manager alone, the SDK without processor), which bounds Baton's own share directly.
  *
  * Options: --runs N (default 5), --baseline <dir>, --workloads W1,W3, --kinds none,sdk,…, and
- * --warm: each process first runs its workload once, unmeasured (JIT, lazily loaded modules,
- * the SDK's first spans), as a long-running worker has (no `before` then: its runner cannot).
+ * --warm [N]: each process first runs its workload N times (default 5), unmeasured (JIT, lazily
+ * loaded modules, the SDK's first spans), as a long-running worker has (no `before` then: its
+ * runner cannot). One warm-up is not enough: the SDK's code paths settle after a few thousand
+ * spans (a W3 run makes ~1,100), and until then a run with an SDK costs up to twice its
+ * steady state.
  */
 import { spawn } from "node:child_process";
 import { loadavg, tmpdir } from "node:os";
@@ -67,14 +70,14 @@ async function installSdk(kind: Kind): Promise<() => number> {
   return () => exporter.getFinishedSpans().length;
 }
 
-async function runWorkload(workload: Workload, kind: Kind, run: number, warm: boolean): Promise<Metrics> {
+async function runWorkload(workload: Workload, kind: Kind, run: number, warmRuns: number): Promise<Metrics> {
   const spans = await installSdk(kind);
-  if (warm) {
-    // Once, unmeasured, on a store of its own: what is left is what a long-running worker pays
-    // per run. A second instance of the scenario's module (its own call counters, which it checks).
+  for (let i = 0; i < warmRuns; i++) {
+    // Unmeasured, each on a store of its own: what is left is what a long-running worker pays
+    // per run. Each a new instance of the scenario's module (its own call counters, which it checks).
     const module = WARM_MODULES[workload];
-    const scenario = ((await import(`${new URL(module, import.meta.url).href}?warm`)) as Record<string, Scenario>)[workload.toLowerCase()]!;
-    const first = newRunStore("sqlite", `OBS${workload}${kind}warm`, run);
+    const scenario = ((await import(`${new URL(module, import.meta.url).href}?warm${i}`)) as Record<string, Scenario>)[workload.toLowerCase()]!;
+    const first = newRunStore("sqlite", `OBS${workload}${kind}warm`, run * 100 + i);
     await scenario.run(first.url).finally(() => first.cleanup());
   }
   const before = spans();
@@ -158,13 +161,15 @@ function option(args: string[], name: string): string | undefined {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const emit = (metrics: Metrics): void => void process.stdout.write(`${JSON.stringify(metrics)}\n`);
-  if (args[0] === "run") return emit(await runWorkload(args[1] as Workload, args[2] as Kind, Number(args[3]), args.includes("--warm")));
+  if (args[0] === "run") return emit(await runWorkload(args[1] as Workload, args[2] as Kind, Number(args[3]), Number(option(args, "--warm") ?? 0)));
   if (args[0] === "micro") return emit(await micro((args[1] ?? "none") as Kind));
 
   const runs = Number(option(args, "--runs") ?? 5);
   const baseline = option(args, "--baseline");
   const workloads = (option(args, "--workloads") ?? "W1,W3").split(",") as Workload[];
-  const warm = args.includes("--warm");
+  const warmAt = args.indexOf("--warm");
+  const warmRuns = warmAt === -1 ? 0 : /^\d+$/.test(args[warmAt + 1] ?? "") ? Number(args[warmAt + 1]) : 5;
+  const warm = warmRuns > 0;
   const chosen = (option(args, "--kinds")?.split(",") as Kind[] | undefined) ?? [...KINDS];
   const kinds: Kind[] = baseline && !warm ? ["before", ...chosen] : chosen;
   console.log(`${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
@@ -178,7 +183,7 @@ async function main(): Promise<void> {
       // Each round starts with another kind: no kind always runs first, or always after the same one.
       for (const kind of [...kinds.slice(run % kinds.length), ...kinds.slice(0, run % kinds.length)]) {
         loads.push(loadavg()[0]!);
-        const metrics = kind === "before" ? await baselineRun(resolve(baseline!), workload, run) : await child(["run", workload, kind, String(run), ...(warm ? ["--warm"] : [])]);
+        const metrics = kind === "before" ? await baselineRun(resolve(baseline!), workload, run) : await child(["run", workload, kind, String(run), "--warm", String(warmRuns)]);
         results.get(kind)!.push(metrics);
       }
     }
