@@ -30,8 +30,8 @@ export function parseTraceparent(text: string | undefined): SpanContext | undefi
  * Contexts of the traceparents this process met last, by text. Every episode of an instance
  * descends from the same stored text, and an attempt from its episode's, which this worker
  * formatted a moment before when it runs the attempt inline: with an SDK installed, most spans
- * find their parent here rather than parse it and build a context again. Contexts are immutable,
- * so one may be shared by any number of spans.
+ * find their parent here rather than parse it and build a context again. Contexts are
+ * immutable, so one may be shared by any number of spans.
  */
 const recentContexts = new Map<string, Context>();
 const RECENT_CONTEXTS = 1_000;
@@ -53,9 +53,9 @@ export function traceparentContext(traceparent: string | undefined): Context {
 }
 
 /**
- * The traceparent to store for a span that is to parent work run later (an episode's, for the
- * tasks it schedules), its context remembered as if parsed back from the store: the same
- * remote parent whether the work runs here or in another process.
+ * The traceparent to store for a span that is to parent work run later (a start's, for the
+ * instance's episodes; an episode's, for the tasks it schedules), its context remembered as if
+ * parsed back from the store: the same remote parent whether the work runs here or elsewhere.
  */
 export function storedTraceparent(spanContext: SpanContext): string | undefined {
   const text = toTraceparent(spanContext);
