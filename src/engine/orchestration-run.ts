@@ -102,7 +102,10 @@ export class OrchestrationRun implements RunHooks {
   /** Applies stored history. Throws NonDeterminismError when the code does not match it. */
   async replay(history: readonly HistoryEvent[]): Promise<void> {
     this.expectHistory(history);
-    for (const event of history) await this.replayEvent(event);
+    for (const event of history) {
+      const resumed = this.replayEvent(event);
+      if (resumed) await resumed;
+    }
   }
 
   /** Before replaying `history` event by event: what the code must know of it in advance. */
@@ -112,11 +115,19 @@ export class OrchestrationRun implements RunHooks {
     for (const event of history) if (event.type === "PatchApplied") this.patches.recorded(event.changeId);
   }
 
-  /** Applies one stored event. Throws NonDeterminismError when the code does not match it. */
-  async replayEvent(event: HistoryEvent): Promise<void> {
+  /**
+   * Applies one stored event. Throws NonDeterminismError when the code does not match it.
+   * A promise only when the event may have resumed the code: it settles once the code has run
+   * as far as it can (see apply).
+   */
+  replayEvent(event: HistoryEvent): Promise<void> | undefined {
     this.isReplaying = true;
-    await this.apply(event);
-    this.historyLength++;
+    const resumed = this.apply(event);
+    if (!resumed) {
+      this.historyLength++;
+      return undefined;
+    }
+    return resumed.then(() => void this.historyLength++);
   }
 
   /** The commands issued that history does not record yet and an episode would carry out (see isCarriedOut). */
@@ -138,11 +149,12 @@ export class OrchestrationRun implements RunHooks {
   async runEpisode(messages: readonly InboxMessage[], nowMs: number): Promise<EpisodeResult> {
     this.isReplaying = false;
     const newEvents: HistoryEvent[] = [];
-    const record = async (event: HistoryEvent): Promise<void> => {
+    const record = (event: HistoryEvent): Promise<void> | undefined => {
       newEvents.push(event);
-      await this.apply(event);
+      return this.apply(event);
     };
-    await record({ type: "EpisodeStarted", timestamp: nowMs });
+    const started = record({ type: "EpisodeStarted", timestamp: nowMs });
+    if (started) await started;
     let applied = 0;
     for (const message of messages) {
       if (this.outcome) break;
@@ -157,7 +169,8 @@ export class OrchestrationRun implements RunHooks {
         this.logger.warn("a second start of the execution was dropped", { droppedExecutionId: message.executionId });
         continue;
       }
-      await record(messageToEvent(message, nowMs));
+      const resumed = record(messageToEvent(message, nowMs));
+      if (resumed) await resumed;
     }
     const result = episodeResult({
       nowMs,
@@ -184,9 +197,14 @@ export class OrchestrationRun implements RunHooks {
     return { ...(events.length > 0 ? { events } : {}), ...(retries.length > 0 ? { retries } : {}) };
   }
 
-  private async apply(event: HistoryEvent): Promise<void> {
+  /**
+   * Applies an event. When it may have resumed the code, answers a promise that settles once
+   * the code has run as far as it can; otherwise nothing, so that the many events that resume
+   * nothing cost no promise (each one is tracked by an AsyncLocalStorage, where one is on).
+   */
+  private apply(event: HistoryEvent): Promise<void> | undefined {
     this.approxBytes += approximateBytes(event);
-    if (this.applyEvent(event)) await this.env.afterMicrotasks();
+    return this.applyEvent(event) ? this.env.afterMicrotasks() : undefined;
   }
 
   /** Applies one event to the run's parts; true when it may have resumed the code. */
