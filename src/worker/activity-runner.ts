@@ -46,12 +46,6 @@ const ATTEMPT_OUTCOMES: Partial<Record<CommitOp["type"], AttemptOutcome>> = { ac
 /** Runs one attempt and decides what it leads to: completed, retried later, or failed for good. */
 export async function executeAttempt(task: ActivityWorkItem, abort: AttemptAbort, deps: ActivityRunnerDeps): Promise<CommitOp> {
   const started = monotonicMs();
-  const op = await runAttempt(task, abort, deps);
-  recordAttempt(task.name, ATTEMPT_OUTCOMES[op.type]!, monotonicMs() - started);
-  return op;
-}
-
-async function runAttempt(task: ActivityWorkItem, abort: AttemptAbort, deps: ActivityRunnerDeps): Promise<CommitOp> {
   const definition = deps.registry.activities.get(task.name)!;
   let log: Logger | undefined;
   const heartbeats = new HeartbeatWatch(task, definition.options.heartbeatTimeout, abort, deps);
@@ -79,12 +73,14 @@ async function runAttempt(task: ActivityWorkItem, abort: AttemptAbort, deps: Act
     const output = await withTimeout(running, timeout, abort, task.name, deps.setTimer);
     const op: CommitOp = { type: "activityCompleted", task, output: serialize(output, `Output of activity "${task.name}"`, deps.maxPayloadBytes) };
     span.end(op, undefined);
+    recordAttempt(task.name, "completed", monotonicMs() - started);
     return op;
   } catch (error) {
     const failed = failureOp(task, error, deps);
     if (!abortedFromOutside(abort)) logFailure(failed, error, deps.logger);
     const op = failed.type === "activityRetry" && heartbeats.details !== undefined ? { ...failed, heartbeatDetails: heartbeats.details } : failed;
     span.end(op, error);
+    recordAttempt(task.name, ATTEMPT_OUTCOMES[op.type]!, monotonicMs() - started);
     return op;
   } finally {
     heartbeats.stop();
@@ -188,14 +184,24 @@ function safeRetryIf(retryIf: (error: Error) => boolean, error: unknown): boolea
   }
 }
 
-async function withTimeout<T>(
+/** The attempt's promise itself when there is no timeout: no promise more to wait through. */
+function withTimeout<T>(
   promise: Promise<T>,
   timeout: unknown,
   abort: AttemptAbort,
   name: string,
   setTimer: ActivityRunnerDeps["setTimer"],
 ): Promise<T> {
-  if (timeout === undefined) return promise;
+  return timeout === undefined ? promise : raceTimeout(promise, timeout, abort, name, setTimer);
+}
+
+async function raceTimeout<T>(
+  promise: Promise<T>,
+  timeout: unknown,
+  abort: AttemptAbort,
+  name: string,
+  setTimer: ActivityRunnerDeps["setTimer"],
+): Promise<T> {
   const ms = toMs(timeout as number, "activity timeout");
   let timer: LongTimeout | undefined;
   const expired = new Promise<never>((_, reject) => {
