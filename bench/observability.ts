@@ -8,9 +8,13 @@
  *   - `none`:   no OpenTelemetry SDK (the API is a no-op: what every user without one pays);
  *   - `sdk`:    a tracer provider and the AsyncLocalStorage context manager, no span processor
  *               (spans are recorded, then dropped: the SDK's own cost);
- *   - `memory`: the same with a SimpleSpanProcessor into an InMemorySpanExporter;
- *   - `sampled`: the same, sampling one trace in ten (ParentBased(TraceIdRatioBased(0.1))), as
- *               a production setup often does: the other nine get ids and a context, no span;
+ *   - `memory`: the same with a BatchSpanProcessor into an InMemorySpanExporter (the
+ *               processor a production setup exports through: spans leave in batches, off the
+ *               path of the work);
+ *   - `simple`: the same with a SimpleSpanProcessor (one export per span as it ends: meant for
+ *               tests and debugging, measured to show what it costs);
+ *   - `sampled`: as `memory`, sampling one trace in ten (ParentBased(TraceIdRatioBased(0.1))),
+ *               as a production setup often does: the other nine get ids and a context, no span;
  *   - `before`: with `--baseline <dir>`, the scenario run by the bench/child.ts of another
  *               checkout (the code before tracing), no SDK.
  *   - `context`: the AsyncLocalStorage context manager alone, no tracer provider, never entered;
@@ -47,7 +51,7 @@ const SELF = join(ROOT, "bench", "observability.ts");
 const WORKLOADS = { W1: w1, W3: w3 } as const;
 const WARM_MODULES = { W1: "./scenarios/w1-chains.ts", W3: "./scenarios/w3-latency.ts" } as const;
 type Workload = keyof typeof WORKLOADS;
-const KINDS = ["none", "context", "hooks", "sdk", "memory", "sampled"] as const;
+const KINDS = ["none", "context", "hooks", "sdk", "memory", "simple", "sampled"] as const;
 type Kind = (typeof KINDS)[number] | "before";
 type Metrics = Record<string, number>;
 /** The metric each workload is judged by. */
@@ -58,22 +62,24 @@ const MAIN_METRIC: Record<Workload, string> = { W1: "wallMs", W3: "medianMs" };
  * was last asked, if it exports. The SDK's modules are loaded only by the kinds that use them:
  * a `none` process loads what a process without an SDK loads.
  */
-async function installSdk(kind: Kind): Promise<() => number> {
-  if (kind === "none" || kind === "before") return () => 0;
+async function installSdk(kind: Kind): Promise<() => Promise<number>> {
+  if (kind === "none" || kind === "before") return async () => 0;
   const { AsyncLocalStorageContextManager } = await import("@opentelemetry/context-async-hooks");
-  const { BasicTracerProvider, InMemorySpanExporter, ParentBasedSampler, SimpleSpanProcessor, TraceIdRatioBasedSampler } = await import("@opentelemetry/sdk-trace-base");
+  const { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter, ParentBasedSampler, SimpleSpanProcessor, TraceIdRatioBasedSampler } = await import("@opentelemetry/sdk-trace-base");
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  if (kind === "context") return () => 0;
+  if (kind === "context") return async () => 0;
   // Node 20's AsyncLocalStorage turns on its promise hooks at its first run(), for good.
-  if (kind === "hooks") return context.with(ROOT_CONTEXT, () => () => 0);
+  if (kind === "hooks") return context.with(ROOT_CONTEXT, () => async () => 0);
   const exporter = new InMemorySpanExporter();
+  const processor = kind === "simple" ? new SimpleSpanProcessor(exporter) : kind === "sdk" ? undefined : new BatchSpanProcessor(exporter);
   const provider = new BasicTracerProvider({
-    ...(kind === "memory" || kind === "sampled" ? { spanProcessors: [new SimpleSpanProcessor(exporter)] } : {}),
+    ...(processor ? { spanProcessors: [processor] } : {}),
     ...(kind === "sampled" ? { sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.1) }) } : {}),
   });
   trace.setGlobalTracerProvider(provider);
   // The spans exported since the last call: those of the warm-up runs are dropped, not kept in the heap.
-  return () => {
+  return async () => {
+    await provider.forceFlush();
     const exported = exporter.getFinishedSpans().length;
     exporter.reset();
     return exported;
@@ -90,7 +96,7 @@ async function runWorkload(workload: Workload, kind: Kind, run: number, warmRuns
     const first = newRunStore("sqlite", `OBS${workload}${kind}warm`, run * 100 + i);
     await scenario.run(first.url).finally(() => first.cleanup());
   }
-  spans();
+  await spans();
   const store = newRunStore("sqlite", `OBS${workload}${kind}`, run);
   try {
     const cpuBefore = process.cpuUsage();
@@ -98,8 +104,8 @@ async function runWorkload(workload: Workload, kind: Kind, run: number, warmRuns
     const cpu = process.cpuUsage(cpuBefore);
     metrics.cpuMs = (cpu.user + cpu.system) / 1000;
     // W1: 500 starts and 1,500 attempts at least; W3: 55 starts and 550 attempts.
-    const exported = spans();
-    if (kind === "memory") check(exported >= (workload === "W1" ? 2000 : 605), `${workload}: only ${exported} spans exported`);
+    const exported = await spans();
+    if (kind === "memory" || kind === "simple") check(exported >= (workload === "W1" ? 2000 : 605), `${workload}: only ${exported} spans exported`);
     return { ...metrics, spans: exported };
   } finally {
     await store.cleanup();
@@ -202,7 +208,7 @@ async function main(): Promise<void> {
     for (const kind of kinds) {
       const values = results.get(kind)!.map((m) => m[metric]!);
       const ratio = median(values) / reference;
-      const spans = kind === "memory" || kind === "sampled" ? `, ${formatNumber(median(results.get(kind)!.map((m) => m.spans!)))} spans per run` : "";
+      const spans = kind === "memory" || kind === "simple" || kind === "sampled" ? `, ${formatNumber(median(results.get(kind)!.map((m) => m.spans!)))} spans per run` : "";
       console.log(`${workload} ${metric} ${kind.padEnd(7)}: median ${formatNumber(median(values))} ms, ×${ratio.toFixed(3)} of none (runs: ${values.map(formatNumber).join(" · ")})${spans}`);
       if (kind !== "before") {
         const cpu = results.get(kind)!.map((m) => m.cpuMs!);
