@@ -26,41 +26,8 @@ export function parseTraceparent(text: string | undefined): SpanContext | undefi
   return { traceId, spanId, traceFlags: parseInt(flags, 16), isRemote: true };
 }
 
-/**
- * Contexts of the traceparents this process met last, by text. Every episode of an instance
- * descends from the same stored text, and an attempt from its episode's, which this worker
- * formatted a moment before when it runs the attempt inline: with an SDK installed, most spans
- * find their parent here rather than parse it and build a context again. Contexts are
- * immutable, so one may be shared by any number of spans.
- */
-const recentContexts = new Map<string, Context>();
-const RECENT_CONTEXTS = 1_000;
-
-function remember(traceparent: string, parent: Context): Context {
-  // Oldest first out: a Map iterates in insertion order.
-  if (recentContexts.size >= RECENT_CONTEXTS) recentContexts.delete(recentContexts.keys().next().value!);
-  recentContexts.set(traceparent, parent);
-  return parent;
-}
-
 /** The context whose parent span is the one a stored traceparent names; the root context when there is none. */
 export function traceparentContext(traceparent: string | undefined): Context {
-  if (traceparent === undefined) return ROOT_CONTEXT;
-  const known = recentContexts.get(traceparent);
-  if (known) return known;
   const spanContext = parseTraceparent(traceparent);
-  return spanContext ? remember(traceparent, trace.setSpanContext(ROOT_CONTEXT, spanContext)) : ROOT_CONTEXT;
-}
-
-/**
- * The traceparent to store for a span that is to parent work run later (a start's, for the
- * instance's episodes; an episode's, for the tasks it schedules), its context remembered as if
- * parsed back from the store: the same remote parent whether the work runs here or elsewhere.
- */
-export function storedTraceparent(spanContext: SpanContext): string | undefined {
-  const text = toTraceparent(spanContext);
-  if (text === undefined) return undefined;
-  const { traceId, spanId, traceFlags } = spanContext;
-  remember(text, trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags: traceFlags & 0xff, isRemote: true }));
-  return text;
+  return spanContext ? trace.setSpanContext(ROOT_CONTEXT, spanContext) : ROOT_CONTEXT;
 }

@@ -5,6 +5,7 @@
  * A failed attempt is logged here, the one place both queued and inline attempts pass: a
  * retry at warn with when the next attempt runs, a final failure at error.
  */
+import type { Context } from "@opentelemetry/api";
 import type { ActivityContext } from "../definitions/activity.js";
 import { toMs } from "../definitions/duration.js";
 import type { LongTimeout } from "../support/long-timeout.js";
@@ -44,7 +45,7 @@ export async function runActivity(task: ActivityWorkItem, abort: AttemptAbort, d
 const ATTEMPT_OUTCOMES: Partial<Record<CommitOp["type"], AttemptOutcome>> = { activityCompleted: "completed", activityRetry: "retry", activityFailed: "failed" };
 
 /** Runs one attempt and decides what it leads to: completed, retried later, or failed for good. */
-export async function executeAttempt(task: ActivityWorkItem, abort: AttemptAbort, deps: ActivityRunnerDeps): Promise<CommitOp> {
+export async function executeAttempt(task: ActivityWorkItem, abort: AttemptAbort, deps: ActivityRunnerDeps, traceParent?: Context): Promise<CommitOp> {
   const started = monotonicMs();
   const definition = deps.registry.activities.get(task.name)!;
   let log: Logger | undefined;
@@ -66,7 +67,7 @@ export async function executeAttempt(task: ActivityWorkItem, abort: AttemptAbort
       return task.heartbeatDetails === undefined ? undefined : deserialize(task.heartbeatDetails);
     },
   };
-  const span = new AttemptSpan(task, deps.workerId);
+  const span = new AttemptSpan(task, deps.workerId, traceParent);
   try {
     const timeout = task.timeoutMs ?? definition.options.timeout;
     const running = heartbeats.watch(span.run(() => definition.fn(deserialize(task.input), ctx)));

@@ -5,6 +5,7 @@
  * worker stops, is handed back to the queue at once. When the worker's time to stop is up, it
  * aborts what still runs and hands it back too.
  */
+import type { Context } from "@opentelemetry/api";
 import type { Logger } from "../definitions/logger.js";
 import type { Registry } from "../definitions/registry.js";
 import { ActivityCancelledError, ClosedError } from "../errors.js";
@@ -90,7 +91,7 @@ export class Dispatcher implements InlineActivityHost {
   }
 
   /** An episode's offer to run an activity inline: taken when it is hosted here and a slot is free. */
-  tryStart(task: ActivityWorkItem): InlineAttempt | undefined {
+  tryStart(task: ActivityWorkItem, traceParent?: Context): InlineAttempt | undefined {
     const { registry, slots } = this.deps;
     const definition = registry.activities.get(task.name);
     if (!this.deps.isOpen() || !definition) return undefined;
@@ -100,7 +101,7 @@ export class Dispatcher implements InlineActivityHost {
     // The slot frees when the result is consumed (the episode's commit then claims more work)
     // or, for an attempt handed off, once its outcome is committed.
     // Started outside the guard: an activity may read the clock even when orchestration code may not.
-    const attempt = unguarded(() => new InlineAttempt(task, this.activityDeps, () => slots.releaseAttempt(task.leaseToken)));
+    const attempt = unguarded(() => new InlineAttempt(task, this.activityDeps, () => slots.releaseAttempt(task.leaseToken), traceParent));
     slots.holdAttempt({ task, abort: attempt.abort, done: attempt.done });
     return attempt;
   }

@@ -88,7 +88,7 @@ async function runTraced(item: OrchestrationWorkItem, deps: EpisodeRunnerDeps, s
     for (const m of messages) if (m.type === "TimerFired") recordTimerLateness(item.name, startedAt - (run.pendingTimerFireAt(m.seq) ?? startedAt));
     const result = await code.runEpisode(messages, deps.now());
     chain = deps.inline
-      ? await continueInline(code, item, result, deps.inline, { now: deps.now, startedAt, traceContext: span.traceContext })
+      ? await continueInline(code, item, result, deps.inline, { now: deps.now, startedAt, traceContext: span.traceContext, attemptsParent: span.attemptsParent })
       : { result, attempts: [], runningTasks: [] };
   } catch (error) {
     const code = error instanceof BatonError ? error.code : "EPISODE_FAILED";

@@ -11,6 +11,7 @@
  * before the commit loses the chain's results and the episode is redone: activities are
  * at-least-once either way. (One attempt's course, consumed or handed off: inline-attempt.ts.)
  */
+import type { Context } from "@opentelemetry/api";
 import { randomUUID } from "node:crypto";
 import type { Command, EpisodeResult } from "../engine/command.js";
 import type { InboxMessage } from "../engine/history-event.js";
@@ -36,15 +37,17 @@ const MAX_CHAIN_EVENTS = 2_000;
 export interface InlineActivityHost {
   readonly leaseholder: Leaseholder;
   /** Starts the first attempt now if this process hosts the activity and has a free slot. */
-  tryStart(task: ActivityWorkItem): InlineAttempt | undefined;
+  tryStart(task: ActivityWorkItem, traceParent?: Context): InlineAttempt | undefined;
 }
 
 /** The episode a chain continues: its clock, when it began (the chain's time bound counts from there), and its span. */
 export interface ContinuedEpisode {
   now: () => number;
   startedAt: number;
-  /** The episode span's context: the parent of the attempts it starts (see work-spans.ts). */
+  /** The episode span's context, as stored with the tasks it schedules (see work-spans.ts). */
   traceContext: string | undefined;
+  /** The same, as a context: the parent of the attempts it starts here. */
+  attemptsParent: Context | undefined;
 }
 
 /** A chain's result, every attempt it started, and the tasks handed off still running. */
@@ -70,7 +73,7 @@ export async function continueInline(run: EpisodeRun, item: OrchestrationWorkIte
   const handedOff: InlineAttempt[] = [];
   try {
     for (let steps = 0; result.runtimeStatus === "Running" && now() - startedAt < maxChainMs; steps++) {
-      const attempts = startAttempts(fresh, item, host, now(), episode.traceContext);
+      const attempts = startAttempts(fresh, item, host, now(), episode);
       all.push(...attempts);
       if (attempts.length === 0) break;
       if (steps >= MAX_CHAIN_STEPS || result.newEvents.length >= MAX_CHAIN_EVENTS) {
@@ -111,12 +114,12 @@ function startAttempts(
   item: OrchestrationWorkItem,
   host: InlineActivityHost,
   now: number,
-  traceContext: string | undefined,
+  { traceContext, attemptsParent }: ContinuedEpisode,
 ): InlineAttempt[] {
   const attempts: InlineAttempt[] = [];
   for (const command of commands) {
     if (command.type !== "ScheduleTask" || (command.visibleAt ?? 0) > now) continue;
-    const attempt = host.tryStart(toWorkItem(command, item, now, traceContext));
+    const attempt = host.tryStart(toWorkItem(command, item, now, traceContext), attemptsParent);
     if (!attempt) break; // no free slot: the rest go through the queue
     attempts.push(attempt);
   }

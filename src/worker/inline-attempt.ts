@@ -16,6 +16,7 @@
  * - dropped: the episode did not land, so the task does not exist: the outcome is discarded.
  * Every path ends in `done`, which frees the slot.
  */
+import type { Context } from "@opentelemetry/api";
 import { ClosedError } from "../errors.js";
 import { faultPoint } from "../observability/fault-points.js";
 import type { ActivityWorkItem, CommitOp } from "../store/store.js";
@@ -41,8 +42,10 @@ export class InlineAttempt {
     private readonly deps: ActivityRunnerDeps,
     /** The attempt no longer runs: called once its result is consumed, else once it is done. */
     private readonly onSlotFree: () => void,
+    /** The span of the episode that started it (see EpisodeSpan.attemptsParent). */
+    traceParent?: Context,
   ) {
-    this.finished = executeAttempt(task, this.abort, deps).then((op) => (this.outcome = op));
+    this.finished = executeAttempt(task, this.abort, deps, traceParent).then((op) => (this.outcome = op));
     this.episodeLanded = new Promise<boolean>((resolve) => (this.tellEpisodeLanded = resolve));
     this.done = this.settle()
       .catch((error: unknown) => deps.logger.error("activity attempt could not be completed", { ...attemptFields(task), err: error }))

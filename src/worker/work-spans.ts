@@ -7,8 +7,8 @@
  */
 import type { EpisodeResult } from "../engine/command.js";
 import type { InboxMessage } from "../engine/history-event.js";
-import { SpanKind, type Context, type Span } from "@opentelemetry/api";
-import { storedTraceparent, traceparentContext } from "../observability/trace-context.js";
+import { ROOT_CONTEXT, SpanKind, trace, type Context, type Span } from "@opentelemetry/api";
+import { toTraceparent, traceparentContext } from "../observability/trace-context.js";
 import { ATTR, endSpan, failSpan, runInSpan, startSpan } from "../observability/tracing.js";
 import type { ActivityWorkItem, CommitOp, OrchestrationWorkItem } from "../store/store.js";
 
@@ -25,8 +25,20 @@ export class EpisodeSpan {
       [ATTR.workerId]: workerId,
       [ATTR.eventsApplied]: item.messages.length,
     }));
-    this.traceContext = storedTraceparent(this.span.spanContext());
+    this.traceContext = toTraceparent(this.span.spanContext());
   }
+
+  /**
+   * The parent of the attempts this episode runs inline, as a context: handed to them in
+   * process, it spares each the parsing of `traceContext` (what a queued attempt reads back from
+   * the store). None when there is no trace to join.
+   */
+  get attemptsParent(): Context | undefined {
+    if (this.traceContext === undefined) return undefined;
+    return (this.childParent ??= trace.setSpan(ROOT_CONTEXT, this.span));
+  }
+
+  private childParent: Context | undefined;
 
   /** What the episode saw and did: timers and events as span events, its commands counted. */
   ran(messages: readonly InboxMessage[], result: EpisodeResult): void {
@@ -54,8 +66,9 @@ export class AttemptSpan {
   private readonly span: Span;
   private readonly parent: Context;
 
-  constructor(task: ActivityWorkItem, workerId: string) {
-    this.parent = traceparentContext(task.traceContext);
+  /** `parent`: the episode's span when it runs inline (see EpisodeSpan.attemptsParent); else read from the task. */
+  constructor(task: ActivityWorkItem, workerId: string, parent?: Context) {
+    this.parent = parent ?? traceparentContext(task.traceContext);
     this.span = startSpan(`activity ${task.name}`, SpanKind.INTERNAL, this.parent, () => ({
       [ATTR.instanceId]: task.instanceId,
       [ATTR.activity]: task.name,
