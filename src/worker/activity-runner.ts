@@ -71,7 +71,8 @@ export async function executeAttempt(task: ActivityWorkItem, abort: AttemptAbort
   try {
     const timeout = task.timeoutMs ?? definition.options.timeout;
     const running = heartbeats.watch(span.run(() => definition.fn(deserialize(task.input), ctx)));
-    const output = await withTimeout(running, timeout, abort, task.name, deps.setTimer);
+    // Without a timeout, the attempt's own promise: no promise more to wait through.
+    const output = await (timeout === undefined ? running : raceTimeout(running, timeout, abort, task.name, deps.setTimer));
     const op: CommitOp = { type: "activityCompleted", task, output: serialize(output, `Output of activity "${task.name}"`, deps.maxPayloadBytes) };
     span.end(op, undefined);
     recordAttempt(task.name, "completed", monotonicMs() - started);
@@ -185,17 +186,7 @@ function safeRetryIf(retryIf: (error: Error) => boolean, error: unknown): boolea
   }
 }
 
-/** The attempt's promise itself when there is no timeout: no promise more to wait through. */
-function withTimeout<T>(
-  promise: Promise<T>,
-  timeout: unknown,
-  abort: AttemptAbort,
-  name: string,
-  setTimer: ActivityRunnerDeps["setTimer"],
-): Promise<T> {
-  return timeout === undefined ? promise : raceTimeout(promise, timeout, abort, name, setTimer);
-}
-
+/** The attempt's promise, failing with TimeoutError (and the attempt's signal fired) past `timeout`. */
 async function raceTimeout<T>(
   promise: Promise<T>,
   timeout: unknown,
