@@ -1,19 +1,18 @@
 /**
- * What each kind of Baton span costs with an SDK installed, measured in one process:
- * `npx tsx bench/span-costs.ts [W1|W3] [--cycles 20] [--memory]`.
+ * What Baton's spans cost with an SDK installed, measured in one process:
+ * `npx tsx bench/span-costs.ts [W1|W3] [--cycles 20] [--warm 6] [--memory]`.
  *
  * bench/observability.ts compares fresh processes, whose spread (W1's wall time varies by
  * ±30 % from one process to the next) hides differences of a few percent. Here one process
- * runs the workload again and again under modes that differ only in which spans the SDK
- * records: a tracer provider hands each span to the SDK or to the API's no-op by its kind
- * (`startNew`, `episode`, `activity`: the first word of its name). JIT state, heap and machine
- * load are then shared by every mode. Modes, each once per cycle in rotating order:
- *   - `none`: no span recorded (the context manager is on, as in any instrumented process);
- *   - `all`: every span recorded, exported through a BatchSpanProcessor into memory;
- *   - `-startNew`, `-episode`, `-activity`: all but that kind.
- * What a kind costs is `all` less `all but it`, divided by the spans of that kind per run.
- * Runs before `--warm` cycles (default 6) are not counted. `--memory` runs on
- * `sqlite::memory:` (no fsync: the engine's own costs, magnified); else a SQLite file per run.
+ * runs the workload again and again, alternating two modes that differ only in whether the SDK
+ * records Baton's spans: a tracer provider hands each span to the SDK or to the API's no-op.
+ * JIT state, heap and machine load are then shared by both. The modes:
+ *   - `none`: no span recorded — the SDK's context manager is on, as in any instrumented
+ *     process, so what is left is Baton's spans alone (on Node 20 the context manager's own
+ *     cost is in both: bench/observability.ts's `hooks` kind measures it);
+ *   - `all`: every span recorded, exported through a BatchSpanProcessor into memory.
+ * Runs of the first `--warm` cycles are not counted. `--memory` runs on `sqlite::memory:` (no
+ * fsync: the engine's own costs, magnified); else a SQLite file per run.
  */
 import { context, ProxyTracerProvider, trace, type Context, type SpanOptions, type Tracer } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
@@ -24,9 +23,7 @@ import { newRunStore } from "./stores.js";
 
 const MODULES = { W1: "./scenarios/w1-chains.ts", W3: "./scenarios/w3-latency.ts" } as const;
 const MAIN_METRIC = { W1: "wallMs", W3: "medianMs" } as const;
-const SPAN_KINDS = ["startNew", "episode", "activity"] as const;
-type SpanKindName = (typeof SPAN_KINDS)[number];
-const MODES = ["none", "all", ...SPAN_KINDS.map((kind) => `-${kind}`)] as const;
+const MODES = ["none", "all"] as const;
 type Mode = (typeof MODES)[number];
 
 function option(args: string[], name: string): string | undefined {
@@ -45,16 +42,15 @@ const exporter = new InMemorySpanExporter();
 const sdk = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
 // A proxy with no delegate: the API's no-op tracer, as in a process without an SDK.
 const noop = new ProxyTracerProvider().getTracer("no-op");
-let recorded = new Set<string>();
-const counts = new Map<string, number>();
+let recording = false;
+let spans = 0;
 trace.setGlobalTracerProvider({
   getTracer(name: string, version?: string): Tracer {
     const real = sdk.getTracer(name, version);
     return {
       startSpan(spanName: string, options?: SpanOptions, parent?: Context) {
-        const kind = spanName.split(" ")[0]!;
-        if (!recorded.has(kind)) return noop.startSpan(spanName, options, parent);
-        counts.set(kind, (counts.get(kind) ?? 0) + 1);
+        if (!recording) return noop.startSpan(spanName, options, parent);
+        spans++;
         return real.startSpan(spanName, options, parent);
       },
       startActiveSpan: real.startActiveSpan.bind(real),
@@ -64,8 +60,8 @@ trace.setGlobalTracerProvider({
 
 let runs = 0;
 async function runOnce(mode: Mode): Promise<Record<string, number>> {
-  recorded = new Set(mode === "none" ? [] : SPAN_KINDS.filter((kind) => mode !== `-${kind}`));
-  counts.clear();
+  recording = mode === "all";
+  spans = 0;
   // A new instance of the scenario's module per run: its call counters, which it checks, start at 0.
   const scenario = ((await import(`${new URL(MODULES[workload], import.meta.url).href}?run${runs++}`)) as Record<string, Scenario>)[workload.toLowerCase()]!;
   const store = newRunStore("sqlite", `SPANS${workload}`, runs);
@@ -73,7 +69,7 @@ async function runOnce(mode: Mode): Promise<Record<string, number>> {
     const cpuBefore = process.cpuUsage();
     const metrics = await scenario.run(inMemory ? "sqlite::memory:" : store.url);
     const cpu = process.cpuUsage(cpuBefore);
-    return { ...metrics, cpuMs: (cpu.user + cpu.system) / 1000, ...Object.fromEntries(SPAN_KINDS.map((kind) => [kind, counts.get(kind) ?? 0])) };
+    return { ...metrics, cpuMs: (cpu.user + cpu.system) / 1000, spans };
   } finally {
     await sdk.forceFlush();
     exporter.reset();
@@ -83,6 +79,7 @@ async function runOnce(mode: Mode): Promise<Record<string, number>> {
 
 const results = new Map<Mode, Record<string, number>[]>(MODES.map((mode) => [mode, []]));
 for (let cycle = 0; cycle < warmCycles + cycles; cycle++) {
+  // Each cycle starts with the other mode: neither always runs first, after the same one.
   const order = [...MODES.slice(cycle % MODES.length), ...MODES.slice(0, cycle % MODES.length)];
   for (const mode of order) {
     const metrics = await runOnce(mode);
@@ -95,13 +92,10 @@ const medianOf = (mode: Mode, key: string): number => median(results.get(mode)!.
 console.log(`${workload} on ${inMemory ? "sqlite::memory:" : "a SQLite file"}, Node ${process.version}, medians of ${cycles} cycles after ${warmCycles} warm-up cycles`);
 for (const mode of MODES) {
   console.log(
-    `${mode.padEnd(10)} ${metric} ${formatNumber(medianOf(mode, metric))} ×${(medianOf(mode, metric) / medianOf("none", metric)).toFixed(3)}` +
+    `${mode.padEnd(5)} ${metric} ${formatNumber(medianOf(mode, metric))} ×${(medianOf(mode, metric) / medianOf("none", metric)).toFixed(3)}` +
       `   cpuMs ${formatNumber(medianOf(mode, "cpuMs"))} ×${(medianOf(mode, "cpuMs") / medianOf("none", "cpuMs")).toFixed(3)}`,
   );
 }
-for (const kind of SPAN_KINDS) {
-  const spans = medianOf("all", kind);
-  const cpuUs = ((medianOf("all", "cpuMs") - medianOf(`-${kind}`, "cpuMs")) * 1000) / spans;
-  console.log(`${kind.padEnd(10)} ${formatNumber(spans)} spans per run, ~${formatNumber(cpuUs)} µs of CPU each`);
-}
+const perSpanUs = ((medianOf("all", "cpuMs") - medianOf("none", "cpuMs")) * 1000) / medianOf("all", "spans");
+console.log(`${formatNumber(medianOf("all", "spans"))} spans per run: ~${formatNumber(perSpanUs)} µs of CPU each`);
 process.exit(0);
