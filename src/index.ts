@@ -26,7 +26,7 @@ export { createBaton } from "./host/create-baton.js";
 export { createClient } from "./host/create-client.js";
 export type { Baton, BatonOptions } from "./host/create-baton.js";
 export { BatonClient } from "./client/client.js";
-export type { StartNewOptions, GetStatusOptions, WaitForCompletionOptions, ListFilter, PurgeWhereFilter, InstanceCountFilter, Workload } from "./client/client.js";
+export type { StartNewOptions, RestartOptions, GetStatusOptions, WaitForCompletionOptions, ListFilter, PurgeWhereFilter, InstanceCountFilter, Workload } from "./client/client.js";
 export type { CountedInstances, FunctionsInfo, HistoryPage, InstanceChange, WorkerInfo } from "./client/dashboard-reads.js";
 export type { InstanceReplayCheck, ReplayCheckSummary } from "./client/replay-check.js";
 export type { InstanceStatus } from "./client/instance-status.js";

@@ -56,6 +56,15 @@ export interface StartNewOptions<In> {
   traceparent?: string;
 }
 
+export interface RestartOptions {
+  /**
+   * The trace the new execution joins, as a W3C `traceparent` header value (see
+   * StartNewOptions.traceparent). Default: the active context's, when an SDK records it; else
+   * the instance keeps the trace it had.
+   */
+  traceparent?: string;
+}
+
 export interface GetStatusOptions {
   showHistory?: boolean;
   showInput?: boolean;
@@ -114,6 +123,7 @@ export interface ClientOptions {
 }
 
 const START_NEW_KEYS = knownKeys<StartNewOptions<unknown>>()({ input: true, instanceId: true, startAt: true, reuseFinished: true, traceparent: true });
+const RESTART_KEYS = knownKeys<RestartOptions>()({ traceparent: true });
 const GET_STATUS_KEYS = knownKeys<GetStatusOptions>()({ showHistory: true, showInput: true, showPending: true });
 const NO_PENDING: GetStatusOptions = { showPending: false };
 const WAIT_KEYS = knownKeys<WaitForCompletionOptions>()({ timeout: true });
@@ -159,7 +169,7 @@ export class BatonClient {
     validateInstanceId(instanceId);
     const input = serialize(options?.input, `Input of orchestration "${name}"`, this.options.maxPayloadBytes);
     const startAt = options?.startAt === undefined ? 0 : toTimeMs(options.startAt, "startAt", this.options.now(), true);
-    const parent = options?.traceparent === undefined ? context.active() : joinedContext(options.traceparent);
+    const parent = options?.traceparent === undefined ? context.active() : joinedContext(options.traceparent, "startNew");
     await this.assertKnown(name);
     const { span, traceContext } = startSpanOfClient("startNew", name, instanceId, parent);
     try {
@@ -357,14 +367,17 @@ export class BatonClient {
    * orchestration and input; its old history is replaced. Resolves with the instance id.
    * Rejects with InstanceNotFinishedError while it runs (terminate it first).
    */
-  async restart(instanceId: string): Promise<string> {
+  async restart(instanceId: string, options?: RestartOptions): Promise<string> {
     this.assertOpen();
     validateInstanceId(instanceId);
+    if (options !== undefined) checkKeys(options, RESTART_KEYS, "restart");
+    const given = options?.traceparent !== undefined;
+    const parent = given ? joinedContext(options.traceparent, "restart") : context.active();
     const now = this.options.now();
-    // Traced, the new execution joins the restart's trace; else it keeps the one it had.
-    const { span, traceContext } = startSpanOfClient("restart", "", instanceId);
+    // Traced, or given a traceparent, the new execution joins the restart's trace; else it keeps the one it had.
+    const { span, traceContext } = startSpanOfClient("restart", "", instanceId, parent);
     try {
-      await this.options.store.restartInstance(instanceId, randomUUID(), now, span.isRecording() ? traceContext : undefined);
+      await this.options.store.restartInstance(instanceId, randomUUID(), now, span.isRecording() || given ? traceContext : undefined);
       this.options.onEnqueued?.(now);
       endSpan(span);
     } catch (error) {
@@ -534,10 +547,10 @@ function assertOrchestration(expected: OrchestrationDefinition | undefined, name
   );
 }
 
-/** The context of a traceparent given to startNew: a malformed one is refused before anything is written. */
-function joinedContext(traceparent: unknown): Context {
+/** The context of a traceparent given to startNew or restart: a malformed one is refused before anything is written. */
+function joinedContext(traceparent: unknown, method: "startNew" | "restart"): Context {
   if (typeof traceparent !== "string" || !parseTraceparent(traceparent)) {
-    throw new InvalidArgumentError(`startNew: traceparent must be a W3C traceparent such as "00-<32 hex trace id>-<16 hex span id>-01", got ${JSON.stringify(traceparent)}.`);
+    throw new InvalidArgumentError(`${method}: traceparent must be a W3C traceparent such as "00-<32 hex trace id>-<16 hex span id>-01", got ${JSON.stringify(traceparent)}.`);
   }
   return traceparentContext(traceparent);
 }

@@ -189,7 +189,9 @@ export function createHttpApi(options: HttpApiOptions): Hono {
   app.post("/api/instances/:id/restart", async (c) => {
     queryOf(c, []);
     await noBody(c);
-    const id = await client.restart(c.req.param("id"));
+    // Like a start's: the caller's trace, a malformed header ignored.
+    const traceparent = c.req.header("traceparent");
+    const id = await client.restart(c.req.param("id"), traceparent !== undefined && parseTraceparent(traceparent) ? { traceparent } : undefined);
     return accepted(c, id, managementUrls(c, id));
   });
 

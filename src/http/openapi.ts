@@ -446,7 +446,7 @@ export function openApiDocument(): object {
       "/api/instances/{id}/restart": {
         post: {
           summary: "Start a finished instance over under the same id.",
-          parameters: [instanceId],
+          parameters: [instanceId, traceparent],
           responses: { "202": started, "404": error("No such instance."), "409": error("Not finished."), ...tooLarge, ...full, ...common },
         },
       },

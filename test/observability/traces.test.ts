@@ -247,6 +247,41 @@ describe("traces through the HTTP API and startNew's traceparent", () => {
     expect(await baton.client.getStatus("bad-trace")).toBeNull();
   });
 
+  it("restarts in the trace of a traceparent given by hand, or sent to the HTTP restart route", async () => {
+    const baton = await newBaton(tempSqliteUrl());
+    const server = await serveHttpApi(baton.client, { port: 0 });
+    try {
+      const id = await baton.client.startNew(crawl, { input: "x" });
+      await baton.client.waitForCompletion(id);
+      await waitForFinalEpisode(id);
+      for (const [n, restartIn] of [
+        [1, (parent: string) => baton.client.restart(id, { traceparent: parent })],
+        [2, (parent: string) => fetch(`${server.url}/api/instances/${id}/restart`, { method: "POST", headers: { traceparent: parent } }).then((r) => expect(r.status).toBe(202))],
+      ] as const) {
+        exporter.reset(); // forget the earlier runs' spans
+        const otherTrace = `${n}`.repeat(32);
+        await restartIn(`00-${otherTrace}-${callerSpanId}-01`);
+        await baton.client.waitForCompletion(id);
+        await waitForFinalEpisode(id);
+        const [restart] = byKind(spansOfInstance(id), "restart");
+        expect(parentOf(restart!)).toBe(callerSpanId);
+        expect(new Set(spansOfInstance(id).map((span) => span.spanContext().traceId))).toEqual(new Set([otherTrace]));
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("refuses a malformed traceparent for a restart before anything is written", async () => {
+    const baton = await newBaton(tempSqliteUrl());
+    const id = await baton.client.startNew(crawl, { input: "x" });
+    await baton.client.waitForCompletion(id);
+    const before = await baton.client.getStatus(id, { showHistory: true });
+    await expect(baton.client.restart(id, { traceparent: "nope" })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    await expect(baton.client.restart(id, { tracestate: "x" } as never)).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    expect(await baton.client.getStatus(id, { showHistory: true })).toEqual(before);
+  });
+
   it("restarts a finished instance in the restart's trace", async () => {
     const baton = await newBaton(tempSqliteUrl());
     const id = await baton.client.startNew(crawl, { input: "x", traceparent: `00-${traceId.replace(/^4/, "5")}-${callerSpanId}-01` });
