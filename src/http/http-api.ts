@@ -130,10 +130,8 @@ export function createHttpApi(options: HttpApiOptions): Hono {
     const instanceId = c.req.param("instanceId");
     const input = await jsonBody(c);
     const query = queryOf(c, ["startAt", "reuseFinished"]);
-    // The caller's trace (W3C Trace Context): a malformed header is ignored, as the standard asks.
-    const traceparent = c.req.header("traceparent");
     const id = await client.startNew(name, {
-      ...(traceparent !== undefined && parseTraceparent(traceparent) ? { traceparent } : {}),
+      ...callerTrace(c),
       ...(input === undefined ? {} : { input }),
       ...(instanceId === undefined ? {} : { instanceId }),
       ...(query.startAt === undefined ? {} : { startAt: query.startAt }),
@@ -189,9 +187,7 @@ export function createHttpApi(options: HttpApiOptions): Hono {
   app.post("/api/instances/:id/restart", async (c) => {
     queryOf(c, []);
     await noBody(c);
-    // Like a start's: the caller's trace, a malformed header ignored.
-    const traceparent = c.req.header("traceparent");
-    const id = await client.restart(c.req.param("id"), traceparent !== undefined && parseTraceparent(traceparent) ? { traceparent } : undefined);
+    const id = await client.restart(c.req.param("id"), callerTrace(c));
     return accepted(c, id, managementUrls(c, id));
   });
 
@@ -277,6 +273,12 @@ function isLocalName(hostname: string | undefined): boolean {
 async function withInput(client: BatonClient, status: InstanceStatus): Promise<InstanceStatus> {
   const full = await client.getStatus(status.instanceId, { showInput: true, showPending: false });
   return full ? { ...status, input: full.input } : status; // purged meanwhile: listed without input
+}
+
+/** The caller's trace (W3C Trace Context) for a start or restart: a malformed header is ignored, as the standard asks. */
+function callerTrace(c: Context): { traceparent?: string } {
+  const traceparent = c.req.header("traceparent");
+  return traceparent !== undefined && parseTraceparent(traceparent) ? { traceparent } : {};
 }
 
 function withoutInput(status: InstanceStatus): InstanceStatus {
