@@ -4,17 +4,22 @@
  *
  * bench/observability.ts compares fresh processes, whose spread (W1's wall time varies by
  * ±30 % from one process to the next) hides differences of a few percent. Here one process
- * runs the workload again and again, alternating two modes that differ only in whether the SDK
- * records Baton's spans: a tracer provider hands each span to the SDK or to the API's no-op.
- * JIT state, heap and machine load are then shared by both. The modes:
+ * runs the workload again and again, alternating modes that differ only in what becomes of
+ * Baton's spans: a tracer provider hands each span to the SDK or to the API's no-op. JIT state,
+ * heap and machine load are then shared by all. The modes:
  *   - `none`: no span recorded — the SDK's context manager is on, as in any instrumented
  *     process, so what is left is Baton's spans alone (on Node 20 the context manager's own
  *     cost is in both: bench/observability.ts's `hooks` kind measures it);
+ *   - `sdk`: the SDK's own work alone — every span is recorded and exported as in `all`, but
+ *     Baton is handed a span whose context is the no-op's, so it propagates nothing (no stored
+ *     traceparent, no parsing, no active context around an activity). `all` − `sdk` is then
+ *     what Baton adds to the SDK's cost, `sdk` − `none` what any instrumentation of the same
+ *     spans would cost;
  *   - `all`: every span recorded, exported through a BatchSpanProcessor into memory.
  * Runs of the first `--warm` cycles are not counted. `--memory` runs on `sqlite::memory:` (no
  * fsync: the engine's own costs, magnified); else a SQLite file per run.
  */
-import { context, ProxyTracerProvider, trace, type Context, type SpanOptions, type Tracer } from "@opentelemetry/api";
+import { context, ProxyTracerProvider, trace, type Attributes, type AttributeValue, type Context, type Exception, type Span, type SpanContext, type SpanOptions, type SpanStatus, type TimeInput, type Tracer } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import type { Scenario } from "./scenario.js";
@@ -23,7 +28,7 @@ import { newRunStore } from "./stores.js";
 
 const MODULES = { W1: "./scenarios/w1-chains.ts", W3: "./scenarios/w3-latency.ts" } as const;
 const MAIN_METRIC = { W1: "wallMs", W3: "medianMs" } as const;
-const MODES = ["none", "all"] as const;
+const MODES = ["none", "sdk", "all"] as const;
 type Mode = (typeof MODES)[number];
 
 function option(args: string[], name: string): string | undefined {
@@ -42,25 +47,72 @@ const exporter = new InMemorySpanExporter();
 const sdk = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
 // A proxy with no delegate: the API's no-op tracer, as in a process without an SDK.
 const noop = new ProxyTracerProvider().getTracer("no-op");
-let recording = false;
+let current: Mode = "none";
 let spans = 0;
 trace.setGlobalTracerProvider({
   getTracer(name: string, version?: string): Tracer {
     const real = sdk.getTracer(name, version);
     return {
       startSpan(spanName: string, options?: SpanOptions, parent?: Context) {
-        if (!recording) return noop.startSpan(spanName, options, parent);
+        if (current === "none") return noop.startSpan(spanName, options, parent);
         spans++;
-        return real.startSpan(spanName, options, parent);
+        const recorded = real.startSpan(spanName, options, parent);
+        return current === "all" ? recorded : new UnpropagatedSpan(recorded, noop.startSpan(spanName, options, parent).spanContext());
       },
       startActiveSpan: real.startActiveSpan.bind(real),
     };
   },
 });
 
+/** A recorded span that shows Baton the no-op's context: everything is recorded, nothing propagated. */
+class UnpropagatedSpan implements Span {
+  constructor(
+    private readonly recorded: Span,
+    private readonly shown: SpanContext,
+  ) {}
+  spanContext(): SpanContext {
+    return this.shown;
+  }
+  setAttribute(key: string, value: AttributeValue): this {
+    this.recorded.setAttribute(key, value);
+    return this;
+  }
+  setAttributes(attributes: Attributes): this {
+    this.recorded.setAttributes(attributes);
+    return this;
+  }
+  addEvent(name: string, attributes?: Attributes, time?: TimeInput): this {
+    this.recorded.addEvent(name, attributes, time);
+    return this;
+  }
+  addLink(): this {
+    return this;
+  }
+  addLinks(): this {
+    return this;
+  }
+  setStatus(status: SpanStatus): this {
+    this.recorded.setStatus(status);
+    return this;
+  }
+  updateName(name: string): this {
+    this.recorded.updateName(name);
+    return this;
+  }
+  end(endTime?: TimeInput): void {
+    this.recorded.end(endTime);
+  }
+  isRecording(): boolean {
+    return this.recorded.isRecording();
+  }
+  recordException(exception: Exception, time?: TimeInput): void {
+    this.recorded.recordException(exception, time);
+  }
+}
+
 let runs = 0;
 async function runOnce(mode: Mode): Promise<Record<string, number>> {
-  recording = mode === "all";
+  current = mode;
   spans = 0;
   // A new instance of the scenario's module per run: its call counters, which it checks, start at 0.
   const scenario = ((await import(`${new URL(MODULES[workload], import.meta.url).href}?run${runs++}`)) as Record<string, Scenario>)[workload.toLowerCase()]!;
@@ -96,6 +148,9 @@ for (const mode of MODES) {
       `   cpuMs ${formatNumber(medianOf(mode, "cpuMs"))} ×${(medianOf(mode, "cpuMs") / medianOf("none", "cpuMs")).toFixed(3)}`,
   );
 }
-const perSpanUs = ((medianOf("all", "cpuMs") - medianOf("none", "cpuMs")) * 1000) / medianOf("all", "spans");
-console.log(`${formatNumber(medianOf("all", "spans"))} spans per run: ~${formatNumber(perSpanUs)} µs of CPU each`);
+const perSpanUs = (mode: Mode): number => ((medianOf(mode, "cpuMs") - medianOf("none", "cpuMs")) * 1000) / medianOf("all", "spans");
+console.log(
+  `${formatNumber(medianOf("all", "spans"))} spans per run: ~${formatNumber(perSpanUs("all"))} µs of CPU each, ` +
+    `of which the SDK's own work ~${formatNumber(perSpanUs("sdk"))} µs`,
+);
 process.exit(0);
