@@ -15,8 +15,8 @@
  * recording one.
  */
 import { readFileSync } from "node:fs";
-import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Exception, type Span, type Tracer } from "@opentelemetry/api";
-import { toTraceparent } from "./trace-context.js";
+import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Exception, type Span, type Tracer } from "@opentelemetry/api";
+import { carriesTrace, toTraceparent } from "./trace-context.js";
 
 /** The attribute names, under `baton.`. */
 export const ATTR = {
@@ -102,6 +102,6 @@ function isErrorDetails(value: unknown): value is { name: string; message: strin
 /** Runs `fn` with `span` as the active span, so that spans started inside it are its children. */
 export function runInSpan<T>(span: Span, parent: Context, fn: () => T): T {
   // No SDK and no stored trace: there is no context to pass on.
-  if (!isSpanContextValid(span.spanContext())) return fn();
+  if (!carriesTrace(span.spanContext())) return fn();
   return context.with(trace.setSpan(parent, span), fn);
 }

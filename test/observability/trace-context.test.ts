@@ -2,9 +2,9 @@
  * The stored trace context: a W3C traceparent, checked when it comes in, turned back into a
  * parent context by every worker that runs the instance.
  */
-import { trace, TraceFlags, type SpanContext } from "@opentelemetry/api";
+import { INVALID_SPAN_CONTEXT, trace, TraceFlags, type SpanContext } from "@opentelemetry/api";
 import { describe, expect, it } from "vitest";
-import { parseTraceparent, toTraceparent, traceparentContext } from "../../src/observability/trace-context.js";
+import { carriesTrace, parseTraceparent, toTraceparent, traceparentContext } from "../../src/observability/trace-context.js";
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 const SPAN_ID = "00f067aa0ba902b7";
@@ -18,8 +18,22 @@ describe("traceparent", () => {
     expect(parseTraceparent(` ${TEXT.toUpperCase()} `)).toEqual({ ...spanContext, isRemote: true });
   });
 
+  it("writes the flags byte as two hex digits, whichever flags are set", () => {
+    for (const [traceFlags, flags] of [[TraceFlags.NONE, "00"], [TraceFlags.SAMPLED, "01"], [0x03, "03"], [0xff, "ff"]] as const) {
+      const text = toTraceparent({ traceId: TRACE_ID, spanId: SPAN_ID, traceFlags });
+      expect(text).toBe(`00-${TRACE_ID}-${SPAN_ID}-${flags}`);
+      expect(parseTraceparent(text)?.traceFlags).toBe(traceFlags);
+    }
+  });
+
+  it("tells a span context that carries a trace from the no-op's", () => {
+    expect(carriesTrace(parseTraceparent(TEXT)!)).toBe(true);
+    expect(carriesTrace(INVALID_SPAN_CONTEXT)).toBe(false);
+    expect(carriesTrace({ traceId: TRACE_ID, spanId: "0".repeat(16), traceFlags: 1 })).toBe(false);
+  });
+
   it("refuses what is not a traceparent, and the all-zero ids", () => {
-    for (const text of [undefined, "", "00-abc-def-01", `01-${TRACE_ID}-${SPAN_ID}-01`, `00-${"0".repeat(32)}-${SPAN_ID}-01`, `00-${TRACE_ID}-${"0".repeat(16)}-01`]) {
+    for (const text of [undefined, "", "00-abc-def-01", ` 00-${TRACE_ID}-${SPAN_ID}-1 `, `00-${TRACE_ID}-${SPAN_ID}-01-extra`, `01-${TRACE_ID}-${SPAN_ID}-01`, `00-${"0".repeat(32)}-${SPAN_ID}-01`, `00-${TRACE_ID}-${"0".repeat(16)}-01`]) {
       expect(parseTraceparent(text), String(text)).toBeUndefined();
     }
     expect(toTraceparent({ traceId: "0".repeat(32), spanId: SPAN_ID, traceFlags: 1 })).toBeUndefined();
