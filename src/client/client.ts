@@ -17,8 +17,8 @@ import { ClosedError, InstanceNotFoundError, InvalidArgumentError, NotRegistered
 import { FINISHED_STATUSES, LIVE_STATUSES, RuntimeStatus, type InstanceCounts, type InstanceStore, type WorkQueueName } from "../store/store.js";
 import type { CompletionNotifier } from "../support/completion-notifier.js";
 import { clampedDelay } from "../support/long-timeout.js";
-import { context, type Context } from "@opentelemetry/api";
-import { parseTraceparent, traceparentContext } from "../observability/trace-context.js";
+import { context, ROOT_CONTEXT, trace, type Context } from "@opentelemetry/api";
+import { parseTraceparent, withTraceState } from "../observability/trace-context.js";
 import { endSpan, startSpanOfClient } from "../observability/tracing.js";
 import { CompletionWatcher } from "./completion-watcher.js";
 import { dateMs, storeFilterOf } from "./instance-filter.js";
@@ -54,6 +54,11 @@ export interface StartNewOptions<In> {
    * Every span of the instance joins the trace it starts in (docs/observability.md).
    */
   traceparent?: string;
+  /**
+   * The W3C `tracestate` header value that came with `traceparent` (vendors' entries, kept
+   * with the instance and carried by all of its spans). Only with `traceparent`.
+   */
+  tracestate?: string;
 }
 
 export interface RestartOptions {
@@ -63,6 +68,8 @@ export interface RestartOptions {
    * the instance keeps the trace it had.
    */
   traceparent?: string;
+  /** The `tracestate` that came with `traceparent` (see StartNewOptions.tracestate). */
+  tracestate?: string;
 }
 
 export interface GetStatusOptions {
@@ -122,8 +129,8 @@ export interface ClientOptions {
   onEnqueued?: (visibleAt: number) => void;
 }
 
-const START_NEW_KEYS = knownKeys<StartNewOptions<unknown>>()({ input: true, instanceId: true, startAt: true, reuseFinished: true, traceparent: true });
-const RESTART_KEYS = knownKeys<RestartOptions>()({ traceparent: true });
+const START_NEW_KEYS = knownKeys<StartNewOptions<unknown>>()({ input: true, instanceId: true, startAt: true, reuseFinished: true, traceparent: true, tracestate: true });
+const RESTART_KEYS = knownKeys<RestartOptions>()({ traceparent: true, tracestate: true });
 const GET_STATUS_KEYS = knownKeys<GetStatusOptions>()({ showHistory: true, showInput: true, showPending: true });
 const NO_PENDING: GetStatusOptions = { showPending: false };
 const WAIT_KEYS = knownKeys<WaitForCompletionOptions>()({ timeout: true });
@@ -169,7 +176,7 @@ export class BatonClient {
     validateInstanceId(instanceId);
     const input = serialize(options?.input, `Input of orchestration "${name}"`, this.options.maxPayloadBytes);
     const startAt = options?.startAt === undefined ? 0 : toTimeMs(options.startAt, "startAt", this.options.now(), true);
-    const parent = options?.traceparent === undefined ? context.active() : joinedContext(options.traceparent, "startNew");
+    const parent = options?.traceparent === undefined && options?.tracestate === undefined ? context.active() : joinedContext(options, "startNew");
     await this.assertKnown(name);
     const { span, traceContext } = startSpanOfClient("startNew", name, instanceId, parent);
     try {
@@ -371,8 +378,8 @@ export class BatonClient {
     this.assertOpen();
     validateInstanceId(instanceId);
     if (options !== undefined) checkKeys(options, RESTART_KEYS, "restart");
-    const given = options?.traceparent !== undefined;
-    const parent = given ? joinedContext(options.traceparent, "restart") : context.active();
+    const given = options?.traceparent !== undefined || options?.tracestate !== undefined;
+    const parent = given ? joinedContext(options, "restart") : context.active();
     const now = this.options.now();
     // Traced, or given a traceparent, the new execution joins the restart's trace; else it keeps the one it had.
     const { span, traceContext } = startSpanOfClient("restart", "", instanceId, parent);
@@ -547,10 +554,19 @@ function assertOrchestration(expected: OrchestrationDefinition | undefined, name
   );
 }
 
-/** The context of a traceparent given to startNew or restart: a malformed one is refused before anything is written. */
-function joinedContext(traceparent: unknown, method: "startNew" | "restart"): Context {
-  if (typeof traceparent !== "string" || !parseTraceparent(traceparent)) {
-    throw new InvalidArgumentError(`${method}: traceparent must be a W3C traceparent such as "00-<32 hex trace id>-<16 hex span id>-01", got ${JSON.stringify(traceparent)}.`);
+/**
+ * The context of the trace given to startNew or restart: a malformed traceparent, or a
+ * tracestate that is no string or comes without one, is refused before anything is written.
+ * The entries of a tracestate are read as W3C asks (those not well-formed are dropped).
+ */
+function joinedContext({ traceparent, tracestate }: { traceparent?: unknown; tracestate?: unknown }, method: "startNew" | "restart"): Context {
+  const spanContext = typeof traceparent === "string" ? parseTraceparent(traceparent) : undefined;
+  if (!spanContext) {
+    const hint = traceparent === undefined ? " (a tracestate is only read with the traceparent it came with)" : "";
+    throw new InvalidArgumentError(`${method}: traceparent must be a W3C traceparent such as "00-<32 hex trace id>-<16 hex span id>-01", got ${JSON.stringify(traceparent)}${hint}.`);
   }
-  return traceparentContext(traceparent);
+  if (tracestate !== undefined && typeof tracestate !== "string") {
+    throw new InvalidArgumentError(`${method}: tracestate must be a W3C tracestate header value (a string such as "vendor=value"), got ${JSON.stringify(tracestate)}.`);
+  }
+  return trace.setSpanContext(ROOT_CONTEXT, withTraceState(spanContext, tracestate));
 }

@@ -275,10 +275,15 @@ async function withInput(client: BatonClient, status: InstanceStatus): Promise<I
   return full ? { ...status, input: full.input } : status; // purged meanwhile: listed without input
 }
 
-/** The caller's trace (W3C Trace Context) for a start or restart: a malformed header is ignored, as the standard asks. */
-function callerTrace(c: Context): { traceparent?: string } {
+/**
+ * The caller's trace (W3C Trace Context) for a start or restart: a malformed `traceparent` is
+ * ignored with its `tracestate`, as the standard asks.
+ */
+function callerTrace(c: Context): { traceparent?: string; tracestate?: string } {
   const traceparent = c.req.header("traceparent");
-  return traceparent !== undefined && parseTraceparent(traceparent) ? { traceparent } : {};
+  if (traceparent === undefined || !parseTraceparent(traceparent)) return {};
+  const tracestate = c.req.header("tracestate");
+  return tracestate === undefined ? { traceparent } : { traceparent, tracestate };
 }
 
 function withoutInput(status: InstanceStatus): InstanceStatus {

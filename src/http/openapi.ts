@@ -47,6 +47,13 @@ const traceparent = {
   description: "The caller's trace, which every span of the instance joins; a malformed value is ignored.",
 };
 
+const tracestate = {
+  name: "tracestate",
+  in: "header",
+  schema: { type: "string" },
+  description: "Vendors' entries that came with traceparent, kept with the instance and carried by its spans; read only with a valid traceparent.",
+};
+
 export function openApiDocument(): object {
   return {
     openapi: "3.1.0",
@@ -352,6 +359,7 @@ export function openApiDocument(): object {
             { name: "startAt", in: "query", schema: { type: "string", format: "date-time" } },
             { name: "reuseFinished", in: "query", schema: { type: "boolean" } },
             traceparent,
+            tracestate,
           ],
           requestBody: { required: false, content: json({}) },
           responses: { "202": started, "404": error("No orchestration of that name is registered; the message suggests the name most likely meant."), ...tooLarge, ...full, ...common },
@@ -366,6 +374,7 @@ export function openApiDocument(): object {
             { name: "startAt", in: "query", schema: { type: "string", format: "date-time" } },
             { name: "reuseFinished", in: "query", schema: { type: "boolean" } },
             traceparent,
+            tracestate,
           ],
           requestBody: { required: false, content: json({}) },
           responses: { "202": started, "404": error("Unknown orchestration; the message suggests the name most likely meant."), "409": error("The id is taken."), ...tooLarge, ...full, ...common },
@@ -446,7 +455,7 @@ export function openApiDocument(): object {
       "/api/instances/{id}/restart": {
         post: {
           summary: "Start a finished instance over under the same id.",
-          parameters: [instanceId, traceparent],
+          parameters: [instanceId, traceparent, tracestate],
           responses: { "202": started, "404": error("No such instance."), "409": error("Not finished."), ...tooLarge, ...full, ...common },
         },
       },

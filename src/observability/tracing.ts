@@ -16,7 +16,7 @@
  */
 import { readFileSync } from "node:fs";
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Exception, type Span, type Tracer } from "@opentelemetry/api";
-import { carriesTrace, toTraceparent } from "./trace-context.js";
+import { carriesTrace, formatTraceContext } from "./trace-context.js";
 
 /** The attribute names, under `baton.`. */
 export const ATTR = {
@@ -70,7 +70,7 @@ export function startSpanOfClient(
     ...(orchestration ? { [ATTR.orchestration]: orchestration } : {}),
   }));
   // Without an SDK the span is the parent's context passed through: the instance joins the caller's trace even so.
-  return { span, traceContext: toTraceparent(span.spanContext()) };
+  return { span, traceContext: formatTraceContext(span.spanContext()) };
 }
 
 /** Ends a span; with an error, recorded as its exception and its status. */

@@ -36,7 +36,7 @@ export interface CreateInstanceRequest {
   /** Not before this time. */
   startAt: number;
   reuseFinished: boolean;
-  /** The trace its spans join (a W3C traceparent, see observability/trace-context.ts); none when nothing traced the start. */
+  /** The trace its spans join (W3C traceparent and tracestate, see observability/trace-context.ts); none when nothing traced the start. */
   traceContext?: string;
 }
 

@@ -21,7 +21,7 @@ export interface OrchestrationWorkItem {
   historyLength: number;
   leaseToken: string;
   messages: StoredMessage[];
-  /** The trace the instance's spans join (a W3C traceparent), if its start was traced. */
+  /** The trace the instance's spans join (stored as observability/trace-context.ts says), if its start was traced. */
   traceContext?: string;
 }
 
@@ -45,7 +45,7 @@ export interface ActivityWorkItem {
   /** Why the previous attempt failed, when this one is a retry from the queue. */
   lastError?: ErrorDetails;
   leaseToken: string;
-  /** The span of the episode that scheduled it (a W3C traceparent): its attempts' parent. */
+  /** The span of the episode that scheduled it (stored as observability/trace-context.ts says): its attempts' parent. */
   traceContext?: string;
 }
 
@@ -63,7 +63,7 @@ export type CommitOp =
       runningTasks?: RunningTask[];
       /** With a ContinuedAsNew result: the execution id of the next generation. */
       newExecutionId?: string;
-      /** The episode's span (a W3C traceparent): the parent of the tasks and children it starts. */
+      /** The episode's span (stored as observability/trace-context.ts says): the parent of the tasks and children it starts. */
       traceContext?: string;
     }
   | { type: "stall"; instanceId: string; leaseToken: string; code: string; message: string }

@@ -8,7 +8,7 @@
 import type { EpisodeResult } from "../engine/command.js";
 import type { InboxMessage } from "../engine/history-event.js";
 import { ROOT_CONTEXT, SpanKind, trace, type Context, type Span } from "@opentelemetry/api";
-import { toTraceparent, traceparentContext } from "../observability/trace-context.js";
+import { formatTraceContext, storedTraceContext } from "../observability/trace-context.js";
 import { ATTR, endSpan, failSpan, runInSpan, startSpan } from "../observability/tracing.js";
 import type { ActivityWorkItem, CommitOp, OrchestrationWorkItem } from "../store/store.js";
 
@@ -18,14 +18,14 @@ export class EpisodeSpan {
   readonly traceContext: string | undefined;
 
   constructor(item: OrchestrationWorkItem, workerId: string) {
-    this.span = startSpan(`episode ${item.name}`, SpanKind.CONSUMER, traceparentContext(item.traceContext), () => ({
+    this.span = startSpan(`episode ${item.name}`, SpanKind.CONSUMER, storedTraceContext(item.traceContext), () => ({
       [ATTR.instanceId]: item.instanceId,
       [ATTR.orchestration]: item.name,
       [ATTR.executionId]: item.executionId,
       [ATTR.workerId]: workerId,
       [ATTR.eventsApplied]: item.messages.length,
     }));
-    this.traceContext = toTraceparent(this.span.spanContext());
+    this.traceContext = formatTraceContext(this.span.spanContext());
   }
 
   /**
@@ -68,7 +68,7 @@ export class AttemptSpan {
 
   /** `parent`: the episode's span when it runs inline (see EpisodeSpan.attemptsParent); else read from the task. */
   constructor(task: ActivityWorkItem, workerId: string, parent?: Context) {
-    this.parent = parent ?? traceparentContext(task.traceContext);
+    this.parent = parent ?? storedTraceContext(task.traceContext);
     this.span = startSpan(`activity ${task.name}`, SpanKind.INTERNAL, this.parent, () => ({
       [ATTR.instanceId]: task.instanceId,
       [ATTR.activity]: task.name,

@@ -2,9 +2,9 @@
  * The stored trace context: a W3C traceparent, checked when it comes in, turned back into a
  * parent context by every worker that runs the instance.
  */
-import { INVALID_SPAN_CONTEXT, trace, TraceFlags, type SpanContext } from "@opentelemetry/api";
+import { createTraceState, INVALID_SPAN_CONTEXT, trace, TraceFlags, type SpanContext } from "@opentelemetry/api";
 import { describe, expect, it } from "vitest";
-import { carriesTrace, parseTraceparent, toTraceparent, traceparentContext } from "../../src/observability/trace-context.js";
+import { carriesTrace, formatTraceContext, parseTraceContext, parseTraceparent, storedTraceContext, toTraceparent } from "../../src/observability/trace-context.js";
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 const SPAN_ID = "00f067aa0ba902b7";
@@ -40,12 +40,28 @@ describe("traceparent", () => {
   });
 
   it("gives the root context, with no span in it, for no text or a bad one", () => {
-    expect(trace.getSpanContext(traceparentContext(undefined))).toBeUndefined();
-    expect(trace.getSpanContext(traceparentContext("not a traceparent"))).toBeUndefined();
+    expect(trace.getSpanContext(storedTraceContext(undefined))).toBeUndefined();
+    expect(trace.getSpanContext(storedTraceContext("not a traceparent"))).toBeUndefined();
   });
 
   it("names the stored span as the parent: a remote one, made in another process", () => {
-    const parent = traceparentContext(TEXT);
+    const parent = storedTraceContext(TEXT);
     expect(trace.getSpanContext(parent)).toEqual({ traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: TraceFlags.SAMPLED, isRemote: true });
+  });
+
+  it("stores a tracestate on a second line, and reads it back; a trace without one is the traceparent alone", () => {
+    const traceState = createTraceState("acme=t61rcWkgMzE,other=1");
+    const stored = formatTraceContext({ traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: TraceFlags.SAMPLED, traceState });
+    expect(stored).toBe(`${TEXT}\nacme=t61rcWkgMzE,other=1`);
+    expect(parseTraceContext(stored)?.traceState?.serialize()).toBe("acme=t61rcWkgMzE,other=1");
+    expect(trace.getSpanContext(storedTraceContext(stored))).toMatchObject({ traceId: TRACE_ID, spanId: SPAN_ID, isRemote: true });
+    expect(formatTraceContext({ traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: TraceFlags.SAMPLED, traceState: createTraceState("") })).toBe(TEXT);
+    expect(parseTraceContext(TEXT)).toEqual(parseTraceparent(TEXT));
+  });
+
+  it("reads a stored tracestate as W3C asks: malformed entries dropped, and nothing kept of one over 512 characters", () => {
+    expect(parseTraceContext(`${TEXT}\nacme=1,Bad Key=2`)?.traceState?.serialize()).toBe("acme=1");
+    expect(parseTraceContext(`${TEXT}\nk=${"v".repeat(600)}`)?.traceState).toBeUndefined();
+    expect(parseTraceContext(`not a traceparent\nacme=1`)).toBeUndefined();
   });
 });

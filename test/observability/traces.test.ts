@@ -192,6 +192,18 @@ describe.each(STORES)("traces on %s", (_name, storeUrl) => {
     expect(afterRestart.length).toBeGreaterThan(0);
     for (const episode of byKind(afterRestart, "episode")) expect(parentOf(episode)).toBe(start!.spanContext().spanId);
   });
+
+  it("carries the caller's tracestate in every span of the instance, through the stored contexts of the instance and of its queued tasks", async () => {
+    const baton = await newBaton(storeUrl(), { inlineActivities: false });
+    const traceparent = "00-6bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const id = await baton.client.startNew(crawl, { input: "x", traceparent, tracestate: "acme=t61rcWkgMzE, other=1" });
+    await baton.client.waitForCompletion(id);
+    await waitForFinalEpisode(id);
+    const spans = spansOfInstance(id);
+    expect(byKind(spans, "activity")).toHaveLength(1);
+    expect(byKind(spans, "episode").length).toBeGreaterThanOrEqual(2);
+    for (const span of spans) expect(span.spanContext().traceState?.serialize(), span.name).toBe("acme=t61rcWkgMzE,other=1");
+  });
 });
 
 describe("traces through the HTTP API and startNew's traceparent", () => {
@@ -241,9 +253,31 @@ describe("traces through the HTTP API and startNew's traceparent", () => {
     }
   });
 
+  it("keeps the tracestate header sent with a traceparent, its malformed entries dropped; ignores it without one", async () => {
+    const baton = await newBaton(tempSqliteUrl());
+    const server = await serveHttpApi(baton.client, { port: 0 });
+    try {
+      const start = async (headers: Record<string, string>): Promise<string> => {
+        const response = await fetch(`${server.url}/api/orchestrators/Crawl`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify("x") });
+        expect(response.status).toBe(202);
+        const { id } = (await response.json()) as { id: string };
+        await baton.client.waitForCompletion(id);
+        await waitForFinalEpisode(id);
+        return id;
+      };
+      const joined = await start({ traceparent: `00-${traceId}-${callerSpanId}-01`, tracestate: "acme=1,Not A Key=2,zeta=3" });
+      for (const span of spansOfInstance(joined)) expect(span.spanContext().traceState?.serialize(), span.name).toBe("acme=1,zeta=3");
+      const alone = await start({ tracestate: "acme=1" });
+      for (const span of spansOfInstance(alone)) expect(span.spanContext().traceState, span.name).toBeUndefined();
+    } finally {
+      await server.close();
+    }
+  });
+
   it("refuses a malformed traceparent option before anything is written", async () => {
     const baton = await newBaton(tempSqliteUrl());
     await expect(baton.client.startNew(crawl, { input: "x", instanceId: "bad-trace", traceparent: "nope" })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    await expect(baton.client.startNew(crawl, { input: "x", instanceId: "bad-trace", tracestate: "acme=1" })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
     expect(await baton.client.getStatus("bad-trace")).toBeNull();
   });
 
@@ -278,7 +312,8 @@ describe("traces through the HTTP API and startNew's traceparent", () => {
     await baton.client.waitForCompletion(id);
     const before = await baton.client.getStatus(id, { showHistory: true });
     await expect(baton.client.restart(id, { traceparent: "nope" })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
-    await expect(baton.client.restart(id, { tracestate: "x" } as never)).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    await expect(baton.client.restart(id, { tracestate: "vendor=x" })).rejects.toMatchObject({ code: "INVALID_ARGUMENT", message: expect.stringContaining("only read with the traceparent") });
+    await expect(baton.client.restart(id, { traceparent: `00-${traceId}-${callerSpanId}-01`, tracestate: 7 as never })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
     expect(await baton.client.getStatus(id, { showHistory: true })).toEqual(before);
   });
 
