@@ -16,6 +16,11 @@
  *     what Baton adds to the SDK's cost, `sdk` − `none` what any instrumentation of the same
  *     spans would cost;
  *   - `all`: every span recorded, exported through a BatchSpanProcessor into memory.
+ * With `--split`, three more modes take one kind of span out of `sdk`: `sdk -startNew`,
+ * `sdk -episode` and `sdk -activity` record every span but those whose names begin so (those
+ * are the no-op's). As nothing propagates in `sdk`, taking a kind out changes no other span:
+ * `sdk` − `sdk -X` is what spans of kind X cost, the figure to weigh when deciding whether to
+ * make them.
  * Runs of the first `--warm` cycles are not counted. `--memory` runs on `sqlite::memory:` (no
  * fsync: the engine's own costs, magnified); else a SQLite file per run.
  */
@@ -28,8 +33,8 @@ import { newRunStore } from "./stores.js";
 
 const MODULES = { W1: "./scenarios/w1-chains.ts", W3: "./scenarios/w3-latency.ts" } as const;
 const MAIN_METRIC = { W1: "wallMs", W3: "medianMs" } as const;
-const MODES = ["none", "sdk", "all"] as const;
-type Mode = (typeof MODES)[number];
+const SPLIT = ["sdk -startNew", "sdk -episode", "sdk -activity"] as const;
+type Mode = "none" | "sdk" | "all" | (typeof SPLIT)[number];
 
 function option(args: string[], name: string): string | undefined {
   const at = args.indexOf(name);
@@ -41,6 +46,7 @@ const workload = (args.find((a) => a === "W1" || a === "W3") ?? "W1") as keyof t
 const cycles = Number(option(args, "--cycles") ?? 20);
 const warmCycles = Number(option(args, "--warm") ?? 6);
 const inMemory = args.includes("--memory");
+const MODES: readonly Mode[] = ["none", "sdk", "all", ...(args.includes("--split") ? SPLIT : [])];
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 const exporter = new InMemorySpanExporter();
@@ -54,7 +60,7 @@ trace.setGlobalTracerProvider({
     const real = sdk.getTracer(name, version);
     return {
       startSpan(spanName: string, options?: SpanOptions, parent?: Context) {
-        if (current === "none") return noop.startSpan(spanName, options, parent);
+        if (current === "none" || (current.startsWith("sdk -") && spanName.startsWith(current.slice(5)))) return noop.startSpan(spanName, options, parent);
         spans++;
         const recorded = real.startSpan(spanName, options, parent);
         return current === "all" ? recorded : new UnpropagatedSpan(recorded, noop.startSpan(spanName, options, parent).spanContext());
@@ -144,8 +150,9 @@ const medianOf = (mode: Mode, key: string): number => median(results.get(mode)!.
 console.log(`${workload} on ${inMemory ? "sqlite::memory:" : "a SQLite file"}, Node ${process.version}, medians of ${cycles} cycles after ${warmCycles} warm-up cycles`);
 for (const mode of MODES) {
   console.log(
-    `${mode.padEnd(5)} ${metric} ${formatNumber(medianOf(mode, metric))} ×${(medianOf(mode, metric) / medianOf("none", metric)).toFixed(3)}` +
-      `   cpuMs ${formatNumber(medianOf(mode, "cpuMs"))} ×${(medianOf(mode, "cpuMs") / medianOf("none", "cpuMs")).toFixed(3)}`,
+    `${mode.padEnd(13)} ${metric} ${formatNumber(medianOf(mode, metric))} ×${(medianOf(mode, metric) / medianOf("none", metric)).toFixed(3)}` +
+      `   cpuMs ${formatNumber(medianOf(mode, "cpuMs"))} ×${(medianOf(mode, "cpuMs") / medianOf("none", "cpuMs")).toFixed(3)}` +
+      `   spans ${formatNumber(medianOf(mode, "spans"))}`,
   );
 }
 const perSpanUs = (mode: Mode): number => ((medianOf(mode, "cpuMs") - medianOf("none", "cpuMs")) * 1000) / medianOf("all", "spans");
