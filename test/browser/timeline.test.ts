@@ -139,7 +139,7 @@ describeBrowser("the timeline of a real instance", () => {
     return ctx.waitForExternalEvent<string>("Go");
   });
 
-  it("draws the rows of a history read from the store through client.getHistoryPage", async () => {
+  it("draws the rows of a history read from the store through client.getHistoryPage, and links a finished child to its page", async () => {
     const baton = await createBaton({ store: tempSqliteUrl(), functions: [flaky, child, parent], logger: silentLogger, pollIntervalMs: 20 });
     try {
       await baton.start();
@@ -155,6 +155,13 @@ describeBrowser("the timeline of a real instance", () => {
       expect(rows[0]).toBe("started tl-marker tl-point");
       expect(rows.slice(1, 3)).toEqual(["Flaky tl-activity tl-completed", expect.stringMatching(/^timer until \S+ tl-timer tl-fired$/)]);
       expect(rows.slice(3)).toEqual(["Child (real-1-child) tl-subOrchestration tl-completed", "event Go tl-event tl-point", "completed tl-marker tl-point"]);
+
+      // A finished child is one click away: its id in the detail links to its page.
+      await page.locator(".tl-row").nth(3).focus();
+      await page.keyboard.press("Enter");
+      const childLink = page.locator('.tl-detail a[href="#/instance/real-1-child"]');
+      await childLink.waitFor();
+      expect(await childLink.textContent()).toBe("real-1-child");
       expectClean(opened);
     } finally {
       await baton.stop();

@@ -1,9 +1,11 @@
 /**
  * One history entry in full, for the detail panes of the timeline and the history list: its
  * type, time and fields, payloads as indented JSON cut at MAX_FIELD_CHARS (a payload can be
- * large; the CLI and the API give it whole).
+ * large; the CLI and the API give it whole). A sub-orchestration's id links to its own page,
+ * running or long finished.
  */
 import type { JSX } from "preact";
+import { routeHash } from "../view-models/route.js";
 import type { HistoryEntryJson } from "../view-models/timeline.js";
 
 const MAX_FIELD_CHARS = 4_000;
@@ -21,7 +23,11 @@ export function EntryDetail({ index, entry }: { index: number; entry: HistoryEnt
           <div key={name}>
             <dt>{name}</dt>
             <dd>
-              <pre>{fieldText(value)}</pre>
+              {type === "SubOrchestrationScheduled" && name === "instanceId" && typeof value === "string" ? (
+                <a href={routeHash({ page: "instance", instanceId: value })}>{value}</a>
+              ) : (
+                <pre>{fieldText(value)}</pre>
+              )}
             </dd>
           </div>
         ))}
