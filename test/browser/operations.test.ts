@@ -1,7 +1,8 @@
 /**
  * The dashboard's operations in a real chromium: the replay check finding where changed code
  * diverges from a recorded history, a bulk action counted first then followed to its end,
- * starting an orchestration, and logging in when the server needs a token.
+ * starting an orchestration, logging in when the server needs a token, and an instance that
+ * changes on screen keeping the timeline as the user left it.
  */
 import { expect, it } from "vitest";
 import { activity, orchestration } from "../../src/index.js";
@@ -143,6 +144,45 @@ describeBrowser("the Workers page", () => {
     expect(text).toMatch(/lease \d/);
     await page.getByText(/\d+\/100 episodes, \d+\/100 attempts/).waitFor(); // the serving process's worker, from /api/metrics
     await page.locator('table.attempts tr[data-activity="Greet"]', { hasText: "0.0 %" }).waitFor();
+    expectClean(opened);
+  });
+});
+
+describeBrowser("an instance that changes while it is on screen", () => {
+  const chrome = useBrowser();
+  const step = activity("Step", async (n: number) => n + 1);
+  const stepper = orchestration("Stepper", async (ctx) => {
+    let n = 0;
+    for (let i = 0; i < 3; i++) {
+      await ctx.waitForExternalEvent("Next");
+      n = await ctx.callActivity(step, n);
+    }
+    return n;
+  });
+
+  it("keeps the timeline's zoom and the open detail when the page reloads for a change", async () => {
+    const served = await serveDashboard({ functions: [step, stepper] });
+    const { client } = served.baton;
+    await client.startNew(stepper, { instanceId: "stepper-1" });
+    await client.raiseEvent("stepper-1", "Next", null);
+    await waitForHistoryEvent(client, "stepper-1", "TaskCompleted");
+    const opened = await openDashboard(chrome.browser, served, "/instance/stepper-1");
+    const { page } = opened;
+    await page.locator(".tl-row").nth(1).waitFor();
+    await page.locator(".tl-row").nth(1).focus();
+    await page.keyboard.press("+");
+    await page.keyboard.press("+");
+    await page.keyboard.press("Enter");
+    await page.locator(".tl-detail").waitFor();
+    const ticks = () => page.locator(".tl-tick-label").allTextContents();
+    const zoomed = await ticks();
+    const events = async () => Number(/\((\d+) events\)/.exec((await page.locator(".history h2").textContent()) ?? "")?.[1]);
+    const before = await events();
+
+    await client.raiseEvent("stepper-1", "Next", null);
+    await expect.poll(events, { timeout: 30_000 }).toBeGreaterThan(before);
+    expect(await ticks()).toEqual(zoomed);
+    expect(await page.locator(".tl-detail").count()).toBe(1);
     expectClean(opened);
   });
 });
