@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { appendPoint, chartColumns, metricsPoint, parsePrometheusText, type MetricsPoint } from "../../ui/view-models/metrics.js";
+import { appendPoint, chartColumns, metricsPoint, MIN_WINDOW_S, parsePrometheusText, timeWindow, type MetricsPoint } from "../../ui/view-models/metrics.js";
 
 /** A scrape as GET /api/metrics writes it (HELP, TYPE, escaped labels, a histogram's buckets). */
 const SCRAPE = `# HELP baton_instances Instances in the store, by runtime status.
@@ -55,5 +55,13 @@ describe("the metrics charts' data", () => {
     let points: MetricsPoint[] = [];
     for (let i = 0; i < 10; i++) points = appendPoint(points, { atMs: i, finished: 0, attemptsCompleted: undefined, ready: { orchestration: 0, activity: 0 } }, 4);
     expect(points.map((p) => p.atMs)).toEqual([6, 7, 8, 9]);
+  });
+
+  it("draws at least a minute of time, ending at the newest point, however few points there are", () => {
+    const now = 1_800_000_000;
+    expect(timeWindow(null, null, now)).toEqual([now - MIN_WINDOW_S, now]);
+    expect(timeWindow(now - 5, now - 5, now)).toEqual([now - 5 - MIN_WINDOW_S, now - 5]);
+    expect(timeWindow(now - 10, now, now)).toEqual([now - MIN_WINDOW_S, now]);
+    expect(timeWindow(now - 3600, now, now)).toEqual([now - 3600, now]);
   });
 });

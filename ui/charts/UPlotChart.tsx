@@ -6,6 +6,7 @@
 import { useEffect, useRef } from "preact/hooks";
 import type { JSX } from "preact";
 import uPlot from "uplot";
+import { timeWindow } from "../view-models/metrics.js";
 import "uplot/dist/uPlot.min.css";
 import "./charts.css";
 
@@ -46,6 +47,7 @@ export function UPlotChart({ title, unit, series, data, heightPx = 180 }: UPlotC
           height: heightPx,
           series: [{}, ...series.map((s) => ({ label: s.label, stroke: colour(s.colorVar), width: 2, spanGaps: false, value: (_: uPlot, v: number | null) => (v === null ? "–" : `${round(v)} ${unit}`) }))],
           axes: [axis, { ...axis, size: 56 }],
+          scales: { x: { time: true, range: (_: uPlot, min: number | null, max: number | null) => timeWindow(min, max, Date.now() / 1000) } },
           legend: { live: true },
           cursor: { drag: { x: true, y: false } },
         },

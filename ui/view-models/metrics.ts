@@ -104,6 +104,20 @@ export function chartColumns(points: readonly MetricsPoint[]): ChartColumns {
   };
 }
 
+/** The narrowest time axis the charts draw, in seconds. */
+export const MIN_WINDOW_S = 60;
+
+/**
+ * The x range of a chart, in seconds: the points' span, widened to at least MIN_WINDOW_S and
+ * ending at the newest point. With fewer than two points uPlot would otherwise spread one
+ * instant over years; with none, the last minute to `nowS`.
+ */
+export function timeWindow(minS: number | null, maxS: number | null, nowS: number): [number, number] {
+  const end = maxS ?? nowS;
+  const start = minS ?? end;
+  return end - start >= MIN_WINDOW_S ? [start, end] : [end - MIN_WINDOW_S, end];
+}
+
 /** Keeps the last `max` points: a page left open polls for hours. */
 export function appendPoint(points: readonly MetricsPoint[], point: MetricsPoint, max = 720): MetricsPoint[] {
   const next = points.length >= max ? points.slice(points.length - max + 1) : points.slice();
