@@ -193,6 +193,8 @@ describeBrowser("the metrics charts", () => {
   it("poll /api/metrics and draw throughput and queue depth", async () => {
     const opened = await open(chrome.browser, "?page=charts&pollMs=100");
     const { page } = opened;
+    // Before a second sample, the x axis spans the last minute, not years around one instant.
+    await expect.poll(async () => page.locator(".baton-chart").first().getAttribute("data-x-span-s")).toBe("60");
     let finished = 0;
     const scrape = () => `baton_instances{status="Completed"} ${(finished += 50)}\nbaton_work_ready{queue="activity",function="A"} 7\n`;
     harness!.setMetricsText(scrape());

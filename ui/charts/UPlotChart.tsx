@@ -46,10 +46,14 @@ export function UPlotChart({ title, unit, series, data, heightPx = 180 }: UPlotC
           width: Math.max(element.clientWidth, 200),
           height: heightPx,
           series: [{}, ...series.map((s) => ({ label: s.label, stroke: colour(s.colorVar), width: 2, spanGaps: false, value: (_: uPlot, v: number | null) => (v === null ? "–" : `${round(v)} ${unit}`) }))],
-          axes: [axis, { ...axis, size: 56 }],
-          scales: { x: { time: true, range: (_: uPlot, min: number | null, max: number | null) => timeWindow(min, max, Date.now() / 1000) } },
+          // Ticks at least 90 px apart on x: a tick's second line (the date, the hour) fits beside the next one's.
+          axes: [{ ...axis, space: 90 }, { ...axis, size: 56 }],
+          // From the data itself: for a single point uPlot pads its min and max by 1,000 days.
+          scales: { x: { time: true, range: (u: uPlot) => timeWindow(u.data[0][0] ?? null, u.data[0][u.data[0].length - 1] ?? null, Date.now() / 1000) } },
           legend: { live: true },
           cursor: { drag: { x: true, y: false } },
+          // The x axis's span in seconds, on the element: what a test (or a curious reader) can check.
+          hooks: { setScale: [(u: uPlot, key: string) => key === "x" && element.setAttribute("data-x-span-s", String(Math.round((u.scales.x!.max ?? 0) - (u.scales.x!.min ?? 0))))] },
         },
         latest.current,
         element,
