@@ -23,7 +23,7 @@
  * (issued-commands.ts), patches, external events and the custom status; episode.ts builds
  * what an episode returns. The code reaches all of this through ctx (orchestration-context.ts).
  */
-import { withFields, type Logger } from "../definitions/logger.js";
+import { withFields, type LogFields, type Logger } from "../definitions/logger.js";
 import type { OrchestrationDefinition } from "../definitions/orchestration.js";
 import { deserialize, serialize } from "../definitions/payload.js";
 import { resolveRetryPolicy } from "../definitions/retry-policy.js";
@@ -80,9 +80,12 @@ export class OrchestrationRun implements RunHooks {
     this.maxPayloadBytes = env.maxPayloadBytes;
   }
 
-  /** The environment's logger, with this run's context as fields. */
+  /** Fields of the episode now running, set by whoever runs it (the worker: its trace), for `ctx.log`. */
+  episodeFields: LogFields = {};
+
+  /** The environment's logger, with this run's context and the episode's fields. */
   get logger(): Logger {
-    return withFields(this.env.logger, { instanceId: this.instanceId, name: this.definition.name, executionId: this.executionId });
+    return withFields(this.env.logger, { instanceId: this.instanceId, name: this.definition.name, executionId: this.executionId, ...this.episodeFields });
   }
 
   get finished(): FinishedStatus | "ContinuedAsNew" | undefined {

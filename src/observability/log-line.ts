@@ -14,8 +14,8 @@ export const LOG_FORMATS: readonly LogFormat[] = ["text", "json"];
 
 /** Printed first, in this order: what a reader looks for. */
 const LEADING = ["instanceId", "name", "seq", "attempt"];
-/** Printed last: long, and read only when several workers or generations are mixed. */
-const TRAILING = ["executionId", "workerId"];
+/** Printed last: long, and read only when several workers or generations are mixed, or to find the trace. */
+const TRAILING = ["executionId", "workerId", "trace_id", "span_id"];
 /** The keys of a JSON line itself; a field of the same name is written with `_` before it. */
 const RESERVED = new Set(["time", "level", "msg"]);
 

@@ -16,6 +16,7 @@
  */
 import { readFileSync } from "node:fs";
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Exception, type Span, type Tracer } from "@opentelemetry/api";
+import type { LogFields } from "../definitions/logger.js";
 import { carriesTrace, formatTraceContext } from "./trace-context.js";
 
 /** The attribute names, under `baton.`. */
@@ -72,6 +73,19 @@ export function startSpanOfClient(
   // Without an SDK the span is the parent's context passed through: the instance joins the caller's trace even so.
   return { span, traceContext: formatTraceContext(span.spanContext()) };
 }
+
+/**
+ * The fields that tie a log line to a recording span: `trace_id` and `span_id`, the names
+ * OpenTelemetry gives them outside OTLP (and its pino and winston instrumentations write), so
+ * log stores link lines to traces without configuration. None for a span that does not record.
+ */
+export function traceLogFields(span: Span): LogFields {
+  if (!span.isRecording()) return NO_FIELDS;
+  const { traceId, spanId } = span.spanContext();
+  return { trace_id: traceId, span_id: spanId };
+}
+
+const NO_FIELDS: LogFields = Object.freeze({});
 
 /** Ends a span; with an error, recorded as its exception and its status. */
 export function endSpan(span: Span, error?: unknown): void {

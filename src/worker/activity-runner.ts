@@ -50,6 +50,7 @@ export async function executeAttempt(task: ActivityWorkItem, abort: AttemptAbort
   const definition = deps.registry.activities.get(task.name)!;
   let log: Logger | undefined;
   const heartbeats = new HeartbeatWatch(task, definition.options.heartbeatTimeout, abort, deps);
+  const span = new AttemptSpan(task, deps.workerId, traceParent);
   // Getters: the signal's AbortController and the attempt's logger are made only if used.
   const ctx: ActivityContext = {
     instanceId: task.instanceId,
@@ -60,14 +61,13 @@ export async function executeAttempt(task: ActivityWorkItem, abort: AttemptAbort
       return abort.signal;
     },
     get log() {
-      return (log ??= withFields(deps.logger, attemptFields(task)));
+      return (log ??= withFields(deps.logger, { ...attemptFields(task), ...span.logFields }));
     },
     heartbeat: (details?: unknown) => heartbeats.beat(details),
     get heartbeatDetails() {
       return task.heartbeatDetails === undefined ? undefined : deserialize(task.heartbeatDetails);
     },
   };
-  const span = new AttemptSpan(task, deps.workerId, traceParent);
   try {
     const timeout = task.timeoutMs ?? definition.options.timeout;
     const running = heartbeats.watch(span.run(() => definition.fn(deserialize(task.input), ctx)));
@@ -79,7 +79,7 @@ export async function executeAttempt(task: ActivityWorkItem, abort: AttemptAbort
     return op;
   } catch (error) {
     const failed = failureOp(task, error, deps);
-    if (!abortedFromOutside(abort)) logFailure(failed, error, deps.logger);
+    if (!abortedFromOutside(abort)) logFailure(failed, error, withFields(deps.logger, span.logFields));
     const op = failed.type === "activityRetry" && heartbeats.details !== undefined ? { ...failed, heartbeatDetails: heartbeats.details } : failed;
     span.end(op, error);
     recordAttempt(task.name, ATTEMPT_OUTCOMES[op.type]!, monotonicMs() - started);

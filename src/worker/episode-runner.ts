@@ -71,7 +71,7 @@ async function runTraced(item: OrchestrationWorkItem, deps: EpisodeRunnerDeps, s
     try {
       history = await deps.store.getHistory(item.instanceId);
     } catch (error) {
-      if (!isStoreFault(error)) deps.logger.error("could not read history; the episode will be retried", { ...episodeFields(item), err: error });
+      if (!isStoreFault(error)) deps.logger.error("could not read history; the episode will be retried", { ...episodeFields(item), ...span.logFields, err: error });
       await release(item, deps);
       return error;
     }
@@ -81,6 +81,7 @@ async function runTraced(item: OrchestrationWorkItem, deps: EpisodeRunnerDeps, s
   let chain: InlineChain;
   try {
     run = cached ?? newRun(item, deps);
+    run.episodeFields = span.logFields;
     // Guarded, the code runs inside the guard; the worker's own steps (starting inline
     // activities among them) stay outside it.
     const code = deps.determinismGuard ? guardedRun(run, item.name) : run;
@@ -93,8 +94,8 @@ async function runTraced(item: OrchestrationWorkItem, deps: EpisodeRunnerDeps, s
   } catch (error) {
     const code = error instanceof BatonError ? error.code : "EPISODE_FAILED";
     const message = stallMessage(error);
-    deps.logger.error("episode stalled", { ...episodeFields(item), code, reason: message });
-    await submit({ type: "stall", instanceId: item.instanceId, leaseToken: item.leaseToken, code, message }, item, deps);
+    deps.logger.error("episode stalled", { ...episodeFields(item), ...span.logFields, code, reason: message });
+    await submit({ type: "stall", instanceId: item.instanceId, leaseToken: item.leaseToken, code, message }, item, deps, span);
     return error;
   }
   // Keep live only runs that will wake soon: one waiting on an event or a distant timer may
@@ -140,22 +141,23 @@ async function commit(
     },
     item,
     deps,
+    span,
   );
 }
 
 /** Submits an op; true when it committed. A failed commit releases the claim for a retry. */
-async function submit(op: CommitOp, item: OrchestrationWorkItem, deps: EpisodeRunnerDeps): Promise<boolean> {
+async function submit(op: CommitOp, item: OrchestrationWorkItem, deps: EpisodeRunnerDeps, span: EpisodeSpan): Promise<boolean> {
   try {
     const outcome = await deps.committer.submit(op);
     if (outcome === "leaseLost") {
       recordEpisode(item.name, "lease_lost");
       recordLeaseLost("orchestration");
-      deps.logger.warn("instance lease lost; another worker has this instance", episodeFields(item));
+      deps.logger.warn("instance lease lost; another worker has this instance", { ...episodeFields(item), ...span.logFields });
     } else recordEpisode(item.name, op.type === "episode" ? committedOutcome(op.result.runtimeStatus) : "stalled");
     return outcome === "ok";
   } catch (error) {
     // A full disk or a damaged file is logged once by the worker, not once per episode.
-    if (!isStoreFault(error)) deps.logger.error("commit failed; the episode will be retried", { ...episodeFields(item), err: error });
+    if (!isStoreFault(error)) deps.logger.error("commit failed; the episode will be retried", { ...episodeFields(item), ...span.logFields, err: error });
     await release(item, deps);
     return false;
   }

@@ -9,7 +9,8 @@ import type { EpisodeResult } from "../engine/command.js";
 import type { InboxMessage } from "../engine/history-event.js";
 import { ROOT_CONTEXT, SpanKind, trace, type Context, type Span } from "@opentelemetry/api";
 import { formatTraceContext, storedTraceContext } from "../observability/trace-context.js";
-import { ATTR, endSpan, failSpan, runInSpan, startSpan } from "../observability/tracing.js";
+import type { LogFields } from "../definitions/logger.js";
+import { ATTR, endSpan, failSpan, runInSpan, startSpan, traceLogFields } from "../observability/tracing.js";
 import type { ActivityWorkItem, CommitOp, OrchestrationWorkItem } from "../store/store.js";
 
 export class EpisodeSpan {
@@ -26,7 +27,11 @@ export class EpisodeSpan {
       [ATTR.eventsApplied]: item.messages.length,
     }));
     this.traceContext = formatTraceContext(this.span.spanContext());
+    this.logFields = traceLogFields(this.span);
   }
+
+  /** What ties the episode's log lines (the worker's and `ctx.log`'s) to this span. */
+  readonly logFields: LogFields;
 
   /**
    * The parent of the attempts this episode runs inline, as a context: handed to them in
@@ -77,7 +82,11 @@ export class AttemptSpan {
       [ATTR.executionId]: task.executionId,
       [ATTR.workerId]: workerId,
     }));
+    this.logFields = traceLogFields(this.span);
   }
+
+  /** What ties the attempt's log lines (the worker's and `actx.log`'s) to this span. */
+  readonly logFields: LogFields;
 
   /** Runs the activity's function with this span active: the user's own spans nest under it. */
   run<T>(fn: () => T): T {

@@ -6,6 +6,7 @@ import { SpanStatusCode, context, trace } from "@opentelemetry/api";
 import { afterEach, describe, expect, it } from "vitest";
 import { activity, createBaton, orchestration, serveHttpApi, type Baton } from "../../src/index.js";
 import { silentLogger } from "../../src/definitions/logger.js";
+import { capturingLogger } from "../helpers/capturing-logger.js";
 import { tempPostgresUrl } from "../helpers/postgres.js";
 import { tempSqliteUrl } from "../helpers/temp-store.js";
 import { waitUntil } from "../helpers/wait.js";
@@ -133,6 +134,41 @@ describe.each(STORES)("traces on %s", (_name, storeUrl) => {
     expect(new Set(attempts.map((span) => span.spanContext().traceId))).toEqual(new Set([start!.spanContext().traceId]));
     // The attempts run from the queue, and still descend from the episode that scheduled the call.
     expect(new Set(attempts.map(parentOf)).size).toBe(1);
+  });
+
+  it.each([true, false])("ties log lines to their spans with trace_id and span_id (inline: %s): ctx.log to the episode's, actx.log and the retry warning to the attempt's", async (inlineActivities) => {
+    let failures = 1;
+    const logged = activity("Logged", async (n: number, actx) => {
+      actx.log.info("trying", { n });
+      if (failures-- > 0) throw new Error("not yet");
+      return n;
+    }, { retry: { maxAttempts: 2, firstRetryInterval: 1 } });
+    const logging = orchestration("Logging", async (ctx, n: number) => {
+      ctx.log.info("calling", { n });
+      return ctx.callActivity(logged, n);
+    });
+    const logger = capturingLogger();
+    const baton = await createBaton({ store: storeUrl(), functions: [logged, logging], logger, pollIntervalMs: 50, inlineActivities });
+    batons.push(baton);
+    await baton.start();
+    const id = await baton.client.startNew(logging, { input: 3 });
+    expect((await baton.client.waitForCompletion(id)).output).toBe(3);
+    await waitForFinalEpisode(id);
+
+    const spanIds = (kind: "episode" | "activity") => byKind(spansOfInstance(id), kind).map((span) => span.spanContext().spanId);
+    const traceId = byKind(spansOfInstance(id), "startNew")[0]!.spanContext().traceId;
+    const lines = logger.records.filter((record) => record.fields.instanceId === id);
+    const line = (message: string) => lines.filter((record) => record.message === message);
+    expect(line("calling")).toHaveLength(1);
+    expect(line("trying")).toHaveLength(2);
+    expect(line("activity attempt failed, will retry")).toHaveLength(1);
+    for (const record of [...line("calling"), ...line("trying"), ...line("activity attempt failed, will retry")]) {
+      expect(record.fields.trace_id, record.message).toBe(traceId);
+    }
+    expect(spanIds("episode")).toContain(line("calling")[0]!.fields.span_id);
+    const attemptSpans = spanIds("activity");
+    expect(new Set(line("trying").map((record) => record.fields.span_id))).toEqual(new Set(attemptSpans));
+    expect(attemptSpans).toContain(line("activity attempt failed, will retry")[0]!.fields.span_id);
   });
 
   it("puts sub-orchestrations in their parent's trace, under the episode that started them", async () => {
