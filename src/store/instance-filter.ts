@@ -6,11 +6,12 @@ import { FINISHED_STATUSES, type InstanceRecord, type PurgeFilter, type RuntimeS
  * The WHERE terms of a list or purge filter. `param` registers a value and returns its
  * placeholder (`?` in SQLite, `$n` in PostgreSQL), so both stores share one translation.
  *
- * `prefixRange` adds the id range a prefix spans, which an index on the id can seek; only
- * where ids compare byte by byte (SQLite's BINARY collation: a PostgreSQL database's collation
- * may order ids otherwise). The substr term stays, so the range can only narrow the search.
+ * `idBytes` is an indexed expression that orders ids byte by byte (SQLite's `instance_id`, in
+ * its BINARY collation; PostgreSQL's `(instance_id COLLATE "C")`, whatever the database's
+ * collation): with it, a prefix adds the range of ids it spans, which the index seeks. The
+ * substr term stays, so the range can only narrow the search.
  */
-export function filterTerms(filter: PurgeFilter, param: (value: unknown) => string, options: { prefixRange?: boolean } = {}): string[] {
+export function filterTerms(filter: PurgeFilter, param: (value: unknown) => string, options: { idBytes?: string } = {}): string[] {
   const where: string[] = [];
   if (filter.runtimeStatus && filter.runtimeStatus.length > 0) {
     where.push(`runtime_status IN (${filter.runtimeStatus.map((status) => param(status)).join(", ")})`);
@@ -22,7 +23,8 @@ export function filterTerms(filter: PurgeFilter, param: (value: unknown) => stri
     const length = param(filter.instanceIdPrefix.length);
     where.push(`substr(instance_id, 1, ${length}) = ${param(filter.instanceIdPrefix)}`);
     // U+10FFFF, a noncharacter, sorts after every character an id holds.
-    if (options.prefixRange) where.push(`instance_id >= ${param(filter.instanceIdPrefix)} AND instance_id < ${param(`${filter.instanceIdPrefix}\u{10FFFF}`)}`);
+    const ids = options.idBytes;
+    if (ids) where.push(`${ids} >= ${param(filter.instanceIdPrefix)} AND ${ids} < ${param(`${filter.instanceIdPrefix}\u{10FFFF}`)}`);
   }
   return where;
 }

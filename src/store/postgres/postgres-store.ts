@@ -226,7 +226,7 @@ export class PostgresStore implements InstanceStore, WorkQueue {
   async listInstances(filter: InstanceFilter): Promise<{ instances: InstanceRecord[]; continuationToken: string | undefined }> {
     const params: unknown[] = [];
     const param = (value: unknown): string => `$${params.push(value)}`;
-    const where = filterTerms(filter, param);
+    const where = filterTerms(filter, param, ID_BYTES);
     if (filter.continuationToken !== undefined) {
       const [createdAt, instanceId] = decodeToken(filter.continuationToken);
       where.push(`(created_at, instance_id) > (${param(createdAt)}, ${param(instanceId)})`);
@@ -293,7 +293,7 @@ export class PostgresStore implements InstanceStore, WorkQueue {
     const runtimeStatus = finishedOnly(filter.runtimeStatus);
     if (runtimeStatus.length === 0) return 0;
     const params: unknown[] = [];
-    const where = filterTerms({ ...filter, runtimeStatus }, (value) => `$${params.push(value)}`);
+    const where = filterTerms({ ...filter, runtimeStatus }, (value) => `$${params.push(value)}`, ID_BYTES);
     const select = lockPurgeable(where, `$${params.length + 1}`);
     return this.transaction(async (sql) => {
       const ids = (await sql.query<{ instance_id: string }>(select, [...params, limit])).rows.map((row) => row.instance_id);
@@ -387,7 +387,7 @@ export class PostgresStore implements InstanceStore, WorkQueue {
       statusesToCount(filter.runtimeStatus).map(async (status) => {
         const params: unknown[] = [];
         const param = (value: unknown): string => `$${params.push(value)}`;
-        const where = filterTerms({ ...filter, runtimeStatus: [status] }, param);
+        const where = filterTerms({ ...filter, runtimeStatus: [status] }, param, ID_BYTES);
         const text = countInstancesWhere(where, param(cap));
         const { n } = (await this.db.query<{ n: string }>(text, params)).rows[0]!;
         return { runtime_status: status, n };
@@ -488,6 +488,9 @@ export class PostgresStore implements InstanceStore, WorkQueue {
     });
   }
 }
+
+/** Ids in byte order, as migration 008 indexes them: a prefix filter seeks that index (see filterTerms). */
+const ID_BYTES = { idBytes: '(instance_id COLLATE "C")' };
 
 /** How many rows of finished counts a read lets accumulate before it folds them into one per status. */
 const FOLD_ABOVE_ROWS = 1000;

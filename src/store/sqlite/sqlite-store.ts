@@ -325,7 +325,7 @@ export class SqliteStore implements InstanceStore, WorkQueue {
   async countInstancesWhere(filter: PurgeFilter, cap: number): Promise<StatusCounts> {
     const rows = statusesToCount(filter.runtimeStatus).map((status) => {
       const params: unknown[] = [];
-      const where = filterTerms({ ...filter, runtimeStatus: [status] }, (value) => (params.push(value), "?"), { prefixRange: true });
+      const where = filterTerms({ ...filter, runtimeStatus: [status] }, (value) => (params.push(value), "?"), { idBytes: "instance_id" });
       const text = `SELECT count(*) AS n FROM (SELECT 1 FROM instances WHERE ${where.join(" AND ")} LIMIT ?)`;
       params.push(cap);
       const { n } = this.file.read(() => this.file.db.prepare(text).get(...params) as { n: number });

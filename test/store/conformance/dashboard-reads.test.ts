@@ -53,6 +53,19 @@ describe.each(STORE_FACTORIES)("store conformance ($name): dashboard reads", (fa
     expect(await s.store.countInstancesWhere({ createdFrom: at(1) }, 100)).toEqual({ ...none, Running: 1, Completed: 1 });
   });
 
+  it("an id prefix matches ids that begin with it byte for byte, whatever the collation would say", async () => {
+    // Neighbours under a linguistic collation (case, accents, punctuation) that do not share the prefix.
+    const matching = ["ab", "ab-1", "abc", "ab\u00e9", "ab\u{1F600}", "ab\uFFFD"];
+    const others = ["aB", "Ab", "a", "a-b", "\u00e4b", "aa\u{10FFFF}", "ac", "b"];
+    for (const id of [...matching, ...others]) await s.store.createInstance(createRequest(id, { startAt: LATER }), at(0));
+    const listed = await s.store.listInstances({ instanceIdPrefix: "ab", pageSize: 100 });
+    expect(listed.instances.map((instance) => instance.instanceId).sort()).toEqual([...matching].sort());
+    const none = { Pending: 0, Running: 0, Suspended: 0, Completed: 0, Failed: 0, Terminated: 0, ContinuedAsNew: 0 };
+    expect(await s.store.countInstancesWhere({ instanceIdPrefix: "ab" }, 100)).toEqual({ ...none, Pending: matching.length });
+    expect(await s.store.countInstancesWhere({ instanceIdPrefix: "ab\u00e9" }, 100)).toEqual({ ...none, Pending: 1 });
+    expect(await s.store.countInstancesWhere({ instanceIdPrefix: "\u00e4" }, 100)).toEqual({ ...none, Pending: 1 });
+  });
+
   it("changedSince lists instances changed at or after a time, the latest first, up to a limit", async () => {
     await startRunning(s.store, "new", at(20));
     await s.store.createInstance(createRequest("old", { startAt: LATER }), at(0));

@@ -1,0 +1,1 @@
+CREATE INDEX instances_by_id_bytes ON instances ((instance_id COLLATE "C"));
