@@ -144,7 +144,7 @@ describe("an unknown key in an options or filter object", () => {
 
   it("names the known options of startNew, so the fix is in the message", async () => {
     await expect(kit.client.startNew(child, { instanceID: "x" } as never)).rejects.toThrow(
-      'startNew: unknown option "instanceID". Did you mean "instanceId"? Known options: input, instanceId, startAt, reuseFinished, traceparent.',
+      'startNew: unknown option "instanceID". Did you mean "instanceId"? Known options: input, instanceId, startAt, reuseFinished, traceparent, tracestate.',
     );
     expect(await kit.client.getStatus("x")).toBeNull();
   });
