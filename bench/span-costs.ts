@@ -15,7 +15,9 @@
  *     traceparent, no parsing, no active context around an activity). `all` − `sdk` is then
  *     what Baton adds to the SDK's cost, `sdk` − `none` what any instrumentation of the same
  *     spans would cost;
- *   - `all`: every span recorded, exported through a BatchSpanProcessor into memory.
+ *   - `all`: every span recorded, exported through a BatchSpanProcessor into memory;
+ *   - `sampled`: as `all`, with head sampling: ParentBased(TraceIdRatioBased(0.1)), so about
+ *     one instance in ten records its spans; the others still carry their (unsampled) trace.
  * With `--split`, three more modes take one kind of span out of `sdk`: `sdk -startNew`,
  * `sdk -episode` and `sdk -activity` record every span but those whose names begin so (those
  * are the no-op's). As nothing propagates in `sdk`, taking a kind out changes no other span:
@@ -26,7 +28,7 @@
  */
 import { context, ProxyTracerProvider, trace, type Attributes, type AttributeValue, type Context, type Exception, type Span, type SpanContext, type SpanOptions, type SpanStatus, type TimeInput, type Tracer } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
+import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter, ParentBasedSampler, TraceIdRatioBasedSampler } from "@opentelemetry/sdk-trace-base";
 import type { Scenario } from "./scenario.js";
 import { formatNumber, median } from "./stats.js";
 import { newRunStore } from "./stores.js";
@@ -34,7 +36,7 @@ import { newRunStore } from "./stores.js";
 const MODULES = { W1: "./scenarios/w1-chains.ts", W3: "./scenarios/w3-latency.ts" } as const;
 const MAIN_METRIC = { W1: "wallMs", W3: "medianMs" } as const;
 const SPLIT = ["sdk -startNew", "sdk -episode", "sdk -activity"] as const;
-type Mode = "none" | "sdk" | "all" | (typeof SPLIT)[number];
+type Mode = "none" | "sdk" | "all" | "sampled" | (typeof SPLIT)[number];
 
 function option(args: string[], name: string): string | undefined {
   const at = args.indexOf(name);
@@ -46,11 +48,15 @@ const workload = (args.find((a) => a === "W1" || a === "W3") ?? "W1") as keyof t
 const cycles = Number(option(args, "--cycles") ?? 20);
 const warmCycles = Number(option(args, "--warm") ?? 6);
 const inMemory = args.includes("--memory");
-const MODES: readonly Mode[] = ["none", "sdk", "all", ...(args.includes("--split") ? SPLIT : [])];
+const MODES: readonly Mode[] = ["none", "sdk", "all", "sampled", ...(args.includes("--split") ? SPLIT : [])];
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 const exporter = new InMemorySpanExporter();
 const sdk = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
+const sampling = new BasicTracerProvider({
+  sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.1) }),
+  spanProcessors: [new BatchSpanProcessor(exporter)],
+});
 // A proxy with no delegate: the API's no-op tracer, as in a process without an SDK.
 const noop = new ProxyTracerProvider().getTracer("no-op");
 let current: Mode = "none";
@@ -58,10 +64,12 @@ let spans = 0;
 trace.setGlobalTracerProvider({
   getTracer(name: string, version?: string): Tracer {
     const real = sdk.getTracer(name, version);
+    const sampled = sampling.getTracer(name, version);
     return {
       startSpan(spanName: string, options?: SpanOptions, parent?: Context) {
         if (current === "none" || (current.startsWith("sdk -") && spanName.startsWith(current.slice(5)))) return noop.startSpan(spanName, options, parent);
         spans++;
+        if (current === "sampled") return sampled.startSpan(spanName, options, parent);
         const recorded = real.startSpan(spanName, options, parent);
         return current === "all" ? recorded : new UnpropagatedSpan(recorded, noop.startSpan(spanName, options, parent).spanContext());
       },
@@ -127,9 +135,9 @@ async function runOnce(mode: Mode): Promise<Record<string, number>> {
     const cpuBefore = process.cpuUsage();
     const metrics = await scenario.run(inMemory ? "sqlite::memory:" : store.url);
     const cpu = process.cpuUsage(cpuBefore);
-    return { ...metrics, cpuMs: (cpu.user + cpu.system) / 1000, spans };
+    await Promise.all([sdk.forceFlush(), sampling.forceFlush()]);
+    return { ...metrics, cpuMs: (cpu.user + cpu.system) / 1000, spans, recorded: exporter.getFinishedSpans().length };
   } finally {
-    await sdk.forceFlush();
     exporter.reset();
     await store.cleanup();
   }
@@ -152,7 +160,7 @@ for (const mode of MODES) {
   console.log(
     `${mode.padEnd(13)} ${metric} ${formatNumber(medianOf(mode, metric))} ×${(medianOf(mode, metric) / medianOf("none", metric)).toFixed(3)}` +
       `   cpuMs ${formatNumber(medianOf(mode, "cpuMs"))} ×${(medianOf(mode, "cpuMs") / medianOf("none", "cpuMs")).toFixed(3)}` +
-      `   spans ${formatNumber(medianOf(mode, "spans"))}`,
+      `   spans ${formatNumber(medianOf(mode, "spans"))} (${formatNumber(medianOf(mode, "recorded"))} recorded)`,
   );
 }
 const perSpanUs = (mode: Mode): number => ((medianOf(mode, "cpuMs") - medianOf("none", "cpuMs")) * 1000) / medianOf("all", "spans");
