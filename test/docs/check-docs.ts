@@ -4,10 +4,15 @@
  * `<!-- check: skip (why) -->` are not checked but listed; an unmarked ```js block is a failure
  * (mark it as foreign code, or write it in TypeScript). The `baton` commands of systemd units
  * (```ini) and Dockerfiles are checked as shell lines. Blocks in other languages (program
- * output) are listed as unchecked.
+ * output, other tools' configuration) are listed as unchecked.
+ *
+ * A reference page writes an export of batonjs as a declaration: `declare function f(…): …;` or
+ * `interface I { … }`. Such a declaration, when batonjs exports that name, is checked against the
+ * export both ways (each satisfies the other), so a signature that drifts from the code fails.
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import ts from "typescript";
 import { checkShell, commandsOf } from "./check-shell.js";
 import { checkTypeScript, type BlockFailure } from "./check-typescript.js";
 import { extractBlocks, type CodeBlock } from "./code-blocks.js";
@@ -33,9 +38,12 @@ const SHELL = new Set(["sh", "bash", "shell"]);
 export function checkDocs(files: DocFile[], root: string): DocReport {
   const report: DocReport = { failures: [], skipped: [], unchecked: [] };
   const typescript: { blocks: CodeBlock[]; sharedIndexes?: number[] }[] = [];
+  const exported = exportsOf(join(root, "src/index.ts"));
+  const declarations = new Map<string, string>();
   for (const file of files) {
     const blocks = extractBlocks(file.text ?? readFileSync(join(root, file.path), "utf8"), file.path);
-    typescript.push({ blocks: blocks.filter((b) => TYPESCRIPT.has(b.lang)), ...(file.sharedIndexes ? { sharedIndexes: file.sharedIndexes } : {}) });
+    const ownBlocks = blocks.filter((b) => TYPESCRIPT.has(b.lang)).map((b) => withExportChecks(b, exported, declarations));
+    typescript.push({ blocks: ownBlocks, ...(file.sharedIndexes ? { sharedIndexes: file.sharedIndexes } : {}) });
     for (const block of blocks) {
       const at = { file: block.file, line: block.line, lang: block.lang };
       if (block.directive?.kind === "skip") report.skipped.push({ ...at, reason: block.directive.reason });
@@ -48,8 +56,68 @@ export function checkDocs(files: DocFile[], root: string): DocReport {
       } else report.unchecked.push(at);
     }
   }
-  report.failures.push(...checkTypeScript(typescript, root));
+  for (const failure of checkTypeScript(typescript, root)) {
+    const name = declarations.get(`${failure.file}:${failure.line}`);
+    report.failures.push(name ? { ...failure, message: `${failure.message} (${name}, checked against the export of batonjs)` } : failure);
+  }
   return report;
+}
+
+/**
+ * The block, with a check written before each `declare function f` and `interface I` (without
+ * type parameters) whose name batonjs exports, on the declaration's own line: the declared type
+ * and the exported one must each satisfy the other. `declarations` records the lines checked.
+ */
+function withExportChecks(block: CodeBlock, exported: ReadonlySet<string>, declarations: Map<string, string>): CodeBlock {
+  if (block.directive?.kind === "skip") return block;
+  const source = ts.createSourceFile("block.mts", block.code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const checks: { at: number; text: string }[] = [];
+  const checked = new Set<string>();
+  for (const statement of source.statements) {
+    let declared: { name: string; type: string; real: string } | undefined;
+    const isDeclare = ts.canHaveModifiers(statement) && (ts.getModifiers(statement) ?? []).some((m) => m.kind === ts.SyntaxKind.DeclareKeyword);
+    if (ts.isFunctionDeclaration(statement) && statement.name && isDeclare) {
+      const name = statement.name.text;
+      declared = { name, type: `typeof ${name}`, real: `typeof import("batonjs").${name}` };
+    } else if (ts.isInterfaceDeclaration(statement) && !statement.typeParameters) {
+      const name = statement.name.text;
+      declared = { name, type: name, real: `import("batonjs").${name}` };
+    }
+    if (!declared || !exported.has(declared.name) || checked.has(declared.name)) continue;
+    checked.add(declared.name);
+    const { name, type, real } = declared;
+    const at = statement.getStart(source);
+    checks.push({ at, text: `declare const __doc_${name}: ${type}, __batonjs_${name}: ${real}; __doc_${name} satisfies ${real}; __batonjs_${name} satisfies ${type}; ` });
+    declarations.set(`${block.file}:${block.line + source.getLineAndCharacterOfPosition(at).line}`, name);
+  }
+  let code = block.code;
+  for (const { at, text } of checks.reverse()) code = code.slice(0, at) + text + code.slice(at);
+  return { ...block, code };
+}
+
+/** The names a module exports, following its `export * from` of modules of its own. */
+function exportsOf(path: string): Set<string> {
+  const names = new Set<string>();
+  const source = ts.createSourceFile(path, readFileSync(path, "utf8"), ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+  for (const statement of source.statements) {
+    if (ts.isExportDeclaration(statement)) {
+      const clause = statement.exportClause;
+      if (clause && ts.isNamedExports(clause)) for (const element of clause.elements) names.add(element.name.text);
+      else if (clause && ts.isNamespaceExport(clause)) names.add(clause.name.text);
+      else if (statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier) && statement.moduleSpecifier.text.startsWith(".")) {
+        for (const name of exportsOf(resolve(dirname(path), statement.moduleSpecifier.text.replace(/\.js$/, ".ts")))) names.add(name);
+      }
+      continue;
+    }
+    const isExported = ts.canHaveModifiers(statement) && (ts.getModifiers(statement) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+    if (!isExported) continue;
+    if (ts.isVariableStatement(statement)) {
+      for (const d of statement.declarationList.declarations) if (ts.isIdentifier(d.name)) names.add(d.name.text);
+    } else if (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement) || ts.isEnumDeclaration(statement)) {
+      if (statement.name) names.add(statement.name.text);
+    }
+  }
+  return names;
 }
 
 function checkJson(block: CodeBlock): BlockFailure[] {

@@ -116,6 +116,31 @@ describe("the checker", () => {
     expect(sample(text).failures.map(formatFailure)).toEqual(["sample.md:8: TS2322: Type 'string' is not assignable to type 'number'."]);
   });
 
+  it("checks a declared function or interface that batonjs exports against the export, both ways", () => {
+    const text = [
+      "```ts",
+      'import type { BatonClient, ServeHttpApiOptions } from "batonjs";',
+      "declare function serveHttpApi(client: BatonClient, options?: ServeHttpApiOptions): Promise<string>;",
+      "interface HttpApiServer {",
+      "  readonly url: string;",
+      "}",
+      "interface Logger {",
+      "  debug(message: string, ...args: unknown[]): void;",
+      "  info(message: string, ...args: unknown[]): void;",
+      "  warn(message: string, ...args: unknown[]): void;",
+      "  error(message: string, ...args: unknown[]): void;",
+      "}",
+      "declare function sendMail(to: string): Promise<void>;",
+      "interface Order { id: string }",
+      "```",
+    ].join("\n");
+    expect(sample(text).failures.map((f) => `${f.line} ${f.message.slice(0, 7)} ${/\((\w+), checked against the export of batonjs\)$/.exec(f.message)?.[1]}`)).toEqual([
+      "3 TS1360: serveHttpApi",
+      "3 TS1360: serveHttpApi",
+      "4 TS1360: HttpApiServer",
+    ]);
+  });
+
   it("parses baton lines against the real command: a renamed option or command fails", () => {
     const text = [
       "```sh",
