@@ -1,6 +1,6 @@
 /**
  * Type-checks ```ts blocks with the TypeScript compiler, strict, as the project's own code is
- * checked (tsconfig.json), with `batonjs` resolved to this repository's src/index.ts.
+ * checked (tsconfig.json), with `batonjs` (and `batonjs/testing`) resolved to this repository's sources.
  *
  * Each block is its own ES module, in memory, next to package.json. A block marked
  * `with-previous` is appended to the module of the block before it. The top-level names of a
@@ -134,7 +134,7 @@ function compilerOptions(root: string): ts.CompilerOptions {
   const configPath = join(root, "tsconfig.json");
   const { config } = ts.readConfigFile(configPath, ts.sys.readFile);
   const parsed = ts.parseJsonConfigFileContent(config, ts.sys, root, undefined, configPath);
-  return { ...parsed.options, noEmit: true, declaration: false, sourceMap: false, baseUrl: root, paths: { batonjs: ["./src/index.ts"] } };
+  return { ...parsed.options, noEmit: true, declaration: false, sourceMap: false, baseUrl: root, paths: { batonjs: ["./src/index.ts"], "batonjs/testing": ["./src/testing/index.ts"] } };
 }
 
 /** The real file system, plus the in-memory modules; parsed files of the real one are kept between calls. */
