@@ -9,6 +9,8 @@
  * A reference page writes an export of batonjs as a declaration: `declare function f(…): …;` or
  * `interface I { … }`. Such a declaration, when batonjs exports that name, is checked against the
  * export both ways (each satisfies the other), so a signature that drifts from the code fails.
+ * A block marked `<!-- check: members (BatonClient) -->` holds member signatures of such an
+ * export, checked member by member against it (see `withMemberChecks`).
  */
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -39,10 +41,25 @@ export function checkDocs(files: DocFile[], root: string): DocReport {
   const report: DocReport = { failures: [], skipped: [], unchecked: [] };
   const typescript: { blocks: CodeBlock[]; sharedIndexes?: number[] }[] = [];
   const exported = exportsOf(join(root, "src/index.ts"));
+  const exportedForTests = exportsOf(join(root, "src/testing/index.ts"));
+  // "file:line" → what the declaration there is checked against, for the failures' messages.
   const declarations = new Map<string, string>();
   for (const file of files) {
     const blocks = extractBlocks(file.text ?? readFileSync(join(root, file.path), "utf8"), file.path);
-    const ownBlocks = blocks.filter((b) => TYPESCRIPT.has(b.lang)).map((b) => withExportChecks(b, exported, declarations));
+    const ownBlocks: CodeBlock[] = [];
+    for (const block of blocks.filter((b) => TYPESCRIPT.has(b.lang))) {
+      let checked = block;
+      if (block.directive?.kind === "members") {
+        const { of } = block.directive;
+        const module = exported.has(of) ? "batonjs" : exportedForTests.has(of) ? "batonjs/testing" : undefined;
+        if (!module) {
+          report.failures.push({ file: block.file, line: block.line, message: `members (${of}): neither batonjs nor batonjs/testing exports ${of}` });
+          continue;
+        }
+        checked = withMemberChecks(block, of, module, declarations);
+      }
+      ownBlocks.push(withExportChecks(checked, exported, declarations));
+    }
     typescript.push({ blocks: ownBlocks, ...(file.sharedIndexes ? { sharedIndexes: file.sharedIndexes } : {}) });
     for (const block of blocks) {
       const at = { file: block.file, line: block.line, lang: block.lang };
@@ -58,7 +75,7 @@ export function checkDocs(files: DocFile[], root: string): DocReport {
   }
   for (const failure of checkTypeScript(typescript, root)) {
     const name = declarations.get(`${failure.file}:${failure.line}`);
-    report.failures.push(name ? { ...failure, message: `${failure.message} (${name}, checked against the export of batonjs)` } : failure);
+    report.failures.push(name ? { ...failure, message: `${failure.message} (${name})` } : failure);
   }
   return report;
 }
@@ -88,11 +105,60 @@ function withExportChecks(block: CodeBlock, exported: ReadonlySet<string>, decla
     const { name, type, real } = declared;
     const at = statement.getStart(source);
     checks.push({ at, text: `declare const __doc_${name}: ${type}, __batonjs_${name}: ${real}; __doc_${name} satisfies ${real}; __batonjs_${name} satisfies ${type}; ` });
-    declarations.set(`${block.file}:${block.line + source.getLineAndCharacterOfPosition(at).line}`, name);
+    declarations.set(`${block.file}:${block.line + source.getLineAndCharacterOfPosition(at).line}`, `${name}, checked against the export of batonjs`);
   }
   let code = block.code;
   for (const { at, text } of checks.reverse()) code = code.slice(0, at) + text + code.slice(at);
   return { ...block, code };
+}
+
+/** A line that starts the declarations after the member signatures of a `members` block. */
+const DECLARATION = /^(export\s+)?(declare\s+)?(interface|type|function|class|const|let|enum|import)\b/;
+
+/**
+ * A block marked `members (X)`: signatures of members of X, an export of batonjs or of
+ * batonjs/testing, written as inside `interface X { … }` (`startNew(…): Promise<…>;`,
+ * `readonly instanceId: string;`). Ordinary declarations may follow them, from the first line
+ * that starts, in its first column, with `interface`, `type`, `declare`, `function`, `class`,
+ * `const`, `let`, `enum` or `import`; those are checked as in any block.
+ *
+ * The signatures are wrapped in an interface. Each documented member must exist on X (a
+ * misspelled one fails), and the documented type and the real one must each be assignable to
+ * the other, and so must their parameter lists: a parameter left out fails, even an optional
+ * one, and so does a wrong parameter or return type. An overloaded method is compared as a
+ * whole, by TypeScript's rule for overloads, both ways: each real signature must be satisfied
+ * by a documented one and each documented one by a real one, with type parameters read as
+ * `any` (so a type argument swapped inside a generic overload is not caught); the parameter
+ * lists compared are those of the last signature (write the overloads in the order of the
+ * code). Failures are reported at the member's first documented signature. Members of X that
+ * the block does not document are not required.
+ */
+function withMemberChecks(block: CodeBlock, of: string, module: string, declarations: Map<string, string>): CodeBlock {
+  const lines = block.code.split("\n");
+  const end = lines.findIndex((line) => DECLARATION.test(line));
+  const members = (end === -1 ? lines : lines.slice(0, end)).join("\n");
+  // The closing brace goes on the first line of the declarations, so that lines keep their place.
+  const rest = end === -1 ? "\n}" : `${end === 0 ? "" : "\n"}} ${lines.slice(end).join("\n")}`;
+  const [self, sat, params] = ["members", "sat", "params"].map((n) => `__doc_${n}_${block.line}`) as [string, string, string];
+  const real = `import("${module}").${of}`;
+  const prefix = `type ${sat}<A extends B, B> = A; type ${params}<F> = F extends (...args: infer P) => unknown ? P : F; interface ${self} { `;
+  const source = ts.createSourceFile("members.mts", `${prefix}${members}\n}`, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const wrapper = source.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === self);
+  const checks: { at: number; text: string }[] = [];
+  const seen = new Set<string>();
+  for (const member of wrapper?.members ?? []) {
+    const name = member.name && (ts.isIdentifier(member.name) || ts.isStringLiteral(member.name)) ? member.name.text : undefined;
+    if (name === undefined || seen.has(name)) continue;
+    seen.add(name);
+    const key = JSON.stringify(name);
+    const [d, r] = [`${self}[${key}]`, `${real}[${key}]`];
+    const at = member.getStart(source);
+    checks.push({ at, text: `__doc_check_${seen.size}: [${sat}<${d}, ${r}>, ${sat}<${r}, ${d}>, ${sat}<${params}<${d}>, ${params}<${r}>>, ${sat}<${params}<${r}>, ${params}<${d}>>]; ` });
+    declarations.set(`${block.file}:${block.line + source.getLineAndCharacterOfPosition(at).line}`, `${of}.${name}, checked against the export of ${module}`);
+  }
+  let code = `${prefix}${members}`;
+  for (const { at, text } of checks.reverse()) code = code.slice(0, at) + text + code.slice(at);
+  return { ...block, code: code + rest };
 }
 
 /** The names a module exports, following its `export * from` of modules of its own. */

@@ -6,8 +6,14 @@
  *   <!-- check: shared -->               its top-level names are visible in every later block
  *   <!-- check: shared (functions.ts) --> the same, and later blocks may import it as "./functions.js"
  *   <!-- check: skip (why) -->           not checked; listed by the test, with the reason
+ *   <!-- check: members (BatonClient) --> member signatures of an export of batonjs (or of
+ *                                         batonjs/testing), checked against its members
  */
-export type Directive = { kind: "with-previous" } | { kind: "shared"; module?: string } | { kind: "skip"; reason: string };
+export type Directive =
+  | { kind: "with-previous" }
+  | { kind: "shared"; module?: string }
+  | { kind: "skip"; reason: string }
+  | { kind: "members"; of: string };
 
 export interface CodeBlock {
   /** The file, as given (relative to the repository). */
@@ -21,7 +27,7 @@ export interface CodeBlock {
 }
 
 const FENCE = /^(\s*)(`{3,}|~{3,})\s*([\w+-]*)/;
-const DIRECTIVE = /^<!--\s*check:\s*(with-previous|shared|skip)\b\s*(?:\((.*)\))?\s*-->\s*$/;
+const DIRECTIVE = /^<!--\s*check:\s*(with-previous|shared|skip|members)\b\s*(?:\((.*)\))?\s*-->\s*$/;
 
 export function extractBlocks(markdown: string, file: string): CodeBlock[] {
   const lines = markdown.split("\n");
@@ -63,6 +69,10 @@ function closes(line: string, fence: string): boolean {
 
 function toDirective(kind: string, reason: string | undefined, file: string, line: number): Directive {
   if (kind === "shared") return reason?.trim() ? { kind, module: reason.trim() } : { kind };
+  if (kind === "members") {
+    if (!reason?.trim()) throw new Error(`${file}:${line}: members of what? <!-- check: members (BatonClient) -->`);
+    return { kind, of: reason.trim() };
+  }
   if (kind !== "skip") return { kind: "with-previous" };
   if (!reason?.trim()) throw new Error(`${file}:${line}: a skip needs a reason: <!-- check: skip (why) -->`);
   return { kind: "skip", reason: reason.trim() };

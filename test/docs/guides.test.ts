@@ -143,6 +143,45 @@ describe("the checker", () => {
     ]);
   });
 
+  it("checks member signatures against the members of an export: a wrong type, a missing parameter, a misspelled member fail at their line", () => {
+    const text = [
+      "<!-- check: members (BatonClient) -->",
+      "```ts",
+      "raiseEvent(instanceId: string, eventName: string, data?: unknown): Promise<void>;",
+      "terminate(instanceId: string, reason?: string): Promise<string>;",
+      "suspend(instanceId: string): Promise<void>;",
+      "resme(instanceId: string, reason?: string): Promise<void>;",
+      "readonly storeKind: \"sqlite\" | \"postgres\";",
+      "startNew<In = unknown, Out = unknown>(name: string, options?: StartNewOptions<In>): Promise<InstanceId<Out>>;",
+      "startNew<In, Out, Name extends string>(",
+      "  orchestration: OrchestrationDefinition<In, Out, Name>,",
+      "  options?: StartNewOptions<In>,",
+      "): Promise<number>;",
+      "",
+      "interface StartNewOptions<In> { input?: In }",
+      "```",
+      "<!-- check: members (TestEnvironment) -->",
+      "```ts",
+      "advanceTime(by: number): Promise<void>;",
+      "```",
+      "<!-- check: members (Orchestrator) -->",
+      "```ts",
+      "close(): Promise<void>;",
+      "```",
+    ].join("\n");
+    const preamble = 'import type { InstanceId, OrchestrationDefinition, StartNewOptions } from "batonjs";\n';
+    const report = sample(`<!-- check: shared -->\n\`\`\`ts\n${preamble}\`\`\`\n${text}`);
+    const failures = report.failures.map((f) => `${f.line - 4} ${f.message.slice(0, 7)} ${/\(([\w.]+), checked against the export of ([\w/]+)\)$/.exec(f.message)?.slice(1).join(" ") ?? ""}`);
+    expect([...new Set(failures)]).toEqual([
+      "22 members ",
+      "4 TS2344: BatonClient.terminate batonjs",
+      "5 TS2344: BatonClient.suspend batonjs",
+      "6 TS2339: BatonClient.resme batonjs",
+      "8 TS2344: BatonClient.startNew batonjs",
+      "18 TS2344: TestEnvironment.advanceTime batonjs/testing",
+    ]);
+  });
+
   it("parses baton lines against the real command: a renamed option or command fails", () => {
     const text = [
       "```sh",
