@@ -81,9 +81,9 @@ export function checkDocs(files: DocFile[], root: string): DocReport {
 }
 
 /**
- * The block, with a check written before each `declare function f` and `interface I` (without
- * type parameters) whose name batonjs exports, on the declaration's own line: the declared type
- * and the exported one must each satisfy the other. `declarations` records the lines checked.
+ * The block, with a check written before each `declare function f` and `interface I` whose name
+ * batonjs exports, on the declaration's own line: the declared type and the exported one must
+ * each satisfy the other (a generic interface, for any type arguments its parameters allow). `declarations` records the lines checked.
  */
 function withExportChecks(block: CodeBlock, exported: ReadonlySet<string>, declarations: Map<string, string>): CodeBlock {
   if (block.directive?.kind === "skip") return block;
@@ -96,8 +96,21 @@ function withExportChecks(block: CodeBlock, exported: ReadonlySet<string>, decla
     if (ts.isFunctionDeclaration(statement) && statement.name && isDeclare) {
       const name = statement.name.text;
       declared = { name, type: `typeof ${name}`, real: `typeof import("batonjs").${name}` };
-    } else if (ts.isInterfaceDeclaration(statement) && !statement.typeParameters) {
+    } else if (ts.isInterfaceDeclaration(statement)) {
       const name = statement.name.text;
+      const parameters = statement.typeParameters;
+      if (parameters) {
+        // A generic interface: compared for any type arguments, in a generic type alias.
+        const args = `<${parameters.map((p) => p.name.text).join(", ")}>`;
+        const list = `<${block.code.slice(parameters.pos, parameters.end)}>`;
+        if (!exported.has(name) || checked.has(name)) continue;
+        checked.add(name);
+        const [d, r] = [`${name}${args}`, `import("batonjs").${name}${args}`];
+        const at = statement.getStart(source);
+        checks.push({ at, text: `type __doc_sat_${name}<A extends B, B> = A; type __doc_check_${name}${list} = [__doc_sat_${name}<${d}, ${r}>, __doc_sat_${name}<${r}, ${d}>]; ` });
+        declarations.set(`${block.file}:${block.line + source.getLineAndCharacterOfPosition(at).line}`, `${name}, checked against the export of batonjs`);
+        continue;
+      }
       declared = { name, type: name, real: `import("batonjs").${name}` };
     }
     if (!declared || !exported.has(declared.name) || checked.has(declared.name)) continue;

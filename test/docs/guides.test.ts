@@ -118,7 +118,7 @@ describe("the checker", () => {
     expect(sample(text).failures.map(formatFailure)).toEqual(["sample.md:8: TS2322: Type 'string' is not assignable to type 'number'."]);
   });
 
-  it("checks a declared function or interface that batonjs exports against the export, both ways", () => {
+  it("checks a declared function or interface (generic too) that batonjs exports against the export, both ways", () => {
     const text = [
       "```ts",
       'import type { BatonClient, ServeHttpApiOptions } from "batonjs";',
@@ -134,12 +134,15 @@ describe("the checker", () => {
       "}",
       "declare function sendMail(to: string): Promise<void>;",
       "interface Order { id: string }",
+      "interface StartNewOptions<In> { input?: In; instanceId?: number }",
       "```",
     ].join("\n");
     expect(sample(text).failures.map((f) => `${f.line} ${f.message.slice(0, 7)} ${/\((\w+), checked against the export of batonjs\)$/.exec(f.message)?.[1]}`)).toEqual([
       "3 TS1360: serveHttpApi",
       "3 TS1360: serveHttpApi",
       "4 TS1360: HttpApiServer",
+      "15 TS2344: StartNewOptions",
+      "15 TS2344: StartNewOptions",
     ]);
   });
 
