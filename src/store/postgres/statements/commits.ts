@@ -127,8 +127,6 @@ const EPISODES_TEXT = `
     SELECT instance_id, history_before, events, lease_token FROM committed WHERE new_events > 0),
   consumed AS (
     DELETE FROM inbox WHERE id = ANY($13::bigint[]) AND instance_id IN (SELECT instance_id FROM updated)),
-  inbox_gone AS (
-    DELETE FROM inbox WHERE instance_id IN (SELECT instance_id FROM committed WHERE finished)),
   idle_tasks_gone AS (
     DELETE FROM activity_tasks
     WHERE instance_id IN (SELECT instance_id FROM committed WHERE finished) AND lease_expires_at <= $12),
