@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { appendPoint, chartColumns, metricsPoint, MIN_WINDOW_S, parsePrometheusText, timeWindow, type MetricsPoint } from "../../ui/view-models/metrics.js";
+import { appendPoint, chartColumns, chartTimeRange, metricsPoint, MIN_WINDOW_S, parsePrometheusText, timeWindow, type MetricsPoint } from "../../ui/view-models/metrics.js";
 
 /** A scrape as GET /api/metrics writes it (HELP, TYPE, escaped labels, a histogram's buckets). */
 const SCRAPE = `# HELP baton_instances Instances in the store, by runtime status.
@@ -63,5 +63,16 @@ describe("the metrics charts' data", () => {
     expect(timeWindow(now - 5, now - 5, now)).toEqual([now - 5 - MIN_WINDOW_S, now - 5]);
     expect(timeWindow(now - 10, now, now)).toEqual([now - MIN_WINDOW_S, now]);
     expect(timeWindow(now - 3600, now, now)).toEqual([now - 3600, now]);
+  });
+
+  it("keeps the range a user dragged to zoom on; widens only the data's own range", () => {
+    const now = 1_800_000_000;
+    const times = [now - 300, now - 200, now - 100, now];
+    expect(chartTimeRange(times, now - 250, now - 240, now)).toEqual([now - 250, now - 240]);
+    expect(chartTimeRange(times, now - 300, now, now)).toEqual([now - 300, now]);
+    expect(chartTimeRange([now - 5, now], now - 5, now, now)).toEqual([now - MIN_WINDOW_S, now]);
+    // A single point, which uPlot pads by 1,000 days: a minute ending at it.
+    expect(chartTimeRange([now - 5], now - 5, now - 5 + 86_400_000, now)).toEqual([now - 5 - MIN_WINDOW_S, now - 5]);
+    expect(chartTimeRange([], null, null, now)).toEqual([now - MIN_WINDOW_S, now]);
   });
 });

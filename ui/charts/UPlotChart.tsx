@@ -6,7 +6,7 @@
 import { useEffect, useRef } from "preact/hooks";
 import type { JSX } from "preact";
 import uPlot from "uplot";
-import { timeWindow } from "../view-models/metrics.js";
+import { chartTimeRange } from "../view-models/metrics.js";
 import "uplot/dist/uPlot.min.css";
 import "./charts.css";
 
@@ -48,8 +48,7 @@ export function UPlotChart({ title, unit, series, data, heightPx = 180 }: UPlotC
           series: [{}, ...series.map((s) => ({ label: s.label, stroke: colour(s.colorVar), width: 2, spanGaps: false, value: (_: uPlot, v: number | null) => (v === null ? "–" : `${round(v)} ${unit}`) }))],
           // Ticks at least 90 px apart on x: a tick's second line (the date, the hour) fits beside the next one's.
           axes: [{ ...axis, space: 90 }, { ...axis, size: 56 }],
-          // From the data itself: for a single point uPlot pads its min and max by 1,000 days.
-          scales: { x: { time: true, range: (u: uPlot) => timeWindow(u.data[0][0] ?? null, u.data[0][u.data[0].length - 1] ?? null, Date.now() / 1000) } },
+          scales: { x: { time: true, range: (u: uPlot, min: number | null, max: number | null) => chartTimeRange(u.data[0], min, max, Date.now() / 1000) } },
           legend: { live: true },
           cursor: { drag: { x: true, y: false } },
           // The x axis's span in seconds, on the element: what a test (or a curious reader) can check.

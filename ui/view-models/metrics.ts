@@ -118,6 +118,18 @@ export function timeWindow(minS: number | null, maxS: number | null, nowS: numbe
   return end - start >= MIN_WINDOW_S ? [start, end] : [end - MIN_WINDOW_S, end];
 }
 
+/**
+ * The x range uPlot is to draw, in seconds, given the points' times and the range it asks for:
+ * what the user dragged to zoom on, as it is; otherwise (the range of the data, which uPlot
+ * pads by 1,000 days around a single point) the points' timeWindow.
+ */
+export function chartTimeRange(times: ArrayLike<number>, minS: number | null, maxS: number | null, nowS: number): [number, number] {
+  const first = times.length > 0 ? times[0]! : null;
+  const last = times.length > 0 ? times[times.length - 1]! : null;
+  const zoomed = times.length >= 2 && minS !== null && maxS !== null && (minS !== first || maxS !== last);
+  return zoomed ? [minS, maxS] : timeWindow(first, last, nowS);
+}
+
 /** Keeps the last `max` points: a page left open polls for hours. */
 export function appendPoint(points: readonly MetricsPoint[], point: MetricsPoint, max = 720): MetricsPoint[] {
   const next = points.length >= max ? points.slice(points.length - max + 1) : points.slice();
