@@ -176,7 +176,7 @@ export class BatonClient {
     validateInstanceId(instanceId);
     const input = serialize(options?.input, `Input of orchestration "${name}"`, this.options.maxPayloadBytes);
     const startAt = options?.startAt === undefined ? 0 : toTimeMs(options.startAt, "startAt", this.options.now(), true);
-    const parent = options?.traceparent === undefined && options?.tracestate === undefined ? context.active() : joinedContext(options, "startNew");
+    const parent = joinedContext(options, "startNew") ?? context.active();
     await this.assertKnown(name);
     const { span, traceContext } = startSpanOfClient("startNew", name, instanceId, parent);
     try {
@@ -378,13 +378,13 @@ export class BatonClient {
     this.assertOpen();
     validateInstanceId(instanceId);
     if (options !== undefined) checkKeys(options, RESTART_KEYS, "restart");
-    const given = options?.traceparent !== undefined || options?.tracestate !== undefined;
-    const parent = given ? joinedContext(options, "restart") : context.active();
+    const given = joinedContext(options, "restart");
+    const parent = given ?? context.active();
     const now = this.options.now();
     // Traced, or given a traceparent, the new execution joins the restart's trace; else it keeps the one it had.
     const { span, traceContext } = startSpanOfClient("restart", "", instanceId, parent);
     try {
-      await this.options.store.restartInstance(instanceId, randomUUID(), now, span.isRecording() || given ? traceContext : undefined);
+      await this.options.store.restartInstance(instanceId, randomUUID(), now, span.isRecording() || given !== undefined ? traceContext : undefined);
       this.options.onEnqueued?.(now);
       endSpan(span);
     } catch (error) {
@@ -555,11 +555,14 @@ function assertOrchestration(expected: OrchestrationDefinition | undefined, name
 }
 
 /**
- * The context of the trace given to startNew or restart: a malformed traceparent, or a
- * tracestate that is no string or comes without one, is refused before anything is written.
- * The entries of a tracestate are read as W3C asks (those not well-formed are dropped).
+ * The context of the trace given to startNew or restart, undefined when none is: a malformed
+ * traceparent, or a tracestate that is no string or comes without one, is refused before
+ * anything is written. The entries of a tracestate are read as W3C asks (those not
+ * well-formed are dropped).
  */
-function joinedContext({ traceparent, tracestate }: { traceparent?: unknown; tracestate?: unknown }, method: "startNew" | "restart"): Context {
+function joinedContext(options: { traceparent?: unknown; tracestate?: unknown } | undefined, method: "startNew" | "restart"): Context | undefined {
+  if (options?.traceparent === undefined && options?.tracestate === undefined) return undefined;
+  const { traceparent, tracestate } = options;
   const spanContext = typeof traceparent === "string" ? parseTraceparent(traceparent) : undefined;
   if (!spanContext) {
     const hint = traceparent === undefined ? " (a tracestate is only read with the traceparent it came with)" : "";

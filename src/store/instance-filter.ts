@@ -6,12 +6,12 @@ import { FINISHED_STATUSES, type InstanceRecord, type PurgeFilter, type RuntimeS
  * The WHERE terms of a list or purge filter. `param` registers a value and returns its
  * placeholder (`?` in SQLite, `$n` in PostgreSQL), so both stores share one translation.
  *
- * `idBytes` is an indexed expression that orders ids byte by byte (SQLite's `instance_id`, in
- * its BINARY collation; PostgreSQL's `(instance_id COLLATE "C")`, whatever the database's
- * collation): with it, a prefix adds the range of ids it spans, which the index seeks. The
- * substr term stays, so the range can only narrow the search.
+ * `idBytes` is the store's indexed expression that orders ids byte by byte (SQLite's
+ * `instance_id`, in its BINARY collation; PostgreSQL's `(instance_id COLLATE "C")`, whatever
+ * the database's collation): a prefix adds the range of ids it spans, which the index seeks.
+ * The substr term stays, so the range can only narrow the search.
  */
-export function filterTerms(filter: PurgeFilter, param: (value: unknown) => string, options: { idBytes?: string } = {}): string[] {
+export function filterTerms(filter: PurgeFilter, param: (value: unknown) => string, idBytes: string): string[] {
   const where: string[] = [];
   if (filter.runtimeStatus && filter.runtimeStatus.length > 0) {
     where.push(`runtime_status IN (${filter.runtimeStatus.map((status) => param(status)).join(", ")})`);
@@ -23,8 +23,7 @@ export function filterTerms(filter: PurgeFilter, param: (value: unknown) => stri
     const length = param(filter.instanceIdPrefix.length);
     where.push(`substr(instance_id, 1, ${length}) = ${param(filter.instanceIdPrefix)}`);
     // U+10FFFF, a noncharacter, sorts after every character an id holds.
-    const ids = options.idBytes;
-    if (ids) where.push(`${ids} >= ${param(filter.instanceIdPrefix)} AND ${ids} < ${param(`${filter.instanceIdPrefix}\u{10FFFF}`)}`);
+    where.push(`${idBytes} >= ${param(filter.instanceIdPrefix)} AND ${idBytes} < ${param(`${filter.instanceIdPrefix}\u{10FFFF}`)}`);
   }
   return where;
 }

@@ -3,8 +3,8 @@
  * fenced updates of the instances and, for each update that matched, the history segment,
  * the consumed messages (and, for an instance that ended, its idle tasks; its whole inbox goes
  * by the trigger of migration 009, which also sees a message sent while the update waited for
- * the instance's lock), the new tasks and timers and the cancelled timers. A batch of a hundred episodes then costs one
- * round trip while it holds its row locks, not a hundred.
+ * the instance's lock), the new tasks and timers and the cancelled timers. A batch of a
+ * hundred episodes then costs one round trip while it holds its row locks, not a hundred.
  *
  * Each instance may appear once per call (an UPDATE … FROM matches a row once); continueAsNew
  * episodes are written apart (see startNextGeneration in group-commit.ts).

@@ -490,7 +490,7 @@ export class PostgresStore implements InstanceStore, WorkQueue {
 }
 
 /** Ids in byte order, as migration 008 indexes them: a prefix filter seeks that index (see filterTerms). */
-const ID_BYTES = { idBytes: '(instance_id COLLATE "C")' };
+const ID_BYTES = '(instance_id COLLATE "C")';
 
 /** How many rows of finished counts a read lets accumulate before it folds them into one per status. */
 const FOLD_ABOVE_ROWS = 1000;

@@ -155,7 +155,7 @@ export class SqliteStore implements InstanceStore, WorkQueue {
     const runtimeStatus = finishedOnly(filter.runtimeStatus);
     if (runtimeStatus.length === 0) return 0;
     const params: unknown[] = [];
-    const where = filterTerms({ ...filter, runtimeStatus }, (value) => (params.push(value), "?"));
+    const where = filterTerms({ ...filter, runtimeStatus }, (value) => (params.push(value), "?"), ID_BYTES);
     const select = this.file.read(() => this.file.db.prepare(`SELECT instance_id FROM instances WHERE ${where.join(" AND ")} LIMIT ?`));
     return this.file.write(() => {
       const ids = (select.all(...params, limit) as { instance_id: string }[]).map((row) => row.instance_id);
@@ -189,7 +189,7 @@ export class SqliteStore implements InstanceStore, WorkQueue {
 
   async listInstances(filter: InstanceFilter): Promise<{ instances: InstanceRecord[]; continuationToken: string | undefined }> {
     const params: unknown[] = [];
-    const where = filterTerms(filter, (value) => (params.push(value), "?"));
+    const where = filterTerms(filter, (value) => (params.push(value), "?"), ID_BYTES);
     if (filter.continuationToken !== undefined) {
       const [createdAt, instanceId] = decodeToken(filter.continuationToken);
       where.push("(created_at > ? OR (created_at = ? AND instance_id > ?))");
@@ -325,7 +325,7 @@ export class SqliteStore implements InstanceStore, WorkQueue {
   async countInstancesWhere(filter: PurgeFilter, cap: number): Promise<StatusCounts> {
     const rows = statusesToCount(filter.runtimeStatus).map((status) => {
       const params: unknown[] = [];
-      const where = filterTerms({ ...filter, runtimeStatus: [status] }, (value) => (params.push(value), "?"), { idBytes: "instance_id" });
+      const where = filterTerms({ ...filter, runtimeStatus: [status] }, (value) => (params.push(value), "?"), ID_BYTES);
       const text = `SELECT count(*) AS n FROM (SELECT 1 FROM instances WHERE ${where.join(" AND ")} LIMIT ?)`;
       params.push(cap);
       const { n } = this.file.read(() => this.file.db.prepare(text).get(...params) as { n: number });
@@ -389,3 +389,6 @@ export class SqliteStore implements InstanceStore, WorkQueue {
   }
 
 }
+
+/** Ids in byte order: the primary key, in SQLite's BINARY collation (see filterTerms). */
+const ID_BYTES = "instance_id";
