@@ -209,4 +209,32 @@ describeBrowser("the metrics charts", () => {
     expect(await page.locator(".baton-chart .u-legend").nth(1).textContent()).toContain("activity queue");
     expectClean(opened);
   });
+
+  it("keep a range dragged to zoom on through later polls, until a double-click fits the data again", async () => {
+    const opened = await open(chrome.browser, "?page=charts&pollMs=100");
+    const { page } = opened;
+    const chart = page.locator(".baton-chart").first();
+    const span = async (): Promise<number> => Number(await chart.getAttribute("data-x-span-s"));
+    const points = async (): Promise<number> => Number(await page.locator("[data-points]").getAttribute("data-points"));
+    harness!.setMetricsText(`baton_instances{status="Completed"} 1\n`);
+    await expect.poll(points).toBeGreaterThanOrEqual(2);
+    expect(await span()).toBe(60);
+    // Drag across the middle third of the plot: the x axis now spans about 20 s.
+    const plot = (await chart.locator(".u-over").boundingBox())!;
+    const y = plot.y + plot.height / 2;
+    await page.mouse.move(plot.x + plot.width / 3, y);
+    await page.mouse.down();
+    await page.mouse.move(plot.x + (plot.width * 2) / 3, y, { steps: 5 });
+    await page.mouse.up();
+    const zoomed = await span();
+    expect(zoomed).toBeGreaterThan(10);
+    expect(zoomed).toBeLessThan(30);
+    // Polls go on and the data grows; the zoom stays.
+    const before = await points();
+    await expect.poll(points).toBeGreaterThanOrEqual(before + 3);
+    expect(await span()).toBe(zoomed);
+    await chart.locator(".u-over").dblclick();
+    await expect.poll(span).toBe(60);
+    expectClean(opened);
+  });
 });

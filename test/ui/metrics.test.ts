@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { appendPoint, chartColumns, chartTimeRange, metricsPoint, MIN_WINDOW_S, parsePrometheusText, timeWindow, type MetricsPoint } from "../../ui/view-models/metrics.js";
+import { appendPoint, chartColumns, chartTimeRange, isZoom, metricsPoint, MIN_WINDOW_S, parsePrometheusText, timeWindow, type MetricsPoint } from "../../ui/view-models/metrics.js";
 
 /** A scrape as GET /api/metrics writes it (HELP, TYPE, escaped labels, a histogram's buckets). */
 const SCRAPE = `# HELP baton_instances Instances in the store, by runtime status.
@@ -74,5 +74,14 @@ describe("the metrics charts' data", () => {
     // A single point, which uPlot pads by 1,000 days: a minute ending at it.
     expect(chartTimeRange([now - 5], now - 5, now - 5 + 86_400_000, now)).toEqual([now - 5 - MIN_WINDOW_S, now - 5]);
     expect(chartTimeRange([], null, null, now)).toEqual([now - MIN_WINDOW_S, now]);
+  });
+
+  it("tells a zoom from the data's own range, which uPlot asks for at each new poll", () => {
+    const times = [100, 200, 300];
+    expect(isZoom(times, 150, 250)).toBe(true);
+    expect(isZoom(times, 100, 250)).toBe(true);
+    expect(isZoom(times, 100, 300)).toBe(false);
+    expect(isZoom([100], 50, 150)).toBe(false);
+    expect(isZoom(times, null, null)).toBe(false);
   });
 });

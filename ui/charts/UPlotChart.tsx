@@ -1,12 +1,13 @@
 /**
  * A uPlot chart as a Preact component: made once per mount (and again when the colour scheme
  * changes, since a canvas cannot read CSS variables itself), fed new data with setData, sized
- * to its container. Series colours are CSS variable names, read when the chart is made.
+ * to its container. A range the user dragged to zoom on stays through later polls, until a
+ * double-click fits the data again. Series colours are CSS variable names, read when the chart is made.
  */
 import { useEffect, useRef } from "preact/hooks";
 import type { JSX } from "preact";
 import uPlot from "uplot";
-import { chartTimeRange } from "../view-models/metrics.js";
+import { chartTimeRange, isZoom } from "../view-models/metrics.js";
 import "uplot/dist/uPlot.min.css";
 import "./charts.css";
 
@@ -31,6 +32,8 @@ export function UPlotChart({ title, unit, series, data, heightPx = 180 }: UPlotC
   const chart = useRef<uPlot | null>(null);
   const latest = useRef(data);
   latest.current = data;
+  // Whether the x axis shows a range the user chose; kept up to date by the x scale's range function.
+  const zoomed = useRef(false);
 
   useEffect(() => {
     const element = box.current;
@@ -48,7 +51,15 @@ export function UPlotChart({ title, unit, series, data, heightPx = 180 }: UPlotC
           series: [{}, ...series.map((s) => ({ label: s.label, stroke: colour(s.colorVar), width: 2, spanGaps: false, value: (_: uPlot, v: number | null) => (v === null ? "–" : `${round(v)} ${unit}`) }))],
           // Ticks at least 90 px apart on x: a tick's second line (the date, the hour) fits beside the next one's.
           axes: [{ ...axis, space: 90 }, { ...axis, size: 56 }],
-          scales: { x: { time: true, range: (u: uPlot, min: number | null, max: number | null) => chartTimeRange(u.data[0], min, max, Date.now() / 1000) } },
+          scales: {
+            x: {
+              time: true,
+              range: (u: uPlot, min: number | null, max: number | null) => {
+                zoomed.current = isZoom(u.data[0], min, max);
+                return chartTimeRange(u.data[0], min, max, Date.now() / 1000);
+              },
+            },
+          },
           legend: { live: true },
           cursor: { drag: { x: true, y: false } },
           // The x axis's span in seconds, on the element: what a test (or a curious reader) can check.
@@ -72,7 +83,14 @@ export function UPlotChart({ title, unit, series, data, heightPx = 180 }: UPlotC
   }, [title, unit, series, heightPx]);
 
   useEffect(() => {
-    chart.current?.setData(data);
+    const u = chart.current;
+    if (!u) return;
+    // setData fits the x axis to the data again; a zoom is put back in the same draw.
+    const zoom = zoomed.current ? { min: u.scales.x!.min!, max: u.scales.x!.max! } : undefined;
+    u.batch(() => {
+      u.setData(data);
+      if (zoom) u.setScale("x", zoom);
+    });
   }, [data]);
 
   return <div class="baton-chart" ref={box} role="img" aria-label={title} />;

@@ -124,10 +124,17 @@ export function timeWindow(minS: number | null, maxS: number | null, nowS: numbe
  * pads by 1,000 days around a single point) the points' timeWindow.
  */
 export function chartTimeRange(times: ArrayLike<number>, minS: number | null, maxS: number | null, nowS: number): [number, number] {
-  const first = times.length > 0 ? times[0]! : null;
-  const last = times.length > 0 ? times[times.length - 1]! : null;
-  const zoomed = times.length >= 2 && minS !== null && maxS !== null && (minS !== first || maxS !== last);
-  return zoomed ? [minS, maxS] : timeWindow(first, last, nowS);
+  if (isZoom(times, minS, maxS)) return [minS!, maxS!];
+  return timeWindow(times.length > 0 ? times[0]! : null, times.length > 0 ? times[times.length - 1]! : null, nowS);
+}
+
+/**
+ * Whether the x range uPlot asks for is one a user chose (a drag) rather than the data's own:
+ * uPlot asks for the first and last times when it fits the data (at a new poll, at a
+ * double-click that undoes a zoom).
+ */
+export function isZoom(times: ArrayLike<number>, minS: number | null, maxS: number | null): boolean {
+  return times.length >= 2 && minS !== null && maxS !== null && (minS !== times[0] || maxS !== times[times.length - 1]);
 }
 
 /** Keeps the last `max` points: a page left open polls for hours. */
