@@ -25,7 +25,9 @@
  * nanoseconds per episode span and per attempt span, in a process of each kind (no SDK, the
  * context manager alone, the SDK without processor), which bounds Baton's own share directly.
  *
- * Options: --runs N (default 5), --baseline <dir>, --workloads W1,W3, --kinds none,sdk,…, and
+ * Options: --runs N (default 5) processes of each kind, --measured N (default 1) measured runs
+ * in each process, of which it reports the median (processes differ by ±30 % on W1, a
+ * process's runs much less), --baseline <dir>, --workloads W1,W3, --kinds none,sdk,…, and
  * --warm [N]: each process first runs its workload N times (default 5), unmeasured (JIT, lazily
  * loaded modules, the SDK's first spans), as a long-running worker has (no `before` then: its
  * runner cannot). One warm-up is not enough: the SDK's code paths settle after a few thousand
@@ -86,7 +88,7 @@ async function installSdk(kind: Kind): Promise<() => Promise<number>> {
   };
 }
 
-async function runWorkload(workload: Workload, kind: Kind, run: number, warmRuns: number): Promise<Metrics> {
+async function runWorkload(workload: Workload, kind: Kind, run: number, warmRuns: number, measuredRuns: number): Promise<Metrics> {
   const spans = await installSdk(kind);
   for (let i = 0; i < warmRuns; i++) {
     // Unmeasured, each on a store of its own: what is left is what a long-running worker pays
@@ -97,19 +99,26 @@ async function runWorkload(workload: Workload, kind: Kind, run: number, warmRuns
     await scenario.run(first.url).finally(() => first.cleanup());
   }
   await spans();
-  const store = newRunStore("sqlite", `OBS${workload}${kind}`, run);
-  try {
-    const cpuBefore = process.cpuUsage();
-    const metrics = await WORKLOADS[workload].run(store.url);
-    const cpu = process.cpuUsage(cpuBefore);
-    metrics.cpuMs = (cpu.user + cpu.system) / 1000;
-    // W1: 500 starts and 1,500 attempts at least; W3: 55 starts and 550 attempts.
-    const exported = await spans();
-    if (kind === "memory" || kind === "simple") check(exported >= (workload === "W1" ? 2000 : 605), `${workload}: only ${exported} spans exported`);
-    return { ...metrics, spans: exported };
-  } finally {
-    await store.cleanup();
+  const measured: Metrics[] = [];
+  for (let i = 0; i < measuredRuns; i++) {
+    const module = WARM_MODULES[workload];
+    const scenario = i === 0 ? WORKLOADS[workload] : ((await import(`${new URL(module, import.meta.url).href}?measured${i}`)) as Record<string, Scenario>)[workload.toLowerCase()]!;
+    const store = newRunStore("sqlite", `OBS${workload}${kind}`, run * 100 + i);
+    try {
+      const cpuBefore = process.cpuUsage();
+      const metrics = await scenario.run(store.url);
+      const cpu = process.cpuUsage(cpuBefore);
+      metrics.cpuMs = (cpu.user + cpu.system) / 1000;
+      // W1: 500 starts and 1,500 attempts at least; W3: 55 starts and 550 attempts.
+      const exported = await spans();
+      if (kind === "memory" || kind === "simple") check(exported >= (workload === "W1" ? 2000 : 605), `${workload}: only ${exported} spans exported`);
+      measured.push({ ...metrics, spans: exported });
+    } finally {
+      await store.cleanup();
+    }
   }
+  // The process's median of each figure: one process's runs vary less than processes do.
+  return Object.fromEntries(Object.keys(measured[0]!).map((key) => [key, median(measured.map((m) => m[key]!))]));
 }
 
 /** Nanoseconds per episode span and per attempt span (run + end), in a process of this kind: the best of five rounds. */
@@ -177,7 +186,7 @@ function option(args: string[], name: string): string | undefined {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const emit = (metrics: Metrics): void => void process.stdout.write(`${JSON.stringify(metrics)}\n`);
-  if (args[0] === "run") return emit(await runWorkload(args[1] as Workload, args[2] as Kind, Number(args[3]), Number(option(args, "--warm") ?? 0)));
+  if (args[0] === "run") return emit(await runWorkload(args[1] as Workload, args[2] as Kind, Number(args[3]), Number(option(args, "--warm") ?? 0), Number(option(args, "--measured") ?? 1)));
   if (args[0] === "micro") return emit(await micro((args[1] ?? "none") as Kind));
 
   const runs = Number(option(args, "--runs") ?? 5);
@@ -186,6 +195,7 @@ async function main(): Promise<void> {
   const warmAt = args.indexOf("--warm");
   const warmRuns = warmAt === -1 ? 0 : /^\d+$/.test(args[warmAt + 1] ?? "") ? Number(args[warmAt + 1]) : 5;
   const warm = warmRuns > 0;
+  const measuredRuns = Number(option(args, "--measured") ?? 1);
   const chosen = (option(args, "--kinds")?.split(",") as Kind[] | undefined) ?? [...KINDS];
   const kinds: Kind[] = baseline && !warm ? ["before", ...chosen] : chosen;
   console.log(`${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
@@ -199,7 +209,7 @@ async function main(): Promise<void> {
       // Each round starts with another kind: no kind always runs first, or always after the same one.
       for (const kind of [...kinds.slice(run % kinds.length), ...kinds.slice(0, run % kinds.length)]) {
         loads.push(loadavg()[0]!);
-        const metrics = kind === "before" ? await baselineRun(resolve(baseline!), workload, run) : await child(["run", workload, kind, String(run), "--warm", String(warmRuns)]);
+        const metrics = kind === "before" ? await baselineRun(resolve(baseline!), workload, run) : await child(["run", workload, kind, String(run), "--warm", String(warmRuns), "--measured", String(measuredRuns)]);
         results.get(kind)!.push(metrics);
       }
     }
@@ -209,7 +219,12 @@ async function main(): Promise<void> {
       const values = results.get(kind)!.map((m) => m[metric]!);
       const ratio = median(values) / reference;
       const spans = kind === "memory" || kind === "simple" || kind === "sampled" ? `, ${formatNumber(median(results.get(kind)!.map((m) => m.spans!)))} spans per run` : "";
-      console.log(`${workload} ${metric} ${kind.padEnd(7)}: median ${formatNumber(median(values))} ms, ×${ratio.toFixed(3)} of none (runs: ${values.map(formatNumber).join(" · ")})${spans}`);
+      // Each round's ratio to its own `none` process: a change of load between rounds cancels out.
+      const paired = median(values.map((value, round) => value / results.get("none")![round]![metric]!));
+      console.log(
+        `${workload} ${metric} ${kind.padEnd(7)}: median ${formatNumber(median(values))} ms, ×${ratio.toFixed(3)} of none, ×${paired.toFixed(3)} paired by round` +
+          ` (${measuredRuns > 1 ? "per-process medians" : "runs"}: ${values.map(formatNumber).join(" · ")})${spans}`,
+      );
       if (kind !== "before") {
         const cpu = results.get(kind)!.map((m) => m.cpuMs!);
         const cpuRatio = median(cpu) / median(results.get("none")!.map((m) => m.cpuMs!));
