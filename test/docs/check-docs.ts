@@ -6,9 +6,10 @@
  * (```ini) and Dockerfiles are checked as shell lines. Blocks in other languages (program
  * output, other tools' configuration) are listed as unchecked.
  *
- * A reference page writes an export of batonjs as a declaration: `declare function f(…): …;` or
- * `interface I { … }`. Such a declaration, when batonjs exports that name, is checked against the
- * export both ways (each satisfies the other), so a signature that drifts from the code fails.
+ * A reference page writes an export of batonjs as a declaration: `declare function f(…): …;`,
+ * `interface I { … }` or `type T = …`. Such a declaration, when batonjs exports that name, is
+ * checked against the export both ways (each satisfies the other), so a signature that drifts
+ * from the code fails.
  * A block marked `<!-- check: members (BatonClient) -->` holds member signatures of such an
  * export, checked member by member against it (see `withMemberChecks`).
  */
@@ -81,9 +82,9 @@ export function checkDocs(files: DocFile[], root: string): DocReport {
 }
 
 /**
- * The block, with a check written before each `declare function f` and `interface I` whose name
- * batonjs exports, on the declaration's own line: the declared type and the exported one must
- * each satisfy the other (a generic interface, for any type arguments its parameters allow). `declarations` records the lines checked.
+ * The block, with a check written before each `declare function f`, `interface I` and `type T`
+ * whose name batonjs exports, on the declaration's own line: the declared type and the exported
+ * one must each satisfy the other (a generic one, for any type arguments its parameters allow). `declarations` records the lines checked.
  */
 function withExportChecks(block: CodeBlock, exported: ReadonlySet<string>, declarations: Map<string, string>): CodeBlock {
   if (block.directive?.kind === "skip") return block;
@@ -96,11 +97,11 @@ function withExportChecks(block: CodeBlock, exported: ReadonlySet<string>, decla
     if (ts.isFunctionDeclaration(statement) && statement.name && isDeclare) {
       const name = statement.name.text;
       declared = { name, type: `typeof ${name}`, real: `typeof import("batonjs").${name}` };
-    } else if (ts.isInterfaceDeclaration(statement)) {
+    } else if (ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement)) {
       const name = statement.name.text;
       const parameters = statement.typeParameters;
       if (parameters) {
-        // A generic interface: compared for any type arguments, in a generic type alias.
+        // A generic interface or type: compared for any type arguments, in a generic type alias.
         const args = `<${parameters.map((p) => p.name.text).join(", ")}>`;
         const list = `<${block.code.slice(parameters.pos, parameters.end)}>`;
         if (!exported.has(name) || checked.has(name)) continue;

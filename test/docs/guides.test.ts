@@ -146,6 +146,24 @@ describe("the checker", () => {
     ]);
   });
 
+  it("checks a declared type alias (generic too) that batonjs exports against the export, both ways", () => {
+    const text = [
+      "```ts",
+      'type Duration = number | `${number}${"ms" | "s" | "m" | "h" | "d"}`;',
+      "type InstanceId<Out = unknown> = number;",
+      "type Arrives = { at: string };",
+      "```",
+      "```ts",
+      "type Duration = number;",
+      "```",
+    ].join("\n");
+    expect(sample(text).failures.map((f) => `${f.line} ${f.message.slice(0, 7)} ${/\((\w+), checked against the export of batonjs\)$/.exec(f.message)?.[1]}`)).toEqual([
+      "3 TS2344: InstanceId",
+      "3 TS2344: InstanceId",
+      "7 TS1360: Duration",
+    ]);
+  });
+
   it("checks member signatures against the members of an export: a wrong type, a missing parameter, a misspelled member fail at their line", () => {
     const text = [
       "<!-- check: members (BatonClient) -->",
