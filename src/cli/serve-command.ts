@@ -11,7 +11,7 @@ import type { HistoryEntry } from "../engine/history-entry.js";
 import type { FunctionDefinition } from "../definitions/orchestration.js";
 import type { BatonConfig } from "../host/config.js";
 import { LOG_LEVELS, type LogLevel } from "../definitions/logger.js";
-import { consoleLogger } from "../observability/console-logger.js";
+import { consoleLogger, timedConsoleLogger } from "../observability/console-logger.js";
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, isLoopback, serveHttpApi, type ServeHttpApiOptions } from "../http/serve.js";
 import { InvalidArgumentError } from "../errors.js";
 import { redact } from "../store/redact-url.js";
@@ -111,7 +111,7 @@ export async function openWorker(
     ...limits,
     store: config.store ?? DEFAULT_STORE,
     functions,
-    logger: timeline ? timeline.logger(consoleLogger(level)) : consoleLogger(level),
+    logger: timeline ? timeline.logger(timedConsoleLogger(level)) : consoleLogger(level),
     ...(timeline
       ? {
           onHistory: (instanceId: string, events: readonly HistoryEntry[]) => {

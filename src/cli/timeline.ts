@@ -19,6 +19,7 @@
  */
 import { splitLogArgs, type LogFields, type Logger } from "../definitions/logger.js";
 import type { HistoryEntry } from "../engine/history-entry.js";
+import type { TimedLogger } from "../observability/console-logger.js";
 import { bold, describeEvent, dim } from "./format.js";
 
 const HOLD_MS = 2_000;
@@ -47,14 +48,18 @@ export class Timeline {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** `base` as the worker's logger, with lines about an instance placed on its timeline. */
-  logger(base: Logger): Logger {
+  /**
+   * `base` as the worker's logger, with lines about an instance placed on its timeline; a line
+   * held back is printed with the time it was logged, so the times of the timeline rise.
+   */
+  logger(base: TimedLogger): Logger {
     const level =
       (name: keyof Logger) =>
       (message: string, ...args: unknown[]): void => {
+        const time = new Date(this.now());
         const { fields, rest } = splitLogArgs(args);
         const { workerId: _worker, executionId: _execution, ...shown } = fields ?? {};
-        this.log(fields, () => base[name](message, ...(fields ? [shown] : []), ...rest));
+        this.log(fields, () => base[name](time, message, ...(fields ? [shown] : []), ...rest));
       };
     return { debug: level("debug"), info: level("info"), warn: level("warn"), error: level("error") };
   }

@@ -22,17 +22,31 @@ const CONSOLE_LOGGER_OPTION_KEYS = knownKeys<ConsoleLoggerOptions>()({ format: t
  * const baton = await createBaton({ store, functions, logger: consoleLogger("debug", { format: "json" }) });
  */
 export function consoleLogger(minLevel: LogLevel = levelFromEnvironment(), options: ConsoleLoggerOptions = {}): Logger {
+  const timed = timedConsoleLogger(minLevel, options);
+  const at = (level: LogLevel) => {
+    const write = timed[level];
+    return write === skip ? skip : (message: string, ...args: unknown[]) => write(new Date(), message, ...args);
+  };
+  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+}
+
+/** A logger whose lines carry the time they are given: the time of the call, for a line printed later. */
+export type TimedLogger = Record<LogLevel, (time: Date, message: string, ...args: unknown[]) => void>;
+
+/** consoleLogger, told each line's time: the dev timeline holds lines back and prints them with the time they were logged. */
+export function timedConsoleLogger(minLevel: LogLevel = levelFromEnvironment(), options: ConsoleLoggerOptions = {}): TimedLogger {
   checkKeys(options, CONSOLE_LOGGER_OPTION_KEYS, "consoleLogger");
   if (!LOG_LEVELS.includes(minLevel)) throw new InvalidArgumentError(`consoleLogger: the level must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(minLevel)}.`);
   const logFormat = options.format ?? formatFromEnvironment();
   if (!LOG_FORMATS.includes(logFormat)) throw new InvalidArgumentError(`consoleLogger: format must be one of ${LOG_FORMATS.join(", ")}, got ${JSON.stringify(logFormat)}.`);
   const threshold = LOG_LEVELS.indexOf(minLevel);
   const at = (level: LogLevel) =>
-    LOG_LEVELS.indexOf(level) >= threshold
-      ? (message: string, ...args: unknown[]) => console[level](formatLogLine(logFormat, level, new Date(), message, args))
-      : () => undefined;
+    LOG_LEVELS.indexOf(level) >= threshold ? (time: Date, message: string, ...args: unknown[]) => console[level](formatLogLine(logFormat, level, time, message, args)) : skip;
   return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
+
+/** A level below the threshold: nothing formatted, nothing written. */
+const skip = (): void => undefined;
 
 function levelFromEnvironment(): LogLevel {
   const text = process.env.BATON_LOG_LEVEL;

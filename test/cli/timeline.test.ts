@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { Timeline } from "../../src/cli/timeline.js";
 import type { HistoryEntry } from "../../src/engine/history-entry.js";
-import type { Logger } from "../../src/definitions/logger.js";
+import type { TimedLogger } from "../../src/observability/console-logger.js";
 
 // Colours off, so lines compare as text.
 process.env.NO_COLOR = "1";
@@ -13,10 +13,14 @@ process.env.NO_COLOR = "1";
 const at = new Date("2030-01-01T00:00:00Z");
 const entry = (fields: Record<string, unknown>): HistoryEntry => ({ timestamp: at, ...fields }) as unknown as HistoryEntry;
 
-function recorder(): { lines: string[]; base: Logger } {
+function recorder(): { lines: string[]; times: number[]; base: TimedLogger } {
   const lines: string[] = [];
-  const push = (message: string, ...args: unknown[]): void => void lines.push(`log ${message} ${JSON.stringify(args)}`);
-  return { lines, base: { debug: push, info: push, warn: push, error: push } };
+  const times: number[] = [];
+  const push = (time: Date, message: string, ...args: unknown[]): void => {
+    times.push(time.getTime());
+    lines.push(`log ${message} ${JSON.stringify(args)}`);
+  };
+  return { lines, times, base: { debug: push, info: push, warn: push, error: push } };
 }
 
 describe("the dev timeline", () => {
@@ -44,6 +48,20 @@ describe("the dev timeline", () => {
       ]);
     });
   }
+
+  it("prints a line held back with the time it was logged, not the time it is printed", () => {
+    const { lines, times, base } = recorder();
+    let now = 1_000;
+    const timeline = new Timeline((line) => lines.push(line), () => now);
+    const log = timeline.logger(base);
+    log.info("charging", { instanceId: "o-2", name: "Order" });
+    now = 1_250;
+    timeline.history("o-2", [entry({ type: "ExecutionStarted", name: "Order", input: "1" })]);
+    log.info("charged", { instanceId: "o-2", name: "Order" });
+    timeline.flush();
+    expect(lines.filter((line) => line.startsWith("log "))).toHaveLength(2);
+    expect(times).toEqual([1_000, 1_250]);
+  });
 
   it("places a worker's line about an attempt by its seq, prints a line about no instance at once, and drops workerId and executionId", () => {
     const { lines, base } = recorder();
