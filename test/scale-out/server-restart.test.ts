@@ -25,7 +25,7 @@ import {
   waitAllFinished,
 } from "../crash/crash-kit.js";
 import { restartCluster, restartableCluster, serverStartedAt, type Cluster } from "../crash/kit/postgres-cluster.js";
-import { expectCleanEnd, postgresAvailable, scaleWorld, startWorkers, stopWorkers } from "./scale-kit.js";
+import { duplicateContext, expectCleanEnd, postgresAvailable, scaleWorld, startWorkers, stopWorkers } from "./scale-kit.js";
 
 const INSTANCES = 250;
 const WORKERS = 3;
@@ -74,7 +74,7 @@ describe.skipIf(!postgresAvailable || (!cluster.ok && !CI))("a PostgreSQL server
 
     const keys = expectAllCompleted(statuses, instances);
     const log = readActivityLog(world.logFile);
-    expect(duplicatedKeys(log)).toEqual([]);
+    expect(duplicatedKeys(log), `after restarts ${JSON.stringify(restarts)}, ${duplicateContext(log, workers)}`).toEqual([]);
     expect(activityLogProblems(log, keys, new Set())).toEqual([]);
     await expectCleanEnd(world.storeUrl, workers);
     console.log(`server restart: ${JSON.stringify(restarts)}`);
