@@ -43,16 +43,13 @@ import { EpisodeSpan, AttemptSpan } from "../src/worker/work-spans.js";
 import type { ActivityWorkItem, OrchestrationWorkItem } from "../src/store/store.js";
 import { describeMachine, machineLine, storeLine } from "./machine.js";
 import { check, type Scenario } from "./scenario.js";
-import { w1 } from "./scenarios/w1-chains.js";
-import { w3 } from "./scenarios/w3-latency.js";
 import { formatNumber, median } from "./stats.js";
 import { newRunStore } from "./stores.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SELF = join(ROOT, "bench", "observability.ts");
-const WORKLOADS = { W1: w1, W3: w3 } as const;
-const WARM_MODULES = { W1: "./scenarios/w1-chains.ts", W3: "./scenarios/w3-latency.ts" } as const;
-type Workload = keyof typeof WORKLOADS;
+const MODULES = { W1: "./scenarios/w1-chains.ts", W3: "./scenarios/w3-latency.ts" } as const;
+type Workload = keyof typeof MODULES;
 const KINDS = ["none", "context", "hooks", "sdk", "memory", "simple", "sampled"] as const;
 type Kind = (typeof KINDS)[number] | "before";
 type Metrics = Record<string, number>;
@@ -88,21 +85,25 @@ async function installSdk(kind: Kind): Promise<() => Promise<number>> {
   };
 }
 
+/** A new instance of the scenario's module (its own call counters, which it checks), one per run. */
+async function freshScenario(workload: Workload, tag: string): Promise<Scenario> {
+  const module = (await import(`${new URL(MODULES[workload], import.meta.url).href}?${tag}`)) as Record<string, Scenario>;
+  return module[workload.toLowerCase()]!;
+}
+
 async function runWorkload(workload: Workload, kind: Kind, run: number, warmRuns: number, measuredRuns: number): Promise<Metrics> {
   const spans = await installSdk(kind);
   for (let i = 0; i < warmRuns; i++) {
     // Unmeasured, each on a store of its own: what is left is what a long-running worker pays
-    // per run. Each a new instance of the scenario's module (its own call counters, which it checks).
-    const module = WARM_MODULES[workload];
-    const scenario = ((await import(`${new URL(module, import.meta.url).href}?warm${i}`)) as Record<string, Scenario>)[workload.toLowerCase()]!;
+    // per run.
+    const scenario = await freshScenario(workload, `warm${i}`);
     const first = newRunStore("sqlite", `OBS${workload}${kind}warm`, run * 100 + i);
     await scenario.run(first.url).finally(() => first.cleanup());
   }
   await spans();
   const measured: Metrics[] = [];
   for (let i = 0; i < measuredRuns; i++) {
-    const module = WARM_MODULES[workload];
-    const scenario = i === 0 ? WORKLOADS[workload] : ((await import(`${new URL(module, import.meta.url).href}?measured${i}`)) as Record<string, Scenario>)[workload.toLowerCase()]!;
+    const scenario = await freshScenario(workload, `measured${i}`);
     const store = newRunStore("sqlite", `OBS${workload}${kind}`, run * 100 + i);
     try {
       const cpuBefore = process.cpuUsage();

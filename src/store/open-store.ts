@@ -60,6 +60,9 @@ function openPostgres(url: string, clock: Clock | undefined): Promise<Store> {
   return PostgresStore.open(url, postgresOptions(url), clock ? { clock } : {});
 }
 
+/** How long a PostgreSQL store retries a call that failed for a transient reason (docs/guarantees.md). */
+export const POSTGRES_RETRY_MS = 30_000;
+
 /** The connection options a `postgres://` store URL stands for (its own parameters taken out). */
 export function postgresOptions(url: string): ConnectionOptions {
   let parsed: URL;
@@ -91,5 +94,5 @@ export function postgresOptions(url: string): ConnectionOptions {
   parsed.searchParams.delete("schema");
   parsed.searchParams.delete("poolSize");
   parsed.searchParams.delete("preparedStatements");
-  return { connectionString: parsed.toString(), schema, poolSize, retryForMs: 30_000, preparedStatements: prepared === "true" };
+  return { connectionString: parsed.toString(), schema, poolSize, retryForMs: POSTGRES_RETRY_MS, preparedStatements: prepared === "true" };
 }

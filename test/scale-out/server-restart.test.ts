@@ -11,6 +11,7 @@
  * except under CI=true, where that is a failure.
  */
 import { describe, expect, it } from "vitest";
+import { POSTGRES_RETRY_MS } from "../../src/store/open-store.js";
 import { POSTGRES_URL } from "../helpers/postgres.js";
 import {
   activityLogProblems,
@@ -38,12 +39,6 @@ const WORKERS = 3;
 const WORKER_ENV = { CRASH_LEASE_MS: "60000", CRASH_POLL_MS: "100", CRASH_MIN_DELAY_MS: "5", CRASH_MAX_DELAY_MS: "30", CRASH_MAX_ACTIVITIES: "2" };
 /** Restart when this share of the instances is still unfinished. */
 const RESTART_AT = [0.75, 0.4];
-/**
- * How long the store retries a failed call (src/store/open-store.ts): a restart that keeps the
- * server away longer makes commits fail, and an episode whose commit failed runs its inline
- * activities again when it is redone, as docs/guarantees.md says — not what this test is about.
- */
-const STORE_RETRY_MS = 30_000;
 
 const cluster: Cluster = postgresAvailable ? restartableCluster(POSTGRES_URL) : { ok: false, reason: "PostgreSQL is not reachable" };
 const CI = process.env.CI === "true";
@@ -71,8 +66,10 @@ describe.skipIf(!postgresAvailable || (!cluster.ok && !CI))("a PostgreSQL server
     // Each restart happened (a new server start time) while work was left.
     expect(new Set(restarts.map((r) => r.serverStart)).size, JSON.stringify(restarts)).toBe(RESTART_AT.length);
     expect(restarts.every((r) => r.unfinished > 0), JSON.stringify(restarts)).toBe(true);
-    // A restart longer than the store's retries is another test (see STORE_RETRY_MS): say so, rather than fail later on its effects.
-    expect(restarts.every((r) => r.tookMs < STORE_RETRY_MS), `a restart outlasted the store's retries: ${JSON.stringify(restarts)}`).toBe(true);
+    // A restart longer than the store's retries makes commits fail, and an episode whose commit
+    // failed runs its inline activities again when redone (docs/guarantees.md): another test.
+    // Say so, rather than fail later on its effects.
+    expect(restarts.every((r) => r.tookMs < POSTGRES_RETRY_MS), `a restart outlasted the store's retries: ${JSON.stringify(restarts)}`).toBe(true);
 
     const statuses = await waitAllFinished(world.parent.client, instances, STALL_MS, 100).catch((error: Error) => {
       throw new Error(`${error.message} after restarts ${JSON.stringify(restarts)}; the workers reported:\n${workers.map((w) => w.stderr).join("\n")}`);
